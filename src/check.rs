@@ -1,0 +1,78 @@
+//! `plandeck check`: the risk policy a CI job enforces on a plan.
+
+use crate::config::CheckConfig;
+use crate::cost::CostReport;
+use crate::plan::Plan;
+use crate::risk::RiskPolicy;
+use crate::sanitize;
+use std::io::{self, Write};
+
+/// One reason the plan fails the policy, in words.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Violation(pub String);
+
+/// Everything in `plan` that the policy refuses; empty means it passes.
+pub fn violations(
+    plan: &Plan,
+    risk: &RiskPolicy,
+    cost: Option<&CostReport>,
+    check: &CheckConfig,
+) -> Vec<Violation> {
+    let mut found = Vec::new();
+    if check.fail_on_errored {
+        found.extend(
+            plan.status_flags()
+                .into_iter()
+                .map(|f| Violation(f.to_string())),
+        );
+    }
+    for rc in &plan.resource_changes {
+        let assessment = risk.assess(rc);
+        if assessment.risk >= check.fail_on {
+            found.push(Violation(format!(
+                "{} risk: {} {} ({})",
+                assessment.risk.word(),
+                rc.change.kind.symbol().trim(),
+                sanitize::escape(&rc.address).text,
+                assessment.reason
+            )));
+        }
+    }
+    let destructive = plan
+        .resource_changes
+        .iter()
+        .filter(|rc| rc.change.kind.is_destructive())
+        .count();
+    if let Some(max) = check.max_destructive.filter(|max| destructive > *max) {
+        found.push(Violation(format!(
+            "{destructive} destructive changes, more than the allowed {max}"
+        )));
+    }
+    if let (Some(max), Some(delta)) = (
+        check.max_monthly_cost_increase,
+        cost.and_then(|c| c.monthly_delta),
+    ) {
+        if delta > max {
+            found.push(Violation(format!(
+                "monthly cost increase {delta:.2} exceeds the allowed {max:.2}"
+            )));
+        }
+    }
+    found
+}
+
+/// Writes the verdict and one line per violation.
+pub fn report(out: &mut dyn Write, violations: &[Violation]) -> io::Result<()> {
+    if violations.is_empty() {
+        return writeln!(out, "check passed: the plan is within the risk policy");
+    }
+    writeln!(
+        out,
+        "check failed: {} violation(s) of the risk policy",
+        violations.len()
+    )?;
+    for v in violations {
+        writeln!(out, "  {}", v.0)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,233 @@
+//! The command line: argument parsing and the non-interactive commands.
+//!
+//! Exit codes: 0 success, 1 a `check` found a policy violation, 2 bad input
+//! or usage. Every error is one line on stderr, `plandeck: FILE: cause`.
+
+use crate::config::{self, Loaded};
+use crate::cost::{CostReport, load_cost_file};
+use crate::plan::load_plan;
+use crate::render::{self, RenderContext, RenderOptions, ansi};
+use crate::risk::Risk;
+use crate::summary::Summary;
+use clap::{Parser, Subcommand, ValueEnum};
+use std::io::{self, IsTerminal, Write};
+use std::path::PathBuf;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "plandeck",
+    version,
+    about = "Review and approve OpenTofu/Terraform plans"
+)]
+pub struct Cli {
+    /// Configuration file (default: the platform config dir's plandeck/config.toml).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Render a plan (`tofu show -json` output) as a coloured diff.
+    Show {
+        /// Plan JSON file, or `-` for standard input.
+        plan: PathBuf,
+        #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+        color: ColorChoice,
+        /// Infracost or OpenInfraQuote JSON for this plan.
+        #[arg(long, value_name = "FILE")]
+        cost: Option<PathBuf>,
+        /// Show unchanged attributes instead of folding them.
+        #[arg(long)]
+        all: bool,
+    },
+    /// Counts, risk, destructive changes, cost and digest of a plan.
+    Summary {
+        plan: PathBuf,
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+        #[arg(long, value_name = "FILE")]
+        cost: Option<PathBuf>,
+        #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+        color: ColorChoice,
+    },
+    /// For CI: exit 1 when the plan violates the risk policy, 0 when not.
+    Check {
+        plan: PathBuf,
+        #[arg(long, value_name = "FILE")]
+        cost: Option<PathBuf>,
+        /// Fail on changes at this risk or above (overrides `[check] fail_on`).
+        #[arg(long, value_enum)]
+        fail_on: Option<RiskArg>,
+    },
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum Format {
+    Text,
+    Markdown,
+    Json,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum RiskArg {
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl From<RiskArg> for Risk {
+    fn from(arg: RiskArg) -> Self {
+        match arg {
+            RiskArg::Low => Risk::Low,
+            RiskArg::Medium => Risk::Medium,
+            RiskArg::High => Risk::High,
+            RiskArg::Critical => Risk::Critical,
+        }
+    }
+}
+
+/// A failure that ends the command: one line, exit code 2.
+#[derive(Debug)]
+pub struct Failure(pub String);
+
+impl<E: std::fmt::Display> From<E> for Failure {
+    fn from(e: E) -> Self {
+        Self(e.to_string())
+    }
+}
+
+/// Runs plandeck with the process arguments and returns the exit code.
+pub fn main() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return code;
+        }
+    };
+    match run(cli) {
+        Ok(code) => code,
+        Err(Failure(message)) => {
+            eprintln!("plandeck: {}", crate::sanitize::escape(&message).text);
+            2
+        }
+    }
+}
+
+pub fn run(cli: Cli) -> Result<i32, Failure> {
+    let loaded = config::load(cli.config.as_deref())?;
+    match cli.command {
+        Command::Show {
+            plan,
+            color,
+            cost,
+            all,
+        } => {
+            let plan = load_plan(&plan)?;
+            let cost = load_cost(cost)?;
+            let options = RenderOptions {
+                show_unchanged: all,
+                noise_attributes: loaded
+                    .config
+                    .display
+                    .noise_attributes
+                    .iter()
+                    .cloned()
+                    .collect(),
+            };
+            let ctx = context(&loaded, cost.as_ref(), &options);
+            let summary = Summary::of(&plan, &loaded.risk, cost.as_ref(), &loaded.config.cost);
+            write_stdout(|out| {
+                for chunk in render::plan_chunks(&plan, &summary, &ctx) {
+                    ansi::write_lines(out, &chunk, use_color(color))?;
+                }
+                Ok(())
+            })?;
+            Ok(0)
+        }
+        Command::Summary {
+            plan,
+            format,
+            cost,
+            color,
+        } => {
+            let plan = load_plan(&plan)?;
+            let cost = load_cost(cost)?;
+            let summary = Summary::of(&plan, &loaded.risk, cost.as_ref(), &loaded.config.cost);
+            let options = RenderOptions::default();
+            let ctx = context(&loaded, cost.as_ref(), &options);
+            write_stdout(|out| match format {
+                Format::Json => writeln!(out, "{}", summary.to_json()),
+                Format::Markdown => out.write_all(summary.to_markdown(&plan, &ctx).as_bytes()),
+                Format::Text => ansi::write_lines(out, &summary.text_lines(), use_color(color)),
+            })?;
+            Ok(0)
+        }
+        Command::Check {
+            plan,
+            cost,
+            fail_on,
+        } => {
+            let plan = load_plan(&plan)?;
+            let cost = load_cost(cost)?;
+            let mut check = loaded.config.check.clone();
+            if let Some(level) = fail_on {
+                check.fail_on = level.into();
+            }
+            let violations = crate::check::violations(&plan, &loaded.risk, cost.as_ref(), &check);
+            write_stdout(|out| crate::check::report(out, &violations))?;
+            Ok(if violations.is_empty() { 0 } else { 1 })
+        }
+    }
+}
+
+fn context<'a>(
+    loaded: &'a Loaded,
+    cost: Option<&'a CostReport>,
+    options: &'a RenderOptions,
+) -> RenderContext<'a> {
+    RenderContext {
+        risk: &loaded.risk,
+        cost,
+        cost_thresholds: &loaded.config.cost,
+        options,
+    }
+}
+
+fn load_cost(path: Option<PathBuf>) -> Result<Option<CostReport>, Failure> {
+    Ok(path.map(|p| load_cost_file(&p)).transpose()?)
+}
+
+/// Colour when asked, or on a terminal unless `NO_COLOR` is set.
+fn use_color(choice: ColorChoice) -> bool {
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && io::stdout().is_terminal()
+        }
+    }
+}
+
+/// Buffered stdout; a closed pipe (`| head`) is not an error.
+fn write_stdout(body: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> Result<(), Failure> {
+    let stdout = io::stdout();
+    let mut out = io::BufWriter::with_capacity(256 * 1024, stdout.lock());
+    match body(&mut out).and_then(|()| out.flush()) {
+        Err(e) if e.kind() != io::ErrorKind::BrokenPipe => {
+            Err(Failure(format!("cannot write output: {e}")))
+        }
+        _ => Ok(()),
+    }
+}

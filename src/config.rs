@@ -1,0 +1,191 @@
+//! Configuration: TOML at the platform config dir (or `--config FILE`),
+//! strictly typed, unknown keys refused. An error names the file, the line
+//! and the key, and plandeck refuses to start rather than guess.
+
+use crate::cost::CostThresholds;
+use crate::risk::{Risk, RiskConfig, RiskPolicy};
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+
+/// The whole configuration file.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    pub risk: RiskConfig,
+    pub cost: CostThresholds,
+    pub check: CheckConfig,
+    pub display: DisplayConfig,
+}
+
+/// `[check]`: when `plandeck check` fails a plan.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CheckConfig {
+    /// A change at this risk or above fails the check.
+    pub fail_on: Risk,
+    /// More deletes and replacements than this fail the check.
+    pub max_destructive: Option<usize>,
+    /// An errored, incomplete or not applyable plan fails the check.
+    pub fail_on_errored: bool,
+    /// A monthly cost increase above this fails the check (needs `--cost`).
+    pub max_monthly_cost_increase: Option<f64>,
+}
+
+impl Default for CheckConfig {
+    fn default() -> Self {
+        Self {
+            fail_on: Risk::Critical,
+            max_destructive: None,
+            fail_on_errored: true,
+            max_monthly_cost_increase: None,
+        }
+    }
+}
+
+/// `[display]`: what is folded by default.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DisplayConfig {
+    /// Attributes folded away as noise (always with a visible count).
+    pub noise_attributes: Vec<String>,
+}
+
+/// A configuration problem, one line: `FILE:LINE: key `k`: message`.
+#[derive(Debug, thiserror::Error)]
+#[error("{file}{}: {message}", line.map(|l| format!(":{l}")).unwrap_or_default())]
+pub struct ConfigError {
+    pub file: String,
+    pub line: Option<usize>,
+    pub message: String,
+}
+
+/// A loaded configuration with its compiled rules.
+#[derive(Clone, Debug)]
+pub struct Loaded {
+    pub config: Config,
+    pub risk: RiskPolicy,
+    /// Where it came from; `None` for the built-in defaults.
+    pub path: Option<PathBuf>,
+}
+
+/// The default config file location for this platform.
+pub fn default_path() -> Option<PathBuf> {
+    directories::ProjectDirs::from("", "", "plandeck").map(|d| d.config_dir().join("config.toml"))
+}
+
+/// Loads `explicit` if given (it must exist), else the platform file if it
+/// exists, else the defaults.
+pub fn load(explicit: Option<&Path>) -> Result<Loaded, ConfigError> {
+    let path = match explicit {
+        Some(p) => Some(p.to_path_buf()),
+        None => default_path().filter(|p| p.exists()),
+    };
+    let Some(path) = path else {
+        return compile(Config::default(), None);
+    };
+    let text = std::fs::read_to_string(&path).map_err(|e| ConfigError {
+        file: path.display().to_string(),
+        line: None,
+        message: format!("cannot read: {e}"),
+    })?;
+    let config = parse(&text, &path)?;
+    compile(config, Some(path))
+}
+
+/// Parses config text; errors name `path`, the line and the key.
+pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
+    toml::from_str(text).map_err(|e| {
+        let line = e
+            .span()
+            .map(|span| text[..span.start.min(text.len())].matches('\n').count() + 1);
+        let key = line.and_then(|l| key_at_line(text, l));
+        let message = e.message().trim().replace('\n', " ");
+        ConfigError {
+            file: path.display().to_string(),
+            line,
+            message: match key {
+                Some(key) => format!("key `{key}`: {message}"),
+                None => message,
+            },
+        }
+    })
+}
+
+/// The dotted key defined on a line: the nearest `[table]` above plus the
+/// name before `=`, or the table itself when the line is a header.
+fn key_at_line(text: &str, line: usize) -> Option<String> {
+    let lines: Vec<&str> = text.lines().collect();
+    let here = lines.get(line.checked_sub(1)?)?.trim();
+    let header = |l: &str| {
+        l.strip_prefix('[')
+            .and_then(|l| l.strip_suffix(']'))
+            .map(|t| t.trim_matches(['[', ']', ' ']).to_string())
+    };
+    if let Some(table) = header(here) {
+        return Some(table);
+    }
+    let name = here
+        .split_once('=')
+        .map(|(k, _)| k.trim().trim_matches('"').to_string())?;
+    let table = lines[..line - 1]
+        .iter()
+        .rev()
+        .find_map(|l| header(l.trim()));
+    Some(match table {
+        Some(t) => format!("{t}.{name}"),
+        None => name,
+    })
+}
+
+fn compile(config: Config, path: Option<PathBuf>) -> Result<Loaded, ConfigError> {
+    let file = path
+        .as_ref()
+        .map_or("(defaults)".to_string(), |p| p.display().to_string());
+    let risk = RiskPolicy::from_config(&config.risk).map_err(|message| ConfigError {
+        file: file.clone(),
+        line: None,
+        message: format!("key `risk`: {message}"),
+    })?;
+    if config.cost.warn_monthly_delta < 0.0
+        || config.cost.critical_monthly_delta < config.cost.warn_monthly_delta
+    {
+        return Err(ConfigError {
+            file,
+            line: None,
+            message: "key `cost`: thresholds must satisfy 0 <= warn_monthly_delta <= critical_monthly_delta".into(),
+        });
+    }
+    Ok(Loaded { config, risk, path })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_key_names_file_line_and_key() {
+        let err = parse(
+            "[risk]\nprotected_addresses = []\nbogus = 1\n",
+            Path::new("c.toml"),
+        )
+        .expect_err("unknown key");
+        let text = err.to_string();
+        assert!(text.starts_with("c.toml:3: key `risk.bogus`"), "{text}");
+        assert!(!text.contains('\n'));
+    }
+
+    #[test]
+    fn wrong_type_names_the_key() {
+        let err = parse("[check]\nfail_on = 3\n", Path::new("c.toml")).expect_err("wrong type");
+        assert!(
+            err.to_string().starts_with("c.toml:2: key `check.fail_on`"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn defaults_when_empty() {
+        let config = parse("", Path::new("c.toml")).expect("empty is valid");
+        assert_eq!(config.check.fail_on, Risk::Critical);
+    }
+}

@@ -1,0 +1,19 @@
+//! plandeck: review and approve OpenTofu/Terraform plans in the terminal.
+//!
+//! The library holds everything the binary does, so integration tests and
+//! benchmarks can drive it: the plan model (`plan`), the attribute diff
+//! (`diff`), risk and cost (`risk`, `cost`), pure rendering (`render`), the
+//! terminal-safety sanitiser (`sanitize`), configuration (`config`) and the
+//! command line (`cli`).
+
+pub mod check;
+pub mod cli;
+pub mod config;
+pub mod cost;
+pub mod diff;
+pub mod genplan;
+pub mod plan;
+pub mod render;
+pub mod risk;
+pub mod sanitize;
+pub mod summary;

@@ -1,0 +1,363 @@
+//! The plan digest: SHA-256 over the plan's semantic content, so that two
+//! documents that would apply the same change have the same digest.
+//!
+//! What is hashed is one canonical JSON text (object keys sorted, no
+//! whitespace, strings minimally escaped, numbers as written):
+//! `{"output_changes":{NAME:{"actions","after","after_unknown","before"}},
+//!   "resource_changes":[{"actions","address","after","after_unknown","before",
+//!   "deposed","importing","previous_address","replace_paths"}]}` with resource
+//! changes in address order. Timestamps, versions, `prior_state`,
+//! `planned_values`, `configuration`, `resource_drift` and sensitivity flags
+//! do not count. The same scan bounds the nesting depth of every value, so a
+//! hostile document is refused at load time instead of overflowing a stack.
+
+use super::{Change, Plan, RawJson, ResourceChange};
+use sha2::{Digest, Sha256};
+
+/// Values nested deeper than this are refused (serde_json's own tree limit
+/// is 128; rendering parses values into trees).
+pub const MAX_VALUE_DEPTH: usize = 100;
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum DigestError {
+    #[error("value nested deeper than {MAX_VALUE_DEPTH} levels in {0}")]
+    TooDeep(String),
+    #[error("malformed JSON value in {0}")]
+    Malformed(String),
+}
+
+/// Computes `sha256:<hex>` for a plan, checking value depth on the way.
+pub fn plan_digest(plan: &Plan) -> Result<String, DigestError> {
+    let mut hasher = Sha256::new();
+    let mut buf = Vec::with_capacity(64 * 1024);
+    buf.extend_from_slice(b"{\"output_changes\":{");
+    for (i, output) in plan.output_changes.iter().enumerate() {
+        if i > 0 {
+            buf.push(b',');
+        }
+        write_string(&output.name, &mut buf);
+        buf.push(b':');
+        let context = || format!("output {}", output.name);
+        buf.extend_from_slice(b"{\"actions\":");
+        write_actions(&output.change, &mut buf);
+        write_field(&mut buf, "after", output.change.after.as_ref(), &context)?;
+        write_field(
+            &mut buf,
+            "after_unknown",
+            output.change.after_unknown.as_ref(),
+            &context,
+        )?;
+        write_field(&mut buf, "before", output.change.before.as_ref(), &context)?;
+        buf.push(b'}');
+        check_sensitivity_depth(&output.change, &context)?;
+    }
+    buf.extend_from_slice(b"},\"resource_changes\":[");
+    let mut order: Vec<&ResourceChange> = plan.resource_changes.iter().collect();
+    order.sort_by(|a, b| (&a.address, &a.deposed).cmp(&(&b.address, &b.deposed)));
+    for (i, rc) in order.into_iter().enumerate() {
+        if i > 0 {
+            buf.push(b',');
+        }
+        write_resource_change(rc, &mut buf)?;
+        if buf.len() > 32 * 1024 {
+            hasher.update(&buf);
+            buf.clear();
+        }
+    }
+    buf.extend_from_slice(b"]}");
+    hasher.update(&buf);
+    for rc in plan
+        .resource_drift
+        .iter()
+        .chain(plan.deferred_changes.iter().map(|d| &d.resource_change))
+    {
+        check_resource_depth(rc)?;
+    }
+    Ok(format!("sha256:{}", hex(&hasher.finalize())))
+}
+
+fn write_resource_change(rc: &ResourceChange, buf: &mut Vec<u8>) -> Result<(), DigestError> {
+    let context = || rc.address.clone();
+    let change = &rc.change;
+    buf.extend_from_slice(b"{\"actions\":");
+    write_actions(change, buf);
+    buf.extend_from_slice(b",\"address\":");
+    write_string(&rc.address, buf);
+    write_field(buf, "after", change.after.as_ref(), &context)?;
+    write_field(
+        buf,
+        "after_unknown",
+        change.after_unknown.as_ref(),
+        &context,
+    )?;
+    write_field(buf, "before", change.before.as_ref(), &context)?;
+    buf.extend_from_slice(b",\"deposed\":");
+    write_optional_string(rc.deposed.as_deref(), buf);
+    write_field(buf, "importing", change.importing.as_ref(), &context)?;
+    buf.extend_from_slice(b",\"previous_address\":");
+    write_optional_string(rc.previous_address.as_deref(), buf);
+    write_field(
+        buf,
+        "replace_paths",
+        change.replace_paths.as_ref(),
+        &context,
+    )?;
+    buf.push(b'}');
+    check_sensitivity_depth(change, &context)
+}
+
+fn check_resource_depth(rc: &ResourceChange) -> Result<(), DigestError> {
+    let context = || rc.address.clone();
+    let mut sink = Vec::new();
+    for raw in [
+        &rc.change.before,
+        &rc.change.after,
+        &rc.change.after_unknown,
+    ]
+    .into_iter()
+    .flatten()
+    {
+        write_canonical(raw.as_str(), &mut sink, &context)?;
+        sink.clear();
+    }
+    check_sensitivity_depth(&rc.change, &context)
+}
+
+fn check_sensitivity_depth(
+    change: &Change,
+    context: &dyn Fn() -> String,
+) -> Result<(), DigestError> {
+    let mut sink = Vec::new();
+    for raw in [&change.before_sensitive, &change.after_sensitive]
+        .into_iter()
+        .flatten()
+    {
+        write_canonical(raw.as_str(), &mut sink, context)?;
+        sink.clear();
+    }
+    Ok(())
+}
+
+fn write_actions(change: &Change, buf: &mut Vec<u8>) {
+    buf.push(b'[');
+    for (i, action) in change.actions.iter().enumerate() {
+        if i > 0 {
+            buf.push(b',');
+        }
+        write_string(action, buf);
+    }
+    buf.push(b']');
+}
+
+fn write_field(
+    buf: &mut Vec<u8>,
+    name: &str,
+    raw: Option<&RawJson>,
+    context: &dyn Fn() -> String,
+) -> Result<(), DigestError> {
+    buf.push(b',');
+    write_string(name, buf);
+    buf.push(b':');
+    match raw {
+        Some(raw) => write_canonical(raw.as_str(), buf, context),
+        None => {
+            buf.extend_from_slice(b"null");
+            Ok(())
+        }
+    }
+}
+
+fn write_optional_string(value: Option<&str>, buf: &mut Vec<u8>) {
+    match value {
+        Some(s) => write_string(s, buf),
+        None => buf.extend_from_slice(b"null"),
+    }
+}
+
+fn write_string(s: &str, buf: &mut Vec<u8>) {
+    // serde_json's escaping is deterministic, hence canonical.
+    let _ = serde_json::to_writer(&mut *buf, s);
+}
+
+/// Writes the canonical form of one JSON value (already validated by serde).
+fn write_canonical(
+    text: &str,
+    buf: &mut Vec<u8>,
+    context: &dyn Fn() -> String,
+) -> Result<(), DigestError> {
+    let mut scanner = Scanner {
+        bytes: text.as_bytes(),
+        pos: 0,
+    };
+    scanner.value(buf, 0).map_err(|kind| match kind {
+        ScanError::TooDeep => DigestError::TooDeep(context()),
+        ScanError::Malformed => DigestError::Malformed(context()),
+    })
+}
+
+enum ScanError {
+    TooDeep,
+    Malformed,
+}
+
+struct Scanner<'a> {
+    bytes: &'a [u8],
+    pos: usize,
+}
+
+impl Scanner<'_> {
+    fn skip_ws(&mut self) {
+        while let Some(b' ' | b'\n' | b'\r' | b'\t') = self.bytes.get(self.pos) {
+            self.pos += 1;
+        }
+    }
+
+    fn expect(&mut self, byte: u8) -> Result<(), ScanError> {
+        self.skip_ws();
+        if self.bytes.get(self.pos) == Some(&byte) {
+            self.pos += 1;
+            Ok(())
+        } else {
+            Err(ScanError::Malformed)
+        }
+    }
+
+    fn value(&mut self, out: &mut Vec<u8>, depth: usize) -> Result<(), ScanError> {
+        if depth > MAX_VALUE_DEPTH {
+            return Err(ScanError::TooDeep);
+        }
+        self.skip_ws();
+        match self.bytes.get(self.pos) {
+            Some(b'{') => self.object(out, depth),
+            Some(b'[') => self.array(out, depth),
+            Some(b'"') => {
+                let (start, end) = self.string_span()?;
+                write_canonical_string(&self.bytes[start..end], out)
+            }
+            Some(_) => {
+                let start = self.pos;
+                while let Some(b) = self.bytes.get(self.pos) {
+                    if matches!(b, b',' | b']' | b'}' | b' ' | b'\n' | b'\r' | b'\t') {
+                        break;
+                    }
+                    self.pos += 1;
+                }
+                out.extend_from_slice(&self.bytes[start..self.pos]);
+                Ok(())
+            }
+            None => Err(ScanError::Malformed),
+        }
+    }
+
+    /// Returns the span of a string literal including its quotes.
+    fn string_span(&mut self) -> Result<(usize, usize), ScanError> {
+        let start = self.pos;
+        self.pos += 1;
+        loop {
+            match self.bytes.get(self.pos) {
+                Some(b'"') => {
+                    self.pos += 1;
+                    return Ok((start, self.pos));
+                }
+                Some(b'\\') => self.pos += 2,
+                Some(_) => self.pos += 1,
+                None => return Err(ScanError::Malformed),
+            }
+        }
+    }
+
+    fn array(&mut self, out: &mut Vec<u8>, depth: usize) -> Result<(), ScanError> {
+        self.pos += 1;
+        out.push(b'[');
+        self.skip_ws();
+        if self.bytes.get(self.pos) == Some(&b']') {
+            self.pos += 1;
+            out.push(b']');
+            return Ok(());
+        }
+        loop {
+            self.value(out, depth + 1)?;
+            self.skip_ws();
+            match self.bytes.get(self.pos) {
+                Some(b',') => {
+                    self.pos += 1;
+                    out.push(b',');
+                }
+                Some(b']') => {
+                    self.pos += 1;
+                    out.push(b']');
+                    return Ok(());
+                }
+                _ => return Err(ScanError::Malformed),
+            }
+        }
+    }
+
+    fn object(&mut self, out: &mut Vec<u8>, depth: usize) -> Result<(), ScanError> {
+        self.pos += 1;
+        // Members are canonicalised one by one, then emitted in key order.
+        let mut members: Vec<(Vec<u8>, Vec<u8>)> = Vec::new();
+        self.skip_ws();
+        if self.bytes.get(self.pos) == Some(&b'}') {
+            self.pos += 1;
+            out.extend_from_slice(b"{}");
+            return Ok(());
+        }
+        loop {
+            self.skip_ws();
+            if self.bytes.get(self.pos) != Some(&b'"') {
+                return Err(ScanError::Malformed);
+            }
+            let (start, end) = self.string_span()?;
+            let mut key = Vec::with_capacity(end - start);
+            write_canonical_string(&self.bytes[start..end], &mut key)?;
+            self.expect(b':')?;
+            let mut value = Vec::new();
+            self.value(&mut value, depth + 1)?;
+            members.push((key, value));
+            self.skip_ws();
+            match self.bytes.get(self.pos) {
+                Some(b',') => self.pos += 1,
+                Some(b'}') => {
+                    self.pos += 1;
+                    break;
+                }
+                _ => return Err(ScanError::Malformed),
+            }
+        }
+        members.sort_by(|a, b| a.0.cmp(&b.0));
+        out.push(b'{');
+        for (i, (key, value)) in members.iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            out.extend_from_slice(key);
+            out.push(b':');
+            out.extend_from_slice(value);
+        }
+        out.push(b'}');
+        Ok(())
+    }
+}
+
+/// A string literal in canonical escaping: copied when it has no escapes
+/// (valid JSON has no raw control characters), re-encoded otherwise.
+fn write_canonical_string(literal: &[u8], out: &mut Vec<u8>) -> Result<(), ScanError> {
+    if !literal.contains(&b'\\') {
+        out.extend_from_slice(literal);
+        return Ok(());
+    }
+    let decoded: String = serde_json::from_slice(literal).map_err(|_| ScanError::Malformed)?;
+    write_string(&decoded, out);
+    Ok(())
+}
+
+fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write;
+    bytes
+        .iter()
+        .fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
+            let _ = write!(s, "{b:02x}");
+            s
+        })
+}

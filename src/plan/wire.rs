@@ -1,0 +1,147 @@
+//! The JSON shapes of a plan document as serde reads them, borrowing from the
+//! document text. Only what the model needs is named; everything else is
+//! skipped unparsed. Every field is optional: test harnesses and tools strip
+//! fields such as `terraform_version` and `timestamp`.
+
+use serde::Deserialize;
+use serde_json::value::RawValue;
+use std::collections::BTreeMap;
+
+/// The top level, first pass: each section kept raw so the version can be
+/// checked before the sections are read.
+#[derive(Deserialize)]
+pub(super) struct TopLevel<'a> {
+    #[serde(borrow)]
+    pub format_version: Option<&'a RawValue>,
+    pub terraform_version: Option<&'a RawValue>,
+    pub resource_changes: Option<&'a RawValue>,
+    pub output_changes: Option<&'a RawValue>,
+    pub resource_drift: Option<&'a RawValue>,
+    pub relevant_attributes: Option<&'a RawValue>,
+    pub checks: Option<&'a RawValue>,
+    pub condition_results: Option<&'a RawValue>,
+    pub deferred_changes: Option<&'a RawValue>,
+    pub action_invocations: Option<&'a RawValue>,
+    pub planned_values: Option<&'a RawValue>,
+    pub configuration: Option<&'a RawValue>,
+    pub prior_state: Option<&'a RawValue>,
+    pub values: Option<&'a RawValue>,
+    pub errored: Option<&'a RawValue>,
+    pub complete: Option<&'a RawValue>,
+    pub applyable: Option<&'a RawValue>,
+}
+
+#[derive(Deserialize)]
+pub(super) struct ResourceChange<'a> {
+    pub address: String,
+    pub previous_address: Option<String>,
+    pub module_address: Option<String>,
+    pub mode: Option<String>,
+    #[serde(rename = "type")]
+    pub resource_type: Option<String>,
+    pub name: Option<String>,
+    #[serde(borrow)]
+    pub index: Option<&'a RawValue>,
+    pub provider_name: Option<String>,
+    pub deposed: Option<String>,
+    pub action_reason: Option<String>,
+    #[serde(borrow)]
+    pub change: Change<'a>,
+}
+
+#[derive(Deserialize)]
+pub(super) struct Change<'a> {
+    pub actions: Vec<String>,
+    #[serde(borrow)]
+    pub before: Option<&'a RawValue>,
+    #[serde(borrow)]
+    pub after: Option<&'a RawValue>,
+    #[serde(borrow)]
+    pub after_unknown: Option<&'a RawValue>,
+    #[serde(borrow)]
+    pub before_sensitive: Option<&'a RawValue>,
+    #[serde(borrow)]
+    pub after_sensitive: Option<&'a RawValue>,
+    #[serde(borrow)]
+    pub replace_paths: Option<&'a RawValue>,
+    #[serde(borrow)]
+    pub importing: Option<&'a RawValue>,
+    pub generated_config: Option<String>,
+}
+
+pub(super) type OutputChanges<'a> = BTreeMap<String, Change<'a>>;
+
+#[derive(Deserialize)]
+pub(super) struct RelevantAttribute<'a> {
+    pub resource: String,
+    #[serde(borrow)]
+    pub attribute: &'a RawValue,
+}
+
+/// `checks` (format 1.1+).
+#[derive(Deserialize)]
+pub(super) struct Check {
+    pub address: CheckAddress,
+    pub status: String,
+    #[serde(default)]
+    pub instances: Vec<CheckInstance>,
+}
+
+#[derive(Deserialize)]
+pub(super) struct CheckAddress {
+    pub to_display: String,
+    #[serde(default)]
+    pub kind: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub(super) struct CheckInstance {
+    pub address: CheckAddress,
+    pub status: String,
+    #[serde(default)]
+    pub problems: Vec<CheckProblem>,
+}
+
+#[derive(Deserialize)]
+pub(super) struct CheckProblem {
+    pub message: String,
+}
+
+/// `condition_results` (Terraform 1.2 to 1.4, before `checks`).
+#[derive(Deserialize)]
+pub(super) struct ConditionResult {
+    pub address: String,
+    pub condition_type: Option<String>,
+    pub result: Option<bool>,
+    #[serde(default)]
+    pub unknown: bool,
+    pub error_message: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub(super) struct DeferredChange<'a> {
+    pub reason: String,
+    #[serde(borrow)]
+    pub resource_change: ResourceChange<'a>,
+}
+
+#[derive(Deserialize)]
+pub(super) struct ActionInvocation {
+    pub address: String,
+}
+
+/// Just enough of `planned_values` or `configuration.root_module` to learn
+/// which outputs are sensitive (older formats flag them only there).
+#[derive(Deserialize, Default)]
+pub(super) struct OutputsHolder {
+    #[serde(default)]
+    pub outputs: Option<BTreeMap<String, OutputDeclaration>>,
+    #[serde(default)]
+    pub root_module: Option<Box<OutputsHolder>>,
+}
+
+#[derive(Deserialize)]
+pub(super) struct OutputDeclaration {
+    #[serde(default)]
+    pub sensitive: Option<bool>,
+}

@@ -1,0 +1,184 @@
+//! One resource change: the `# address will be …` header with its risk badge
+//! and cost, then the `resource "type" "name" { … }` block with the diff.
+
+use super::value::ValueRenderer;
+use super::{Line, RenderContext, Role};
+use crate::cost::{CostLevel, format_delta};
+use crate::diff::diff_change;
+use crate::plan::{ChangeKind, Mode, ResourceChange};
+use crate::risk::{Assessment, Risk};
+
+/// How a resource change is framed: a planned change or a drift entry.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ResourceView {
+    Planned,
+    Drift,
+}
+
+/// The header sentence, e.g. `aws_instance.web will be updated in-place`.
+pub fn resource_header_text(rc: &ResourceChange, view: ResourceView) -> String {
+    let deposed = rc
+        .deposed
+        .as_deref()
+        .map(|key| format!(" (deposed object {key})"))
+        .unwrap_or_default();
+    if view == ResourceView::Drift {
+        return match rc.change.kind {
+            ChangeKind::Delete => "has been deleted".to_string(),
+            _ => "has changed".to_string(),
+        };
+    }
+    let verb = match &rc.change.kind {
+        ChangeKind::Create => "will be created",
+        ChangeKind::Update => "will be updated in-place",
+        ChangeKind::Delete => "will be destroyed",
+        ChangeKind::DeleteThenCreate => "must be replaced",
+        ChangeKind::CreateThenDelete => "must be replaced (create before destroy)",
+        ChangeKind::Read => "will be read during apply",
+        ChangeKind::Forget => "will be removed from state, but will not be destroyed",
+        ChangeKind::NoOp if rc.is_import() => "will be imported",
+        ChangeKind::NoOp if rc.is_move() => "has moved",
+        ChangeKind::NoOp => "has no changes",
+        ChangeKind::Unknown(_) => "has an action plandeck does not know",
+    };
+    let import = if rc.is_import() && rc.change.kind != ChangeKind::NoOp {
+        ", after being imported"
+    } else {
+        ""
+    };
+    format!("{deposed}{verb}{import}")
+}
+
+/// All lines of one resource change.
+pub fn resource_lines(
+    rc: &ResourceChange,
+    view: ResourceView,
+    ctx: &RenderContext<'_>,
+) -> Vec<Line> {
+    let assessment = ctx.risk.assess(rc);
+    let mut lines = vec![header(rc, view, &assessment, ctx)];
+    if let Some(previous) = rc.previous_address.as_deref().filter(|_| rc.is_move()) {
+        let mut line = Line::new();
+        line.push(Role::Muted, "  # (moved from ")
+            .push_untrusted(Role::Muted, previous)
+            .push(Role::Muted, ")");
+        lines.push(line.finish());
+    }
+    if let Some(reason) = rc.action_reason_text() {
+        let mut line = Line::new();
+        line.push(Role::Muted, "  # (because ")
+            .push_untrusted(Role::Muted, &reason)
+            .push(Role::Muted, ")");
+        lines.push(line.finish());
+    }
+    if rc.change.generated_config.is_some() {
+        let mut line = Line::new();
+        line.push(
+            Role::Muted,
+            "  # (configuration will be generated for this import)",
+        );
+        lines.push(line);
+    }
+    let mut open = Line::new();
+    let symbol = match view {
+        ResourceView::Drift => "~",
+        ResourceView::Planned => rc.change.kind.symbol(),
+    };
+    let role = kind_role(&rc.change.kind);
+    open.push(role, format!("{symbol:>3} "));
+    open.push(
+        Role::Plain,
+        if rc.mode == Mode::Data {
+            "data "
+        } else {
+            "resource "
+        },
+    );
+    open.push_quoted(Role::Plain, &rc.resource_type)
+        .push(Role::Plain, " ");
+    open.push_quoted(Role::Plain, &rc.name)
+        .push(Role::Plain, " {");
+    lines.push(open.finish());
+    let mut body = ValueRenderer {
+        options: ctx.options,
+        lines: Vec::new(),
+    };
+    match diff_change(&rc.change) {
+        Ok(Some(node)) => body.body(&node, 6),
+        Ok(None) => {}
+        Err(e) => {
+            let mut line = Line::new();
+            line.push(
+                Role::Warning,
+                format!("      # values could not be read: {e}"),
+            );
+            body.lines.push(line);
+        }
+    }
+    lines.extend(body.lines);
+    let mut close = Line::new();
+    close.push(Role::Plain, "    }");
+    lines.push(close);
+    lines
+}
+
+fn header(
+    rc: &ResourceChange,
+    view: ResourceView,
+    assessment: &Assessment,
+    ctx: &RenderContext<'_>,
+) -> Line {
+    let mut line = Line::new();
+    line.push(Role::Heading, "  # ");
+    line.push_untrusted(Role::Heading, &rc.address);
+    line.push(
+        Role::Heading,
+        format!(" {}", resource_header_text(rc, view)),
+    );
+    if view == ResourceView::Planned {
+        match assessment.risk {
+            Risk::Critical => {
+                line.push(Role::Plain, " ");
+                line.push(Role::Critical, format!("[CRITICAL: {}]", assessment.reason));
+            }
+            Risk::High => {
+                line.push(Role::Plain, " ");
+                line.push(Role::High, format!("[HIGH: {}]", assessment.reason));
+            }
+            _ => {}
+        }
+        if let Some(delta) = ctx.cost.and_then(|c| c.resource_delta(&rc.address)) {
+            line.push(Role::Plain, " ");
+            line.push(
+                cost_role(ctx.cost_thresholds.level(delta)),
+                format!(
+                    "({})",
+                    format_delta(delta, ctx.cost.map_or("USD", |c| &c.currency))
+                ),
+            );
+        }
+    }
+    line.finish()
+}
+
+pub(super) fn cost_role(level: CostLevel) -> Role {
+    match level {
+        CostLevel::Decrease => Role::CostDown,
+        CostLevel::Neutral => Role::Muted,
+        CostLevel::Increase => Role::CostUp,
+        CostLevel::Warn => Role::Warning,
+        CostLevel::Critical => Role::Critical,
+    }
+}
+
+pub(super) fn kind_role(kind: &ChangeKind) -> Role {
+    match kind {
+        ChangeKind::Create => Role::Create,
+        ChangeKind::Update => Role::Update,
+        ChangeKind::Delete => Role::Delete,
+        ChangeKind::DeleteThenCreate | ChangeKind::CreateThenDelete => Role::Replace,
+        ChangeKind::Read => Role::Read,
+        ChangeKind::Forget | ChangeKind::NoOp => Role::Muted,
+        ChangeKind::Unknown(_) => Role::High,
+    }
+}

@@ -1,0 +1,208 @@
+//! Terminal safety: the one place through which every string that came from a
+//! plan, a forge or a subprocess passes before it is displayed.
+//!
+//! Control characters and escape sequences are shown escaped (`\x1b`), never
+//! interpreted. Bidirectional overrides and invisible characters are shown as
+//! `\u{202e}` and the string is *flagged*, so a renderer can put a warning
+//! beside it: a hostile branch must not be able to hide a destroy or drive
+//! the reviewer's terminal. This module does not colour or lay out anything.
+
+use std::borrow::Cow;
+use std::fmt::Write;
+
+/// How a character must be treated on display.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Class {
+    Safe,
+    /// A layout control that is ordinary in values (`\n`, `\t`): escaped, not flagged.
+    Layout,
+    /// A control character, a bidi override or an invisible character.
+    Suspicious,
+}
+
+fn classify(c: char) -> Class {
+    match c {
+        '\n' | '\t' => Class::Layout,
+        '\u{0}'..='\u{1f}' | '\u{7f}'..='\u{9f}' => Class::Suspicious,
+        // Bidirectional formatting.
+        '\u{061c}'
+        | '\u{200e}'
+        | '\u{200f}'
+        | '\u{202a}'..='\u{202e}'
+        | '\u{2066}'..='\u{2069}' => Class::Suspicious,
+        // Invisible or zero-width characters and separators that break lines.
+        '\u{00ad}'
+        | '\u{034f}'
+        | '\u{115f}'
+        | '\u{1160}'
+        | '\u{17b4}'
+        | '\u{17b5}'
+        | '\u{180e}'
+        | '\u{200b}'..='\u{200d}'
+        | '\u{2028}'
+        | '\u{2029}'
+        | '\u{2060}'..='\u{2064}'
+        | '\u{206a}'..='\u{206f}'
+        | '\u{3164}'
+        | '\u{fe00}'..='\u{fe0f}'
+        | '\u{feff}'
+        | '\u{ffa0}'
+        | '\u{fff9}'..='\u{fffb}'
+        | '\u{e0000}'..='\u{e007f}' => Class::Suspicious,
+        _ => Class::Safe,
+    }
+}
+
+/// A string made safe for display.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Escaped<'a> {
+    pub text: Cow<'a, str>,
+    /// It held control, bidi or invisible characters: show a warning.
+    pub flagged: bool,
+}
+
+/// Escapes an untrusted string for an unquoted place (addresses, names).
+pub fn escape(s: &str) -> Escaped<'_> {
+    escape_with(s, false)
+}
+
+/// Escapes an untrusted string shown inside double quotes: also escapes `"`
+/// and `\`, like Terraform's renderer does.
+pub fn escape_quoted(s: &str) -> Escaped<'_> {
+    escape_with(s, true)
+}
+
+fn escape_with(s: &str, quoted: bool) -> Escaped<'_> {
+    let needs_work = |c: char| classify(c) != Class::Safe || (quoted && (c == '"' || c == '\\'));
+    let Some(first) = s.find(needs_work) else {
+        return Escaped {
+            text: Cow::Borrowed(s),
+            flagged: false,
+        };
+    };
+    let mut out = String::with_capacity(s.len() + 8);
+    out.push_str(&s[..first]);
+    let mut flagged = false;
+    for c in s[first..].chars() {
+        match classify(c) {
+            Class::Safe if quoted && (c == '"' || c == '\\') => {
+                out.push('\\');
+                out.push(c);
+            }
+            Class::Safe => out.push(c),
+            Class::Layout => out.push_str(if c == '\n' { "\\n" } else { "\\t" }),
+            Class::Suspicious => {
+                flagged = true;
+                push_escape(&mut out, c);
+            }
+        }
+    }
+    Escaped {
+        text: Cow::Owned(out),
+        flagged,
+    }
+}
+
+fn push_escape(out: &mut String, c: char) {
+    let code = u32::from(c);
+    let _ = match c {
+        '\r' => write!(out, "\\r"),
+        _ if code < 0x80 => write!(out, "\\x{code:02x}"),
+        _ => write!(out, "\\u{{{code:x}}}"),
+    };
+}
+
+/// True when the string holds characters that `escape` would flag.
+pub fn is_suspicious(s: &str) -> bool {
+    s.chars().any(|c| classify(c) == Class::Suspicious)
+}
+
+/// Makes serialised JSON terminal-safe without changing its meaning: every
+/// suspicious character that serde left raw (C1 controls, DEL, bidi and
+/// invisible characters; they can only occur inside strings) becomes a
+/// `\uXXXX` escape.
+pub fn json_safe(json: String) -> String {
+    if !json.chars().any(|c| classify(c) != Class::Safe) {
+        return json;
+    }
+    let mut out = String::with_capacity(json.len() + 16);
+    for c in json.chars() {
+        if classify(c) == Class::Safe {
+            out.push(c);
+            continue;
+        }
+        let mut units = [0u16; 2];
+        for unit in c.encode_utf16(&mut units) {
+            let _ = write!(out, "\\u{unit:04x}");
+        }
+    }
+    out
+}
+
+/// Escapes text for Markdown/HTML prose (not code blocks): sanitised, then
+/// `<`, `>` and `&` as entities so a value cannot open tags in a PR comment.
+pub fn markdown_inline(s: &str) -> String {
+    let escaped = escape(s);
+    let mut out = String::with_capacity(escaped.text.len());
+    for c in escaped.text.chars() {
+        match c {
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '`' => out.push_str("&#96;"),
+            '|' => out.push_str("&#124;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_text_is_borrowed_and_unflagged() {
+        let e = escape("aws_s3_bucket.logs[\"eu\"]");
+        assert!(matches!(e.text, Cow::Borrowed(_)));
+        assert!(!e.flagged);
+    }
+
+    #[test]
+    fn escape_sequences_are_shown_not_interpreted() {
+        let e = escape("a\u{1b}[31mred\u{7}\u{9b}x\r");
+        assert_eq!(e.text, "a\\x1b[31mred\\x07\\u{9b}x\\r");
+        assert!(e.flagged);
+    }
+
+    #[test]
+    fn bidi_and_zero_width_are_flagged() {
+        let e = escape("db\u{202e}evil\u{200b}");
+        assert_eq!(e.text, "db\\u{202e}evil\\u{200b}");
+        assert!(e.flagged);
+    }
+
+    #[test]
+    fn newlines_are_escaped_but_not_flagged() {
+        let e = escape_quoted("a\n\"b\\");
+        assert_eq!(e.text, "a\\n\\\"b\\\\");
+        assert!(!e.flagged);
+    }
+
+    #[test]
+    fn json_safe_escapes_what_serde_leaves_raw() {
+        let json = serde_json::to_string("x\u{202e}\u{9b}\u{1b}\u{e0041}").expect("serialises");
+        let safe = json_safe(json);
+        assert_eq!(safe, "\"x\\u202e\\u009b\\u001b\\udb40\\udc41\"");
+        let back: String = serde_json::from_str(&safe).expect("still JSON");
+        assert_eq!(back, "x\u{202e}\u{9b}\u{1b}\u{e0041}");
+    }
+
+    #[test]
+    fn markdown_cannot_open_tags() {
+        assert_eq!(
+            markdown_inline("</details><img src=x>"),
+            "&lt;/details&gt;&lt;img src=x&gt;"
+        );
+    }
+}

@@ -1,0 +1,217 @@
+//! A plan in numbers: counts by action, risk, destructive changes, cost and
+//! digest, as text, Markdown (for a pull-request comment) or JSON.
+//!
+//! JSON output contains no attribute values at all, so a sensitive value
+//! cannot leak through it; its strings are made terminal-safe.
+
+use crate::cost::{CostLevel, CostReport, CostThresholds, format_delta};
+use crate::plan::{ActionCounts, CheckStatus, Plan};
+use crate::render::{self, Line, RenderContext};
+use crate::risk::{Risk, RiskPolicy};
+use crate::sanitize;
+use serde::Serialize;
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Summary {
+    pub format_version: Option<String>,
+    pub terraform_version: Option<String>,
+    pub warnings: Vec<String>,
+    /// Errored, incomplete or not applyable, in words.
+    pub flags: Vec<String>,
+    pub counts: ActionCounts,
+    pub risk: RiskCounts,
+    pub destructive: Vec<DestructiveChange>,
+    pub outputs: usize,
+    pub drift: usize,
+    pub deferred: usize,
+    pub checks_failed: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cost: Option<CostSummary>,
+    pub digest: String,
+}
+
+/// How many changes there are at each risk level.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct RiskCounts {
+    pub highest: Option<Risk>,
+    pub critical: usize,
+    pub high: usize,
+    pub medium: usize,
+    pub low: usize,
+}
+
+/// A delete or replacement, for the top of every report.
+#[derive(Clone, Debug, Serialize)]
+pub struct DestructiveChange {
+    pub address: String,
+    pub actions: Vec<String>,
+    pub risk: Risk,
+    pub reason: String,
+    #[serde(skip)]
+    pub symbol: &'static str,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct CostSummary {
+    pub currency: String,
+    pub monthly_before: Option<f64>,
+    pub monthly_after: Option<f64>,
+    pub monthly_delta: Option<f64>,
+    pub level: CostLevel,
+}
+
+impl Summary {
+    pub fn of(
+        plan: &Plan,
+        risk: &RiskPolicy,
+        cost: Option<&CostReport>,
+        thresholds: &CostThresholds,
+    ) -> Self {
+        let mut risk_counts = RiskCounts::default();
+        let mut destructive = Vec::new();
+        for rc in &plan.resource_changes {
+            let assessment = risk.assess(rc);
+            match assessment.risk {
+                Risk::Critical => risk_counts.critical += 1,
+                Risk::High => risk_counts.high += 1,
+                Risk::Medium => risk_counts.medium += 1,
+                Risk::Low => risk_counts.low += 1,
+                Risk::None => {}
+            }
+            if assessment.risk > Risk::None {
+                risk_counts.highest = risk_counts.highest.max(Some(assessment.risk));
+            }
+            if rc.change.kind.is_destructive() {
+                destructive.push(DestructiveChange {
+                    address: rc.address.clone(),
+                    actions: rc.change.actions.clone(),
+                    risk: assessment.risk,
+                    reason: assessment.reason,
+                    symbol: rc.change.kind.symbol(),
+                });
+            }
+        }
+        destructive.sort_by(|a, b| b.risk.cmp(&a.risk).then_with(|| a.address.cmp(&b.address)));
+        Self {
+            format_version: plan.format_version.clone(),
+            terraform_version: plan.terraform_version.clone(),
+            warnings: plan.warnings.clone(),
+            flags: plan.status_flags().into_iter().map(String::from).collect(),
+            counts: ActionCounts::of(&plan.resource_changes),
+            risk: risk_counts,
+            destructive,
+            outputs: plan
+                .output_changes
+                .iter()
+                .filter(|o| o.change.kind != crate::plan::ChangeKind::NoOp)
+                .count(),
+            drift: plan.resource_drift.len(),
+            deferred: plan.deferred_changes.len(),
+            checks_failed: plan
+                .checks
+                .iter()
+                .filter(|c| matches!(c.status, CheckStatus::Fail | CheckStatus::Error))
+                .count(),
+            cost: cost.map(|c| CostSummary {
+                currency: c.currency.clone(),
+                monthly_before: c.monthly_before,
+                monthly_after: c.monthly_after,
+                monthly_delta: c.monthly_delta,
+                level: c
+                    .monthly_delta
+                    .map_or(CostLevel::Neutral, |d| thresholds.level(d)),
+            }),
+            digest: plan.digest.clone(),
+        }
+    }
+
+    /// Pretty JSON with every string terminal-safe.
+    pub fn to_json(&self) -> String {
+        let json =
+            serde_json::to_string_pretty(self).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"));
+        sanitize::json_safe(json)
+    }
+
+    /// The plan header as styled lines (the same as `show` starts with).
+    pub fn text_lines(&self) -> Vec<Line> {
+        render::plan_header_lines(self)
+    }
+
+    /// Markdown for a pull-request comment: a headline table, destructive
+    /// changes up front, the full rendering in a collapsible block.
+    pub fn to_markdown(&self, plan: &Plan, ctx: &RenderContext<'_>) -> String {
+        let mut md = String::new();
+        let icon = match self.risk.highest {
+            Some(Risk::Critical) => "🛑",
+            Some(Risk::High) => "⚠️",
+            _ => "✅",
+        };
+        let highest = self.risk.highest.map_or("none", Risk::word);
+        md.push_str(&format!("### {icon} Plan: risk {highest}\n\n"));
+        for flag in &self.flags {
+            md.push_str(&format!("> **{}**\n\n", sanitize::markdown_inline(flag)));
+        }
+        for warning in &self.warnings {
+            md.push_str(&format!(
+                "> warning: {}\n\n",
+                sanitize::markdown_inline(warning)
+            ));
+        }
+        let c = &self.counts;
+        md.push_str("| create | update | delete | replace | read | forget | move | import |\n");
+        md.push_str("|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+        md.push_str(&format!(
+            "| {} | {} | {} | {} | {} | {} | {} | {} |\n\n",
+            c.create, c.update, c.delete, c.replace, c.read, c.forget, c.moved, c.import
+        ));
+        if let Some(cost) = &self.cost {
+            let delta = cost
+                .monthly_delta
+                .map_or("unknown".to_string(), |d| format_delta(d, &cost.currency));
+            md.push_str(&format!(
+                "**Cost:** {}\n\n",
+                sanitize::markdown_inline(&delta)
+            ));
+        }
+        if !self.destructive.is_empty() {
+            md.push_str(&format!(
+                "**Destructive changes ({}):**\n\n",
+                self.destructive.len()
+            ));
+            for d in &self.destructive {
+                md.push_str(&format!(
+                    "- **{}** `{}` {} — {}\n",
+                    d.risk.word().to_uppercase(),
+                    d.symbol,
+                    code_span(&d.address),
+                    sanitize::markdown_inline(&d.reason)
+                ));
+            }
+            md.push('\n');
+        }
+        let body: Vec<String> = render::plan_lines(plan, self, ctx)
+            .iter()
+            .map(Line::plain)
+            .collect();
+        let body = body.join("\n");
+        let fence = "`".repeat(longest_backtick_run(&body).max(2) + 1);
+        md.push_str("<details><summary>Full plan</summary>\n\n");
+        md.push_str(&format!("{fence}diff\n{body}\n{fence}\n\n</details>\n\n"));
+        md.push_str(&format!(
+            "<sub>digest <code>{}</code></sub>\n",
+            sanitize::markdown_inline(&self.digest)
+        ));
+        md
+    }
+}
+
+/// An inline code span that no backtick in the text can close early.
+fn code_span(text: &str) -> String {
+    let escaped = sanitize::escape(text).text.into_owned();
+    let ticks = "`".repeat(longest_backtick_run(&escaped) + 1);
+    format!("{ticks} {escaped} {ticks}")
+}
+
+fn longest_backtick_run(text: &str) -> usize {
+    text.split(|c| c != '`').map(str::len).max().unwrap_or(0)
+}
