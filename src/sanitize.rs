@@ -122,12 +122,14 @@ pub fn is_suspicious(s: &str) -> bool {
 /// invisible characters; they can only occur inside strings) becomes a
 /// `\uXXXX` escape.
 pub fn json_safe(json: String) -> String {
-    if !json.chars().any(|c| classify(c) != Class::Safe) {
+    // serde escapes C0 controls itself; raw ones here are JSON whitespace.
+    let raw_suspicious = |c: char| c >= '\u{7f}' && classify(c) == Class::Suspicious;
+    if !json.chars().any(raw_suspicious) {
         return json;
     }
     let mut out = String::with_capacity(json.len() + 16);
     for c in json.chars() {
-        if classify(c) == Class::Safe {
+        if !raw_suspicious(c) {
             out.push(c);
             continue;
         }

@@ -160,7 +160,10 @@ impl Reader<'_> {
         plan.resource_changes = self.resource_changes(top.resource_changes, "resource_changes")?;
         plan.resource_drift = self.resource_changes(top.resource_drift, "resource_drift")?;
         plan.output_changes = self.output_changes(top.output_changes)?;
-        self.mark_sensitive_outputs(&mut plan.output_changes, &[top.planned_values, top.configuration])?;
+        self.mark_sensitive_outputs(
+            &mut plan.output_changes,
+            &[top.planned_values, top.configuration],
+        )?;
         plan.relevant_attributes = self.relevant_attributes(top.relevant_attributes)?;
         plan.checks = self.checks(top.checks, top.condition_results)?;
         plan.deferred_changes = self.deferred(top.deferred_changes)?;
@@ -329,7 +332,9 @@ impl Reader<'_> {
         }
         let mut sensitive = std::collections::BTreeSet::new();
         for (raw, name) in holders.iter().zip(["planned_values", "configuration"]) {
-            let holder = self.section::<Option<wire::OutputsHolder>>(*raw, name)?.flatten();
+            let holder = self
+                .section::<Option<wire::OutputsHolder>>(*raw, name)?
+                .flatten();
             let holder = holder.map(|h| match h.root_module {
                 Some(root) if h.outputs.is_none() => *root,
                 _ => h,

@@ -33,7 +33,8 @@ impl ValueRenderer<'_> {
     }
 
     fn members(&mut self, members: &[(String, Node)], parent: Delta, indent: usize, top: bool) {
-        let show_all = self.options.show_unchanged || matches!(parent, Delta::Added | Delta::Removed);
+        let show_all =
+            self.options.show_unchanged || matches!(parent, Delta::Added | Delta::Removed);
         let mut hidden = 0;
         let mut noise = Vec::new();
         let shown: Vec<&(String, Node)> = members
@@ -60,7 +61,10 @@ impl ValueRenderer<'_> {
             self.attribute(indent, Some((key, width)), node, width);
         }
         if hidden > 0 {
-            self.note(indent, &format!("# ({} hidden)", plural(hidden, "unchanged attribute")));
+            self.note(
+                indent,
+                &format!("# ({} hidden)", plural(hidden, "unchanged attribute")),
+            );
         }
         if !noise.is_empty() {
             let names = noise.join(", ");
@@ -158,7 +162,8 @@ impl ValueRenderer<'_> {
     }
 
     fn elements(&mut self, items: &[Node], parent: Delta, indent: usize) {
-        let show_all = self.options.show_unchanged || matches!(parent, Delta::Added | Delta::Removed);
+        let show_all =
+            self.options.show_unchanged || matches!(parent, Delta::Added | Delta::Removed);
         let mut hidden = 0;
         for item in items {
             if show_all || item.is_changed() {
@@ -173,7 +178,10 @@ impl ValueRenderer<'_> {
 
     fn flush_hidden(&mut self, hidden: &mut usize, indent: usize) {
         if *hidden > 0 {
-            self.note(indent, &format!("# ({} hidden)", plural(*hidden, "unchanged element")));
+            self.note(
+                indent,
+                &format!("# ({} hidden)", plural(*hidden, "unchanged element")),
+            );
             *hidden = 0;
         }
     }
@@ -193,7 +201,10 @@ impl ValueRenderer<'_> {
                 continue;
             }
             if hidden > 0 {
-                self.note(indent, &format!("# ({} hidden)", plural(hidden, "unchanged line")));
+                self.note(
+                    indent,
+                    &format!("# ({} hidden)", plural(hidden, "unchanged line")),
+                );
                 hidden = 0;
             }
             let mut line = Line::new();
@@ -203,7 +214,10 @@ impl ValueRenderer<'_> {
             self.lines.push(line.finish());
         }
         if hidden > 0 {
-            self.note(indent, &format!("# ({} hidden)", plural(hidden, "unchanged line")));
+            self.note(
+                indent,
+                &format!("# ({} hidden)", plural(hidden, "unchanged line")),
+            );
         }
     }
 }
@@ -217,7 +231,11 @@ fn empty(line: &mut Line, delta: Delta, text: &str) {
 }
 
 pub(super) fn plural(n: usize, what: &str) -> String {
-    if n == 1 { format!("1 {what}") } else { format!("{n} {what}s") }
+    if n == 1 {
+        format!("1 {what}")
+    } else {
+        format!("{n} {what}s")
+    }
 }
 
 fn scalar(line: &mut Line, delta: Delta, before: &Leaf, after: &Leaf) {
