@@ -110,14 +110,15 @@ struct Builder<'p> {
 
 impl Builder<'_> {
     fn forces_replacement(&self) -> bool {
-        !self.path.is_empty() && self.replace_paths.iter().any(|p| *p == self.path)
+        !self.path.is_empty() && self.replace_paths.contains(&self.path)
     }
 
     fn node(&mut self, sides: Sides<'_>) -> Option<Node> {
         let before = sides.before.filter(|v| !v.is_null());
         let after = sides.after.filter(|v| !v.is_null());
         let unknown = sides.unknown == &Value::Bool(true);
-        if before.is_none() && after.is_none() && !unknown && !sides.unknown.is_object() {
+        let nested_unknown = sides.unknown.is_object() || sides.unknown.is_array();
+        if before.is_none() && after.is_none() && !unknown && !nested_unknown {
             return None;
         }
         let before_sensitive = sides.before_sensitive == &Value::Bool(true);
@@ -125,19 +126,21 @@ impl Builder<'_> {
         let body = if unknown || before_sensitive || after_sensitive {
             self.scalar(before, after, unknown, before_sensitive, after_sensitive)
         } else {
+            // The shape comes from the values, or from `after_unknown` when
+            // neither side is known yet.
+            let shape = before.or(after).unwrap_or(sides.unknown);
+            let known = Sides {
+                before,
+                after,
+                ..sides
+            };
             match (before, after) {
-                (Some(Value::Object(_)) | None, Some(Value::Object(_)) | None) => {
-                    self.object(Sides {
-                        before,
-                        after,
-                        ..sides
-                    })
+                (Some(Value::Object(_)) | None, Some(Value::Object(_)) | None)
+                    if !shape.is_array() =>
+                {
+                    self.object(known)
                 }
-                (Some(Value::Array(_)) | None, Some(Value::Array(_)) | None) => self.list(Sides {
-                    before,
-                    after,
-                    ..sides
-                }),
+                (Some(Value::Array(_)) | None, Some(Value::Array(_)) | None) => self.list(known),
                 (Some(Value::String(b)), Some(Value::String(a))) => text(Some(b), Some(a)),
                 (Some(Value::String(b)), None) => text(Some(b), None),
                 (None, Some(Value::String(a))) => text(None, Some(a)),
@@ -257,14 +260,16 @@ impl Builder<'_> {
 
 /// A comparison key per element: its JSON text plus its markers, so that an
 /// element whose sensitivity or knownness changed does not compare equal.
+/// Elements known only through `after_unknown` count too.
 fn element_keys(list: Option<&Value>, sensitive: &Value, unknown: &Value) -> Vec<String> {
-    let Some(Value::Array(items)) = list else {
-        return Vec::new();
+    let items = match list {
+        Some(Value::Array(items)) => items.as_slice(),
+        _ => &[],
     };
-    items
-        .iter()
-        .enumerate()
-        .map(|(i, item)| {
+    let len = items.len().max(unknown.as_array().map_or(0, Vec::len));
+    (0..len)
+        .map(|i| {
+            let item = items.get(i).unwrap_or(&Value::Null);
             let marks = |v: &Value| v.get(i).map_or(String::new(), Value::to_string);
             format!("{item}\u{0}{}\u{0}{}", marks(sensitive), marks(unknown))
         })
