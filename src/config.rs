@@ -184,6 +184,15 @@ mod tests {
     }
 
     #[test]
+    fn the_example_documents_every_table_and_parses() {
+        let text = include_str!("../config.example.toml");
+        let config = parse(text, Path::new("config.example.toml")).expect("example parses");
+        assert_eq!(config.check.max_destructive, Some(10));
+        assert_eq!(config.display.noise_attributes, ["tags_all"]);
+        compile(config, None).expect("example compiles");
+    }
+
+    #[test]
     fn defaults_when_empty() {
         let config = parse("", Path::new("c.toml")).expect("empty is valid");
         assert_eq!(config.check.fail_on, Risk::Critical);
