@@ -13,7 +13,7 @@ mod lines;
 
 use serde_json::Value;
 
-pub use build::{DiffInput, diff_change, diff_values};
+pub use build::{DiffInput, diff_change, diff_values, expand_unchanged};
 
 /// One side of a scalar.
 #[derive(Clone, Debug, PartialEq)]
@@ -56,6 +56,10 @@ pub enum Body {
     Lines(Vec<LineOp>),
     /// A string holding JSON, diffed as a structure.
     Json(Box<Node>),
+    /// A value identical on both sides with nothing sensitive or unknown in
+    /// it; kept whole because it is usually folded, and expanded with
+    /// [`expand_unchanged`] only when shown.
+    Unchanged(Value),
 }
 
 /// One line of a multi-line string diff.
@@ -78,7 +82,7 @@ impl Node {
             }
             Body::Object(members) => members.iter().any(|(_, n)| n.has_sensitive()),
             Body::List(items) => items.iter().any(Node::has_sensitive),
-            Body::Lines(_) | Body::Json(_) => false,
+            Body::Lines(_) | Body::Json(_) | Body::Unchanged(_) => false,
         }
     }
 }

@@ -20,6 +20,7 @@ pub use sections::{
 use crate::cost::{CostReport, CostThresholds};
 use crate::risk::RiskPolicy;
 use crate::sanitize;
+use std::borrow::Cow;
 use std::collections::BTreeSet;
 
 /// What a span means; the front end decides how that looks.
@@ -50,7 +51,8 @@ pub enum Role {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Span {
     pub role: Role,
-    pub text: String,
+    /// Borrowed for our own fixed words and symbols, owned for the rest.
+    pub text: Cow<'static, str>,
 }
 
 /// One rendered line.
@@ -65,7 +67,7 @@ impl Line {
     }
 
     /// Appends trusted text (our own words and symbols).
-    pub fn push(&mut self, role: Role, text: impl Into<String>) -> &mut Self {
+    pub fn push(&mut self, role: Role, text: impl Into<Cow<'static, str>>) -> &mut Self {
         let text = text.into();
         if !text.is_empty() {
             self.spans.push(Span { role, text });
@@ -86,7 +88,9 @@ impl Line {
     /// Appends an untrusted string shown inside double quotes.
     pub fn push_quoted(&mut self, role: Role, text: &str) -> &mut Self {
         let escaped = sanitize::escape_quoted(text);
-        self.push(role, format!("\"{}\"", escaped.text));
+        self.push(role, "\"")
+            .push(role, escaped.text.into_owned())
+            .push(role, "\"");
         if escaped.flagged {
             self.flag();
         }
@@ -113,11 +117,20 @@ impl Line {
 
     /// The text without styles.
     pub fn plain(&self) -> String {
-        self.spans.iter().map(|s| s.text.as_str()).collect()
+        self.spans.iter().map(|s| s.text.as_ref()).collect()
     }
 
     pub fn is_flagged(&self) -> bool {
         self.spans.iter().any(|s| s.role == Role::Flag)
+    }
+}
+
+/// `n` spaces, without allocating for ordinary indentation.
+pub(crate) fn spaces(n: usize) -> Cow<'static, str> {
+    const SPACES: &str = "                                                                ";
+    match SPACES.get(..n) {
+        Some(s) => Cow::Borrowed(s),
+        None => Cow::Owned(" ".repeat(n)),
     }
 }
 

@@ -276,7 +276,7 @@ fn color_always_writes_only_sgr_sequences_and_never_writes_none() {
     let path = format!("{PLANS}/tofu-equiv-fully-populated-complex-update-plan.json");
     let coloured = text(&plandeck(&["show", &path, "--color", "always"], dir.path()).stdout);
     assert!(
-        coloured.contains("\u{1b}[33m~ \u{1b}[0m"),
+        coloured.contains("\u{1b}[33m~\u{1b}[0m "),
         "update symbols are yellow"
     );
     assert!(!strip_sgr(&coloured).contains('\u{1b}'));

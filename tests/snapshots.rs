@@ -118,13 +118,20 @@ fn rendered_plans_match_snapshots() {
     }
 }
 
-/// `{Role}text{/}` runs, so colours are reviewed in snapshots too.
+/// `{Role}text{/}` runs (adjacent spans of one role merged), so colours are
+/// reviewed in snapshots too.
 fn styled(line: &Line) -> String {
-    line.spans
-        .iter()
-        .map(|s| match s.role {
-            Role::Plain => s.text.clone(),
-            role => format!("{{{role:?}}}{}{{/}}", s.text),
+    let mut runs: Vec<(Role, String)> = Vec::new();
+    for span in &line.spans {
+        match runs.last_mut() {
+            Some((role, text)) if *role == span.role => text.push_str(&span.text),
+            _ => runs.push((span.role, span.text.to_string())),
+        }
+    }
+    runs.into_iter()
+        .map(|(role, text)| match role {
+            Role::Plain => text,
+            role => format!("{{{role:?}}}{text}{{/}}"),
         })
         .collect()
 }

@@ -121,6 +121,20 @@ impl Builder<'_> {
         if before.is_none() && after.is_none() && !unknown && !nested_unknown {
             return None;
         }
+        if before.is_some()
+            && before == after
+            && !contains_true(sides.unknown)
+            && !contains_true(sides.before_sensitive)
+            && !contains_true(sides.after_sensitive)
+        {
+            let value = before.cloned().unwrap_or(Value::Null);
+            let forces_replacement = self.forces_replacement();
+            return Some(Node {
+                delta: Delta::Unchanged,
+                forces_replacement,
+                body: Body::Unchanged(value),
+            });
+        }
         let before_sensitive = sides.before_sensitive == &Value::Bool(true);
         let after_sensitive = sides.after_sensitive == &Value::Bool(true);
         let body = if unknown || before_sensitive || after_sensitive {
@@ -258,6 +272,45 @@ impl Builder<'_> {
     }
 }
 
+/// The full tree of a value that is the same on both sides.
+pub fn expand_unchanged(value: &Value) -> Node {
+    let mut builder = Builder {
+        replace_paths: &[],
+        path: Vec::new(),
+    };
+    let sides = Sides {
+        before: Some(value),
+        after: Some(value),
+        unknown: &FALSE,
+        before_sensitive: &FALSE,
+        after_sensitive: &FALSE,
+    };
+    let body = match value {
+        Value::Object(_) => builder.object(sides),
+        Value::Array(_) => builder.list(sides),
+        Value::String(s) => text(Some(s), Some(s)),
+        other => Body::Scalar {
+            before: Leaf::Value(other.clone()),
+            after: Leaf::Value(other.clone()),
+        },
+    };
+    Node {
+        delta: Delta::Unchanged,
+        forces_replacement: false,
+        body,
+    }
+}
+
+/// True when a marker tree (`after_unknown`, `*_sensitive`) marks anything.
+fn contains_true(marks: &Value) -> bool {
+    match marks {
+        Value::Bool(b) => *b,
+        Value::Array(items) => items.iter().any(contains_true),
+        Value::Object(map) => map.values().any(contains_true),
+        _ => false,
+    }
+}
+
 /// A comparison key per element: its JSON text plus its markers, so that an
 /// element whose sensitivity or knownness changed does not compare equal.
 /// Elements known only through `after_unknown` count too.
@@ -335,6 +388,7 @@ fn body_changed(body: &Body, before: Option<&Value>, after: Option<&Value>) -> b
         Body::List(items) => items.iter().any(Node::is_changed),
         Body::Json(inner) => inner.is_changed(),
         Body::Lines(ops) => ops.iter().any(|op| op.delta != Delta::Unchanged),
+        Body::Unchanged(_) => false,
         Body::Scalar {
             before: Leaf::Sensitive,
             ..

@@ -254,15 +254,13 @@ impl Scanner<'_> {
         let start = self.pos;
         self.pos += 1;
         loop {
-            match self.bytes.get(self.pos) {
-                Some(b'"') => {
-                    self.pos += 1;
-                    return Ok((start, self.pos));
-                }
-                Some(b'\\') => self.pos += 2,
-                Some(_) => self.pos += 1,
-                None => return Err(ScanError::Malformed),
+            let rest = self.bytes.get(self.pos..).ok_or(ScanError::Malformed)?;
+            let i = memchr::memchr2(b'"', b'\\', rest).ok_or(ScanError::Malformed)?;
+            if rest[i] == b'"' {
+                self.pos += i + 1;
+                return Ok((start, self.pos));
             }
+            self.pos += i + 2;
         }
     }
 
@@ -293,7 +291,65 @@ impl Scanner<'_> {
         }
     }
 
+    /// Writes an object. Terraform writes keys sorted, so members are first
+    /// written in place; only an object whose keys are out of order is
+    /// scanned again and sorted.
     fn object(&mut self, out: &mut Vec<u8>, depth: usize) -> Result<(), ScanError> {
+        let (start_pos, start_len) = (self.pos, out.len());
+        if self.object_in_order(out, depth)? {
+            return Ok(());
+        }
+        self.pos = start_pos;
+        out.truncate(start_len);
+        self.object_sorted(out, depth)
+    }
+
+    /// Returns `false` (with partial output) at the first key out of order.
+    fn object_in_order(&mut self, out: &mut Vec<u8>, depth: usize) -> Result<bool, ScanError> {
+        self.pos += 1;
+        out.push(b'{');
+        let mut previous_key: Option<(usize, usize)> = None;
+        self.skip_ws();
+        if self.bytes.get(self.pos) == Some(&b'}') {
+            self.pos += 1;
+            out.push(b'}');
+            return Ok(true);
+        }
+        loop {
+            self.skip_ws();
+            if self.bytes.get(self.pos) != Some(&b'"') {
+                return Err(ScanError::Malformed);
+            }
+            let (start, end) = self.string_span()?;
+            let key_start = out.len();
+            write_canonical_string(&self.bytes[start..end], out)?;
+            let key = (key_start, out.len());
+            if let Some((a, b)) = previous_key {
+                if out[a..b] >= out[key.0..key.1] {
+                    return Ok(false);
+                }
+            }
+            previous_key = Some(key);
+            self.expect(b':')?;
+            out.push(b':');
+            self.value(out, depth + 1)?;
+            self.skip_ws();
+            match self.bytes.get(self.pos) {
+                Some(b',') => {
+                    self.pos += 1;
+                    out.push(b',');
+                }
+                Some(b'}') => {
+                    self.pos += 1;
+                    out.push(b'}');
+                    return Ok(true);
+                }
+                _ => return Err(ScanError::Malformed),
+            }
+        }
+    }
+
+    fn object_sorted(&mut self, out: &mut Vec<u8>, depth: usize) -> Result<(), ScanError> {
         self.pos += 1;
         // Members are canonicalised one by one, then emitted in key order.
         let mut members: Vec<(Vec<u8>, Vec<u8>)> = Vec::new();
@@ -340,16 +396,28 @@ impl Scanner<'_> {
     }
 }
 
-/// A string literal in canonical escaping: copied when it has no escapes
-/// (valid JSON has no raw control characters), re-encoded otherwise.
+/// A string literal in canonical escaping: copied when its escapes are
+/// already the ones serde_json writes (`\"`, `\\`, `\n`, `\t`, `\r`, `\b`,
+/// `\f`; valid JSON has no raw control characters), re-encoded otherwise.
 fn write_canonical_string(literal: &[u8], out: &mut Vec<u8>) -> Result<(), ScanError> {
-    if !literal.contains(&b'\\') {
+    if escapes_are_canonical(literal) {
         out.extend_from_slice(literal);
         return Ok(());
     }
     let decoded: String = serde_json::from_slice(literal).map_err(|_| ScanError::Malformed)?;
     write_string(&decoded, out);
     Ok(())
+}
+
+fn escapes_are_canonical(literal: &[u8]) -> bool {
+    let mut rest = literal;
+    while let Some(i) = memchr::memchr(b'\\', rest) {
+        match rest.get(i + 1) {
+            Some(b'"' | b'\\' | b'n' | b't' | b'r' | b'b' | b'f') => rest = &rest[i + 2..],
+            _ => return false,
+        }
+    }
+    true
 }
 
 fn hex(bytes: &[u8]) -> String {

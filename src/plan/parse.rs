@@ -6,7 +6,6 @@ use super::{
     Change, ChangeKind, CheckResult, CheckStatus, DeferredChange, Mode, OutputChange, Plan,
     RawJson, RelevantAttribute, ResourceChange, wire,
 };
-use serde::de::DeserializeOwned;
 use serde_json::value::RawValue;
 use std::io::Read;
 use std::path::Path;
@@ -106,6 +105,10 @@ fn io_message(e: &std::io::Error) -> String {
 }
 
 /// Parses a plan document already in memory.
+///
+/// One typed pass reads a well-formed document. When that fails, a second,
+/// slower path checks the version first and then each section on its own,
+/// so the error names the real cause and its place in the file.
 pub fn parse_plan(text: Arc<str>) -> Result<Plan, PlanError> {
     let Some(first) = text.trim_start().chars().next() else {
         return Err(PlanError::Empty);
@@ -120,9 +123,11 @@ pub fn parse_plan(text: Arc<str>) -> Result<Plan, PlanError> {
             _ => return Err(PlanError::Json(json_error(&text, 0, &syntax_error(&text)))),
         }));
     }
-    let top: wire::TopLevel =
-        serde_json::from_str(&text).map_err(|e| PlanError::Json(json_error(&text, 0, &e)))?;
-    Reader { text: &text }.plan(&top)
+    let reader = Reader { text: &text };
+    match serde_json::from_str::<wire::Sections>(&text) {
+        Ok(sections) => reader.plan(sections),
+        Err(_) => reader.plan(reader.sections_one_by_one()?),
+    }
 }
 
 fn syntax_error(text: &str) -> serde_json::Error {
@@ -136,135 +141,141 @@ struct Reader<'t> {
     text: &'t Arc<str>,
 }
 
-impl Reader<'_> {
-    fn plan(&self, top: &wire::TopLevel) -> Result<Plan, PlanError> {
+impl<'t> Reader<'t> {
+    /// The slow path: version first, then each section, errors positioned.
+    fn sections_one_by_one(&self) -> Result<wire::Sections<'t>, PlanError> {
+        let text: &'t str = self.text;
+        let top: wire::TopLevel<'t> =
+            serde_json::from_str(text).map_err(|e| PlanError::Json(json_error(text, 0, &e)))?;
+        check_version(top.format_version)?;
+        Ok(wire::Sections {
+            format_version: top.format_version,
+            terraform_version: self.section(top.terraform_version, "terraform_version")?,
+            resource_changes: self.section(top.resource_changes, "resource_changes")?,
+            output_changes: self.section(top.output_changes, "output_changes")?,
+            resource_drift: self.section(top.resource_drift, "resource_drift")?,
+            relevant_attributes: self.section(top.relevant_attributes, "relevant_attributes")?,
+            checks: self.section(top.checks, "checks")?,
+            condition_results: self.section(top.condition_results, "condition_results")?,
+            deferred_changes: self.section(top.deferred_changes, "deferred_changes")?,
+            action_invocations: self.section(top.action_invocations, "action_invocations")?,
+            planned_values: self.section(top.planned_values, "planned_values")?,
+            configuration: self.section(top.configuration, "configuration")?,
+            prior_state: top.prior_state,
+            values: top.values,
+            errored: self.section(top.errored, "errored")?,
+            complete: self.section(top.complete, "complete")?,
+            applyable: self.section(top.applyable, "applyable")?,
+        })
+    }
+
+    /// Parses one raw section (null reads as absent), reporting errors at
+    /// their place in the file.
+    fn section<T: serde::Deserialize<'t>>(
+        &self,
+        raw: Option<&'t RawValue>,
+        name: &str,
+    ) -> Result<Option<T>, PlanError> {
+        let Some(raw) = raw else { return Ok(None) };
+        serde_json::from_str::<Option<T>>(raw.get()).map_err(|e| {
+            PlanError::Json(format!(
+                "in {name}: {}",
+                json_error(self.text, self.offset(raw), &e)
+            ))
+        })
+    }
+
+    fn plan(&self, sections: wire::Sections<'t>) -> Result<Plan, PlanError> {
         let mut plan = Plan {
-            format_version: None,
+            format_version: check_version(sections.format_version)?,
             ..Plan::default()
         };
-        self.check_version(top.format_version, &mut plan)?;
-        if top.resource_changes.is_none()
-            && top.planned_values.is_none()
-            && top.output_changes.is_none()
-            && top.prior_state.is_none()
+        if sections.format_version.is_none() {
+            plan.warnings
+                .push("no format_version in the document; read as format 1.2".into());
+        }
+        if let Some(version) = plan
+            .format_version
+            .as_deref()
+            .filter(|v| is_newer_than_known(v))
         {
-            return Err(PlanError::NotAPlan(if top.values.is_some() {
+            plan.warnings.push(format!(
+                "plan format version {version} is newer than this plandeck knows (up to \
+                 1.{NEWEST_KNOWN_MINOR}); fields added since are not shown"
+            ));
+        }
+        if sections.resource_changes.is_none()
+            && sections.planned_values.is_none()
+            && sections.output_changes.is_none()
+            && sections.prior_state.is_none()
+        {
+            return Err(PlanError::NotAPlan(if sections.values.is_some() {
                 "this is a state document (show -json of a state), not a plan"
             } else {
                 "none of resource_changes, planned_values, output_changes or prior_state is present"
             }));
         }
-        plan.terraform_version = self
-            .section::<Option<String>>(top.terraform_version, "terraform_version")?
-            .flatten();
-        plan.resource_changes = self.resource_changes(top.resource_changes, "resource_changes")?;
-        plan.resource_drift = self.resource_changes(top.resource_drift, "resource_drift")?;
-        plan.output_changes = self.output_changes(top.output_changes)?;
-        self.mark_sensitive_outputs(
+        let changes = |list: Option<Vec<wire::ResourceChange<'t>>>| {
+            list.unwrap_or_default()
+                .into_iter()
+                .map(|w| self.resource_change(w))
+                .collect()
+        };
+        plan.terraform_version = sections.terraform_version;
+        plan.resource_changes = changes(sections.resource_changes);
+        plan.resource_drift = changes(sections.resource_drift);
+        plan.output_changes = sections
+            .output_changes
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(name, change)| OutputChange {
+                name,
+                change: self.change(change),
+            })
+            .collect();
+        mark_sensitive_outputs(
             &mut plan.output_changes,
-            &[top.planned_values, top.configuration],
-        )?;
-        plan.relevant_attributes = self.relevant_attributes(top.relevant_attributes)?;
-        plan.checks = self.checks(top.checks, top.condition_results)?;
-        plan.deferred_changes = self.deferred(top.deferred_changes)?;
-        plan.action_invocations = self
-            .section::<Option<Vec<wire::ActionInvocation>>>(
-                top.action_invocations,
-                "action_invocations",
-            )?
-            .flatten()
+            [sections.planned_values, sections.configuration],
+        );
+        plan.relevant_attributes = sections
+            .relevant_attributes
+            .unwrap_or_default()
+            .into_iter()
+            .map(|w| RelevantAttribute {
+                resource: w.resource,
+                attribute: self.raw(w.attribute),
+            })
+            .collect();
+        plan.checks = checks(sections.checks, sections.condition_results);
+        plan.deferred_changes = sections
+            .deferred_changes
+            .unwrap_or_default()
+            .into_iter()
+            .map(|w| DeferredChange {
+                reason: w.reason,
+                resource_change: self.resource_change(w.resource_change),
+            })
+            .collect();
+        plan.action_invocations = sections
+            .action_invocations
             .unwrap_or_default()
             .into_iter()
             .map(|a| a.address)
             .collect();
-        plan.errored = self
-            .section::<Option<bool>>(top.errored, "errored")?
-            .flatten()
-            .unwrap_or(false);
-        plan.complete = self
-            .section::<Option<bool>>(top.complete, "complete")?
-            .flatten();
-        plan.applyable = self
-            .section::<Option<bool>>(top.applyable, "applyable")?
-            .flatten();
+        plan.errored = sections.errored.unwrap_or(false);
+        plan.complete = sections.complete;
+        plan.applyable = sections.applyable;
         plan.digest = super::plan_digest(&plan)?;
         Ok(plan)
-    }
-
-    fn check_version(&self, raw: Option<&RawValue>, plan: &mut Plan) -> Result<(), PlanError> {
-        let Some(raw) = raw else {
-            plan.warnings
-                .push("no format_version in the document; read as format 1.2".to_string());
-            return Ok(());
-        };
-        let version: String = serde_json::from_str(raw.get())
-            .map_err(|_| PlanError::BadVersion(raw.get().chars().take(40).collect()))?;
-        let (major, minor) = version
-            .split_once('.')
-            .and_then(|(major, minor)| {
-                Some((major.parse::<u32>().ok()?, minor.parse::<u32>().ok()?))
-            })
-            .ok_or_else(|| PlanError::BadVersion(format!("{version:?}")))?;
-        match (major, minor) {
-            (0, 1 | 2) | (1, 0..=NEWEST_KNOWN_MINOR) => {}
-            (0 | 1, _) => plan.warnings.push(format!(
-                "plan format version {version} is newer than this plandeck knows (up to 1.{NEWEST_KNOWN_MINOR}); \
-                 fields added since are not shown"
-            )),
-            _ => return Err(PlanError::UnsupportedVersion(version)),
-        }
-        plan.format_version = Some(version);
-        Ok(())
-    }
-
-    /// Parses one raw section, reporting errors at their place in the file.
-    fn section<T: DeserializeOwned + Default>(
-        &self,
-        raw: Option<&RawValue>,
-        name: &str,
-    ) -> Result<Option<T>, PlanError> {
-        let Some(raw) = raw else { return Ok(None) };
-        serde_json::from_str(raw.get())
-            .map(Some)
-            .map_err(|e| self.section_error(raw, name, &e))
-    }
-
-    fn section_error(&self, raw: &RawValue, name: &str, e: &serde_json::Error) -> PlanError {
-        PlanError::Json(format!(
-            "in {name}: {}",
-            json_error(self.text, self.offset(raw), e)
-        ))
     }
 
     fn offset(&self, raw: &RawValue) -> usize {
         raw.get().as_ptr() as usize - self.text.as_ptr() as usize
     }
 
-    fn raw(&self, raw: Option<&RawValue>) -> Option<RawJson> {
-        let raw = raw?;
+    fn raw(&self, raw: &RawValue) -> RawJson {
         let start = self.offset(raw);
-        Some(RawJson::new(
-            Arc::clone(self.text),
-            start,
-            start + raw.get().len(),
-        ))
-    }
-
-    fn resource_changes(
-        &self,
-        raw: Option<&RawValue>,
-        name: &str,
-    ) -> Result<Vec<ResourceChange>, PlanError> {
-        let Some(raw) = raw else {
-            return Ok(Vec::new());
-        };
-        let wires: Option<Vec<wire::ResourceChange>> =
-            serde_json::from_str(raw.get()).map_err(|e| self.section_error(raw, name, &e))?;
-        Ok(wires
-            .unwrap_or_default()
-            .into_iter()
-            .map(|w| self.resource_change(w))
-            .collect())
+        RawJson::new(Arc::clone(self.text), start, start + raw.get().len())
     }
 
     fn resource_change(&self, w: wire::ResourceChange) -> ResourceChange {
@@ -280,7 +291,7 @@ impl Reader<'_> {
             mode,
             resource_type: w.resource_type.unwrap_or_default(),
             name: w.name.unwrap_or_default(),
-            index: self.raw(w.index),
+            index: w.index.map(|r| self.raw(r)),
             provider_name: w.provider_name,
             deposed: w.deposed,
             action_reason: w.action_reason,
@@ -290,160 +301,114 @@ impl Reader<'_> {
     }
 
     fn change(&self, w: wire::Change) -> Change {
+        let raw = |r: Option<&RawValue>| r.map(|r| self.raw(r));
         Change {
             kind: ChangeKind::from_actions(&w.actions),
             actions: w.actions,
-            before: self.raw(w.before),
-            after: self.raw(w.after),
-            after_unknown: self.raw(w.after_unknown),
-            before_sensitive: self.raw(w.before_sensitive),
-            after_sensitive: self.raw(w.after_sensitive),
-            replace_paths: self.raw(w.replace_paths),
-            importing: self.raw(w.importing),
+            before: raw(w.before),
+            after: raw(w.after),
+            after_unknown: raw(w.after_unknown),
+            before_sensitive: raw(w.before_sensitive),
+            after_sensitive: raw(w.after_sensitive),
+            replace_paths: raw(w.replace_paths),
+            importing: raw(w.importing),
             generated_config: w.generated_config,
         }
     }
+}
 
-    fn output_changes(&self, raw: Option<&RawValue>) -> Result<Vec<OutputChange>, PlanError> {
-        let Some(raw) = raw else {
-            return Ok(Vec::new());
-        };
-        let wires: Option<wire::OutputChanges> = serde_json::from_str(raw.get())
-            .map_err(|e| self.section_error(raw, "output_changes", &e))?;
-        Ok(wires
-            .unwrap_or_default()
-            .into_iter()
-            .map(|(name, change)| OutputChange {
-                name,
-                change: self.change(change),
-            })
-            .collect())
+/// Reads and judges `format_version`: refused when unknown, `None` when absent.
+fn check_version(raw: Option<&RawValue>) -> Result<Option<String>, PlanError> {
+    let Some(raw) = raw else { return Ok(None) };
+    let version: String = serde_json::from_str(raw.get())
+        .map_err(|_| PlanError::BadVersion(raw.get().chars().take(40).collect()))?;
+    let (major, _) =
+        version_numbers(&version).ok_or_else(|| PlanError::BadVersion(format!("{version:?}")))?;
+    if major > 1 {
+        return Err(PlanError::UnsupportedVersion(version));
     }
+    Ok(Some(version))
+}
 
-    /// Outputs declared sensitive in `planned_values` or `configuration` are
-    /// sensitive on both sides, whatever `output_changes` says.
-    fn mark_sensitive_outputs(
-        &self,
-        outputs: &mut [OutputChange],
-        holders: &[Option<&RawValue>],
-    ) -> Result<(), PlanError> {
-        if outputs.is_empty() {
-            return Ok(());
-        }
-        let mut sensitive = std::collections::BTreeSet::new();
-        for (raw, name) in holders.iter().zip(["planned_values", "configuration"]) {
-            let holder = self
-                .section::<Option<wire::OutputsHolder>>(*raw, name)?
-                .flatten();
-            let holder = holder.map(|h| match h.root_module {
-                Some(root) if h.outputs.is_none() => *root,
-                _ => h,
-            });
-            for (output, declaration) in holder.and_then(|h| h.outputs).unwrap_or_default() {
-                if declaration.sensitive == Some(true) {
-                    sensitive.insert(output);
-                }
+fn version_numbers(version: &str) -> Option<(u32, u32)> {
+    let (major, minor) = version.split_once('.')?;
+    Some((major.parse().ok()?, minor.parse().ok()?))
+}
+
+fn is_newer_than_known(version: &str) -> bool {
+    match version_numbers(version) {
+        Some((0, minor)) => minor > 2,
+        Some((1, minor)) => minor > NEWEST_KNOWN_MINOR,
+        _ => false,
+    }
+}
+
+/// Outputs declared sensitive in `planned_values` or `configuration` are
+/// sensitive on both sides, whatever `output_changes` says (older formats
+/// flag them only there).
+fn mark_sensitive_outputs(outputs: &mut [OutputChange], holders: [Option<wire::OutputsHolder>; 2]) {
+    let mut sensitive = std::collections::BTreeSet::new();
+    for holder in holders.into_iter().flatten() {
+        let holder = match holder.root_module {
+            Some(root) if holder.outputs.is_none() => *root,
+            _ => holder,
+        };
+        for (name, declaration) in holder.outputs.unwrap_or_default() {
+            if declaration.sensitive == Some(true) {
+                sensitive.insert(name);
             }
         }
-        let flag = RawJson::from_value(&serde_json::Value::Bool(true));
-        for output in outputs.iter_mut().filter(|o| sensitive.contains(&o.name)) {
-            output.change.before_sensitive = Some(flag.clone());
-            output.change.after_sensitive = Some(flag.clone());
-        }
-        Ok(())
     }
-
-    fn relevant_attributes(
-        &self,
-        raw: Option<&RawValue>,
-    ) -> Result<Vec<RelevantAttribute>, PlanError> {
-        let Some(raw) = raw else {
-            return Ok(Vec::new());
-        };
-        let wires: Option<Vec<wire::RelevantAttribute>> = serde_json::from_str(raw.get())
-            .map_err(|e| self.section_error(raw, "relevant_attributes", &e))?;
-        Ok(wires
-            .unwrap_or_default()
-            .into_iter()
-            .filter_map(|w| {
-                Some(RelevantAttribute {
-                    resource: w.resource,
-                    attribute: self.raw(Some(w.attribute))?,
-                })
-            })
-            .collect())
+    let flag = RawJson::from_value(&serde_json::Value::Bool(true));
+    for output in outputs.iter_mut().filter(|o| sensitive.contains(&o.name)) {
+        output.change.before_sensitive = Some(flag.clone());
+        output.change.after_sensitive = Some(flag.clone());
     }
+}
 
-    fn checks(
-        &self,
-        checks: Option<&RawValue>,
-        conditions: Option<&RawValue>,
-    ) -> Result<Vec<CheckResult>, PlanError> {
-        let mut results = Vec::new();
-        let checks = self
-            .section::<Option<Vec<wire::Check>>>(checks, "checks")?
-            .flatten();
-        for check in checks.unwrap_or_default() {
-            let mut problems = Vec::new();
-            for instance in &check.instances {
-                problems.extend(
-                    instance
-                        .problems
-                        .iter()
-                        .map(|p| format!("{}: {}", instance.address.to_display, p.message)),
-                );
-                if instance.problems.is_empty()
-                    && matches!(instance.status.as_str(), "fail" | "error")
-                {
-                    problems.push(format!(
-                        "{}: {}",
-                        instance.address.to_display, instance.status
-                    ));
-                }
+fn checks(
+    checks: Option<Vec<wire::Check>>,
+    conditions: Option<Vec<wire::ConditionResult>>,
+) -> Vec<CheckResult> {
+    let mut results = Vec::new();
+    for check in checks.unwrap_or_default() {
+        let mut problems = Vec::new();
+        for instance in &check.instances {
+            let at = &instance.address.to_display;
+            problems.extend(
+                instance
+                    .problems
+                    .iter()
+                    .map(|p| format!("{at}: {}", p.message)),
+            );
+            if instance.problems.is_empty() && matches!(instance.status.as_str(), "fail" | "error")
+            {
+                problems.push(format!("{at}: {}", instance.status));
             }
-            results.push(CheckResult {
-                address: check.address.to_display,
-                kind: check.address.kind.unwrap_or_else(|| "check".to_string()),
-                status: check_status(&check.status),
-                problems,
-            });
         }
-        let conditions = self
-            .section::<Option<Vec<wire::ConditionResult>>>(conditions, "condition_results")?
-            .flatten();
-        for condition in conditions.unwrap_or_default() {
-            let status = match (condition.unknown, condition.result) {
-                (true, _) | (false, None) => CheckStatus::Unknown,
-                (false, Some(true)) => CheckStatus::Pass,
-                (false, Some(false)) => CheckStatus::Fail,
-            };
-            results.push(CheckResult {
-                address: condition.address,
-                kind: condition
-                    .condition_type
-                    .unwrap_or_else(|| "condition".to_string()),
-                status,
-                problems: condition.error_message.into_iter().collect(),
-            });
-        }
-        Ok(results)
+        results.push(CheckResult {
+            address: check.address.to_display,
+            kind: check.address.kind.unwrap_or_else(|| "check".to_string()),
+            status: check_status(&check.status),
+            problems,
+        });
     }
-
-    fn deferred(&self, raw: Option<&RawValue>) -> Result<Vec<DeferredChange>, PlanError> {
-        let Some(raw) = raw else {
-            return Ok(Vec::new());
+    for condition in conditions.unwrap_or_default() {
+        let status = match (condition.unknown, condition.result) {
+            (true, _) | (false, None) => CheckStatus::Unknown,
+            (false, Some(true)) => CheckStatus::Pass,
+            (false, Some(false)) => CheckStatus::Fail,
         };
-        let wires: Option<Vec<wire::DeferredChange>> = serde_json::from_str(raw.get())
-            .map_err(|e| self.section_error(raw, "deferred_changes", &e))?;
-        Ok(wires
-            .unwrap_or_default()
-            .into_iter()
-            .map(|w| DeferredChange {
-                reason: w.reason,
-                resource_change: self.resource_change(w.resource_change),
-            })
-            .collect())
+        results.push(CheckResult {
+            address: condition.address,
+            kind: condition
+                .condition_type
+                .unwrap_or_else(|| "condition".to_string()),
+            status,
+            problems: condition.error_message.into_iter().collect(),
+        });
     }
+    results
 }
 
 fn check_status(word: &str) -> CheckStatus {

@@ -31,6 +31,37 @@ pub(super) struct TopLevel<'a> {
     pub applyable: Option<&'a RawValue>,
 }
 
+/// The top level with every section typed: one pass over the document.
+/// `prior_state` and `values` are only checked for presence.
+#[derive(Deserialize, Default)]
+pub(super) struct Sections<'a> {
+    #[serde(borrow)]
+    pub format_version: Option<&'a RawValue>,
+    pub terraform_version: Option<String>,
+    #[serde(borrow)]
+    pub resource_changes: Option<Vec<ResourceChange<'a>>>,
+    #[serde(borrow)]
+    pub output_changes: Option<OutputChanges<'a>>,
+    #[serde(borrow)]
+    pub resource_drift: Option<Vec<ResourceChange<'a>>>,
+    #[serde(borrow)]
+    pub relevant_attributes: Option<Vec<RelevantAttribute<'a>>>,
+    pub checks: Option<Vec<Check>>,
+    pub condition_results: Option<Vec<ConditionResult>>,
+    #[serde(borrow)]
+    pub deferred_changes: Option<Vec<DeferredChange<'a>>>,
+    pub action_invocations: Option<Vec<ActionInvocation>>,
+    pub planned_values: Option<OutputsHolder>,
+    pub configuration: Option<OutputsHolder>,
+    #[serde(borrow)]
+    pub prior_state: Option<&'a RawValue>,
+    #[serde(borrow)]
+    pub values: Option<&'a RawValue>,
+    pub errored: Option<bool>,
+    pub complete: Option<bool>,
+    pub applyable: Option<bool>,
+}
+
 #[derive(Deserialize)]
 pub(super) struct ResourceChange<'a> {
     pub address: String,

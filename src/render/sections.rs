@@ -43,7 +43,7 @@ pub(crate) fn is_shown(rc: &crate::plan::ResourceChange) -> bool {
     rc.change.kind != crate::plan::ChangeKind::NoOp || rc.is_move() || rc.is_import()
 }
 
-fn text_line(role: Role, text: impl Into<String>) -> Line {
+fn text_line(role: Role, text: impl Into<std::borrow::Cow<'static, str>>) -> Line {
     let mut line = Line::new();
     line.push(role, text);
     line

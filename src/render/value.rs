@@ -2,7 +2,7 @@
 //! `~ key = old -> new`, `- key = old -> null`, nested blocks, folded
 //! unchanged parts with a count, heredoc line diffs and `jsonencode(…)`.
 
-use super::{Line, RenderOptions, Role};
+use super::{Line, RenderOptions, Role, spaces};
 use crate::diff::{Body, Delta, Leaf, LineOp, Node};
 use serde_json::Value;
 
@@ -19,6 +19,7 @@ impl ValueRenderer<'_> {
     /// Renders the members of a resource's top-level object, or a scalar.
     pub fn body(&mut self, node: &Node, indent: usize) {
         match &node.body {
+            Body::Unchanged(value) => self.body(&crate::diff::expand_unchanged(value), indent),
             Body::Object(members) => self.members(members, node.delta, indent, true),
             _ => self.attribute(indent, None, node, 0),
         }
@@ -27,7 +28,7 @@ impl ValueRenderer<'_> {
     /// Renders output changes as `name = value` lines.
     pub fn outputs(&mut self, members: &[(String, Node)]) {
         for (name, node) in members {
-            let width = display_key(name).chars().count();
+            let width = key_width(name);
             self.attribute(0, Some((name, width)), node, width);
         }
     }
@@ -54,7 +55,7 @@ impl ValueRenderer<'_> {
         let width = shown
             .iter()
             .filter(|(_, n)| is_inline(n))
-            .map(|(k, _)| display_key(k).chars().count())
+            .map(|(k, _)| key_width(k))
             .max()
             .unwrap_or(0);
         for (key, node) in shown {
@@ -77,24 +78,25 @@ impl ValueRenderer<'_> {
 
     fn note(&mut self, indent: usize, text: &str) {
         let mut line = Line::new();
-        line.push(Role::Muted, format!("{}  {text}", " ".repeat(indent)));
+        line.push(Role::Plain, spaces(indent + 2))
+            .push(Role::Muted, text.to_string());
         self.lines.push(line);
     }
 
     /// Starts a line: indentation, the change symbol and the key.
     fn start(&self, indent: usize, key: Option<(&str, usize)>, delta: Delta) -> Line {
         let mut line = Line::new();
-        line.push(Role::Plain, " ".repeat(indent));
-        line.push(delta_role(delta), format!("{} ", delta_symbol(delta)));
+        line.push(Role::Plain, spaces(indent));
+        line.push(delta_role(delta), delta_symbol(delta))
+            .push(Role::Plain, " ");
         if let Some((key, width)) = key {
-            let shown = display_key(key);
-            let pad = width.saturating_sub(shown.chars().count());
+            let pad = width.saturating_sub(key_width(key));
             if is_identifier(key) {
                 line.push_untrusted(Role::Plain, key);
             } else {
                 line.push_quoted(Role::Plain, key);
             }
-            line.push(Role::Plain, format!("{} = ", " ".repeat(pad)));
+            line.push(Role::Plain, spaces(pad)).push(Role::Plain, " = ");
         }
         line
     }
@@ -102,13 +104,19 @@ impl ValueRenderer<'_> {
     fn attribute(
         &mut self,
         indent: usize,
-        key: Option<(&String, usize)>,
+        key_arg: Option<(&String, usize)>,
         node: &Node,
         width: usize,
     ) {
-        let key = key.map(|(k, _)| (k.as_str(), width));
+        if let Body::Unchanged(value) = &node.body {
+            let mut expanded = crate::diff::expand_unchanged(value);
+            expanded.forces_replacement = node.forces_replacement;
+            return self.attribute(indent, key_arg, &expanded, width);
+        }
+        let key = key_arg.map(|(k, _)| (k.as_str(), width));
         let mut line = self.start(indent, key, node.delta);
         match &node.body {
+            Body::Unchanged(_) => {}
             Body::Scalar { before, after } => {
                 scalar(&mut line, node.delta, before, after);
                 self.finish(line, node);
@@ -155,9 +163,10 @@ impl ValueRenderer<'_> {
         self.lines.push(line.finish());
     }
 
-    fn close(&mut self, indent: usize, bracket: &str) {
+    fn close(&mut self, indent: usize, bracket: &'static str) {
         let mut line = Line::new();
-        line.push(Role::Plain, format!("{}  {bracket}", " ".repeat(indent)));
+        line.push(Role::Plain, spaces(indent + 2))
+            .push(Role::Plain, bracket);
         self.lines.push(line);
     }
 
@@ -208,8 +217,9 @@ impl ValueRenderer<'_> {
                 hidden = 0;
             }
             let mut line = Line::new();
-            line.push(Role::Plain, " ".repeat(indent));
-            line.push(delta_role(op.delta), format!("{} ", delta_symbol(op.delta)));
+            line.push(Role::Plain, spaces(indent));
+            line.push(delta_role(op.delta), delta_symbol(op.delta))
+                .push(Role::Plain, " ");
             line.push_untrusted(delta_role(op.delta), &op.text);
             self.lines.push(line.finish());
         }
@@ -223,7 +233,7 @@ impl ValueRenderer<'_> {
 }
 
 /// An empty object or list, on one line like a scalar.
-fn empty(line: &mut Line, delta: Delta, text: &str) {
+fn empty(line: &mut Line, delta: Delta, text: &'static str) {
     line.push(Role::Plain, text);
     if delta == Delta::Removed {
         line.push(Role::Muted, " -> null");
@@ -278,11 +288,12 @@ fn is_identifier(key: &str) -> bool {
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
 }
 
-fn display_key(key: &str) -> String {
+/// Display width of a key as `start` writes it (bare or quoted).
+fn key_width(key: &str) -> usize {
     if is_identifier(key) {
-        key.to_string()
+        key.len()
     } else {
-        format!("\"{}\"", crate::sanitize::escape_quoted(key).text)
+        crate::sanitize::escape_quoted(key).text.chars().count() + 2
     }
 }
 
