@@ -6,7 +6,7 @@
 use crate::config::{self, Loaded};
 use crate::cost::{CostReport, load_cost_file};
 use crate::plan::load_plan;
-use crate::render::{self, RenderContext, RenderOptions, ansi};
+use crate::render::{RenderContext, RenderOptions, ansi};
 use crate::risk::Risk;
 use crate::summary::Summary;
 use clap::{Parser, Subcommand, ValueEnum};
@@ -148,12 +148,7 @@ pub fn run(cli: Cli) -> Result<i32, Failure> {
             };
             let ctx = context(&loaded, cost.as_ref(), &options);
             let summary = Summary::of(&plan, &loaded.risk, cost.as_ref(), &loaded.config.cost);
-            write_stdout(|out| {
-                for chunk in render::plan_chunks(&plan, &summary, &ctx) {
-                    ansi::write_lines(out, &chunk, use_color(color))?;
-                }
-                Ok(())
-            })?;
+            write_stdout(|out| ansi::write_plan(out, &plan, &summary, &ctx, use_color(color)))?;
             Ok(0)
         }
         Command::Summary {

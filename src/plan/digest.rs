@@ -54,15 +54,20 @@ pub fn plan_digest(plan: &Plan) -> Result<String, DigestError> {
     buf.extend_from_slice(b"},\"resource_changes\":[");
     let mut order: Vec<&ResourceChange> = plan.resource_changes.iter().collect();
     order.sort_by(|a, b| (&a.address, &a.deposed).cmp(&(&b.address, &b.deposed)));
-    for (i, rc) in order.into_iter().enumerate() {
-        if i > 0 {
-            buf.push(b',');
-        }
-        write_resource_change(rc, &mut buf)?;
-        if buf.len() > 32 * 1024 {
-            hasher.update(&buf);
-            buf.clear();
-        }
+    hasher.update(&buf);
+    buf.clear();
+    // Canonicalising is the costly part: two chunks at a time, one on a
+    // scoped helper thread, hashed in order afterwards.
+    let mut written = 0;
+    for pair in order.chunks(2 * CHUNK) {
+        let (first, second) = pair.split_at(pair.len().min(CHUNK));
+        let (a, b) = std::thread::scope(|scope| {
+            let helper = scope.spawn(|| canonical_changes(second, written + first.len()));
+            (canonical_changes(first, written), helper.join())
+        });
+        hasher.update(a?);
+        hasher.update(b.unwrap_or(Err(DigestError::Malformed("a digest worker".into())))?);
+        written += pair.len();
     }
     buf.extend_from_slice(b"]}");
     hasher.update(&buf);
@@ -74,6 +79,22 @@ pub fn plan_digest(plan: &Plan) -> Result<String, DigestError> {
         check_resource_depth(rc)?;
     }
     Ok(format!("sha256:{}", hex(&hasher.finalize())))
+}
+
+/// Resource changes per unit of parallel work.
+const CHUNK: usize = 2048;
+
+/// The canonical text of consecutive resource changes, the first of which
+/// is number `index` in address order (commas go between changes).
+fn canonical_changes(changes: &[&ResourceChange], index: usize) -> Result<Vec<u8>, DigestError> {
+    let mut buf = Vec::with_capacity(changes.len() * 1024);
+    for (i, rc) in changes.iter().enumerate() {
+        if index + i > 0 {
+            buf.push(b',');
+        }
+        write_resource_change(rc, &mut buf)?;
+    }
+    Ok(buf)
 }
 
 fn write_resource_change(rc: &ResourceChange, buf: &mut Vec<u8>) -> Result<(), DigestError> {

@@ -39,7 +39,7 @@ pub fn plan_chunks<'a>(
 }
 
 /// Plain no-ops are counted, not shown; moved and imported no-ops are shown.
-pub(crate) fn is_shown(rc: &crate::plan::ResourceChange) -> bool {
+pub fn is_shown(rc: &crate::plan::ResourceChange) -> bool {
     rc.change.kind != crate::plan::ChangeKind::NoOp || rc.is_move() || rc.is_import()
 }
 
