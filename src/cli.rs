@@ -10,6 +10,8 @@ use crate::render::{RenderContext, RenderOptions, ansi};
 use crate::risk::Risk;
 use crate::summary::Summary;
 use clap::{Parser, Subcommand, ValueEnum};
+
+mod requests;
 use std::io::{self, IsTerminal, Write};
 use std::path::PathBuf;
 
@@ -23,8 +25,12 @@ pub struct Cli {
     /// Configuration file (default: the platform config dir's plandeck/config.toml).
     #[arg(long, global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
+    /// The config repository (default: the current directory).
+    #[arg(long, global = true, value_name = "DIR")]
+    pub repo: Option<PathBuf>,
+    /// Without a command, plandeck opens the terminal UI on the repository.
     #[command(subcommand)]
-    pub command: Command,
+    pub command: Option<Command>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -52,6 +58,33 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
         color: ColorChoice,
     },
+    /// List open requests: roots, counts, risk, cost and plan state.
+    Requests {
+        #[arg(long, value_enum, default_value_t = ListFormat::Text)]
+        format: ListFormat,
+    },
+    /// Plan a request's roots with tofu/terraform in a temporary worktree of its head.
+    Plan {
+        /// The request (branch name, or its number).
+        request: String,
+        /// Only this root (default: every root the request touches).
+        #[arg(long)]
+        root: Option<String>,
+    },
+    /// Store a plan made elsewhere (by CI) for a request's root.
+    ImportPlan {
+        request: String,
+        #[arg(long)]
+        root: String,
+        /// The plan JSON (`show -json PLANFILE`).
+        plan: PathBuf,
+        /// The binary plan file, when there is one.
+        #[arg(long, value_name = "FILE")]
+        plan_file: Option<PathBuf>,
+        /// Infracost or OpenInfraQuote JSON for the plan.
+        #[arg(long, value_name = "FILE")]
+        cost: Option<PathBuf>,
+    },
     /// For CI: exit 1 when the plan violates the risk policy, 0 when not.
     Check {
         plan: PathBuf,
@@ -74,6 +107,12 @@ pub enum ColorChoice {
 pub enum Format {
     Text,
     Markdown,
+    Json,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum ListFormat {
+    Text,
     Json,
 }
 
@@ -127,7 +166,32 @@ pub fn main() -> i32 {
 
 pub fn run(cli: Cli) -> Result<i32, Failure> {
     let loaded = config::load(cli.config.as_deref())?;
-    match cli.command {
+    let repo = cli.repo.clone().unwrap_or_else(|| PathBuf::from("."));
+    let Some(command) = cli.command else {
+        return Err(Failure(
+            "the terminal UI is not built yet; see `plandeck --help`".into(),
+        ));
+    };
+    match command {
+        Command::Requests { format } => requests::list(&loaded, &repo, format),
+        Command::Plan { request, root } => {
+            requests::plan(&loaded, &repo, &request, root.as_deref())
+        }
+        Command::ImportPlan {
+            request,
+            root,
+            plan,
+            plan_file,
+            cost,
+        } => requests::import(
+            &loaded,
+            &repo,
+            &request,
+            &root,
+            &plan,
+            plan_file.as_deref(),
+            cost.as_deref(),
+        ),
         Command::Show {
             plan,
             color,

@@ -5,6 +5,7 @@
 use crate::cost::CostThresholds;
 use crate::risk::{Risk, RiskConfig, RiskPolicy};
 use serde::Deserialize;
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// The whole configuration file.
@@ -15,6 +16,70 @@ pub struct Config {
     pub cost: CostThresholds,
     pub check: CheckConfig,
     pub display: DisplayConfig,
+    pub source: SourceConfig,
+    pub tofu: TofuConfig,
+    /// Environments by name (`dev`, `stage`, `prod`, …) and the roots in each.
+    pub environments: BTreeMap<String, EnvironmentConfig>,
+}
+
+/// `[source]`: where requests come from (the git source).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SourceConfig {
+    /// Branches that are requests (`*` matches any characters).
+    pub request_pattern: String,
+    /// The branch requests merge into.
+    pub base: String,
+    /// Globs of root directories; when empty, every directory holding `*.tf`.
+    pub roots: Vec<String>,
+}
+
+impl Default for SourceConfig {
+    fn default() -> Self {
+        Self {
+            request_pattern: "request/*".into(),
+            base: "main".into(),
+            roots: Vec::new(),
+        }
+    }
+}
+
+/// `[tofu]`: the binary that plans and applies.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TofuConfig {
+    /// `tofu`, `terraform` or a path; default: `tofu` when on PATH, else `terraform`.
+    pub binary: Option<String>,
+}
+
+/// `[environments.NAME]`: one environment.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct EnvironmentConfig {
+    /// Globs of the root directories in this environment.
+    pub roots: Vec<String>,
+}
+
+impl Config {
+    /// The environment of a root: the first configured environment whose
+    /// globs match, else one inferred from the directory name
+    /// (`prod…` → prod, `stag…` → stage, `dev…` → dev).
+    pub fn environment_of(&self, root: &str) -> Option<String> {
+        for (name, env) in &self.environments {
+            let matches = env
+                .roots
+                .iter()
+                .any(|g| globset::Glob::new(g).is_ok_and(|g| g.compile_matcher().is_match(root)));
+            if matches {
+                return Some(name.clone());
+            }
+        }
+        let leaf = root.rsplit('/').next().unwrap_or(root).to_ascii_lowercase();
+        [("prod", "prod"), ("stag", "stage"), ("dev", "dev")]
+            .into_iter()
+            .find(|(needle, _)| leaf.contains(needle))
+            .map(|(_, env)| env.to_string())
+    }
 }
 
 /// `[check]`: when `plandeck check` fails a plan.

@@ -16,4 +16,5 @@ pub mod plan;
 pub mod render;
 pub mod risk;
 pub mod sanitize;
+pub mod source;
 pub mod summary;
