@@ -1,15 +1,18 @@
 //! The plan digest: SHA-256 over the plan's semantic content, so that two
 //! documents that would apply the same change have the same digest.
 //!
-//! What is hashed is one canonical JSON text (object keys sorted, no
-//! whitespace, strings minimally escaped, numbers as written):
-//! `{"output_changes":{NAME:{"actions","after","after_unknown","before"}},
-//!   "resource_changes":[{"actions","address","after","after_unknown","before",
-//!   "deposed","importing","previous_address","replace_paths"}]}` with resource
-//! changes in address order. Timestamps, versions, `prior_state`,
-//! `planned_values`, `configuration`, `resource_drift` and sensitivity flags
-//! do not count. The same scan bounds the nesting depth of every value, so a
-//! hostile document is refused at load time instead of overflowing a stack.
+//! Each resource change is written as canonical JSON (object keys sorted,
+//! no whitespace, strings minimally escaped, numbers as written) with the
+//! fields `actions, address, after, after_unknown, before, deposed,
+//! importing, previous_address, replace_paths`, and hashed on its own; the
+//! digest is SHA-256 over a version tag, the canonical JSON of the output
+//! changes (`{NAME:{actions, after, after_unknown, before}}`) and the
+//! resource hashes in address order. Per-resource hashes let a large plan
+//! be hashed on several threads while it is read. Timestamps, versions,
+//! `prior_state`, `planned_values`, `configuration`, `resource_drift` and
+//! sensitivity flags do not count. The same scan bounds the nesting depth of
+//! every value, so a hostile document is refused at load time instead of
+//! overflowing a stack.
 
 use super::{Change, Plan, RawJson, ResourceChange};
 use sha2::{Digest, Sha256};
@@ -26,11 +29,35 @@ pub enum DigestError {
     Malformed(String),
 }
 
+/// A resource change's own hash (see the module doc).
+pub(crate) type ResourceHash = [u8; 32];
+
+const DIGEST_VERSION: &[u8] = b"plandeck-plan-digest-v1\n";
+
 /// Computes `sha256:<hex>` for a plan, checking value depth on the way.
 pub fn plan_digest(plan: &Plan) -> Result<String, DigestError> {
+    let hashes = plan
+        .resource_changes
+        .iter()
+        .map(resource_hash)
+        .collect::<Result<Vec<_>, _>>()?;
+    combine(plan, &hashes)
+}
+
+/// The hash of one resource change, checking the depth of its values.
+pub(crate) fn resource_hash(rc: &ResourceChange) -> Result<ResourceHash, DigestError> {
+    let mut buf = Vec::with_capacity(4096);
+    write_resource_change(rc, &mut buf)?;
+    Ok(Sha256::digest(&buf).into())
+}
+
+/// The plan digest from the resource hashes (`hashes[i]` belongs to
+/// `plan.resource_changes[i]`).
+pub(crate) fn combine(plan: &Plan, hashes: &[ResourceHash]) -> Result<String, DigestError> {
     let mut hasher = Sha256::new();
-    let mut buf = Vec::with_capacity(64 * 1024);
-    buf.extend_from_slice(b"{\"output_changes\":{");
+    hasher.update(DIGEST_VERSION);
+    let mut buf = Vec::with_capacity(4096);
+    buf.push(b'{');
     for (i, output) in plan.output_changes.iter().enumerate() {
         if i > 0 {
             buf.push(b',');
@@ -51,26 +78,17 @@ pub fn plan_digest(plan: &Plan) -> Result<String, DigestError> {
         buf.push(b'}');
         check_sensitivity_depth(&output.change, &context)?;
     }
-    buf.extend_from_slice(b"},\"resource_changes\":[");
-    let mut order: Vec<&ResourceChange> = plan.resource_changes.iter().collect();
-    order.sort_by(|a, b| (&a.address, &a.deposed).cmp(&(&b.address, &b.deposed)));
+    buf.push(b'}');
     hasher.update(&buf);
-    buf.clear();
-    // Canonicalising is the costly part: two chunks at a time, one on a
-    // scoped helper thread, hashed in order afterwards.
-    let mut written = 0;
-    for pair in order.chunks(2 * CHUNK) {
-        let (first, second) = pair.split_at(pair.len().min(CHUNK));
-        let (a, b) = std::thread::scope(|scope| {
-            let helper = scope.spawn(|| canonical_changes(second, written + first.len()));
-            (canonical_changes(first, written), helper.join())
-        });
-        hasher.update(a?);
-        hasher.update(b.unwrap_or(Err(DigestError::Malformed("a digest worker".into())))?);
-        written += pair.len();
+    let mut order: Vec<usize> = (0..plan.resource_changes.len()).collect();
+    let key = |i: &usize| {
+        let rc = &plan.resource_changes[*i];
+        (&rc.address, &rc.deposed)
+    };
+    order.sort_by(|a, b| key(a).cmp(&key(b)));
+    for i in order {
+        hasher.update(hashes[i]);
     }
-    buf.extend_from_slice(b"]}");
-    hasher.update(&buf);
     for rc in plan
         .resource_drift
         .iter()
@@ -79,22 +97,6 @@ pub fn plan_digest(plan: &Plan) -> Result<String, DigestError> {
         check_resource_depth(rc)?;
     }
     Ok(format!("sha256:{}", hex(&hasher.finalize())))
-}
-
-/// Resource changes per unit of parallel work.
-const CHUNK: usize = 2048;
-
-/// The canonical text of consecutive resource changes, the first of which
-/// is number `index` in address order (commas go between changes).
-fn canonical_changes(changes: &[&ResourceChange], index: usize) -> Result<Vec<u8>, DigestError> {
-    let mut buf = Vec::with_capacity(changes.len() * 1024);
-    for (i, rc) in changes.iter().enumerate() {
-        if index + i > 0 {
-            buf.push(b',');
-        }
-        write_resource_change(rc, &mut buf)?;
-    }
-    Ok(buf)
 }
 
 fn write_resource_change(rc: &ResourceChange, buf: &mut Vec<u8>) -> Result<(), DigestError> {

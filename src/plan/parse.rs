@@ -2,6 +2,7 @@
 //! check, then the typed sections. Every failure is one line that names the
 //! cause and, where there is one, the line and column.
 
+use super::digest::ResourceHash;
 use super::{
     Change, ChangeKind, CheckResult, CheckStatus, DeferredChange, Mode, OutputChange, Plan,
     RawJson, RelevantAttribute, ResourceChange, wire,
@@ -222,7 +223,9 @@ impl<'t> Reader<'t> {
                 .collect()
         };
         plan.terraform_version = sections.terraform_version;
-        plan.resource_changes = changes(sections.resource_changes);
+        let (resource_changes, hashes) =
+            self.resource_changes(sections.resource_changes.unwrap_or_default())?;
+        plan.resource_changes = resource_changes;
         plan.resource_drift = changes(sections.resource_drift);
         plan.output_changes = sections
             .output_changes
@@ -265,8 +268,47 @@ impl<'t> Reader<'t> {
         plan.errored = sections.errored.unwrap_or(false);
         plan.complete = sections.complete;
         plan.applyable = sections.applyable;
-        plan.digest = super::plan_digest(&plan)?;
+        plan.digest = super::digest::combine(&plan, &hashes)?;
         Ok(plan)
+    }
+
+    /// Reads resource changes and hashes each, on two threads for big plans.
+    fn resource_changes(
+        &self,
+        raws: Vec<&'t RawValue>,
+    ) -> Result<(Vec<ResourceChange>, Vec<ResourceHash>), PlanError> {
+        const PARALLEL_FROM: usize = 512;
+        let read =
+            |chunk: &[&'t RawValue]| -> Result<Vec<(ResourceChange, ResourceHash)>, PlanError> {
+                chunk
+                    .iter()
+                    .map(|raw| {
+                        let wire: wire::ResourceChange =
+                            serde_json::from_str(raw.get()).map_err(|e| {
+                                PlanError::Json(format!(
+                                    "in resource_changes: {}",
+                                    json_error(self.text, self.offset(raw), &e)
+                                ))
+                            })?;
+                        let rc = self.resource_change(wire);
+                        let hash = super::digest::resource_hash(&rc)?;
+                        Ok((rc, hash))
+                    })
+                    .collect()
+            };
+        let read_pairs = if raws.len() < PARALLEL_FROM {
+            read(&raws)?
+        } else {
+            let (first, second) = raws.split_at(raws.len() / 2);
+            let (a, b) = std::thread::scope(|scope| {
+                let helper = scope.spawn(|| read(second));
+                (read(first), helper.join())
+            });
+            let mut pairs = a?;
+            pairs.extend(b.map_err(|_| PlanError::Json("a reading thread failed".into()))??);
+            pairs
+        };
+        Ok(read_pairs.into_iter().unzip())
     }
 
     fn offset(&self, raw: &RawValue) -> usize {

@@ -38,8 +38,9 @@ pub(super) struct Sections<'a> {
     #[serde(borrow)]
     pub format_version: Option<&'a RawValue>,
     pub terraform_version: Option<String>,
+    /// Kept raw per element: elements are read on several threads.
     #[serde(borrow)]
-    pub resource_changes: Option<Vec<ResourceChange<'a>>>,
+    pub resource_changes: Option<Vec<&'a RawValue>>,
     #[serde(borrow)]
     pub output_changes: Option<OutputChanges<'a>>,
     #[serde(borrow)]
