@@ -85,6 +85,15 @@ pub enum Command {
         #[arg(long, value_name = "FILE")]
         cost: Option<PathBuf>,
     },
+    /// Build a throwaway config repo with sample requests and open the UI on it.
+    Demo {
+        /// Build it here and keep it (default: a temporary directory, removed on exit).
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+        /// Only build it and print its path.
+        #[arg(long)]
+        no_tui: bool,
+    },
     /// For CI: exit 1 when the plan violates the risk policy, 0 when not.
     Check {
         plan: PathBuf,
@@ -168,11 +177,10 @@ pub fn run(cli: Cli) -> Result<i32, Failure> {
     let loaded = config::load(cli.config.as_deref())?;
     let repo = cli.repo.clone().unwrap_or_else(|| PathBuf::from("."));
     let Some(command) = cli.command else {
-        return Err(Failure(
-            "the terminal UI is not built yet; see `plandeck --help`".into(),
-        ));
+        return open_tui(&loaded, &repo, cli.config.as_deref());
     };
     match command {
+        Command::Demo { dir, no_tui } => demo(&loaded, dir, no_tui, cli.config.as_deref()),
         Command::Requests { format } => requests::list(&loaded, &repo, format),
         Command::Plan { request, root } => {
             requests::plan(&loaded, &repo, &request, root.as_deref())
@@ -249,6 +257,75 @@ pub fn run(cli: Cli) -> Result<i32, Failure> {
             Ok(if violations.is_empty() { 0 } else { 1 })
         }
     }
+}
+
+fn open_tui(
+    loaded: &Loaded,
+    repo: &std::path::Path,
+    config: Option<&std::path::Path>,
+) -> Result<i32, Failure> {
+    if !io::stdout().is_terminal() || !io::stdin().is_terminal() {
+        return Err(Failure(
+            "the terminal UI needs a terminal; `plandeck requests` lists requests as text".into(),
+        ));
+    }
+    let source = crate::source::git::GitSource::open(repo, &loaded.config)?;
+    let options = crate::tui::TuiOptions {
+        settings: std::sync::Arc::new(settings(loaded)?),
+        plan_command: crate::tui::PlanCommand {
+            program: std::env::current_exe()?,
+            repo: repo.to_path_buf(),
+            config: config.map(std::path::Path::to_path_buf),
+        },
+        read_only: false,
+    };
+    crate::tui::run(std::sync::Arc::new(source), options)?;
+    Ok(0)
+}
+
+/// Rendering settings for the TUI from the configuration.
+fn settings(loaded: &Loaded) -> Result<crate::tui::Settings, Failure> {
+    let display = &loaded.config.display;
+    let compile = |globs: &[String]| -> Result<Vec<globset::GlobMatcher>, Failure> {
+        globs
+            .iter()
+            .map(|g| Ok(globset::Glob::new(g)?.compile_matcher()))
+            .collect()
+    };
+    Ok(crate::tui::Settings {
+        risk: loaded.risk.clone(),
+        thresholds: loaded.config.cost,
+        noise: crate::tui::NoiseRules {
+            attributes: display.noise_attributes.iter().cloned().collect(),
+            resource_types: compile(&display.noise_resource_types)?,
+            known_drift: compile(&display.known_drift)?,
+        },
+    })
+}
+
+fn demo(
+    loaded: &Loaded,
+    dir: Option<PathBuf>,
+    no_tui: bool,
+    config: Option<&std::path::Path>,
+) -> Result<i32, Failure> {
+    let keep = dir.is_some() || no_tui;
+    let dir = dir.unwrap_or_else(|| {
+        let stamp = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos());
+        std::env::temp_dir().join(format!("plandeck-demo-{}-{stamp}", std::process::id()))
+    });
+    let repo = crate::demo::build(&dir)?;
+    if no_tui {
+        println!("{}", repo.display());
+        return Ok(0);
+    }
+    let result = open_tui(loaded, &repo, config);
+    if !keep {
+        let _ = std::fs::remove_dir_all(&repo);
+    }
+    result
 }
 
 fn context<'a>(

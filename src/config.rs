@@ -113,6 +113,10 @@ impl Default for CheckConfig {
 pub struct DisplayConfig {
     /// Attributes folded away as noise (always with a visible count).
     pub noise_attributes: Vec<String>,
+    /// Resource types hidden from the plan view (globs, `*` any characters).
+    pub noise_resource_types: Vec<String>,
+    /// Drift entries already known, by address (globs).
+    pub known_drift: Vec<String>,
 }
 
 /// A configuration problem, one line: `FILE:LINE: key `k`: message`.

@@ -8,8 +8,10 @@
 
 pub mod check;
 pub mod cli;
+pub mod codeview;
 pub mod config;
 pub mod cost;
+pub mod demo;
 pub mod diff;
 pub mod genplan;
 pub mod plan;
@@ -18,3 +20,5 @@ pub mod risk;
 pub mod sanitize;
 pub mod source;
 pub mod summary;
+pub mod tofu;
+pub mod tui;

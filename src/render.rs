@@ -13,8 +13,8 @@ mod value;
 
 pub use resource::{ResourceView, resource_header_text, resource_lines};
 pub use sections::{
-    checks_lines, deferred_lines, drift_lines, outputs_lines, plan_chunks, plan_header_lines,
-    plan_lines,
+    checks_lines, deferred_lines, drift_lines, is_shown, outputs_lines, plan_chunks,
+    plan_header_lines, plan_lines,
 };
 
 use crate::cost::{CostReport, CostThresholds};

@@ -1,30 +1,470 @@
-//! `plandeck requests`, `plan` and `import-plan`. Being written.
+//! `plandeck requests`, `plan` and `import-plan` on the git source.
+//!
+//! `plan` runs tofu/terraform in a temporary detached worktree of the
+//! request's head, never in the operator's checkout, and removes that
+//! worktree whatever happens. Every string from git or a plan is escaped by
+//! the sanitiser before it is printed (JSON through `sanitize::json_safe`).
+//! This module never approves or applies.
 
-use super::{Failure, ListFormat};
+use super::{Failure, ListFormat, write_stdout};
 use crate::config::Loaded;
-use std::path::Path;
+use crate::plan::ActionCounts;
+use crate::risk::Risk;
+use crate::sanitize;
+use crate::source::git::GitSource;
+use crate::source::{
+    Identity, PlanOrigin, PlanStatus, Request, RootRef, Source, SourceError, StoredPlan,
+};
+use crate::summary::Summary;
+use crate::tofu;
+use serde::Serialize;
+use std::path::{Path, PathBuf};
 
-pub(super) fn list(_loaded: &Loaded, _repo: &Path, _format: ListFormat) -> Result<i32, Failure> {
-    Err(Failure("not built yet".into()))
+/// One root of a request as the list shows it.
+#[derive(Serialize)]
+struct RootRow {
+    path: String,
+    environment: Option<String>,
+    status: String,
+    digest: Option<String>,
+    /// The head commit the stored plan was made from.
+    plan_head: Option<String>,
+    origin: Option<PlanOrigin>,
+    counts: Option<ActionCounts>,
+    risk: Option<Risk>,
+    cost_delta: Option<f64>,
+    #[serde(skip)]
+    currency: String,
+    /// Why the stored plan could not be read.
+    error: Option<String>,
+}
+
+#[derive(Serialize)]
+struct RequestRow<'a> {
+    id: &'a str,
+    number: Option<u64>,
+    title: &'a str,
+    authors: &'a [Identity],
+    committers: &'a [Identity],
+    head: &'a str,
+    base: &'a str,
+    created_at: i64,
+    updated_at: i64,
+    roots: Vec<RootRow>,
+}
+
+pub(super) fn list(loaded: &Loaded, repo: &Path, format: ListFormat) -> Result<i32, Failure> {
+    let source = GitSource::open(repo, &loaded.config)?;
+    let requests = source.list_requests()?;
+    let rows: Vec<RequestRow<'_>> = requests
+        .iter()
+        .map(|request| request_row(&source, loaded, request))
+        .collect::<Result<_, _>>()?;
+    match format {
+        ListFormat::Json => {
+            let json = serde_json::to_string_pretty(&rows)
+                .map_err(|e| Failure(format!("cannot encode requests: {e}")))?;
+            let json = sanitize::json_safe(json);
+            write_stdout(|out| writeln!(out, "{json}"))?;
+        }
+        ListFormat::Text if rows.is_empty() => {
+            let pattern = &loaded.config.source.request_pattern;
+            let base = &loaded.config.source.base;
+            write_stdout(|out| {
+                writeln!(
+                    out,
+                    "no open requests (branches matching `{}` with commits not in `{}`)",
+                    sanitize::escape(pattern).text,
+                    sanitize::escape(base).text
+                )
+            })?;
+        }
+        ListFormat::Text => {
+            let lines = text_rows(&rows, now());
+            write_stdout(|out| lines.iter().try_for_each(|l| writeln!(out, "{l}")))?;
+        }
+    }
+    Ok(0)
+}
+
+fn request_row<'a>(
+    source: &GitSource,
+    loaded: &Loaded,
+    request: &'a Request,
+) -> Result<RequestRow<'a>, Failure> {
+    let roots = request
+        .roots
+        .iter()
+        .map(|root| root_row(source, loaded, request, root))
+        .collect::<Result<_, _>>()?;
+    Ok(RequestRow {
+        id: &request.id,
+        number: request.number,
+        title: &request.title,
+        authors: &request.authors,
+        committers: &request.committers,
+        head: &request.head,
+        base: &request.base,
+        created_at: request.created_at,
+        updated_at: request.updated_at,
+        roots,
+    })
+}
+
+fn root_row(
+    source: &GitSource,
+    loaded: &Loaded,
+    request: &Request,
+    root: &RootRef,
+) -> Result<RootRow, Failure> {
+    let stored = source.stored_plan(request, &root.path)?;
+    let status = PlanStatus::of(request, stored.as_ref());
+    let mut row = RootRow {
+        path: root.path.clone(),
+        environment: root.environment.clone(),
+        // `no-plan`, `outdated-plan`, `planned`: the words, machine-shaped.
+        status: status.word().replace(' ', "-"),
+        digest: stored.as_ref().map(|s| s.digest.clone()),
+        plan_head: stored.as_ref().map(|s| s.head.clone()),
+        origin: stored.as_ref().map(|s| s.origin),
+        counts: None,
+        risk: None,
+        cost_delta: None,
+        currency: String::new(),
+        error: None,
+    };
+    if let Some(stored) = stored {
+        match source.load_plan(&stored) {
+            Ok((plan, cost)) => {
+                let summary = Summary::of(&plan, &loaded.risk, cost.as_ref(), &loaded.config.cost);
+                row.counts = Some(summary.counts);
+                row.risk = summary.risk.highest;
+                row.cost_delta = summary.cost.as_ref().and_then(|c| c.monthly_delta);
+                row.currency = summary.cost.map(|c| c.currency).unwrap_or_default();
+            }
+            // One unreadable plan must not hide the other requests.
+            Err(e) => row.error = Some(e.to_string()),
+        }
+    }
+    Ok(row)
+}
+
+/// Aligned text rows: id, title, authors, age, then each root with its
+/// environment, plan status, counts, highest risk and cost delta.
+fn text_rows(rows: &[RequestRow<'_>], now: i64) -> Vec<String> {
+    let cells: Vec<[String; 4]> = rows
+        .iter()
+        .map(|row| {
+            let authors: Vec<String> = row.authors.iter().map(|a| a.name.clone()).collect();
+            [
+                escaped(row.id, 40),
+                escaped(row.title, 50),
+                escaped(&authors.join(", "), 30),
+                age(now - row.updated_at),
+            ]
+        })
+        .collect();
+    let width = |i: usize| {
+        cells
+            .iter()
+            .map(|c| c[i].chars().count())
+            .max()
+            .unwrap_or(0)
+    };
+    let (w0, w1, w2, w3) = (width(0), width(1), width(2), width(3));
+    rows.iter()
+        .zip(&cells)
+        .map(|(row, [id, title, authors, age])| {
+            let roots: Vec<String> = row.roots.iter().map(root_text).collect();
+            let roots = if roots.is_empty() {
+                "(no roots)".to_string()
+            } else {
+                roots.join("; ")
+            };
+            format!("{id:<w0$}  {title:<w1$}  {authors:<w2$}  {age:>w3$}  {roots}")
+        })
+        .collect()
+}
+
+fn root_text(root: &RootRow) -> String {
+    let mut text = escaped(&root.path, usize::MAX);
+    if let Some(env) = &root.environment {
+        text.push_str(&format!(" [{}]", escaped(env, 20)));
+    }
+    text.push(' ');
+    text.push_str(&root.status.replace('-', " "));
+    if let Some(c) = &root.counts {
+        text.push_str(&format!(" {}", counts_text(c)));
+    }
+    if let Some(risk) = root.risk {
+        text.push_str(&format!(" {}", risk.word()));
+    }
+    if let Some(delta) = root.cost_delta {
+        let currency = sanitize::escape(&root.currency).text.into_owned();
+        text.push_str(&format!(" {}", crate::cost::format_delta(delta, &currency)));
+    }
+    if let Some(error) = &root.error {
+        text.push_str(&format!(" (unreadable: {})", escaped(error, 120)));
+    }
+    text
+}
+
+/// `+create ~update -delete ±replace`.
+fn counts_text(c: &ActionCounts) -> String {
+    format!("+{} ~{} -{} ±{}", c.create, c.update, c.delete, c.replace)
+}
+
+/// Escaped for the terminal, cut to `max` characters, `!` after a flagged one.
+fn escaped(s: &str, max: usize) -> String {
+    let escaped = sanitize::escape(s);
+    let mut text: String = escaped.text.chars().take(max).collect();
+    if escaped.text.chars().count() > max {
+        text.pop();
+        text.push('…');
+    }
+    if escaped.flagged {
+        text.push('!');
+    }
+    text
+}
+
+fn age(seconds: i64) -> String {
+    match seconds.max(0) {
+        s if s < 3600 => format!("{}m", s / 60),
+        s if s < 86_400 => format!("{}h", s / 3600),
+        s => format!("{}d", s / 86_400),
+    }
+}
+
+fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+}
+
+/// The roots to work on: all of the request's, or the one asked for.
+fn selected_roots<'a>(
+    request: &'a Request,
+    root: Option<&str>,
+) -> Result<Vec<&'a RootRef>, Failure> {
+    let Some(wanted) = root else {
+        if request.roots.is_empty() {
+            return Err(Failure(format!("request {} touches no root", request.id)));
+        }
+        return Ok(request.roots.iter().collect());
+    };
+    let wanted = wanted.trim_end_matches('/');
+    let wanted = wanted.strip_prefix("./").unwrap_or(wanted);
+    match request.roots.iter().find(|r| r.path == wanted) {
+        Some(found) => Ok(vec![found]),
+        None => {
+            let known: Vec<&str> = request.roots.iter().map(|r| r.path.as_str()).collect();
+            Err(Failure(format!(
+                "request {} does not touch root `{wanted}` (its roots: {})",
+                request.id,
+                if known.is_empty() {
+                    "none".to_string()
+                } else {
+                    known.join(", ")
+                }
+            )))
+        }
+    }
 }
 
 pub(super) fn plan(
-    _loaded: &Loaded,
-    _repo: &Path,
-    _request: &str,
-    _root: Option<&str>,
+    loaded: &Loaded,
+    repo: &Path,
+    request: &str,
+    root: Option<&str>,
 ) -> Result<i32, Failure> {
-    Err(Failure("not built yet".into()))
+    let source = GitSource::open(repo, &loaded.config)?;
+    let request = source.resolve_request(request)?;
+    let roots = selected_roots(&request, root)?;
+    let binary = tofu::choose_binary(&loaded.config.tofu);
+    let worktree = Worktree::add(&source, &request.head)?;
+    let mut lines = Vec::new();
+    let mut failures = Vec::new();
+    for (i, root) in roots.iter().enumerate() {
+        match plan_one(&source, &request, &worktree, &binary, &root.path, i) {
+            Ok(line) => lines.push(line),
+            Err(Failure(e)) => failures.push(format!("{}: {e}", root.path)),
+        }
+    }
+    worktree.remove()?;
+    write_stdout(|out| lines.iter().try_for_each(|l| writeln!(out, "{l}")))?;
+    match failures.len() {
+        0 => Ok(0),
+        _ => Err(Failure(format!("planning failed: {}", failures.join("; ")))),
+    }
+}
+
+fn plan_one(
+    source: &GitSource,
+    request: &Request,
+    worktree: &Worktree<'_>,
+    binary: &Path,
+    root: &str,
+    index: usize,
+) -> Result<String, Failure> {
+    let root_dir = worktree.path.join(root);
+    if !root_dir.is_dir() {
+        return Err(Failure(
+            "the root does not exist at the request's head".into(),
+        ));
+    }
+    let out_dir = worktree.temp.join(format!("out-{index}"));
+    std::fs::create_dir(&out_dir).map_err(|e| Failure(format!("{}: {e}", out_dir.display())))?;
+    let output = tofu::plan_root(binary, &root_dir, &out_dir)?;
+    let stored = source.store().put(
+        &request.id,
+        root,
+        &request.head,
+        PlanOrigin::Planned,
+        &output.plan_json,
+        Some(&output.plan_file),
+        None,
+    )?;
+    stored_line(source, &stored)
+}
+
+/// `ROOT  DIGEST  +N ~N -N ±N`, checked by loading the stored plan back.
+fn stored_line(source: &GitSource, stored: &StoredPlan) -> Result<String, Failure> {
+    let (plan, _) = source.load_plan(stored)?;
+    Ok(format!(
+        "{}  {}  {}",
+        escaped(&stored.root, usize::MAX),
+        escaped(&stored.digest, usize::MAX),
+        counts_text(&ActionCounts::of(&plan.resource_changes))
+    ))
 }
 
 pub(super) fn import(
-    _loaded: &Loaded,
-    _repo: &Path,
-    _request: &str,
-    _root: &str,
-    _plan: &Path,
-    _plan_file: Option<&Path>,
-    _cost: Option<&Path>,
+    loaded: &Loaded,
+    repo: &Path,
+    request: &str,
+    root: &str,
+    plan: &Path,
+    plan_file: Option<&Path>,
+    cost: Option<&Path>,
 ) -> Result<i32, Failure> {
-    Err(Failure("not built yet".into()))
+    let source = GitSource::open(repo, &loaded.config)?;
+    let request = source.resolve_request(request)?;
+    let [root] = selected_roots(&request, Some(root))?[..] else {
+        return Err(Failure("one root expected".into()));
+    };
+    let read =
+        |path: &Path| std::fs::read(path).map_err(|e| Failure(format!("{}: {e}", path.display())));
+    let plan_json = read(plan)?;
+    let cost_json = cost.map(read).transpose()?;
+    let stored = source
+        .store()
+        .put(
+            &request.id,
+            &root.path,
+            &request.head,
+            PlanOrigin::Imported,
+            &plan_json,
+            plan_file,
+            cost_json.as_deref(),
+        )
+        .map_err(|e| name_file(e, plan, cost))?;
+    let line = stored_line(&source, &stored)?;
+    write_stdout(|out| writeln!(out, "{line}"))?;
+    Ok(0)
+}
+
+/// The store names its input `plan JSON` / `cost JSON`; say which file.
+fn name_file(error: SourceError, plan: &Path, cost: Option<&Path>) -> Failure {
+    match (error, cost) {
+        (SourceError::Plan(mut e), _) => {
+            e.source_name = plan.display().to_string();
+            Failure(e.to_string())
+        }
+        (SourceError::Cost(e), Some(cost)) => Failure(format!("{}: {e}", cost.display())),
+        (other, _) => Failure(other.to_string()),
+    }
+}
+
+/// A detached worktree of a commit in a private temporary directory,
+/// removed by [`Worktree::remove`] or, on any early return, on drop.
+struct Worktree<'a> {
+    source: &'a GitSource,
+    temp: PathBuf,
+    path: PathBuf,
+    removed: bool,
+}
+
+impl<'a> Worktree<'a> {
+    fn add(source: &'a GitSource, commit: &str) -> Result<Self, Failure> {
+        let temp = private_temp_dir()?;
+        let path = temp.join("worktree");
+        let mut worktree = Self {
+            source,
+            temp,
+            path,
+            removed: false,
+        };
+        let target = worktree.path.to_string_lossy().into_owned();
+        let added = source.git(&["worktree", "add", "--detach", "--quiet", &target, commit]);
+        if let Err(e) = added {
+            worktree.cleanup();
+            return Err(e.into());
+        }
+        Ok(worktree)
+    }
+
+    fn remove(mut self) -> Result<(), Failure> {
+        self.cleanup();
+        if self.temp.exists() {
+            return Err(Failure(format!("cannot remove {}", self.temp.display())));
+        }
+        Ok(())
+    }
+
+    fn cleanup(&mut self) {
+        self.removed = true;
+        let target = self.path.to_string_lossy().into_owned();
+        // Forced twice: the plan left untracked files (.terraform) behind.
+        let _ = self
+            .source
+            .git(&["worktree", "remove", "--force", "--force", &target]);
+        let _ = std::fs::remove_dir_all(&self.temp);
+        let _ = self.source.git(&["worktree", "prune"]);
+    }
+}
+
+impl Drop for Worktree<'_> {
+    fn drop(&mut self) {
+        if !self.removed {
+            self.cleanup();
+        }
+    }
+}
+
+/// A new directory only this user can read (plans may hold secrets).
+fn private_temp_dir() -> Result<PathBuf, Failure> {
+    let base = std::env::temp_dir();
+    let mut last_error = None;
+    for attempt in 0..16u32 {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.subsec_nanos());
+        let dir = base.join(format!(
+            "plandeck-plan-{}-{nanos}-{attempt}",
+            std::process::id()
+        ));
+        let mut builder = std::fs::DirBuilder::new();
+        #[cfg(unix)]
+        std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+        match builder.create(&dir) {
+            Ok(()) => return Ok(dir),
+            Err(e) => last_error = Some(e),
+        }
+    }
+    Err(Failure(format!(
+        "cannot create a temporary directory in {}: {}",
+        base.display(),
+        last_error.map_or_else(String::new, |e| e.to_string())
+    )))
 }

@@ -1,1 +1,512 @@
-//! The git source. Being written.
+//! The git source: requests are local branches matching a pattern with
+//! commits not yet in the base branch; their roots come from the files
+//! changed since the merge base. Plans live in the [`PlanStore`] under the
+//! repository's common git dir.
+//!
+//! Everything is read by running the `git` binary (no pager, `LC_ALL=C`,
+//! NUL-separated output), so it works wherever git does. Branch names,
+//! commit subjects, identities and paths are untrusted and kept raw; this
+//! module never renders, never changes a branch and never writes outside
+//! the plan store.
+
+use super::store::PlanStore;
+use super::{Identity, Request, RootRef, Source, SourceError, StoredPlan};
+use crate::config::Config;
+use crate::cost::CostReport;
+use crate::plan::Plan;
+use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
+use std::collections::{BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+/// Fields of one commit as `git log` prints them, NUL-separated.
+const COMMIT_FORMAT: &str = "--format=%H%x00%an%x00%ae%x00%cn%x00%ce%x00%ct%x00%s%x00";
+const COMMIT_FIELDS: usize = 7;
+
+/// The git source of one repository.
+#[derive(Debug)]
+pub struct GitSource {
+    repo: PathBuf,
+    config: Config,
+    roots: Option<GlobSet>,
+    store: PlanStore,
+}
+
+/// One commit of a request, oldest first.
+struct Commit {
+    author: Identity,
+    committer: Identity,
+    time: i64,
+    subject: String,
+}
+
+impl GitSource {
+    /// Opens the repository at `repo`; fails when it is not a git
+    /// repository or the configured base branch does not exist.
+    pub fn open(repo: &Path, config: &Config) -> Result<Self, SourceError> {
+        if !repo.is_dir() {
+            return Err(SourceError::NotFound(format!(
+                "{}: no such directory",
+                repo.display()
+            )));
+        }
+        let git_dir = git(repo, &["rev-parse", "--git-common-dir"]).map_err(|_| {
+            SourceError::Invalid(format!("{}: not a git repository", repo.display()))
+        })?;
+        // Printed relative to `repo` unless it is elsewhere.
+        let git_dir = repo.join(git_dir.trim_end_matches('\n'));
+        let source = Self {
+            repo: repo.to_path_buf(),
+            config: config.clone(),
+            roots: root_globs(&config.source.roots)?,
+            store: PlanStore::open(&git_dir),
+        };
+        source.base_commit()?;
+        Ok(source)
+    }
+
+    /// The plan store of this repository.
+    pub fn store(&self) -> &PlanStore {
+        &self.store
+    }
+
+    /// The repository directory this source reads.
+    pub fn repo(&self) -> &Path {
+        &self.repo
+    }
+
+    /// Runs git in the repository and returns its standard output.
+    pub fn git(&self, args: &[&str]) -> Result<String, SourceError> {
+        git(&self.repo, args)
+    }
+
+    /// The request named `name_or_number` (its branch), or the one whose
+    /// number it is (`42` or `#42`).
+    pub fn resolve_request(&self, name_or_number: &str) -> Result<Request, SourceError> {
+        let requests = self.list_requests()?;
+        if let Some(request) = requests.iter().find(|r| r.id == name_or_number) {
+            return Ok(request.clone());
+        }
+        let number = name_or_number.strip_prefix('#').unwrap_or(name_or_number);
+        let mut matches: Vec<Request> = match number.parse::<u64>() {
+            Ok(n) => requests
+                .into_iter()
+                .filter(|r| r.number == Some(n))
+                .collect(),
+            Err(_) => Vec::new(),
+        };
+        match matches.len() {
+            1 => Ok(matches.remove(0)),
+            0 => Err(SourceError::NotFound(format!(
+                "no open request `{name_or_number}` (requests are branches matching `{}` with \
+                 commits not in `{}`)",
+                self.config.source.request_pattern, self.config.source.base
+            ))),
+            _ => Err(SourceError::Invalid(format!(
+                "request number `{name_or_number}` is ambiguous: {}",
+                matches
+                    .iter()
+                    .map(|r| r.id.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))),
+        }
+    }
+
+    fn base_commit(&self) -> Result<String, SourceError> {
+        let base = &self.config.source.base;
+        let spec = format!("{base}^{{commit}}");
+        let out = git(
+            &self.repo,
+            &[
+                "rev-parse",
+                "--verify",
+                "--quiet",
+                "--end-of-options",
+                &spec,
+            ],
+        )
+        .map_err(|_| {
+            SourceError::NotFound(format!(
+                "{}: base branch `{base}` does not exist",
+                self.repo.display()
+            ))
+        })?;
+        Ok(out.trim().to_string())
+    }
+
+    /// Local branches matching the request pattern, with their head commits.
+    fn candidate_branches(&self) -> Result<Vec<(String, String)>, SourceError> {
+        let out = self.git(&[
+            "for-each-ref",
+            "--format=%(refname)%00%(objectname)",
+            "refs/heads/",
+        ])?;
+        Ok(out
+            .lines()
+            .filter_map(|line| line.split_once('\0'))
+            .filter_map(|(name, sha)| Some((name.strip_prefix("refs/heads/")?, sha)))
+            .filter(|(name, _)| wildcard_match(&self.config.source.request_pattern, name))
+            .map(|(name, sha)| (name.to_string(), sha.to_string()))
+            .collect())
+    }
+
+    /// The request on `branch`, or `None` when it has nothing beyond the
+    /// base (merged, or never committed to) or shares no history with it.
+    fn request(
+        &self,
+        branch: &str,
+        head: &str,
+        base: &str,
+        trees: &mut HashMap<String, BTreeSet<String>>,
+    ) -> Result<Option<Request>, SourceError> {
+        let commits = self.commits(&format!("{base}..{head}"))?;
+        let (Some(first), Some(last)) = (commits.first(), commits.last()) else {
+            return Ok(None);
+        };
+        let Ok(merge_base) = self.git(&["merge-base", "--end-of-options", base, head]) else {
+            return Ok(None);
+        };
+        let merge_base = merge_base.trim().to_string();
+        let changed_files = self.changed_files(&merge_base, head)?;
+        let roots = self.roots_of(&changed_files, &[head, &merge_base], trees)?;
+        Ok(Some(Request {
+            id: branch.to_string(),
+            number: trailing_number(branch),
+            title: first.subject.clone(),
+            authors: distinct(commits.iter().map(|c| &c.author)),
+            committers: distinct(commits.iter().map(|c| &c.committer)),
+            head: head.to_string(),
+            base: self.config.source.base.clone(),
+            created_at: first.time,
+            updated_at: last.time,
+            changed_files,
+            roots,
+        }))
+    }
+
+    /// Commits of a range, oldest first.
+    fn commits(&self, range: &str) -> Result<Vec<Commit>, SourceError> {
+        let out = self.git(&[
+            "log",
+            "--no-show-signature",
+            "--no-color",
+            "--reverse",
+            COMMIT_FORMAT,
+            "--end-of-options",
+            range,
+        ])?;
+        // Every record ends with NUL then newline; no field holds a NUL.
+        let mut commits = Vec::new();
+        for record in out.split("\0\n").filter(|r| !r.is_empty()) {
+            // The subject is last, so a stray NUL in it cannot shift fields.
+            let fields: Vec<&str> = record.splitn(COMMIT_FIELDS, '\0').collect();
+            let [_, an, ae, cn, ce, time, subject] = fields.as_slice() else {
+                return Err(SourceError::Invalid(format!(
+                    "git log printed a commit with {} fields, expected {COMMIT_FIELDS}",
+                    fields.len()
+                )));
+            };
+            commits.push(Commit {
+                author: identity(an, ae),
+                committer: identity(cn, ce),
+                time: time.parse().unwrap_or(0),
+                subject: (*subject).to_string(),
+            });
+        }
+        Ok(commits)
+    }
+
+    /// Files changed between the merge base and the head: a rename counts
+    /// as its old and its new path, a deletion as the deleted path.
+    fn changed_files(&self, merge_base: &str, head: &str) -> Result<Vec<String>, SourceError> {
+        let out = self.git(&[
+            "diff",
+            "--name-only",
+            "-z",
+            "--no-renames",
+            "--no-ext-diff",
+            "--no-relative",
+            "--end-of-options",
+            merge_base,
+            head,
+        ])?;
+        let files: BTreeSet<String> = out
+            .split('\0')
+            .filter(|f| !f.is_empty())
+            .map(String::from)
+            .collect();
+        Ok(files.into_iter().collect())
+    }
+
+    /// The roots holding the changed files, each file in the deepest root
+    /// directory above it: by the configured globs, or else directories
+    /// holding `*.tf` files in any of `commits`.
+    fn roots_of(
+        &self,
+        files: &[String],
+        commits: &[&str],
+        trees: &mut HashMap<String, BTreeSet<String>>,
+    ) -> Result<Vec<RootRef>, SourceError> {
+        let mut tf_dirs = BTreeSet::new();
+        if self.roots.is_none() {
+            for commit in commits {
+                if !trees.contains_key(*commit) {
+                    trees.insert((*commit).to_string(), self.tf_dirs(commit)?);
+                }
+                tf_dirs.extend(trees.get(*commit).into_iter().flatten().cloned());
+            }
+        }
+        let is_root = |dir: &str| match &self.roots {
+            Some(globs) => globs.is_match(dir),
+            None => tf_dirs.contains(dir),
+        };
+        let paths: BTreeSet<String> = files
+            .iter()
+            .filter_map(|file| ancestors(file).find(|dir| is_root(dir)))
+            .map(String::from)
+            .collect();
+        Ok(paths
+            .into_iter()
+            .map(|path| RootRef {
+                environment: self.config.environment_of(&path),
+                path,
+            })
+            .collect())
+    }
+
+    /// Directories holding configuration files at a commit (`.` for the top).
+    fn tf_dirs(&self, commit: &str) -> Result<BTreeSet<String>, SourceError> {
+        let out = self.git(&[
+            "ls-tree",
+            "-r",
+            "-z",
+            "--name-only",
+            "--end-of-options",
+            commit,
+        ])?;
+        Ok(out
+            .split('\0')
+            .filter(|f| is_config_file(f))
+            .filter_map(|f| ancestors(f).next().map(String::from))
+            .collect())
+    }
+}
+
+impl Source for GitSource {
+    fn describe(&self) -> String {
+        format!(
+            "git {} ({} into {})",
+            self.repo.display(),
+            self.config.source.request_pattern,
+            self.config.source.base
+        )
+    }
+
+    fn list_requests(&self) -> Result<Vec<Request>, SourceError> {
+        let base = self.base_commit()?;
+        let mut trees = HashMap::new();
+        let mut requests = Vec::new();
+        for (branch, head) in self.candidate_branches()? {
+            if let Some(request) = self.request(&branch, &head, &base, &mut trees)? {
+                requests.push(request);
+            }
+        }
+        requests.sort_by(|a, b| {
+            b.updated_at
+                .cmp(&a.updated_at)
+                .then_with(|| a.id.cmp(&b.id))
+        });
+        Ok(requests)
+    }
+
+    fn stored_plan(
+        &self,
+        request: &Request,
+        root: &str,
+    ) -> Result<Option<StoredPlan>, SourceError> {
+        self.store.get(&request.id, root)
+    }
+
+    fn load_plan(&self, stored: &StoredPlan) -> Result<(Plan, Option<CostReport>), SourceError> {
+        self.store.load(stored)
+    }
+
+    fn code_diff(&self, request: &Request) -> Result<String, SourceError> {
+        let range = format!("{}...{}", request.base, request.head);
+        self.git(&[
+            "diff",
+            "--no-color",
+            "--no-ext-diff",
+            "--no-relative",
+            "--src-prefix=a/",
+            "--dst-prefix=b/",
+            "--end-of-options",
+            &range,
+        ])
+    }
+
+    fn reviewer(&self) -> Result<Identity, SourceError> {
+        let ident = self.git(&["var", "GIT_COMMITTER_IDENT"])?;
+        parse_ident(ident.trim_end_matches('\n')).ok_or_else(|| {
+            SourceError::Invalid(format!("git var GIT_COMMITTER_IDENT printed `{ident}`"))
+        })
+    }
+}
+
+/// Runs `git -C repo ARGS` without a pager, prompts or locale, and returns
+/// its standard output (invalid UTF-8 replaced).
+fn git(repo: &Path, args: &[&str]) -> Result<String, SourceError> {
+    let output = Command::new("git")
+        .arg("--no-pager")
+        .arg("-C")
+        .arg(repo)
+        .args(args)
+        .env("LC_ALL", "C")
+        .env("GIT_TERMINAL_PROMPT", "0")
+        .env("GIT_OPTIONAL_LOCKS", "0")
+        // Set inside git hooks; they would point git at another repository.
+        .env_remove("GIT_DIR")
+        .env_remove("GIT_WORK_TREE")
+        .env_remove("GIT_INDEX_FILE")
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| SourceError::Io(format!("cannot run git: {e}")))?;
+    if !output.status.success() {
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let stderr = stderr.split_whitespace().collect::<Vec<_>>().join(" ");
+        return Err(SourceError::Git {
+            command: args.first().copied().unwrap_or("").to_string(),
+            stderr: if stderr.is_empty() {
+                format!("exit status {}", output.status.code().unwrap_or(-1))
+            } else {
+                stderr
+            },
+        });
+    }
+    Ok(String::from_utf8_lossy(&output.stdout).into_owned())
+}
+
+/// Root globs: `*` stays within one directory, `**` crosses directories.
+fn root_globs(globs: &[String]) -> Result<Option<GlobSet>, SourceError> {
+    if globs.is_empty() {
+        return Ok(None);
+    }
+    let mut set = GlobSetBuilder::new();
+    for glob in globs {
+        let glob = glob.trim_end_matches('/');
+        let compiled = GlobBuilder::new(glob).literal_separator(true).build();
+        set.add(compiled.map_err(|e| {
+            SourceError::Invalid(format!("config: source.roots: invalid glob `{glob}`: {e}"))
+        })?);
+    }
+    set.build()
+        .map(Some)
+        .map_err(|e| SourceError::Invalid(format!("config: source.roots: {e}")))
+}
+
+/// The directories above a path, deepest first, ending with `.` (the top).
+fn ancestors(path: &str) -> impl Iterator<Item = &str> {
+    let mut rest = Some(path);
+    std::iter::from_fn(move || {
+        let current = rest?;
+        match current.rfind('/') {
+            Some(i) => {
+                rest = Some(&current[..i]);
+                Some(&current[..i])
+            }
+            None => {
+                rest = None;
+                Some(".")
+            }
+        }
+    })
+}
+
+/// Terraform and OpenTofu configuration files, native or JSON syntax.
+fn is_config_file(path: &str) -> bool {
+    [".tf", ".tf.json", ".tofu", ".tofu.json"]
+        .iter()
+        .any(|ext| path.ends_with(ext))
+}
+
+/// `*` matches any characters (also `/`); everything else matches itself.
+fn wildcard_match(pattern: &str, name: &str) -> bool {
+    let mut parts = pattern.split('*');
+    let first = parts.next().unwrap_or("");
+    let Some(mut rest) = name.strip_prefix(first) else {
+        return false;
+    };
+    let tail: Vec<&str> = parts.collect();
+    let Some((last, middle)) = tail.split_last() else {
+        return rest.is_empty();
+    };
+    for part in middle {
+        match rest.find(part) {
+            Some(i) => rest = &rest[i + part.len()..],
+            None => return false,
+        }
+    }
+    rest.len() >= last.len() && rest.ends_with(last)
+}
+
+/// The number at the end of a branch name (`request/42` → 42).
+fn trailing_number(name: &str) -> Option<u64> {
+    let digits = name.len() - name.trim_end_matches(|c: char| c.is_ascii_digit()).len();
+    name[name.len() - digits..].parse().ok()
+}
+
+fn identity(name: &str, email: &str) -> Identity {
+    Identity {
+        name: name.to_string(),
+        email: email.to_string(),
+    }
+}
+
+/// Identities in order of first appearance, without repeats.
+fn distinct<'a>(all: impl Iterator<Item = &'a Identity>) -> Vec<Identity> {
+    let mut seen = Vec::new();
+    for identity in all {
+        if !seen.contains(identity) {
+            seen.push(identity.clone());
+        }
+    }
+    seen
+}
+
+/// `Name <email> 1700000000 +0000` → the name and email.
+fn parse_ident(line: &str) -> Option<Identity> {
+    let (person, _zone) = line.rsplit_once(' ')?;
+    let (person, _time) = person.rsplit_once(' ')?;
+    let (name, email) = person.rsplit_once(" <")?;
+    Some(identity(name, email.strip_suffix('>')?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wildcards() {
+        assert!(wildcard_match("request/*", "request/42"));
+        assert!(wildcard_match("request/*", "request/a/b"));
+        assert!(wildcard_match("*", "x"));
+        assert!(wildcard_match("r*q*", "rxqy"));
+        assert!(!wildcard_match("request/*", "feature/1"));
+        assert!(!wildcard_match("a*a", "a"));
+        assert!(wildcard_match("main", "main"));
+        assert!(!wildcard_match("main", "mainx"));
+    }
+
+    #[test]
+    fn numbers_idents_and_ancestors() {
+        assert_eq!(trailing_number("request/42"), Some(42));
+        assert_eq!(trailing_number("request/x"), None);
+        assert_eq!(trailing_number("99999999999999999999999"), None);
+        let ident = parse_ident("A B <a@b> 1700000000 +0100").expect("parses");
+        assert_eq!((ident.name.as_str(), ident.email.as_str()), ("A B", "a@b"));
+        let dirs: Vec<&str> = ancestors("a/b/c.tf").collect();
+        assert_eq!(dirs, ["a/b", "a", "."]);
+        assert_eq!(ancestors("top.tf").collect::<Vec<_>>(), ["."]);
+    }
+}

@@ -1,0 +1,264 @@
+//! Running OpenTofu or Terraform to plan a root: `init`, `plan -out` and
+//! `show -json`, with the environment passed through (`TF_CLI_CONFIG_FILE`,
+//! credentials, `TF_DATA_DIR`, …) and standard input closed so the binary
+//! can never wait for an answer.
+//!
+//! The API is synchronous and tokio-free: the TUI calls it from a blocking
+//! task. This module never applies, never touches the plan store and never
+//! prints; output is captured and returned.
+
+use crate::config::TofuConfig;
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+/// The binary plan file's name inside the output directory.
+pub const PLAN_FILE_NAME: &str = "plan.tfplan";
+/// How many trailing lines of standard error an error keeps.
+const TAIL_LINES: usize = 6;
+/// The longest error tail kept, in characters.
+const TAIL_CHARS: usize = 600;
+
+/// One step of planning, for error messages.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Step {
+    Init,
+    Plan,
+    Show,
+}
+
+impl Step {
+    pub fn word(self) -> &'static str {
+        match self {
+            Self::Init => "init",
+            Self::Plan => "plan",
+            Self::Show => "show",
+        }
+    }
+}
+
+impl std::fmt::Display for Step {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.word())
+    }
+}
+
+/// A failed planning step, shown as one line.
+#[derive(Debug, thiserror::Error)]
+pub enum TofuError {
+    #[error("cannot run {binary} {step}: {message}")]
+    Spawn {
+        binary: String,
+        step: Step,
+        message: String,
+    },
+    #[error("{binary} {step} failed ({}): {stderr_tail}", exit_text(*code))]
+    Failed {
+        binary: String,
+        step: Step,
+        /// `None` when the process was killed by a signal.
+        code: Option<i32>,
+        /// The last lines of standard error, joined with ` | `.
+        stderr_tail: String,
+    },
+}
+
+fn exit_text(code: Option<i32>) -> String {
+    code.map_or_else(|| "killed by a signal".into(), |c| format!("exit code {c}"))
+}
+
+/// What planning a root produced.
+#[derive(Clone, Debug)]
+pub struct PlanOutput {
+    /// The binary plan file (`plan -out`), inside the output directory.
+    pub plan_file: PathBuf,
+    /// `show -json` of the plan file.
+    pub plan_json: Vec<u8>,
+    /// Standard output and error of `init` and `plan`, for a log pane.
+    pub log: String,
+}
+
+/// The binary to run: the configured one, else `tofu` when it is on
+/// `PATH`, else `terraform`.
+pub fn choose_binary(config: &TofuConfig) -> PathBuf {
+    if let Some(binary) = config.binary.as_deref().filter(|b| !b.is_empty()) {
+        return PathBuf::from(binary);
+    }
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    if std::env::split_paths(&path).any(|dir| is_executable(&dir.join("tofu"))) {
+        PathBuf::from("tofu")
+    } else {
+        PathBuf::from("terraform")
+    }
+}
+
+fn is_executable(path: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        path.metadata()
+            .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+    }
+    #[cfg(not(unix))]
+    {
+        path.is_file()
+    }
+}
+
+/// Plans `root_dir` with `binary`: `init`, `plan -out=OUT/plan.tfplan`,
+/// `show -json`. The plan file is written into `out_dir`, which must exist.
+pub fn plan_root(binary: &Path, root_dir: &Path, out_dir: &Path) -> Result<PlanOutput, TofuError> {
+    let root_dir = absolute(root_dir);
+    let plan_file = absolute(out_dir).join(PLAN_FILE_NAME);
+    let mut chdir = OsString::from("-chdir=");
+    chdir.push(&root_dir);
+    let mut out = OsString::from("-out=");
+    out.push(&plan_file);
+
+    let mut log = String::new();
+    let init = run(
+        binary,
+        Step::Init,
+        &[
+            &chdir,
+            "init".as_ref(),
+            "-input=false".as_ref(),
+            "-no-color".as_ref(),
+        ],
+    )?;
+    log.push_str(&init.text());
+    let plan = run(
+        binary,
+        Step::Plan,
+        &[
+            &chdir,
+            "plan".as_ref(),
+            "-input=false".as_ref(),
+            "-no-color".as_ref(),
+            &out,
+        ],
+    )?;
+    log.push_str(&plan.text());
+    let show = run(
+        binary,
+        Step::Show,
+        &[
+            &chdir,
+            "show".as_ref(),
+            "-json".as_ref(),
+            "-no-color".as_ref(),
+            plan_file.as_os_str(),
+        ],
+    )?;
+    Ok(PlanOutput {
+        plan_file,
+        plan_json: show.stdout,
+        log,
+    })
+}
+
+/// `-chdir` and `-out` must not depend on the binary's working directory.
+fn absolute(path: &Path) -> PathBuf {
+    std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
+}
+
+struct Captured {
+    stdout: Vec<u8>,
+    stderr: Vec<u8>,
+}
+
+impl Captured {
+    fn text(&self) -> String {
+        let mut text = String::from_utf8_lossy(&self.stdout).into_owned();
+        text.push_str(&String::from_utf8_lossy(&self.stderr));
+        text
+    }
+}
+
+fn run(binary: &Path, step: Step, args: &[&std::ffi::OsStr]) -> Result<Captured, TofuError> {
+    let name = binary.display().to_string();
+    let output = Command::new(binary)
+        .args(args)
+        .env("TF_INPUT", "0")
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| TofuError::Spawn {
+            binary: name.clone(),
+            step,
+            message: e.to_string(),
+        })?;
+    if output.status.success() {
+        return Ok(Captured {
+            stdout: output.stdout,
+            stderr: output.stderr,
+        });
+    }
+    // Terraform prints some errors on stdout; prefer stderr when it has any.
+    let stream = if output.stderr.iter().any(|b| !b.is_ascii_whitespace()) {
+        &output.stderr
+    } else {
+        &output.stdout
+    };
+    Err(TofuError::Failed {
+        binary: name,
+        step,
+        code: output.status.code(),
+        stderr_tail: tail(&String::from_utf8_lossy(stream)),
+    })
+}
+
+/// The last non-blank lines, trimmed of box-drawing frames, on one line.
+fn tail(text: &str) -> String {
+    let lines: Vec<&str> = text
+        .lines()
+        .map(|l| l.trim_matches(|c: char| c.is_whitespace() || matches!(c, '│' | '╷' | '╵')))
+        .filter(|l| !l.is_empty())
+        .collect();
+    let start = lines.len().saturating_sub(TAIL_LINES);
+    let joined = lines[start..].join(" | ");
+    if joined.chars().count() <= TAIL_CHARS {
+        return if joined.is_empty() {
+            "no error output".into()
+        } else {
+            joined
+        };
+    }
+    let skip = joined.chars().count() - TAIL_CHARS;
+    format!("…{}", joined.chars().skip(skip).collect::<String>())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tail_is_one_line_of_the_last_lines() {
+        let text = "a\n\n╷\n│ Error: bad thing\n│ \n│   on main.tf line 3:\n╵\nb\nc\nd\n";
+        assert_eq!(
+            tail(text),
+            "Error: bad thing | on main.tf line 3: | b | c | d"
+        );
+        assert_eq!(tail(""), "no error output");
+        assert!(tail(&"x".repeat(5000)).chars().count() <= TAIL_CHARS + 1);
+    }
+
+    #[test]
+    fn configured_binary_wins() {
+        let config = TofuConfig {
+            binary: Some("/opt/tf".into()),
+        };
+        assert_eq!(choose_binary(&config), PathBuf::from("/opt/tf"));
+    }
+
+    #[test]
+    fn a_missing_binary_is_a_clear_error() {
+        let dir = std::env::temp_dir();
+        let err = plan_root(Path::new("/nonexistent/plandeck-tofu"), &dir, &dir)
+            .expect_err("no such binary");
+        let text = err.to_string();
+        assert!(
+            text.starts_with("cannot run /nonexistent/plandeck-tofu init"),
+            "{text}"
+        );
+    }
+}

@@ -1,0 +1,124 @@
+//! The terminal UI: an event loop that never awaits I/O. Terminal events,
+//! background results and ticks become `Msg`s; `update` turns them into
+//! state changes and `Effect`s; the runner carries effects out on tokio
+//! tasks; `ui::draw` redraws only when something changed.
+
+mod keymap;
+mod msg;
+mod plan_view;
+mod progress;
+mod runner;
+mod state;
+mod theme;
+mod ui;
+mod update;
+
+pub use keymap::Keymap;
+pub use msg::{Action, BackendEvent, Effect, Msg};
+pub use plan_view::{NoiseRules, Settings};
+pub use runner::PlanCommand;
+pub use state::{Layer, State};
+pub use theme::Theme;
+pub use ui::{UiState, draw};
+pub use update::{load_requests, update};
+
+use crate::codeview::CodeHighlighter;
+use crate::source::Source;
+use crossterm::event::{Event, EventStream, KeyEventKind};
+use futures_util::StreamExt;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Ticks drive the spinner and the clock.
+const TICK_INTERVAL: Duration = Duration::from_millis(120);
+/// Backend results buffered before senders wait.
+const CHANNEL_CAPACITY: usize = 256;
+
+/// What the TUI needs from the command line and configuration.
+pub struct TuiOptions {
+    pub settings: Arc<Settings>,
+    pub plan_command: PlanCommand,
+    pub read_only: bool,
+}
+
+/// Runs the TUI until the user quits. The terminal is restored on return,
+/// on panic (ratatui's hook) and on Ctrl-C (a key in raw mode).
+pub fn run(source: Arc<dyn Source>, options: TuiOptions) -> std::io::Result<()> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    runtime.block_on(async move {
+        let mut terminal = ratatui::init();
+        let _ = crossterm::execute!(std::io::stdout(), crossterm::event::EnableMouseCapture);
+        let result = event_loop(&mut terminal, source, options).await;
+        let _ = crossterm::execute!(std::io::stdout(), crossterm::event::DisableMouseCapture);
+        ratatui::restore();
+        result
+    })
+}
+
+fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+}
+
+async fn event_loop(
+    terminal: &mut ratatui::DefaultTerminal,
+    source: Arc<dyn Source>,
+    options: TuiOptions,
+) -> std::io::Result<()> {
+    let (tx, mut rx) = tokio::sync::mpsc::channel(CHANNEL_CAPACITY);
+    let runner = runner::Runner {
+        source,
+        settings: Arc::clone(&options.settings),
+        highlighter: Arc::new(CodeHighlighter::new()),
+        data_dir: progress::data_dir(),
+        plan_command: options.plan_command,
+        tx,
+    };
+    let keymap = Keymap::default();
+    let theme = Theme::from_env();
+    let mut state = State::new(options.settings, unix_now());
+    state.read_only = options.read_only;
+    let mut ui = UiState::default();
+    for effect in load_requests(&mut state) {
+        runner.run(effect);
+    }
+    let mut events = EventStream::new();
+    let mut ticker = tokio::time::interval(TICK_INTERVAL);
+    let mut dirty = true;
+    loop {
+        if dirty {
+            terminal.draw(|frame| draw(frame, &state, &mut ui, &theme, &keymap))?;
+            dirty = false;
+        }
+        let msg = tokio::select! {
+            event = events.next() => match event {
+                Some(Ok(Event::Key(key))) if key.kind == KeyEventKind::Press => Msg::Key(key),
+                Some(Ok(Event::Mouse(mouse))) => Msg::Mouse(mouse),
+                Some(Ok(Event::Resize(w, h))) => Msg::Resize(w, h),
+                Some(Ok(_)) => continue,
+                Some(Err(e)) => return Err(e),
+                None => break,
+            },
+            Some(event) = rx.recv() => Msg::Backend(event),
+            _ = ticker.tick() => Msg::Tick { now: unix_now() },
+        };
+        let tick = matches!(msg, Msg::Tick { .. });
+        let mut effects = update(&mut state, msg, &keymap);
+        // Coalesce bursts of background results into one redraw.
+        while let Ok(event) = rx.try_recv() {
+            effects.extend(update(&mut state, Msg::Backend(event), &keymap));
+        }
+        dirty |= !tick || !state.jobs.is_empty();
+        for effect in effects {
+            runner.run(effect);
+        }
+        if state.should_quit {
+            break;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,199 @@
+//! What flows through the TUI: user intents (`Action`), inputs to `update`
+//! (`Msg`), side effects `update` asks for (`Effect`) and their results
+//! (`BackendEvent`). Plain data: no behaviour lives here.
+
+use crate::cost::CostReport;
+use crate::plan::Plan;
+use crate::risk::Risk;
+use crate::source::{Identity, Request, StoredPlan};
+use crate::summary::Summary;
+use crossterm::event::{KeyEvent, MouseEvent};
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+/// Identifies one fetch, so results of superseded fetches are ignored.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ReqId(pub u64);
+
+/// An input to `update`.
+#[derive(Debug)]
+pub enum Msg {
+    /// A key press (releases and repeats are filtered out before).
+    Key(KeyEvent),
+    /// A mouse event (only scrolling is used).
+    Mouse(MouseEvent),
+    /// The terminal was resized.
+    Resize(u16, u16),
+    /// Time passed while work runs (spinners, clock).
+    Tick { now: i64 },
+    /// A background task finished something.
+    Backend(BackendEvent),
+}
+
+/// A user intent, bound to keys by the keymap.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Action {
+    /// Move the cursor down one row.
+    SelectNext,
+    /// Move the cursor up one row.
+    SelectPrev,
+    /// Go to the first row.
+    Top,
+    /// Go to the last row.
+    Bottom,
+    /// Scroll down half a page.
+    PageDown,
+    /// Scroll up half a page.
+    PageUp,
+    /// Open the selected request, root or resource.
+    Open,
+    /// Go back one screen (or close an overlay).
+    Back,
+    /// Quit plandeck.
+    Quit,
+    /// Show or hide the key help.
+    Help,
+    /// Start typing a search (plan and code views) or a filter (request list).
+    Search,
+    /// Jump to the next search match.
+    SearchNext,
+    /// Jump to the previous search match.
+    SearchPrev,
+    /// Reload the request list.
+    Refresh,
+    /// Cycle the sort order of the request list.
+    CycleSort,
+    /// Fold or unfold the resource under the cursor.
+    ToggleFold,
+    /// Fold or unfold every resource.
+    ToggleFoldAll,
+    /// Mark the resource under the cursor as viewed (or not).
+    ToggleViewed,
+    /// Jump to the next delete or replacement.
+    NextDestructive,
+    /// Jump to the previous delete or replacement.
+    PrevDestructive,
+    /// Cycle the action filter (all, create, update, delete, replace, …).
+    CycleActionFilter,
+    /// Cycle the minimum risk shown (all, medium, high, critical).
+    CycleRiskFilter,
+    /// Show what noise rules hide, or hide it again.
+    ToggleNoise,
+    /// Show the request's code diff.
+    OpenCode,
+    /// Next file (code view) or next section.
+    NextFile,
+    /// Previous file (code view) or previous section.
+    PrevFile,
+    /// Run the plan of the selected request again (`plandeck plan`).
+    RunPlan,
+}
+
+/// A side effect requested by `update`, carried out by the runner.
+#[derive(Debug, PartialEq)]
+pub enum Effect {
+    /// List requests with their stored plans' summaries.
+    LoadRequests { req: ReqId },
+    /// Load one stored plan for the plan view.
+    LoadPlan {
+        req: ReqId,
+        request: Box<Request>,
+        root: String,
+    },
+    /// Load the request's code diff.
+    LoadCode { req: ReqId, request: Box<Request> },
+    /// Save the set of viewed resources for (reviewer, request, root, digest).
+    SaveProgress {
+        key: ProgressKey,
+        viewed: BTreeSet<String>,
+    },
+    /// Remember the head each request had when the operator last opened it.
+    SaveSeen { request: String, head: String },
+    /// Plan the request's roots with the configured binary.
+    RunPlan { req: ReqId, request: Box<Request> },
+    /// Stop the program.
+    Quit,
+}
+
+/// Whose review progress of which plan.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct ProgressKey {
+    pub reviewer: String,
+    pub request: String,
+    pub root: String,
+    pub digest: String,
+}
+
+/// Summary of one root's stored plan, for the list and the matrix.
+#[derive(Clone, Debug)]
+pub struct RootPlanInfo {
+    pub stored: Option<StoredPlan>,
+    pub summary: Option<Summary>,
+    /// Why the stored plan could not be read, when it could not.
+    pub error: Option<String>,
+}
+
+impl RootPlanInfo {
+    pub fn highest_risk(&self) -> Option<Risk> {
+        self.summary.as_ref().and_then(|s| s.risk.highest)
+    }
+}
+
+/// A request with what the list shows about each of its roots.
+#[derive(Clone, Debug)]
+pub struct RequestEntry {
+    pub request: Request,
+    /// Parallel to `request.roots`.
+    pub roots: Vec<RootPlanInfo>,
+}
+
+/// A loaded plan with what the plan view needs precomputed off the UI thread.
+#[derive(Debug)]
+pub struct LoadedPlan {
+    pub plan: Arc<Plan>,
+    pub cost: Option<Arc<CostReport>>,
+    pub summary: Summary,
+    /// Risk of each resource change, parallel to `plan.resource_changes`.
+    pub risks: Vec<Risk>,
+    pub stored: StoredPlan,
+    /// Addresses the reviewer already marked viewed.
+    pub viewed: BTreeSet<String>,
+}
+
+/// Results of background work.
+#[derive(Debug)]
+pub enum BackendEvent {
+    RequestsLoaded {
+        req: ReqId,
+        result: Result<RequestsSnapshot, String>,
+    },
+    PlanLoaded {
+        req: ReqId,
+        result: Result<Box<LoadedPlan>, String>,
+    },
+    CodeLoaded {
+        req: ReqId,
+        result: Result<crate::codeview::CodeDiff, String>,
+    },
+    /// A line of progress from long work (planning).
+    JobProgress { text: String },
+    /// Planning finished (successfully or not); the list is reloaded after.
+    PlanFinished {
+        req: ReqId,
+        result: Result<String, String>,
+    },
+    /// A write (progress, seen marks) succeeded.
+    Saved,
+    /// A write (progress, seen marks) failed.
+    SaveFailed { error: String },
+}
+
+/// The request list as loaded, with who is reviewing and what they saw.
+#[derive(Clone, Debug)]
+pub struct RequestsSnapshot {
+    pub entries: Vec<RequestEntry>,
+    pub reviewer: Option<Identity>,
+    /// Request id → head commit when the operator last opened it.
+    pub seen: std::collections::BTreeMap<String, String>,
+    pub source: String,
+}

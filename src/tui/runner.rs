@@ -1,0 +1,281 @@
+//! Carries out effects on tokio tasks and reports back through a channel.
+//! Blocking work (git, plan files, highlighting) runs on the blocking pool;
+//! planning runs `plandeck plan` as a child process whose output streams in.
+
+use super::msg::{
+    BackendEvent, Effect, LoadedPlan, ProgressKey, RequestEntry, RequestsSnapshot, RootPlanInfo,
+};
+use super::plan_view::Settings;
+use super::progress;
+use crate::codeview::CodeHighlighter;
+use crate::source::{Request, Source};
+use crate::summary::Summary;
+use std::path::PathBuf;
+use std::sync::Arc;
+use tokio::io::AsyncBufReadExt;
+use tokio::sync::mpsc::Sender;
+
+/// How `plandeck plan` is run for the `p` key.
+#[derive(Clone, Debug)]
+pub struct PlanCommand {
+    pub program: PathBuf,
+    pub repo: PathBuf,
+    pub config: Option<PathBuf>,
+}
+
+pub struct Runner {
+    pub source: Arc<dyn Source>,
+    pub settings: Arc<Settings>,
+    pub highlighter: Arc<CodeHighlighter>,
+    pub data_dir: Option<PathBuf>,
+    pub plan_command: PlanCommand,
+    pub tx: Sender<BackendEvent>,
+}
+
+impl Runner {
+    pub fn run(&self, effect: Effect) {
+        let tx = self.tx.clone();
+        match effect {
+            Effect::Quit => {}
+            Effect::LoadRequests { req } => {
+                let (source, settings, data_dir) = (
+                    Arc::clone(&self.source),
+                    Arc::clone(&self.settings),
+                    self.data_dir.clone(),
+                );
+                self.blocking(move || BackendEvent::RequestsLoaded {
+                    req,
+                    result: load_requests(source.as_ref(), &settings, data_dir),
+                });
+            }
+            Effect::LoadPlan { req, request, root } => {
+                let (source, settings, data_dir) = (
+                    Arc::clone(&self.source),
+                    Arc::clone(&self.settings),
+                    self.data_dir.clone(),
+                );
+                self.blocking(move || BackendEvent::PlanLoaded {
+                    req,
+                    result: load_plan(source.as_ref(), &settings, data_dir, &request, &root)
+                        .map(Box::new),
+                });
+            }
+            Effect::LoadCode { req, request } => {
+                let (source, highlighter) =
+                    (Arc::clone(&self.source), Arc::clone(&self.highlighter));
+                self.blocking(move || BackendEvent::CodeLoaded {
+                    req,
+                    result: source
+                        .code_diff(&request)
+                        .map(|diff| highlighter.diff_view(&diff))
+                        .map_err(|e| e.to_string()),
+                });
+            }
+            Effect::SaveProgress { key, viewed } => {
+                let dir = self.data_dir.clone();
+                self.blocking(move || save(dir, |d| progress::save_viewed(d, &key, &viewed)));
+            }
+            Effect::SaveSeen { request, head } => {
+                let (dir, source) = (self.data_dir.clone(), self.source.describe());
+                self.blocking(move || {
+                    save(dir, |d| progress::save_seen(d, &source, &request, &head))
+                });
+            }
+            Effect::RunPlan { req, request } => {
+                let command = self.plan_command.clone();
+                tokio::spawn(async move {
+                    let result = run_plan(&command, &request, &tx).await;
+                    let _ = tx.send(BackendEvent::PlanFinished { req, result }).await;
+                });
+            }
+        }
+    }
+
+    /// Runs `work` on the blocking pool and sends what it returns.
+    fn blocking(&self, work: impl FnOnce() -> BackendEvent + Send + 'static) {
+        let tx = self.tx.clone();
+        tokio::spawn(async move {
+            let event = tokio::task::spawn_blocking(work).await.unwrap_or_else(|e| {
+                BackendEvent::SaveFailed {
+                    error: format!("a background task failed: {e}"),
+                }
+            });
+            let _ = tx.send(event).await;
+        });
+    }
+}
+
+/// Writes in the data dir; failures are reported in the UI.
+fn save(
+    dir: Option<PathBuf>,
+    write: impl FnOnce(&std::path::Path) -> std::io::Result<()>,
+) -> BackendEvent {
+    let result = match dir {
+        Some(dir) => write(&dir).map_err(|e| e.to_string()),
+        None => Err("no data directory on this platform".to_string()),
+    };
+    match result {
+        Ok(()) => BackendEvent::Saved,
+        Err(error) => BackendEvent::SaveFailed { error },
+    }
+}
+
+fn load_requests(
+    source: &dyn Source,
+    settings: &Settings,
+    data_dir: Option<PathBuf>,
+) -> Result<RequestsSnapshot, String> {
+    let requests = source.list_requests().map_err(|e| e.to_string())?;
+    let entries = requests
+        .into_iter()
+        .map(|request| {
+            let roots = request
+                .roots
+                .iter()
+                .map(|root| root_info(source, settings, &request, &root.path))
+                .collect();
+            RequestEntry { request, roots }
+        })
+        .collect();
+    let describe = source.describe();
+    Ok(RequestsSnapshot {
+        entries,
+        reviewer: source.reviewer().ok(),
+        seen: data_dir
+            .map(|d| progress::load_seen(&d, &describe))
+            .unwrap_or_default(),
+        source: describe,
+    })
+}
+
+fn root_info(
+    source: &dyn Source,
+    settings: &Settings,
+    request: &Request,
+    root: &str,
+) -> RootPlanInfo {
+    let stored = match source.stored_plan(request, root) {
+        Ok(stored) => stored,
+        Err(e) => {
+            return RootPlanInfo {
+                stored: None,
+                summary: None,
+                error: Some(e.to_string()),
+            };
+        }
+    };
+    let Some(stored) = stored else {
+        return RootPlanInfo {
+            stored: None,
+            summary: None,
+            error: None,
+        };
+    };
+    match source.load_plan(&stored) {
+        Ok((plan, cost)) => RootPlanInfo {
+            summary: Some(Summary::of(
+                &plan,
+                &settings.risk,
+                cost.as_ref(),
+                &settings.thresholds,
+            )),
+            stored: Some(stored),
+            error: None,
+        },
+        Err(e) => RootPlanInfo {
+            stored: Some(stored),
+            summary: None,
+            error: Some(e.to_string()),
+        },
+    }
+}
+
+fn load_plan(
+    source: &dyn Source,
+    settings: &Settings,
+    data_dir: Option<PathBuf>,
+    request: &Request,
+    root: &str,
+) -> Result<LoadedPlan, String> {
+    let stored = source
+        .stored_plan(request, root)
+        .map_err(|e| e.to_string())?
+        .ok_or_else(|| format!("no stored plan for {root}"))?;
+    let (plan, cost) = source.load_plan(&stored).map_err(|e| e.to_string())?;
+    let summary = Summary::of(&plan, &settings.risk, cost.as_ref(), &settings.thresholds);
+    let risks = plan
+        .resource_changes
+        .iter()
+        .map(|rc| settings.risk.assess(rc).risk)
+        .collect();
+    let viewed = match (data_dir, source.reviewer()) {
+        (Some(dir), Ok(reviewer)) => progress::load_viewed(
+            &dir,
+            &ProgressKey {
+                reviewer: reviewer.email,
+                request: request.id.clone(),
+                root: root.to_string(),
+                digest: plan.digest.clone(),
+            },
+        ),
+        _ => Default::default(),
+    };
+    Ok(LoadedPlan {
+        plan: Arc::new(plan),
+        cost: cost.map(Arc::new),
+        summary,
+        risks,
+        stored,
+        viewed,
+    })
+}
+
+/// Runs `plandeck plan REQUEST` and streams its output lines as progress.
+async fn run_plan(
+    command: &PlanCommand,
+    request: &Request,
+    tx: &Sender<BackendEvent>,
+) -> Result<String, String> {
+    let mut cmd = tokio::process::Command::new(&command.program);
+    cmd.arg("--repo").arg(&command.repo);
+    if let Some(config) = &command.config {
+        cmd.arg("--config").arg(config);
+    }
+    cmd.arg("plan").arg(&request.id);
+    cmd.stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true);
+    let mut child = cmd
+        .spawn()
+        .map_err(|e| format!("cannot start plandeck plan: {e}"))?;
+    let mut last = String::new();
+    if let Some(stdout) = child.stdout.take() {
+        let mut lines = tokio::io::BufReader::new(stdout).lines();
+        while let Ok(Some(line)) = lines.next_line().await {
+            last = line.clone();
+            let _ = tx.send(BackendEvent::JobProgress { text: line }).await;
+        }
+    }
+    let mut stderr_text = String::new();
+    if let Some(stderr) = child.stderr.take() {
+        let mut lines = tokio::io::BufReader::new(stderr).lines();
+        while let Ok(Some(line)) = lines.next_line().await {
+            stderr_text = line;
+        }
+    }
+    let status = child.wait().await.map_err(|e| e.to_string())?;
+    if status.success() {
+        Ok(if last.is_empty() {
+            format!("planned {}", request.id)
+        } else {
+            last
+        })
+    } else {
+        Err(if stderr_text.is_empty() {
+            format!("exit status {status}")
+        } else {
+            stderr_text
+        })
+    }
+}

@@ -1,0 +1,238 @@
+//! Everything the TUI knows, as plain data. `update` changes it; drawing
+//! only reads it. The mode is derived (`State::layer`), never stored twice.
+
+use super::msg::{ReqId, RequestEntry, RequestsSnapshot};
+use super::plan_view::{PlanView, Settings};
+use crate::codeview::CodeDiff;
+use crate::source::PlanStatus;
+use std::sync::Arc;
+
+/// Something loading in the background, loaded, or failed.
+#[derive(Debug, Default)]
+pub enum Loadable<T> {
+    #[default]
+    Idle,
+    Loading,
+    Loaded(T),
+    Failed(String),
+}
+
+/// How the request list is ordered.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum SortKey {
+    /// Most recently updated first.
+    #[default]
+    Updated,
+    /// Highest risk first.
+    Risk,
+    /// By request name.
+    Name,
+}
+
+impl SortKey {
+    pub fn next(self) -> Self {
+        match self {
+            Self::Updated => Self::Risk,
+            Self::Risk => Self::Name,
+            Self::Name => Self::Updated,
+        }
+    }
+
+    pub fn word(self) -> &'static str {
+        match self {
+            Self::Updated => "updated",
+            Self::Risk => "risk",
+            Self::Name => "name",
+        }
+    }
+}
+
+/// The request list pane.
+#[derive(Debug, Default)]
+pub struct ListState {
+    pub snapshot: Loadable<RequestsSnapshot>,
+    pub selected: usize,
+    pub filter: String,
+    pub filter_editing: bool,
+    pub sort: SortKey,
+}
+
+impl ListState {
+    /// Entries after filter and sort, as indices into the snapshot.
+    pub fn visible(&self) -> Vec<usize> {
+        let Loadable::Loaded(snapshot) = &self.snapshot else {
+            return Vec::new();
+        };
+        let needle = self.filter.to_lowercase();
+        let mut rows: Vec<usize> = (0..snapshot.entries.len())
+            .filter(|i| needle.is_empty() || matches_filter(&snapshot.entries[*i], &needle))
+            .collect();
+        let entries = &snapshot.entries;
+        match self.sort {
+            SortKey::Updated => {
+                rows.sort_by_key(|i| std::cmp::Reverse(entries[*i].request.updated_at))
+            }
+            SortKey::Risk => rows.sort_by_key(|i| std::cmp::Reverse(highest_risk(&entries[*i]))),
+            SortKey::Name => {
+                rows.sort_by(|a, b| entries[*a].request.id.cmp(&entries[*b].request.id))
+            }
+        }
+        rows
+    }
+
+    pub fn selected_entry(&self) -> Option<&RequestEntry> {
+        let Loadable::Loaded(snapshot) = &self.snapshot else {
+            return None;
+        };
+        self.visible()
+            .get(self.selected)
+            .map(|i| &snapshot.entries[*i])
+    }
+}
+
+fn matches_filter(entry: &RequestEntry, needle: &str) -> bool {
+    let r = &entry.request;
+    r.id.to_lowercase().contains(needle)
+        || r.title.to_lowercase().contains(needle)
+        || r.authors
+            .iter()
+            .any(|a| a.name.to_lowercase().contains(needle))
+        || r.roots.iter().any(|root| {
+            root.path.to_lowercase().contains(needle)
+                || root
+                    .environment
+                    .as_deref()
+                    .is_some_and(|e| e.contains(needle))
+        })
+}
+
+pub fn highest_risk(entry: &RequestEntry) -> Option<crate::risk::Risk> {
+    entry.roots.iter().filter_map(|r| r.highest_risk()).max()
+}
+
+/// Whether a request changed since the operator last opened it.
+pub fn is_new(snapshot: &RequestsSnapshot, entry: &RequestEntry) -> bool {
+    snapshot.seen.get(&entry.request.id) != Some(&entry.request.head)
+}
+
+pub fn root_status(entry: &RequestEntry, root: usize) -> PlanStatus {
+    PlanStatus::of(
+        &entry.request,
+        entry.roots.get(root).and_then(|r| r.stored.as_ref()),
+    )
+}
+
+/// The screen under any overlay.
+#[derive(Debug, Default)]
+pub enum Screen {
+    #[default]
+    List,
+    /// Roots of a request touching several (index of the request id).
+    Matrix {
+        request: String,
+        selected: usize,
+    },
+    Plan(Box<Loadable<PlanView>>),
+    Code(Box<CodeScreen>),
+}
+
+/// The code view of a request.
+#[derive(Debug)]
+pub struct CodeScreen {
+    pub request: String,
+    pub diff: Loadable<CodeDiff>,
+    pub cursor: usize,
+    pub search: String,
+    pub search_editing: bool,
+}
+
+/// Which keymap layer is active, derived from the state.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Layer {
+    Help,
+    /// Typing a filter or search.
+    Input,
+    List,
+    Matrix,
+    Plan,
+    Code,
+}
+
+/// The whole TUI state.
+#[derive(Debug)]
+pub struct State {
+    pub settings: Arc<Settings>,
+    pub list: ListState,
+    pub screen: Screen,
+    /// Screens to return to with `Esc`.
+    pub back: Vec<Screen>,
+    pub help: bool,
+    /// A one-line message (errors, refusals), shown until the next key.
+    pub status: Option<String>,
+    /// Work running in the background, shown with a spinner.
+    pub jobs: Vec<String>,
+    pub now: i64,
+    pub spinner: usize,
+    pub read_only: bool,
+    pub should_quit: bool,
+    pub(crate) last_req: ReqId,
+    pub(crate) list_req: ReqId,
+    pub(crate) plan_req: ReqId,
+    pub(crate) code_req: ReqId,
+}
+
+impl State {
+    pub fn new(settings: Arc<Settings>, now: i64) -> Self {
+        Self {
+            settings,
+            list: ListState::default(),
+            screen: Screen::List,
+            back: Vec::new(),
+            help: false,
+            status: None,
+            jobs: Vec::new(),
+            now,
+            spinner: 0,
+            read_only: false,
+            should_quit: false,
+            last_req: ReqId(0),
+            list_req: ReqId(0),
+            plan_req: ReqId(0),
+            code_req: ReqId(0),
+        }
+    }
+
+    pub fn layer(&self) -> Layer {
+        if self.help {
+            return Layer::Help;
+        }
+        self.screen_layer()
+    }
+
+    /// The layer of the screen under any overlay.
+    pub fn screen_layer(&self) -> Layer {
+        match &self.screen {
+            Screen::List if self.list.filter_editing => Layer::Input,
+            Screen::List => Layer::List,
+            Screen::Matrix { .. } => Layer::Matrix,
+            Screen::Plan(view) => match view.as_ref() {
+                Loadable::Loaded(v) if v.search.editing => Layer::Input,
+                _ => Layer::Plan,
+            },
+            Screen::Code(code) if code.search_editing => Layer::Input,
+            Screen::Code(_) => Layer::Code,
+        }
+    }
+
+    pub(crate) fn next_req(&mut self) -> ReqId {
+        self.last_req = ReqId(self.last_req.0 + 1);
+        self.last_req
+    }
+
+    pub fn reviewer(&self) -> Option<String> {
+        match &self.list.snapshot {
+            Loadable::Loaded(s) => s.reviewer.as_ref().map(|r| r.email.clone()),
+            _ => None,
+        }
+    }
+}

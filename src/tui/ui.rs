@@ -1,0 +1,154 @@
+//! Drawing: a pure function of the state. The only thing it changes is
+//! `UiState` (scroll offsets), ratatui's own stateful-widget contract.
+
+mod code;
+mod help;
+mod matrix;
+mod plan;
+mod requests;
+
+use super::keymap::Keymap;
+use super::state::{Layer, Loadable, Screen, State};
+use super::theme::Theme;
+use crate::render;
+use crate::sanitize;
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+/// Scroll positions, kept between frames.
+#[derive(Debug, Default)]
+pub struct UiState {
+    pub list_offset: usize,
+    pub plan_offset: usize,
+    pub code_offset: usize,
+}
+
+const SPINNER: [&str; 4] = ["⠋", "⠙", "⠸", "⠴"];
+
+pub fn draw(frame: &mut Frame, state: &State, ui: &mut UiState, theme: &Theme, keymap: &Keymap) {
+    let [title, main, status] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Min(1),
+        Constraint::Length(1),
+    ])
+    .areas(frame.area());
+    draw_title(frame, title, state, theme);
+    match &state.screen {
+        Screen::List => requests::draw(frame, main, state, ui, theme),
+        Screen::Matrix { request, selected } => {
+            matrix::draw(frame, main, state, request, *selected, theme)
+        }
+        Screen::Plan(view) => match view.as_ref() {
+            Loadable::Loaded(view) => plan::draw(frame, main, view, state, ui, theme),
+            other => draw_loadable(frame, main, other, "plan", theme),
+        },
+        Screen::Code(code) => code::draw(frame, main, code, ui, theme),
+    }
+    draw_status(frame, status, state, theme, keymap);
+    if state.help {
+        help::draw(frame, frame.area(), state.screen_layer(), keymap, theme);
+    }
+}
+
+fn draw_title(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
+    let mut spans = vec![Span::styled(" plandeck ", theme.title())];
+    if let Loadable::Loaded(snapshot) = &state.list.snapshot {
+        spans.push(Span::raw(
+            sanitize::escape(&snapshot.source).text.into_owned(),
+        ));
+        if let Some(reviewer) = &snapshot.reviewer {
+            spans.push(Span::styled("  reviewer ", theme.role(render::Role::Muted)));
+            spans.push(Span::raw(
+                sanitize::escape(&reviewer.email).text.into_owned(),
+            ));
+        }
+    }
+    if !state.jobs.is_empty() {
+        let spinner = SPINNER[state.spinner % SPINNER.len()];
+        spans.push(Span::styled(
+            format!("  {spinner} {}", state.jobs.join(", ")),
+            theme.role(render::Role::Warning),
+        ));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+fn draw_status(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, keymap: &Keymap) {
+    let line = match &state.status {
+        Some(status) => Line::from(Span::styled(
+            format!(" {}", sanitize::escape(status).text),
+            theme.role(render::Role::Warning),
+        )),
+        None => hints(state.layer(), keymap, theme),
+    };
+    frame.render_widget(Paragraph::new(line), area);
+}
+
+fn hints<'a>(layer: Layer, keymap: &'a Keymap, theme: &Theme) -> Line<'a> {
+    let mut spans = vec![Span::raw(" ")];
+    if layer == Layer::Input {
+        spans.push(Span::styled("<Enter>", theme.key()));
+        spans.push(Span::raw(" apply  "));
+        spans.push(Span::styled("<Esc>", theme.key()));
+        spans.push(Span::raw(" cancel"));
+    }
+    for (label, desc) in keymap.hints(layer) {
+        spans.push(Span::styled(label, theme.key()));
+        spans.push(Span::raw(format!(" {desc}  ")));
+    }
+    Line::from(spans)
+}
+
+fn draw_loadable<T>(
+    frame: &mut Frame,
+    area: Rect,
+    loadable: &Loadable<T>,
+    what: &str,
+    theme: &Theme,
+) {
+    let text = match loadable {
+        Loadable::Idle | Loadable::Loaded(_) => String::new(),
+        Loadable::Loading => format!(" loading {what}…"),
+        Loadable::Failed(e) => format!(" could not load the {what}: {}", sanitize::escape(e).text),
+    };
+    let role = if matches!(loadable, Loadable::Failed(_)) {
+        render::Role::High
+    } else {
+        render::Role::Muted
+    };
+    frame.render_widget(Paragraph::new(Span::styled(text, theme.role(role))), area);
+}
+
+/// A plan-engine line as a ratatui line.
+pub(super) fn styled_line(line: &render::Line, theme: &Theme) -> Line<'static> {
+    Line::from(
+        line.spans
+            .iter()
+            .map(|s| Span::styled(s.text.to_string(), theme.role(s.role)))
+            .collect::<Vec<_>>(),
+    )
+}
+
+/// Keeps `cursor` inside a window of `height` rows starting at `offset`.
+pub(super) fn scroll_to(offset: &mut usize, cursor: usize, height: usize) {
+    if height == 0 {
+        return;
+    }
+    if cursor < *offset {
+        *offset = cursor;
+    } else if cursor >= *offset + height {
+        *offset = cursor + 1 - height;
+    }
+}
+
+/// `3m`, `5h`, `2d` since a unix time.
+pub(super) fn age(now: i64, then: i64) -> String {
+    let seconds = (now - then).max(0);
+    match seconds {
+        s if s < 3600 => format!("{}m", s / 60),
+        s if s < 86_400 => format!("{}h", s / 3600),
+        s => format!("{}d", s / 86_400),
+    }
+}

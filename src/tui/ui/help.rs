@@ -1,0 +1,64 @@
+//! The help overlay: every binding of the layer underneath, with its words,
+//! generated from the keymap itself.
+
+use crate::tui::keymap::Keymap;
+use crate::tui::state::Layer;
+use crate::tui::theme::Theme;
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Flex, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph};
+
+pub fn draw(frame: &mut Frame, area: Rect, layer: Layer, keymap: &Keymap, theme: &Theme) {
+    let mut lines: Vec<Line> = Vec::new();
+    let mut seen = Vec::new();
+    for binding in keymap.bindings(layer) {
+        // One line per action, with all its keys.
+        if let Some(pos) = seen.iter().position(|(a, _)| *a == binding.action) {
+            let (_, keys): &mut (_, Vec<String>) = &mut seen[pos];
+            keys.push(binding.label.to_string());
+            continue;
+        }
+        seen.push((binding.action, vec![binding.label.to_string()]));
+        let _ = binding.desc;
+    }
+    for (action, keys) in &seen {
+        let desc = keymap
+            .bindings(layer)
+            .find(|b| b.action == *action)
+            .map_or("", |b| b.desc);
+        lines.push(Line::from(vec![
+            Span::styled(format!(" {:<22}", keys.join(" ")), theme.key()),
+            Span::raw(desc),
+        ]));
+    }
+    let height = (lines.len() as u16 + 2).min(area.height);
+    let width = 60.min(area.width);
+    let [row] = Layout::vertical([Constraint::Length(height)])
+        .flex(Flex::Center)
+        .areas(area);
+    let [popup] = Layout::horizontal([Constraint::Length(width)])
+        .flex(Flex::Center)
+        .areas(row);
+    let title = format!(" Keys ({}) — ? or Esc closes ", layer_name(layer));
+    frame.render_widget(Clear, popup);
+    frame.render_widget(
+        Paragraph::new(lines).block(
+            Block::default()
+                .borders(Borders::ALL)
+                .title(Span::styled(title, theme.title())),
+        ),
+        popup,
+    );
+}
+
+fn layer_name(layer: Layer) -> &'static str {
+    match layer {
+        Layer::List => "requests",
+        Layer::Matrix => "roots",
+        Layer::Plan => "plan",
+        Layer::Code => "code",
+        Layer::Help => "help",
+        Layer::Input => "typing",
+    }
+}

@@ -1,0 +1,94 @@
+//! The root matrix of a request touching several roots: one row per root
+//! with its environment, plan state, counts, risk, cost and digest.
+
+use super::requests::{clean, counts_spans, env_badge, risk_span};
+use crate::cost::format_delta;
+use crate::render::Role;
+use crate::tui::state::{State, root_status};
+use crate::tui::theme::Theme;
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Rect};
+use ratatui::text::Span;
+use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table};
+
+pub fn draw(
+    frame: &mut Frame,
+    area: Rect,
+    state: &State,
+    request: &str,
+    selected: usize,
+    theme: &Theme,
+) {
+    let Some(entry) = state
+        .list
+        .selected_entry()
+        .filter(|e| e.request.id == request)
+    else {
+        frame.render_widget(Paragraph::new(" the request is gone; press Esc"), area);
+        return;
+    };
+    let title = format!(
+        " {} — {} — {} roots ",
+        clean(&entry.request.id),
+        clean(&entry.request.title),
+        entry.request.roots.len()
+    );
+    let block = Block::default()
+        .borders(Borders::TOP)
+        .title(Span::styled(title, theme.title()));
+    let rows = entry.request.roots.iter().enumerate().map(|(i, root)| {
+        let info = &entry.roots[i];
+        let summary = info.summary.as_ref();
+        let counts = summary.map_or([0; 4], |s| {
+            [
+                s.counts.create,
+                s.counts.update,
+                s.counts.delete,
+                s.counts.replace,
+            ]
+        });
+        let cost = summary.and_then(|s| s.cost.as_ref()).map_or_else(
+            || Span::styled("-", theme.role(Role::Muted)),
+            |c| {
+                let text = c
+                    .monthly_delta
+                    .map_or("unknown".into(), |d| format_delta(d, &c.currency));
+                Span::styled(text, theme.role(super::plan::cost_role(c.level)))
+            },
+        );
+        let status = match (&info.error, root_status(entry, i)) {
+            (Some(e), _) => Span::styled(format!("error: {}", clean(e)), theme.role(Role::High)),
+            (None, status) => Span::raw(status.word()),
+        };
+        let digest = info
+            .stored
+            .as_ref()
+            .map_or(String::new(), |s| s.digest.chars().take(19).collect());
+        let row = Row::new(vec![
+            Cell::from(env_badge(root.environment.as_deref().unwrap_or("?"), theme)),
+            Cell::from(clean(&root.path)),
+            Cell::from(status),
+            Cell::from(counts_spans(counts, theme)),
+            Cell::from(risk_span(info.highest_risk(), theme)),
+            Cell::from(cost),
+            Cell::from(Span::styled(digest, theme.role(Role::Muted))),
+        ]);
+        if i == selected {
+            row.style(theme.selection())
+        } else {
+            row
+        }
+    });
+    let header = Row::new(["Env", "Root", "Plan", "+ ~ - ±", "Risk", "Cost", "Digest"])
+        .style(theme.role(Role::Heading));
+    let widths = [
+        Constraint::Length(8),
+        Constraint::Fill(2),
+        Constraint::Fill(1),
+        Constraint::Length(15),
+        Constraint::Length(6),
+        Constraint::Length(14),
+        Constraint::Length(20),
+    ];
+    frame.render_widget(Table::new(rows, widths).header(header).block(block), area);
+}

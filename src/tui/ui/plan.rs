@@ -1,0 +1,220 @@
+//! The plan view: a header with flags, counts, risk, cost, review progress
+//! and filters, then the scrollable rows (drift, resource changes folded or
+//! unfolded, outputs, checks).
+
+use super::requests::clean;
+use super::{UiState, scroll_to, styled_line};
+use crate::cost::{CostLevel, format_delta};
+use crate::render::{self, Role};
+use crate::risk::Risk;
+use crate::tui::plan_view::{PlanView, Row};
+use crate::tui::state::State;
+use crate::tui::theme::Theme;
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph};
+
+pub fn draw(
+    frame: &mut Frame,
+    area: Rect,
+    view: &PlanView,
+    state: &State,
+    ui: &mut UiState,
+    theme: &Theme,
+) {
+    let header = header_lines(view, state, theme);
+    let [top, rows_area] = Layout::vertical([
+        Constraint::Length(header.len() as u16 + 1),
+        Constraint::Min(1),
+    ])
+    .areas(area);
+    let title = format!(" {} · {} ", clean(&view.request.id), clean(&view.root));
+    let block = Block::default()
+        .borders(Borders::TOP)
+        .title(Span::styled(title, theme.title()));
+    frame.render_widget(Paragraph::new(header).block(block), top);
+    let height = rows_area.height as usize;
+    scroll_to(&mut ui.plan_offset, view.cursor, height);
+    let lines: Vec<Line> = view
+        .rows
+        .iter()
+        .enumerate()
+        .skip(ui.plan_offset)
+        .take(height)
+        .map(|(pos, row)| {
+            let line = row_line(view, *row, theme);
+            if pos == view.cursor {
+                line.patch_style(theme.selection())
+            } else {
+                line
+            }
+        })
+        .collect();
+    frame.render_widget(Paragraph::new(lines), rows_area);
+}
+
+fn header_lines(view: &PlanView, state: &State, theme: &Theme) -> Vec<Line<'static>> {
+    let summary = &view.loaded.summary;
+    let mut lines = Vec::new();
+    for flag in &summary.flags {
+        lines.push(Line::from(Span::styled(
+            format!("!! {flag}"),
+            theme.role(Role::Critical),
+        )));
+    }
+    if view.loaded.stored.head != view.request.head {
+        lines.push(Line::from(Span::styled(
+            "!! OUTDATED: this plan was made from an older head commit; plan again",
+            theme.role(Role::Warning),
+        )));
+    }
+    for line in render::plan_header_lines(summary).iter().take(2) {
+        lines.push(styled_line(line, theme));
+    }
+    let ((viewed, total), (destructive_viewed, destructive)) = view.progress();
+    let mut progress = vec![
+        Span::styled("Review: ", theme.role(Role::Heading)),
+        Span::raw(format!("viewed {viewed}/{total}")),
+    ];
+    if destructive > 0 {
+        let role = if destructive_viewed < destructive {
+            Role::High
+        } else {
+            Role::Create
+        };
+        progress.push(Span::raw("  "));
+        progress.push(Span::styled(
+            format!("destructive viewed {destructive_viewed}/{destructive}"),
+            theme.role(role),
+        ));
+    }
+    if let Some(cost) = &summary.cost {
+        let text = cost
+            .monthly_delta
+            .map_or("unknown".into(), |d| format_delta(d, &cost.currency));
+        progress.push(Span::styled("  Cost: ", theme.role(Role::Heading)));
+        progress.push(Span::styled(text, theme.role(cost_role(cost.level))));
+    }
+    lines.push(Line::from(progress));
+    let mut filters = vec![Span::styled(
+        format!(
+            "Filter: {} · risk ≥ {}",
+            view.action_filter.word(),
+            view.min_risk.map_or("any", Risk::word)
+        ),
+        theme.role(Role::Muted),
+    )];
+    if view.hidden_by_noise > 0 || !state.settings.noise.attributes.is_empty() {
+        let what = if view.show_noise {
+            "noise shown (. to hide)".to_string()
+        } else {
+            format!(
+                "{} hidden by noise rules (. shows all)",
+                view.hidden_by_noise
+            )
+        };
+        filters.push(Span::styled(
+            format!(" · {what}"),
+            theme.role(Role::Warning),
+        ));
+    }
+    if !view.search.query.is_empty() || view.search.editing {
+        let cursor = if view.search.editing { "▏" } else { "" };
+        filters.push(Span::raw(format!(
+            " · /{}{cursor} ({} matches)",
+            clean(&view.search.query),
+            view.search.matches.len()
+        )));
+    }
+    if let Some(notice) = &view.notice {
+        filters.push(Span::styled(
+            format!(" · {notice}"),
+            theme.role(Role::Warning),
+        ));
+    }
+    lines.push(Line::from(filters));
+    lines
+}
+
+fn row_line(view: &PlanView, row: Row, theme: &Theme) -> Line<'static> {
+    match row {
+        Row::Text(n) => view
+            .texts
+            .get(n)
+            .map_or_else(Line::default, |l| styled_line(l, theme)),
+        Row::Body(i, n) => view
+            .body_line(i, n)
+            .map_or_else(Line::default, |l| styled_line(l, theme)),
+        Row::Resource(i) => resource_header(view, i, theme),
+    }
+}
+
+fn resource_header(view: &PlanView, i: usize, theme: &Theme) -> Line<'static> {
+    let rc = &view.loaded.plan.resource_changes[i];
+    let risk = view.loaded.risks[i];
+    let mut spans = vec![
+        if view.is_viewed(i) {
+            Span::styled("✓ ", theme.role(Role::Create))
+        } else {
+            Span::styled("· ", theme.role(Role::Muted))
+        },
+        Span::raw(if view.folded[i] { "▸ " } else { "▾ " }),
+    ];
+    match risk {
+        Risk::Critical => spans.push(Span::styled("CRIT", theme.role(Role::Critical))),
+        Risk::High => spans.push(Span::styled("HIGH", theme.role(Role::High))),
+        _ => spans.push(Span::raw("    ")),
+    }
+    let kind_role = match &rc.change.kind {
+        k if k.is_replace() => Role::Replace,
+        crate::plan::ChangeKind::Create => Role::Create,
+        crate::plan::ChangeKind::Update => Role::Update,
+        crate::plan::ChangeKind::Delete => Role::Delete,
+        crate::plan::ChangeKind::Read => Role::Read,
+        _ => Role::Muted,
+    };
+    spans.push(Span::styled(
+        format!(" {:>3} ", rc.change.kind.symbol()),
+        theme.role(kind_role),
+    ));
+    let address = crate::sanitize::escape(&rc.address);
+    spans.push(Span::styled(
+        address.text.into_owned(),
+        theme.role(Role::Heading),
+    ));
+    spans.push(Span::raw(format!(
+        " {}",
+        render::resource_header_text(rc, render::ResourceView::Planned)
+    )));
+    if address.flagged {
+        spans.push(Span::styled(" ⚠ hidden characters", theme.role(Role::Flag)));
+    }
+    if let Some(delta) = view
+        .loaded
+        .cost
+        .as_ref()
+        .and_then(|c| c.resource_delta(&rc.address))
+    {
+        let currency = view
+            .loaded
+            .cost
+            .as_ref()
+            .map_or("USD", |c| c.currency.as_str());
+        spans.push(Span::styled(
+            format!(" ({})", format_delta(delta, currency)),
+            theme.role(Role::CostUp),
+        ));
+    }
+    Line::from(spans)
+}
+
+pub(super) fn cost_role(level: CostLevel) -> Role {
+    match level {
+        CostLevel::Decrease => Role::CostDown,
+        CostLevel::Neutral => Role::Muted,
+        CostLevel::Increase => Role::CostUp,
+        CostLevel::Warn => Role::Warning,
+        CostLevel::Critical => Role::Critical,
+    }
+}

@@ -1,0 +1,212 @@
+//! The request list: one row per open request with its roots, counts, risk,
+//! cost, plan state and age.
+
+use super::{UiState, age, scroll_to};
+use crate::cost::format_delta;
+use crate::render::Role;
+use crate::risk::Risk;
+use crate::sanitize;
+use crate::source::PlanStatus;
+use crate::tui::msg::RequestEntry;
+use crate::tui::state::{Loadable, State, highest_risk, is_new, root_status};
+use crate::tui::theme::Theme;
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Rect};
+use ratatui::style::{Color, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table};
+
+pub fn draw(frame: &mut Frame, area: Rect, state: &State, ui: &mut UiState, theme: &Theme) {
+    let snapshot = match &state.list.snapshot {
+        Loadable::Loaded(snapshot) => snapshot,
+        other => return super::draw_loadable(frame, area, other, "requests", theme),
+    };
+    let visible = state.list.visible();
+    let filter = if state.list.filter.is_empty() && !state.list.filter_editing {
+        String::new()
+    } else {
+        format!(
+            "  filter: {}{}",
+            sanitize::escape(&state.list.filter).text,
+            if state.list.filter_editing { "▏" } else { "" }
+        )
+    };
+    let title = format!(
+        " Requests {}/{}  sort: {}{filter} ",
+        visible.len(),
+        snapshot.entries.len(),
+        state.list.sort.word()
+    );
+    let block = Block::default()
+        .borders(Borders::TOP)
+        .title(Span::styled(title, theme.title()));
+    if visible.is_empty() {
+        let text = if snapshot.entries.is_empty() {
+            " no open requests"
+        } else {
+            " nothing matches the filter"
+        };
+        frame.render_widget(Paragraph::new(text).block(block), area);
+        return;
+    }
+    let height = area.height.saturating_sub(2) as usize;
+    scroll_to(&mut ui.list_offset, state.list.selected, height);
+    let rows = visible
+        .iter()
+        .enumerate()
+        .skip(ui.list_offset)
+        .take(height)
+        .map(|(pos, &i)| {
+            let entry = &snapshot.entries[i];
+            let row = request_row(entry, is_new(snapshot, entry), state.now, theme);
+            if pos == state.list.selected {
+                row.style(theme.selection())
+            } else {
+                row
+            }
+        });
+    let header = Row::new([
+        "", "Request", "Title", "Author", "Roots", "+ ~ - ±", "Risk", "Cost", "Status", "Age",
+    ])
+    .style(theme.role(Role::Heading));
+    let widths = [
+        Constraint::Length(1),
+        Constraint::Length(14),
+        Constraint::Fill(3),
+        Constraint::Fill(1),
+        Constraint::Fill(2),
+        Constraint::Length(15),
+        Constraint::Length(8),
+        Constraint::Length(14),
+        Constraint::Length(9),
+        Constraint::Length(4),
+    ];
+    frame.render_widget(Table::new(rows, widths).header(header).block(block), area);
+}
+
+fn request_row(entry: &RequestEntry, new: bool, now: i64, theme: &Theme) -> Row<'static> {
+    let request = &entry.request;
+    let name = request
+        .number
+        .map_or_else(|| request.id.clone(), |n| format!("#{n}"));
+    let author = request
+        .authors
+        .first()
+        .map(|a| a.name.clone())
+        .unwrap_or_default();
+    let cells = vec![
+        Cell::from(if new {
+            Span::styled("●", theme.role(Role::Read))
+        } else {
+            Span::raw(" ")
+        }),
+        Cell::from(clean(&name)),
+        Cell::from(clean(&request.title)),
+        Cell::from(clean(&author)),
+        Cell::from(roots_line(entry, theme)),
+        Cell::from(counts_line(entry, theme)),
+        Cell::from(risk_span(highest_risk(entry), theme)),
+        Cell::from(cost_span(entry, theme)),
+        Cell::from(status_span(entry, theme)),
+        Cell::from(age(now, request.updated_at)),
+    ];
+    Row::new(cells)
+}
+
+/// An untrusted string, escaped for display.
+pub(super) fn clean(text: &str) -> String {
+    sanitize::escape(text).text.into_owned()
+}
+
+fn roots_line(entry: &RequestEntry, theme: &Theme) -> Line<'static> {
+    let mut spans = Vec::new();
+    for root in &entry.request.roots {
+        let env = root.environment.as_deref().unwrap_or("?");
+        spans.push(env_badge(env, theme));
+        spans.push(Span::raw(" "));
+    }
+    if entry.request.roots.len() == 1 {
+        spans.push(Span::raw(clean(&entry.request.roots[0].path)));
+    }
+    Line::from(spans)
+}
+
+pub(super) fn env_badge(env: &str, theme: &Theme) -> Span<'static> {
+    let color = match env {
+        "prod" | "production" => Color::Red,
+        "stage" | "staging" => Color::Yellow,
+        "dev" | "development" => Color::Green,
+        _ => Color::Blue,
+    };
+    Span::styled(format!(" {} ", clean(env)), theme.badge(color))
+}
+
+fn counts_line(entry: &RequestEntry, theme: &Theme) -> Line<'static> {
+    let mut totals = [0usize; 4];
+    for root in entry.roots.iter().filter_map(|r| r.summary.as_ref()) {
+        let c = &root.counts;
+        totals[0] += c.create;
+        totals[1] += c.update;
+        totals[2] += c.delete;
+        totals[3] += c.replace;
+    }
+    counts_spans(totals, theme)
+}
+
+pub(super) fn counts_spans(totals: [usize; 4], theme: &Theme) -> Line<'static> {
+    let roles = [Role::Create, Role::Update, Role::Delete, Role::Replace];
+    let symbols = ["+", "~", "-", "±"];
+    let mut spans = Vec::new();
+    for ((n, role), symbol) in totals.into_iter().zip(roles).zip(symbols) {
+        let style = if n == 0 {
+            theme.role(Role::Muted)
+        } else {
+            theme.role(role)
+        };
+        spans.push(Span::styled(format!("{symbol}{n} "), style));
+    }
+    Line::from(spans)
+}
+
+pub(super) fn risk_span(risk: Option<Risk>, theme: &Theme) -> Span<'static> {
+    match risk {
+        Some(Risk::Critical) => Span::styled(" CRIT ", theme.role(Role::Critical)),
+        Some(Risk::High) => Span::styled("HIGH", theme.role(Role::High)),
+        Some(Risk::Medium) => Span::styled("med", theme.role(Role::Update)),
+        Some(Risk::Low) => Span::styled("low", theme.role(Role::Create)),
+        Some(Risk::None) | None => Span::styled("-", theme.role(Role::Muted)),
+    }
+}
+
+fn cost_span(entry: &RequestEntry, theme: &Theme) -> Span<'static> {
+    let costs: Vec<_> = entry
+        .roots
+        .iter()
+        .filter_map(|r| r.summary.as_ref()?.cost.as_ref())
+        .collect();
+    let Some(first) = costs.first() else {
+        return Span::styled("-", theme.role(Role::Muted));
+    };
+    let delta: f64 = costs.iter().filter_map(|c| c.monthly_delta).sum();
+    let level = costs.iter().map(|c| c.level).max().unwrap_or(first.level);
+    Span::styled(
+        format_delta(delta, &first.currency),
+        theme.role(super::plan::cost_role(level)),
+    )
+}
+
+fn status_span(entry: &RequestEntry, theme: &Theme) -> Span<'static> {
+    let statuses: Vec<PlanStatus> = (0..entry.request.roots.len())
+        .map(|i| root_status(entry, i))
+        .collect();
+    let worst = statuses.iter().min().copied();
+    let errors = entry.roots.iter().any(|r| r.error.is_some());
+    match worst {
+        _ if errors => Span::styled("error", theme.role(Role::High)),
+        Some(PlanStatus::NoPlan) => Span::styled("no plan", theme.role(Role::Muted)),
+        Some(PlanStatus::Outdated) => Span::styled("outdated", theme.role(Role::Warning)),
+        Some(PlanStatus::Planned) => Span::styled("planned", theme.role(Role::Create)),
+        None => Span::styled("no roots", theme.role(Role::Muted)),
+    }
+    .patch_style(Style::default())
+}

@@ -1,0 +1,529 @@
+//! `update`: the TUI's state machine. Pure and synchronous: it changes the
+//! state and returns the effects to carry out; it never awaits, reads files
+//! or looks at the clock (time comes in with `Msg::Tick`).
+
+use super::keymap::Keymap;
+use super::msg::{Action, BackendEvent, Effect, Msg};
+use super::plan_view::PlanView;
+use super::state::{CodeScreen, Layer, Loadable, Screen, State, root_status};
+use crate::source::{PlanStatus, Request};
+use crossterm::event::{KeyCode, KeyEvent, MouseEventKind};
+
+/// Rows moved by half a page (the pane height is the renderer's business).
+const PAGE_ROWS: usize = 15;
+/// Rows moved by one mouse wheel step.
+const WHEEL_ROWS: usize = 3;
+
+pub fn update(state: &mut State, msg: Msg, keymap: &Keymap) -> Vec<Effect> {
+    match msg {
+        Msg::Key(key) => {
+            state.status = None;
+            if state.layer() == Layer::Input {
+                return input(state, key);
+            }
+            match keymap.resolve(state.layer(), &key) {
+                Some(action) => act(state, action),
+                None => Vec::new(),
+            }
+        }
+        Msg::Mouse(mouse) => {
+            let action = match mouse.kind {
+                MouseEventKind::ScrollDown => Action::SelectNext,
+                MouseEventKind::ScrollUp => Action::SelectPrev,
+                _ => return Vec::new(),
+            };
+            (0..WHEEL_ROWS).flat_map(|_| act(state, action)).collect()
+        }
+        Msg::Resize(..) => Vec::new(),
+        Msg::Tick { now } => {
+            state.now = now;
+            state.spinner = state.spinner.wrapping_add(1);
+            Vec::new()
+        }
+        Msg::Backend(event) => backend(state, event),
+    }
+}
+
+/// Starts (or restarts) loading the request list.
+pub fn load_requests(state: &mut State) -> Vec<Effect> {
+    let req = state.next_req();
+    state.list_req = req;
+    if !matches!(state.list.snapshot, Loadable::Loaded(_)) {
+        state.list.snapshot = Loadable::Loading;
+    }
+    add_job(state, "loading requests");
+    vec![Effect::LoadRequests { req }]
+}
+
+fn add_job(state: &mut State, job: &str) {
+    state.jobs.push(job.to_string());
+}
+
+fn end_job(state: &mut State, job: &str) {
+    if let Some(i) = state.jobs.iter().position(|j| j == job) {
+        state.jobs.remove(i);
+    }
+}
+
+fn act(state: &mut State, action: Action) -> Vec<Effect> {
+    match action {
+        Action::Quit => {
+            state.should_quit = true;
+            return vec![Effect::Quit];
+        }
+        Action::Help => {
+            state.help = true;
+            return Vec::new();
+        }
+        Action::Back if state.help => {
+            state.help = false;
+            return Vec::new();
+        }
+        _ => {}
+    }
+    match state.layer() {
+        Layer::List => list_action(state, action),
+        Layer::Matrix => matrix_action(state, action),
+        Layer::Plan => plan_action(state, action),
+        Layer::Code => code_action(state, action),
+        Layer::Help | Layer::Input => Vec::new(),
+    }
+}
+
+/// New cursor position after a movement, within `len` rows.
+fn moved(cursor: usize, len: usize, action: Action) -> usize {
+    let last = len.saturating_sub(1);
+    match action {
+        Action::SelectNext => (cursor + 1).min(last),
+        Action::SelectPrev => cursor.saturating_sub(1),
+        Action::Top => 0,
+        Action::Bottom => last,
+        Action::PageDown => (cursor + PAGE_ROWS).min(last),
+        Action::PageUp => cursor.saturating_sub(PAGE_ROWS),
+        _ => cursor,
+    }
+}
+
+fn is_movement(action: Action) -> bool {
+    matches!(
+        action,
+        Action::SelectNext
+            | Action::SelectPrev
+            | Action::Top
+            | Action::Bottom
+            | Action::PageDown
+            | Action::PageUp
+    )
+}
+
+fn go_back(state: &mut State) {
+    state.screen = state.back.pop().unwrap_or_default();
+}
+
+fn push_screen(state: &mut State, screen: Screen) {
+    let previous = std::mem::replace(&mut state.screen, screen);
+    state.back.push(previous);
+}
+
+fn list_action(state: &mut State, action: Action) -> Vec<Effect> {
+    if is_movement(action) {
+        let len = state.list.visible().len();
+        state.list.selected = moved(state.list.selected, len, action);
+        return Vec::new();
+    }
+    match action {
+        Action::Search => state.list.filter_editing = true,
+        Action::Back => {
+            state.list.filter.clear();
+            state.list.selected = 0;
+        }
+        Action::CycleSort => {
+            state.list.sort = state.list.sort.next();
+            state.list.selected = 0;
+        }
+        Action::Refresh => return load_requests(state),
+        Action::Open => return open_selected_request(state),
+        Action::OpenCode => {
+            if let Some(request) = state.list.selected_entry().map(|e| e.request.clone()) {
+                return open_code(state, request);
+            }
+        }
+        Action::RunPlan => return run_plan(state),
+        _ => {}
+    }
+    Vec::new()
+}
+
+fn open_selected_request(state: &mut State) -> Vec<Effect> {
+    let Some(entry) = state.list.selected_entry().cloned() else {
+        return Vec::new();
+    };
+    let request = entry.request;
+    let mut effects = vec![Effect::SaveSeen {
+        request: request.id.clone(),
+        head: request.head.clone(),
+    }];
+    if let Loadable::Loaded(snapshot) = &mut state.list.snapshot {
+        snapshot
+            .seen
+            .insert(request.id.clone(), request.head.clone());
+    }
+    match request.roots.len() {
+        0 => {
+            state.status = Some(format!(
+                "{} touches no root",
+                crate::sanitize::escape(&request.id).text
+            ))
+        }
+        1 => effects.extend(open_plan(state, request, 0)),
+        _ => push_screen(
+            state,
+            Screen::Matrix {
+                request: request.id,
+                selected: 0,
+            },
+        ),
+    }
+    effects
+}
+
+fn open_plan(state: &mut State, request: Request, root_index: usize) -> Vec<Effect> {
+    let Some(root) = request.roots.get(root_index).map(|r| r.path.clone()) else {
+        return Vec::new();
+    };
+    let entry = state
+        .list
+        .selected_entry()
+        .filter(|e| e.request.id == request.id)
+        .cloned();
+    let status = entry
+        .as_ref()
+        .map_or(PlanStatus::NoPlan, |e| root_status(e, root_index));
+    if status == PlanStatus::NoPlan {
+        state.status = Some(format!(
+            "no plan for {root} yet: press p, or run `plandeck plan {}`",
+            crate::sanitize::escape(&request.id).text
+        ));
+        return Vec::new();
+    }
+    let req = state.next_req();
+    state.plan_req = req;
+    push_screen(state, Screen::Plan(Box::new(Loadable::Loading)));
+    add_job(state, "loading plan");
+    vec![Effect::LoadPlan {
+        req,
+        request: Box::new(request),
+        root,
+    }]
+}
+
+fn open_code(state: &mut State, request: Request) -> Vec<Effect> {
+    let req = state.next_req();
+    state.code_req = req;
+    push_screen(
+        state,
+        Screen::Code(Box::new(CodeScreen {
+            request: request.id.clone(),
+            diff: Loadable::Loading,
+            cursor: 0,
+            search: String::new(),
+            search_editing: false,
+        })),
+    );
+    vec![Effect::LoadCode {
+        req,
+        request: Box::new(request),
+    }]
+}
+
+fn run_plan(state: &mut State) -> Vec<Effect> {
+    if state.read_only {
+        state.status = Some("read-only: planning is disabled".into());
+        return Vec::new();
+    }
+    let Some(request) = state.list.selected_entry().map(|e| e.request.clone()) else {
+        return Vec::new();
+    };
+    let req = state.next_req();
+    add_job(state, &format!("planning {}", request.id));
+    vec![Effect::RunPlan {
+        req,
+        request: Box::new(request),
+    }]
+}
+
+fn matrix_action(state: &mut State, action: Action) -> Vec<Effect> {
+    let Screen::Matrix { request, selected } = &mut state.screen else {
+        return Vec::new();
+    };
+    let request_id = request.clone();
+    let entry = state
+        .list
+        .selected_entry()
+        .filter(|e| e.request.id == request_id)
+        .cloned();
+    let Some(entry) = entry else {
+        go_back(state);
+        return Vec::new();
+    };
+    if is_movement(action) {
+        *selected = moved(*selected, entry.request.roots.len(), action);
+        return Vec::new();
+    }
+    let root_index = *selected;
+    match action {
+        Action::Back => go_back(state),
+        Action::Open => return open_plan(state, entry.request, root_index),
+        Action::OpenCode => return open_code(state, entry.request),
+        _ => {}
+    }
+    Vec::new()
+}
+
+fn plan_action(state: &mut State, action: Action) -> Vec<Effect> {
+    if action == Action::Back {
+        go_back(state);
+        return Vec::new();
+    }
+    let settings = std::sync::Arc::clone(&state.settings);
+    let Screen::Plan(view) = &mut state.screen else {
+        return Vec::new();
+    };
+    let Loadable::Loaded(view) = view.as_mut() else {
+        return Vec::new();
+    };
+    view.notice = None;
+    if is_movement(action) {
+        view.cursor = moved(view.cursor, view.rows.len(), action);
+        return Vec::new();
+    }
+    match action {
+        Action::ToggleFold | Action::Open => view.toggle_fold(&settings),
+        Action::ToggleFoldAll => view.toggle_fold_all(&settings),
+        Action::NextDestructive => view.jump_destructive(true),
+        Action::PrevDestructive => view.jump_destructive(false),
+        Action::Search => {
+            view.search.editing = true;
+            view.search.query.clear();
+        }
+        Action::SearchNext => view.search_step(true),
+        Action::SearchPrev => view.search_step(false),
+        Action::CycleActionFilter => {
+            view.action_filter = view.action_filter.next();
+            view.rebuild(&settings);
+        }
+        Action::CycleRiskFilter => {
+            use crate::risk::Risk;
+            view.min_risk = match view.min_risk {
+                None => Some(Risk::Medium),
+                Some(Risk::Medium) => Some(Risk::High),
+                Some(Risk::High) => Some(Risk::Critical),
+                Some(_) => None,
+            };
+            view.rebuild(&settings);
+        }
+        Action::ToggleNoise => {
+            view.show_noise = !view.show_noise;
+            view.rebuild(&settings);
+        }
+        Action::ToggleViewed => {
+            if view.toggle_viewed() {
+                match &view.progress_key {
+                    Some(key) => {
+                        return vec![Effect::SaveProgress {
+                            key: key.clone(),
+                            viewed: view.loaded.viewed.clone(),
+                        }];
+                    }
+                    None => {
+                        view.notice = Some(
+                            "no reviewer identity (git user.email): progress is not saved".into(),
+                        )
+                    }
+                }
+            }
+        }
+        Action::OpenCode => {
+            let request = view.request.clone();
+            return open_code(state, request);
+        }
+        _ => {}
+    }
+    Vec::new()
+}
+
+fn code_action(state: &mut State, action: Action) -> Vec<Effect> {
+    if action == Action::Back {
+        go_back(state);
+        return Vec::new();
+    }
+    let Screen::Code(code) = &mut state.screen else {
+        return Vec::new();
+    };
+    let Loadable::Loaded(diff) = &code.diff else {
+        return Vec::new();
+    };
+    let lines: Vec<&crate::codeview::DiffLine> =
+        diff.files.iter().flat_map(|f| f.lines.iter()).collect();
+    if is_movement(action) {
+        code.cursor = moved(code.cursor, lines.len(), action);
+        return Vec::new();
+    }
+    let find = |from: usize, forward: bool, wanted: &dyn Fn(&crate::codeview::DiffLine) -> bool| {
+        let n = lines.len();
+        (1..=n)
+            .map(|step| {
+                if forward {
+                    (from + step) % n
+                } else {
+                    (from + n - step) % n
+                }
+            })
+            .find(|i| wanted(lines[*i]))
+    };
+    let file_header =
+        |l: &crate::codeview::DiffLine| l.kind == crate::codeview::LineKind::FileHeader;
+    let query = code.search.to_lowercase();
+    let matching = |l: &crate::codeview::DiffLine| {
+        !query.is_empty()
+            && l.spans
+                .iter()
+                .map(|(_, t)| t.as_str())
+                .collect::<String>()
+                .to_lowercase()
+                .contains(&query)
+    };
+    let target = match action {
+        Action::NextFile => find(code.cursor, true, &file_header),
+        Action::PrevFile => find(code.cursor, false, &file_header),
+        Action::SearchNext => find(code.cursor, true, &matching),
+        Action::SearchPrev => find(code.cursor, false, &matching),
+        Action::Search => {
+            code.search_editing = true;
+            code.search.clear();
+            None
+        }
+        _ => None,
+    };
+    if let Some(target) = target {
+        code.cursor = target;
+    }
+    Vec::new()
+}
+
+/// Typing into the list filter or a search.
+fn input(state: &mut State, key: KeyEvent) -> Vec<Effect> {
+    let (text, editing) = match &mut state.screen {
+        Screen::Plan(view) => match view.as_mut() {
+            Loadable::Loaded(v) => (&mut v.search.query, &mut v.search.editing),
+            _ => return Vec::new(),
+        },
+        Screen::Code(code) => (&mut code.search, &mut code.search_editing),
+        _ => (&mut state.list.filter, &mut state.list.filter_editing),
+    };
+    match key.code {
+        KeyCode::Char(c)
+            if !key
+                .modifiers
+                .contains(crossterm::event::KeyModifiers::CONTROL) =>
+        {
+            text.push(c)
+        }
+        KeyCode::Backspace => {
+            text.pop();
+        }
+        KeyCode::Esc => {
+            text.clear();
+            *editing = false;
+        }
+        KeyCode::Enter => *editing = false,
+        _ => {}
+    }
+    let finished = !*editing && key.code == KeyCode::Enter;
+    match &mut state.screen {
+        Screen::Plan(view) => {
+            if let (Loadable::Loaded(v), true) = (view.as_mut(), finished) {
+                v.run_search();
+            }
+        }
+        Screen::Code(_) if finished => return code_action(state, Action::SearchNext),
+        Screen::List => state.list.selected = 0,
+        _ => {}
+    }
+    Vec::new()
+}
+
+fn backend(state: &mut State, event: BackendEvent) -> Vec<Effect> {
+    match event {
+        BackendEvent::RequestsLoaded { req, result } => {
+            if req != state.list_req {
+                return Vec::new();
+            }
+            end_job(state, "loading requests");
+            match result {
+                Ok(snapshot) => {
+                    let len = snapshot.entries.len();
+                    state.list.snapshot = Loadable::Loaded(snapshot);
+                    state.list.selected = state.list.selected.min(len.saturating_sub(1));
+                }
+                Err(e) => state.list.snapshot = Loadable::Failed(e),
+            }
+        }
+        BackendEvent::PlanLoaded { req, result } => {
+            if req != state.plan_req {
+                return Vec::new();
+            }
+            end_job(state, "loading plan");
+            let reviewer = state.reviewer();
+            let settings = std::sync::Arc::clone(&state.settings);
+            if let Screen::Plan(view) = &mut state.screen {
+                **view = match result {
+                    Ok(loaded) => {
+                        let (request, root) =
+                            (loaded.stored.request.clone(), loaded.stored.root.clone());
+                        let request = state
+                            .list
+                            .selected_entry()
+                            .map(|e| e.request.clone())
+                            .filter(|r| r.id == request);
+                        match request {
+                            Some(request) => {
+                                let mut plan_view =
+                                    PlanView::new(request, root, *loaded, reviewer.as_deref());
+                                plan_view.rebuild(&settings);
+                                Loadable::Loaded(plan_view)
+                            }
+                            None => Loadable::Failed("the request is no longer selected".into()),
+                        }
+                    }
+                    Err(e) => Loadable::Failed(e),
+                };
+            }
+        }
+        BackendEvent::CodeLoaded { req, result } => {
+            if req != state.code_req {
+                return Vec::new();
+            }
+            if let Screen::Code(code) = &mut state.screen {
+                code.diff = match result {
+                    Ok(diff) => Loadable::Loaded(diff),
+                    Err(e) => Loadable::Failed(e),
+                };
+            }
+        }
+        BackendEvent::JobProgress { text } => state.status = Some(text),
+        BackendEvent::PlanFinished { req: _, result } => {
+            state.jobs.retain(|j| !j.starts_with("planning "));
+            state.status = Some(match result {
+                Ok(done) => done,
+                Err(e) => format!("planning failed: {e}"),
+            });
+            return load_requests(state);
+        }
+        BackendEvent::Saved => {}
+        BackendEvent::SaveFailed { error } => {
+            state.status = Some(format!("could not save: {error}"))
+        }
+    }
+    Vec::new()
+}
