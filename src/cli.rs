@@ -271,7 +271,7 @@ fn open_tui(
     }
     let source = crate::source::git::GitSource::open(repo, &loaded.config)?;
     let options = crate::tui::TuiOptions {
-        settings: std::sync::Arc::new(settings(loaded)?),
+        settings: std::sync::Arc::new(crate::tui::Settings::from_config(loaded)?),
         plan_command: crate::tui::PlanCommand {
             program: std::env::current_exe()?,
             repo: repo.to_path_buf(),
@@ -281,26 +281,6 @@ fn open_tui(
     };
     crate::tui::run(std::sync::Arc::new(source), options)?;
     Ok(0)
-}
-
-/// Rendering settings for the TUI from the configuration.
-fn settings(loaded: &Loaded) -> Result<crate::tui::Settings, Failure> {
-    let display = &loaded.config.display;
-    let compile = |globs: &[String]| -> Result<Vec<globset::GlobMatcher>, Failure> {
-        globs
-            .iter()
-            .map(|g| Ok(globset::Glob::new(g)?.compile_matcher()))
-            .collect()
-    };
-    Ok(crate::tui::Settings {
-        risk: loaded.risk.clone(),
-        thresholds: loaded.config.cost,
-        noise: crate::tui::NoiseRules {
-            attributes: display.noise_attributes.iter().cloned().collect(),
-            resource_types: compile(&display.noise_resource_types)?,
-            known_drift: compile(&display.known_drift)?,
-        },
-    })
 }
 
 fn demo(

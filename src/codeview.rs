@@ -15,6 +15,7 @@ mod paths;
 mod syntax;
 mod text;
 
+pub use syntax::MAX_HIGHLIGHT_CHARS;
 pub use text::{MAX_LINE_CHARS, TAB_WIDTH};
 
 use similar::TextDiff;
@@ -188,13 +189,13 @@ impl CodeHighlighter {
     /// understand is shown as header text.
     pub fn diff_view(&self, unified_diff: &str) -> CodeDiff {
         let files = parse::parse(unified_diff)
-            .into_iter()
+            .iter()
             .map(|raw| self.file_view(raw))
             .collect();
         CodeDiff { files }
     }
 
-    fn file_view(&self, raw: parse::RawFile<'_>) -> FileDiff {
+    fn file_view(&self, raw: &parse::RawFile<'_>) -> FileDiff {
         let path = raw.new_path.as_deref().or(raw.old_path.as_deref());
         let syntax = path
             .filter(|_| !raw.binary)

@@ -20,6 +20,12 @@ const DAVE: (&str, &str) = ("Dave Queue", "dave@example.com");
 
 /// Builds the demo repository in `dir` (created; must be empty if it exists).
 pub fn build(dir: &Path) -> Result<PathBuf, SourceError> {
+    build_at(dir, now())
+}
+
+/// Builds the demo as if it were `now` (unix seconds): commit times, and so
+/// commit ids, depend only on it, which keeps snapshots stable.
+pub fn build_at(dir: &Path, now: i64) -> Result<PathBuf, SourceError> {
     if dir.exists() && std::fs::read_dir(dir).map_err(io)?.next().is_some() {
         return Err(SourceError::Invalid(format!(
             "{}: directory is not empty",
@@ -29,7 +35,7 @@ pub fn build(dir: &Path) -> Result<PathBuf, SourceError> {
     std::fs::create_dir_all(dir).map_err(io)?;
     let repo = Repo {
         dir: dir.to_path_buf(),
-        clock: now() - 6 * 86_400,
+        clock: now - 6 * 86_400,
     };
     repo.git(&["init", "-q", "-b", "main"], None)?;
     repo.git(&["config", "user.name", REVIEWER.0], None)?;

@@ -1,22 +1,25 @@
 //! Running OpenTofu or Terraform to plan a root: `init`, `plan -out` and
-//! `show -json`, with the environment passed through (`TF_CLI_CONFIG_FILE`,
-//! credentials, `TF_DATA_DIR`, …) and standard input closed so the binary
-//! can never wait for an answer.
+//! `show -json`, in a [`Workspace`] (a temporary detached worktree of the
+//! request's head, never the operator's checkout). The environment passes
+//! through (`TF_CLI_CONFIG_FILE`, credentials, `TF_DATA_DIR`, …); standard
+//! input is closed so the binary can never wait for an answer.
 //!
 //! The API is synchronous and tokio-free: the TUI calls it from a blocking
 //! task. This module never applies, never touches the plan store and never
 //! prints; output is captured and returned.
 
 use crate::config::TofuConfig;
+use crate::source::SourceError;
+use crate::source::git::GitSource;
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 /// The binary plan file's name inside the output directory.
 pub const PLAN_FILE_NAME: &str = "plan.tfplan";
-/// How many trailing lines of standard error an error keeps.
+/// How many trailing lines of standard error an error keeps without `Error:`.
 const TAIL_LINES: usize = 6;
-/// The longest error tail kept, in characters.
+/// The longest error excerpt kept, in characters.
 const TAIL_CHARS: usize = 600;
 
 /// One step of planning, for error messages.
@@ -58,7 +61,7 @@ pub enum TofuError {
         step: Step,
         /// `None` when the process was killed by a signal.
         code: Option<i32>,
-        /// The last lines of standard error, joined with ` | `.
+        /// The first error (or the last lines) of standard error, joined with ` | `.
         stderr_tail: String,
     },
 }
@@ -203,28 +206,150 @@ fn run(binary: &Path, step: Step, args: &[&std::ffi::OsStr]) -> Result<Captured,
         binary: name,
         step,
         code: output.status.code(),
-        stderr_tail: tail(&String::from_utf8_lossy(stream)),
+        stderr_tail: excerpt(&String::from_utf8_lossy(stream)),
     })
 }
 
-/// The last non-blank lines, trimmed of box-drawing frames, on one line.
-fn tail(text: &str) -> String {
+/// The error on one line: from the first `Error:` line on (Terraform's
+/// first error is the cause), else the last lines; frames and blank lines
+/// dropped, at most [`TAIL_CHARS`] characters.
+fn excerpt(text: &str) -> String {
     let lines: Vec<&str> = text
         .lines()
         .map(|l| l.trim_matches(|c: char| c.is_whitespace() || matches!(c, '│' | '╷' | '╵')))
         .filter(|l| !l.is_empty())
         .collect();
-    let start = lines.len().saturating_sub(TAIL_LINES);
-    let joined = lines[start..].join(" | ");
-    if joined.chars().count() <= TAIL_CHARS {
-        return if joined.is_empty() {
-            "no error output".into()
-        } else {
-            joined
-        };
+    let picked = match lines.iter().position(|l| l.starts_with("Error:")) {
+        Some(first) => &lines[first..],
+        None => &lines[lines.len().saturating_sub(TAIL_LINES)..],
+    };
+    let joined = picked.join(" | ");
+    if joined.is_empty() {
+        return "no error output".into();
     }
-    let skip = joined.chars().count() - TAIL_CHARS;
-    format!("…{}", joined.chars().skip(skip).collect::<String>())
+    match joined.char_indices().nth(TAIL_CHARS) {
+        Some((cut, _)) => format!("{}…", &joined[..cut]),
+        None => joined,
+    }
+}
+
+/// A private temporary directory holding a detached worktree of a commit,
+/// where roots are planned, and the plan files' output directories.
+/// Removed by [`Workspace::remove`] or, on any early return, on drop.
+pub struct Workspace<'a> {
+    source: &'a GitSource,
+    temp: PathBuf,
+    worktree: PathBuf,
+    planned: usize,
+    removed: bool,
+}
+
+impl<'a> Workspace<'a> {
+    /// `git worktree add --detach` of `commit` in a new temporary directory.
+    pub fn create(source: &'a GitSource, commit: &str) -> Result<Self, SourceError> {
+        let temp = private_temp_dir()?;
+        let mut workspace = Self {
+            source,
+            worktree: temp.join("worktree"),
+            temp,
+            planned: 0,
+            removed: false,
+        };
+        let target = workspace.worktree.to_string_lossy().into_owned();
+        let add = ["worktree", "add", "--detach", "--quiet", &target, commit];
+        if let Err(e) = source.git(&add) {
+            workspace.cleanup();
+            return Err(e);
+        }
+        Ok(workspace)
+    }
+
+    /// The checked-out commit.
+    pub fn worktree(&self) -> &Path {
+        &self.worktree
+    }
+
+    /// Plans the root at `root` (relative to the repository) with [`plan_root`].
+    pub fn plan(&mut self, binary: &Path, root: &str) -> Result<PlanOutput, PlanInWorkspaceError> {
+        let root_dir = self.worktree.join(root);
+        if !root_dir.is_dir() {
+            return Err(PlanInWorkspaceError::NoRoot);
+        }
+        self.planned += 1;
+        let out_dir = self.temp.join(format!("out-{}", self.planned));
+        std::fs::create_dir(&out_dir)
+            .map_err(|e| PlanInWorkspaceError::Io(format!("{}: {e}", out_dir.display())))?;
+        Ok(plan_root(binary, &root_dir, &out_dir)?)
+    }
+
+    /// Removes the worktree and the directory; an error when it stayed.
+    pub fn remove(mut self) -> Result<(), SourceError> {
+        self.cleanup();
+        match self.temp.exists() {
+            true => Err(SourceError::Io(format!(
+                "cannot remove {}",
+                self.temp.display()
+            ))),
+            false => Ok(()),
+        }
+    }
+
+    fn cleanup(&mut self) {
+        self.removed = true;
+        let target = self.worktree.to_string_lossy().into_owned();
+        // Forced twice: planning left untracked files (.terraform) behind.
+        let _ = self
+            .source
+            .git(&["worktree", "remove", "--force", "--force", &target]);
+        let _ = std::fs::remove_dir_all(&self.temp);
+        let _ = self.source.git(&["worktree", "prune"]);
+    }
+}
+
+impl Drop for Workspace<'_> {
+    fn drop(&mut self) {
+        if !self.removed {
+            self.cleanup();
+        }
+    }
+}
+
+/// Why a root could not be planned in a workspace.
+#[derive(Debug, thiserror::Error)]
+pub enum PlanInWorkspaceError {
+    #[error("the root does not exist at the request's head")]
+    NoRoot,
+    #[error("{0}")]
+    Io(String),
+    #[error(transparent)]
+    Tofu(#[from] TofuError),
+}
+
+/// A new directory only this user can read (plans may hold secrets).
+fn private_temp_dir() -> Result<PathBuf, SourceError> {
+    let base = std::env::temp_dir();
+    let mut last_error = None;
+    for attempt in 0..16u32 {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.subsec_nanos());
+        let dir = base.join(format!(
+            "plandeck-plan-{}-{nanos}-{attempt}",
+            std::process::id()
+        ));
+        let mut builder = std::fs::DirBuilder::new();
+        #[cfg(unix)]
+        std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+        match builder.create(&dir) {
+            Ok(()) => return Ok(dir),
+            Err(e) => last_error = Some(e),
+        }
+    }
+    Err(SourceError::Io(format!(
+        "cannot create a temporary directory in {}: {}",
+        base.display(),
+        last_error.map_or_else(String::new, |e| e.to_string())
+    )))
 }
 
 #[cfg(test)]
@@ -232,14 +357,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn tail_is_one_line_of_the_last_lines() {
-        let text = "a\n\n╷\n│ Error: bad thing\n│ \n│   on main.tf line 3:\n╵\nb\nc\nd\n";
-        assert_eq!(
-            tail(text),
-            "Error: bad thing | on main.tf line 3: | b | c | d"
-        );
-        assert_eq!(tail(""), "no error output");
-        assert!(tail(&"x".repeat(5000)).chars().count() <= TAIL_CHARS + 1);
+    fn the_error_excerpt_is_one_line_from_the_first_error() {
+        let text = "a\n\n╷\n│ Error: bad thing\n│ \n│   on main.tf line 3:\n╵\nb\n";
+        assert_eq!(excerpt(text), "Error: bad thing | on main.tf line 3: | b");
+        let text = "1\n2\n3\n4\n5\n6\n7\n8\n";
+        assert_eq!(excerpt(text), "3 | 4 | 5 | 6 | 7 | 8");
+        assert_eq!(excerpt(""), "no error output");
+        assert_eq!(excerpt(&"é".repeat(5000)).chars().count(), TAIL_CHARS + 1);
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! state changes and `Effect`s; the runner carries effects out on tokio
 //! tasks; `ui::draw` redraws only when something changed.
 
+pub mod harness;
 mod keymap;
 mod msg;
 mod plan_view;
@@ -14,10 +15,12 @@ mod ui;
 mod update;
 
 pub use keymap::Keymap;
-pub use msg::{Action, BackendEvent, Effect, Msg};
+pub use msg::{
+    Action, BackendEvent, Effect, LoadedPlan, Msg, RequestEntry, RequestsSnapshot, RootPlanInfo,
+};
 pub use plan_view::{NoiseRules, Settings};
 pub use runner::PlanCommand;
-pub use state::{Layer, State};
+pub use state::{Layer, Loadable, Screen, State};
 pub use theme::Theme;
 pub use ui::{UiState, draw};
 pub use update::{load_requests, update};

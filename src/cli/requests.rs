@@ -1,8 +1,8 @@
 //! `plandeck requests`, `plan` and `import-plan` on the git source.
 //!
-//! `plan` runs tofu/terraform in a temporary detached worktree of the
-//! request's head, never in the operator's checkout, and removes that
-//! worktree whatever happens. Every string from git or a plan is escaped by
+//! `plan` runs tofu/terraform in a [`Workspace`] (a temporary detached
+//! worktree of the request's head), never in the operator's checkout, and
+//! removes it whatever happens. Every string from git or a plan is escaped by
 //! the sanitiser before it is printed (JSON through `sanitize::json_safe`).
 //! This module never approves or applies.
 
@@ -16,9 +16,9 @@ use crate::source::{
     Identity, PlanOrigin, PlanStatus, Request, RootRef, Source, SourceError, StoredPlan,
 };
 use crate::summary::Summary;
-use crate::tofu;
+use crate::tofu::{self, Workspace};
 use serde::Serialize;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// One root of a request as the list shows it.
 #[derive(Serialize)]
@@ -282,17 +282,16 @@ pub(super) fn plan(
     let request = source.resolve_request(request)?;
     let roots = selected_roots(&request, root)?;
     let binary = tofu::choose_binary(&loaded.config.tofu);
-    let worktree = Worktree::add(&source, &request.head)?;
-    let mut lines = Vec::new();
+    let mut workspace = Workspace::create(&source, &request.head)?;
     let mut failures = Vec::new();
-    for (i, root) in roots.iter().enumerate() {
-        match plan_one(&source, &request, &worktree, &binary, &root.path, i) {
-            Ok(line) => lines.push(line),
+    for root in roots {
+        // Each line as soon as its root is planned: planning is slow.
+        match plan_one(&source, &request, &mut workspace, &binary, &root.path) {
+            Ok(line) => write_stdout(|out| writeln!(out, "{line}"))?,
             Err(Failure(e)) => failures.push(format!("{}: {e}", root.path)),
         }
     }
-    worktree.remove()?;
-    write_stdout(|out| lines.iter().try_for_each(|l| writeln!(out, "{l}")))?;
+    workspace.remove()?;
     match failures.len() {
         0 => Ok(0),
         _ => Err(Failure(format!("planning failed: {}", failures.join("; ")))),
@@ -302,20 +301,11 @@ pub(super) fn plan(
 fn plan_one(
     source: &GitSource,
     request: &Request,
-    worktree: &Worktree<'_>,
+    workspace: &mut Workspace<'_>,
     binary: &Path,
     root: &str,
-    index: usize,
 ) -> Result<String, Failure> {
-    let root_dir = worktree.path.join(root);
-    if !root_dir.is_dir() {
-        return Err(Failure(
-            "the root does not exist at the request's head".into(),
-        ));
-    }
-    let out_dir = worktree.temp.join(format!("out-{index}"));
-    std::fs::create_dir(&out_dir).map_err(|e| Failure(format!("{}: {e}", out_dir.display())))?;
-    let output = tofu::plan_root(binary, &root_dir, &out_dir)?;
+    let output = workspace.plan(binary, root)?;
     let stored = source.store().put(
         &request.id,
         root,
@@ -384,87 +374,4 @@ fn name_file(error: SourceError, plan: &Path, cost: Option<&Path>) -> Failure {
         (SourceError::Cost(e), Some(cost)) => Failure(format!("{}: {e}", cost.display())),
         (other, _) => Failure(other.to_string()),
     }
-}
-
-/// A detached worktree of a commit in a private temporary directory,
-/// removed by [`Worktree::remove`] or, on any early return, on drop.
-struct Worktree<'a> {
-    source: &'a GitSource,
-    temp: PathBuf,
-    path: PathBuf,
-    removed: bool,
-}
-
-impl<'a> Worktree<'a> {
-    fn add(source: &'a GitSource, commit: &str) -> Result<Self, Failure> {
-        let temp = private_temp_dir()?;
-        let path = temp.join("worktree");
-        let mut worktree = Self {
-            source,
-            temp,
-            path,
-            removed: false,
-        };
-        let target = worktree.path.to_string_lossy().into_owned();
-        let added = source.git(&["worktree", "add", "--detach", "--quiet", &target, commit]);
-        if let Err(e) = added {
-            worktree.cleanup();
-            return Err(e.into());
-        }
-        Ok(worktree)
-    }
-
-    fn remove(mut self) -> Result<(), Failure> {
-        self.cleanup();
-        if self.temp.exists() {
-            return Err(Failure(format!("cannot remove {}", self.temp.display())));
-        }
-        Ok(())
-    }
-
-    fn cleanup(&mut self) {
-        self.removed = true;
-        let target = self.path.to_string_lossy().into_owned();
-        // Forced twice: the plan left untracked files (.terraform) behind.
-        let _ = self
-            .source
-            .git(&["worktree", "remove", "--force", "--force", &target]);
-        let _ = std::fs::remove_dir_all(&self.temp);
-        let _ = self.source.git(&["worktree", "prune"]);
-    }
-}
-
-impl Drop for Worktree<'_> {
-    fn drop(&mut self) {
-        if !self.removed {
-            self.cleanup();
-        }
-    }
-}
-
-/// A new directory only this user can read (plans may hold secrets).
-fn private_temp_dir() -> Result<PathBuf, Failure> {
-    let base = std::env::temp_dir();
-    let mut last_error = None;
-    for attempt in 0..16u32 {
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.subsec_nanos());
-        let dir = base.join(format!(
-            "plandeck-plan-{}-{nanos}-{attempt}",
-            std::process::id()
-        ));
-        let mut builder = std::fs::DirBuilder::new();
-        #[cfg(unix)]
-        std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-        match builder.create(&dir) {
-            Ok(()) => return Ok(dir),
-            Err(e) => last_error = Some(e),
-        }
-    }
-    Err(Failure(format!(
-        "cannot create a temporary directory in {}: {}",
-        base.display(),
-        last_error.map_or_else(String::new, |e| e.to_string())
-    )))
 }

@@ -90,6 +90,22 @@ impl Syntaxes {
     }
 }
 
+/// Only this many characters of a line are highlighted, the rest is plain:
+/// some grammars (YAML, Markdown) take time quadratic in a line's length,
+/// and a long line is generated text nobody reads closely. (delta does the
+/// same, at 400.)
+pub const MAX_HIGHLIGHT_CHARS: usize = 400;
+
+/// The byte length of the part of `line` to highlight.
+fn highlighted_len(line: &str) -> usize {
+    if line.len() <= MAX_HIGHLIGHT_CHARS {
+        return line.len();
+    }
+    line.char_indices()
+        .nth(MAX_HIGHLIGHT_CHARS)
+        .map_or(line.len(), |(i, _)| i)
+}
+
 /// The parser state of one side (old or new) of a hunk.
 #[derive(Clone, PartialEq, Eq)]
 pub(crate) struct Side {
@@ -116,16 +132,18 @@ impl Side {
         buf: &mut String,
         out: &mut RawSpans,
     ) {
+        let head = highlighted_len(line);
         // Our syntaxes are the "newlines" kind: they expect the `\n`.
         buf.clear();
-        buf.push_str(line);
+        buf.push_str(&line[..head]);
         buf.push('\n');
         let mark = out.len();
-        if self.highlight_ops(syntaxes, buf, line.len(), out).is_none() {
+        if self.highlight_ops(syntaxes, buf, head, out).is_none() {
             out.truncate(mark);
-            out.push(CodeRole::Plain, 0..line.len());
+            out.push(CodeRole::Plain, 0..head);
             *self = Side::new(syntax);
         }
+        out.push(CodeRole::Plain, head..line.len());
     }
 
     fn highlight_ops(

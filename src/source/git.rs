@@ -14,7 +14,7 @@ use super::{Identity, Request, RootRef, Source, SourceError, StoredPlan};
 use crate::config::Config;
 use crate::cost::CostReport;
 use crate::plan::Plan;
-use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
+use globset::{GlobBuilder, GlobMatcher, GlobSet, GlobSetBuilder};
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -28,6 +28,7 @@ const COMMIT_FIELDS: usize = 7;
 pub struct GitSource {
     repo: PathBuf,
     config: Config,
+    pattern: GlobMatcher,
     roots: Option<GlobSet>,
     store: PlanStore,
 }
@@ -58,6 +59,7 @@ impl GitSource {
         let source = Self {
             repo: repo.to_path_buf(),
             config: config.clone(),
+            pattern: request_pattern(&config.source.request_pattern)?,
             roots: root_globs(&config.source.roots)?,
             store: PlanStore::open(&git_dir),
         };
@@ -78,6 +80,13 @@ impl GitSource {
     /// Runs git in the repository and returns its standard output.
     pub fn git(&self, args: &[&str]) -> Result<String, SourceError> {
         git(&self.repo, args)
+    }
+
+    /// `git` with fixed words (split at spaces) and then `args` kept whole.
+    fn run(&self, fixed: &str, args: &[&str]) -> Result<String, SourceError> {
+        let mut all: Vec<&str> = fixed.split_whitespace().collect();
+        all.extend_from_slice(args);
+        git(&self.repo, &all)
     }
 
     /// The request named `name_or_number` (its branch), or the one whose
@@ -116,17 +125,8 @@ impl GitSource {
     fn base_commit(&self) -> Result<String, SourceError> {
         let base = &self.config.source.base;
         let spec = format!("{base}^{{commit}}");
-        let out = git(
-            &self.repo,
-            &[
-                "rev-parse",
-                "--verify",
-                "--quiet",
-                "--end-of-options",
-                &spec,
-            ],
-        )
-        .map_err(|_| {
+        let out = self.run("rev-parse --verify --quiet --end-of-options", &[&spec]);
+        let out = out.map_err(|_| {
             SourceError::NotFound(format!(
                 "{}: base branch `{base}` does not exist",
                 self.repo.display()
@@ -137,16 +137,15 @@ impl GitSource {
 
     /// Local branches matching the request pattern, with their head commits.
     fn candidate_branches(&self) -> Result<Vec<(String, String)>, SourceError> {
-        let out = self.git(&[
-            "for-each-ref",
-            "--format=%(refname)%00%(objectname)",
-            "refs/heads/",
-        ])?;
+        let out = self.run(
+            "for-each-ref --format=%(refname)%00%(objectname) refs/heads/",
+            &[],
+        )?;
         Ok(out
             .lines()
             .filter_map(|line| line.split_once('\0'))
             .filter_map(|(name, sha)| Some((name.strip_prefix("refs/heads/")?, sha)))
-            .filter(|(name, _)| wildcard_match(&self.config.source.request_pattern, name))
+            .filter(|(name, _)| self.pattern.is_match(name))
             .map(|(name, sha)| (name.to_string(), sha.to_string()))
             .collect())
     }
@@ -164,7 +163,7 @@ impl GitSource {
         let (Some(first), Some(last)) = (commits.first(), commits.last()) else {
             return Ok(None);
         };
-        let Ok(merge_base) = self.git(&["merge-base", "--end-of-options", base, head]) else {
+        let Ok(merge_base) = self.run("merge-base --end-of-options", &[base, head]) else {
             return Ok(None);
         };
         let merge_base = merge_base.trim().to_string();
@@ -187,15 +186,8 @@ impl GitSource {
 
     /// Commits of a range, oldest first.
     fn commits(&self, range: &str) -> Result<Vec<Commit>, SourceError> {
-        let out = self.git(&[
-            "log",
-            "--no-show-signature",
-            "--no-color",
-            "--reverse",
-            COMMIT_FORMAT,
-            "--end-of-options",
-            range,
-        ])?;
+        let log = "log --no-show-signature --no-color --reverse";
+        let out = self.run(log, &[COMMIT_FORMAT, "--end-of-options", range])?;
         // Every record ends with NUL then newline; no field holds a NUL.
         let mut commits = Vec::new();
         for record in out.split("\0\n").filter(|r| !r.is_empty()) {
@@ -220,17 +212,8 @@ impl GitSource {
     /// Files changed between the merge base and the head: a rename counts
     /// as its old and its new path, a deletion as the deleted path.
     fn changed_files(&self, merge_base: &str, head: &str) -> Result<Vec<String>, SourceError> {
-        let out = self.git(&[
-            "diff",
-            "--name-only",
-            "-z",
-            "--no-renames",
-            "--no-ext-diff",
-            "--no-relative",
-            "--end-of-options",
-            merge_base,
-            head,
-        ])?;
+        let diff = "diff --name-only -z --no-renames --no-ext-diff --no-relative --end-of-options";
+        let out = self.run(diff, &[merge_base, head])?;
         let files: BTreeSet<String> = out
             .split('\0')
             .filter(|f| !f.is_empty())
@@ -277,14 +260,7 @@ impl GitSource {
 
     /// Directories holding configuration files at a commit (`.` for the top).
     fn tf_dirs(&self, commit: &str) -> Result<BTreeSet<String>, SourceError> {
-        let out = self.git(&[
-            "ls-tree",
-            "-r",
-            "-z",
-            "--name-only",
-            "--end-of-options",
-            commit,
-        ])?;
+        let out = self.run("ls-tree -r -z --name-only --end-of-options", &[commit])?;
         Ok(out
             .split('\0')
             .filter(|f| is_config_file(f))
@@ -334,20 +310,12 @@ impl Source for GitSource {
 
     fn code_diff(&self, request: &Request) -> Result<String, SourceError> {
         let range = format!("{}...{}", request.base, request.head);
-        self.git(&[
-            "diff",
-            "--no-color",
-            "--no-ext-diff",
-            "--no-relative",
-            "--src-prefix=a/",
-            "--dst-prefix=b/",
-            "--end-of-options",
-            &range,
-        ])
+        let diff = "diff --no-color --no-ext-diff --no-relative --src-prefix=a/ --dst-prefix=b/";
+        self.run(diff, &["--end-of-options", &range])
     }
 
     fn reviewer(&self) -> Result<Identity, SourceError> {
-        let ident = self.git(&["var", "GIT_COMMITTER_IDENT"])?;
+        let ident = self.run("var GIT_COMMITTER_IDENT", &[])?;
         parse_ident(ident.trim_end_matches('\n')).ok_or_else(|| {
             SourceError::Invalid(format!("git var GIT_COMMITTER_IDENT printed `{ident}`"))
         })
@@ -385,6 +353,14 @@ fn git(repo: &Path, args: &[&str]) -> Result<String, SourceError> {
         });
     }
     Ok(String::from_utf8_lossy(&output.stdout).into_owned())
+}
+
+/// The request branch pattern: `*` matches any characters, `/` included.
+fn request_pattern(pattern: &str) -> Result<GlobMatcher, SourceError> {
+    let glob = GlobBuilder::new(pattern).literal_separator(false).build();
+    glob.map(|g| g.compile_matcher()).map_err(|e| {
+        SourceError::Invalid(format!("config: source.request_pattern `{pattern}`: {e}"))
+    })
 }
 
 /// Root globs: `*` stays within one directory, `**` crosses directories.
@@ -430,26 +406,6 @@ fn is_config_file(path: &str) -> bool {
         .any(|ext| path.ends_with(ext))
 }
 
-/// `*` matches any characters (also `/`); everything else matches itself.
-fn wildcard_match(pattern: &str, name: &str) -> bool {
-    let mut parts = pattern.split('*');
-    let first = parts.next().unwrap_or("");
-    let Some(mut rest) = name.strip_prefix(first) else {
-        return false;
-    };
-    let tail: Vec<&str> = parts.collect();
-    let Some((last, middle)) = tail.split_last() else {
-        return rest.is_empty();
-    };
-    for part in middle {
-        match rest.find(part) {
-            Some(i) => rest = &rest[i + part.len()..],
-            None => return false,
-        }
-    }
-    rest.len() >= last.len() && rest.ends_with(last)
-}
-
 /// The number at the end of a branch name (`request/42` → 42).
 fn trailing_number(name: &str) -> Option<u64> {
     let digits = name.len() - name.trim_end_matches(|c: char| c.is_ascii_digit()).len();
@@ -480,33 +436,4 @@ fn parse_ident(line: &str) -> Option<Identity> {
     let (person, _time) = person.rsplit_once(' ')?;
     let (name, email) = person.rsplit_once(" <")?;
     Some(identity(name, email.strip_suffix('>')?))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn wildcards() {
-        assert!(wildcard_match("request/*", "request/42"));
-        assert!(wildcard_match("request/*", "request/a/b"));
-        assert!(wildcard_match("*", "x"));
-        assert!(wildcard_match("r*q*", "rxqy"));
-        assert!(!wildcard_match("request/*", "feature/1"));
-        assert!(!wildcard_match("a*a", "a"));
-        assert!(wildcard_match("main", "main"));
-        assert!(!wildcard_match("main", "mainx"));
-    }
-
-    #[test]
-    fn numbers_idents_and_ancestors() {
-        assert_eq!(trailing_number("request/42"), Some(42));
-        assert_eq!(trailing_number("request/x"), None);
-        assert_eq!(trailing_number("99999999999999999999999"), None);
-        let ident = parse_ident("A B <a@b> 1700000000 +0100").expect("parses");
-        assert_eq!((ident.name.as_str(), ident.email.as_str()), ("A B", "a@b"));
-        let dirs: Vec<&str> = ancestors("a/b/c.tf").collect();
-        assert_eq!(dirs, ["a/b", "a", "."]);
-        assert_eq!(ancestors("top.tf").collect::<Vec<_>>(), ["."]);
-    }
 }

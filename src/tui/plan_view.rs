@@ -34,6 +34,28 @@ pub struct Settings {
     pub noise: NoiseRules,
 }
 
+impl Settings {
+    /// The rendering settings a configuration asks for.
+    pub fn from_config(loaded: &crate::config::Loaded) -> Result<Self, globset::Error> {
+        let display = &loaded.config.display;
+        let compile = |globs: &[String]| -> Result<Vec<globset::GlobMatcher>, globset::Error> {
+            globs
+                .iter()
+                .map(|g| Ok(globset::Glob::new(g)?.compile_matcher()))
+                .collect()
+        };
+        Ok(Self {
+            risk: loaded.risk.clone(),
+            thresholds: loaded.config.cost,
+            noise: NoiseRules {
+                attributes: display.noise_attributes.iter().cloned().collect(),
+                resource_types: compile(&display.noise_resource_types)?,
+                known_drift: compile(&display.known_drift)?,
+            },
+        })
+    }
+}
+
 /// One row of the scrollable plan pane.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Row {
@@ -241,6 +263,13 @@ impl PlanView {
             })
             .unwrap_or(0)
             .min(self.rows.len().saturating_sub(1));
+    }
+
+    /// Shows or hides what noise rules fold; bodies are rendered again.
+    pub fn set_show_noise(&mut self, show: bool, settings: &Settings) {
+        self.show_noise = show;
+        self.bodies.clear();
+        self.rebuild(settings);
     }
 
     fn push_text(&mut self, line: Line) {

@@ -120,7 +120,7 @@ fn save(
     }
 }
 
-fn load_requests(
+pub(super) fn load_requests(
     source: &dyn Source,
     settings: &Settings,
     data_dir: Option<PathBuf>,
@@ -190,7 +190,7 @@ fn root_info(
     }
 }
 
-fn load_plan(
+pub(super) fn load_plan(
     source: &dyn Source,
     settings: &Settings,
     data_dir: Option<PathBuf>,

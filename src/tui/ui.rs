@@ -131,6 +131,18 @@ pub(super) fn styled_line(line: &render::Line, theme: &Theme) -> Line<'static> {
     )
 }
 
+/// The cursor line: reversed across the whole pane width.
+pub(super) fn highlight(line: Line<'static>, width: u16, theme: &Theme) -> Line<'static> {
+    let used = line.width();
+    let mut line = line.patch_style(theme.selection());
+    let pad = usize::from(width).saturating_sub(used);
+    if pad > 0 {
+        line.spans
+            .push(Span::styled(" ".repeat(pad), theme.selection()));
+    }
+    line
+}
+
 /// Keeps `cursor` inside a window of `height` rows starting at `offset`.
 pub(super) fn scroll_to(offset: &mut usize, cursor: usize, height: usize) {
     if height == 0 {

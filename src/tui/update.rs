@@ -322,10 +322,7 @@ fn plan_action(state: &mut State, action: Action) -> Vec<Effect> {
             };
             view.rebuild(&settings);
         }
-        Action::ToggleNoise => {
-            view.show_noise = !view.show_noise;
-            view.rebuild(&settings);
-        }
+        Action::ToggleNoise => view.set_show_noise(!view.show_noise, &settings),
         Action::ToggleViewed => {
             if view.toggle_viewed() {
                 match &view.progress_key {

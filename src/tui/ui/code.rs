@@ -1,7 +1,7 @@
 //! The code view: the request's file diff against its base, syntax
 //! highlighted, with line numbers of both sides and diff markers.
 
-use super::{UiState, scroll_to};
+use super::{UiState, highlight, scroll_to};
 use crate::codeview::{CodeRole, DiffLine, LineKind};
 use crate::render::Role;
 use crate::tui::state::{CodeScreen, Loadable};
@@ -54,7 +54,7 @@ pub fn draw(frame: &mut Frame, area: Rect, code: &CodeScreen, ui: &mut UiState, 
         .map(|(pos, line)| {
             let rendered = code_line(line, theme);
             if pos == code.cursor {
-                rendered.patch_style(theme.selection())
+                highlight(rendered, area.width, theme)
             } else {
                 rendered
             }

@@ -3,7 +3,7 @@
 //! unfolded, outputs, checks).
 
 use super::requests::clean;
-use super::{UiState, scroll_to, styled_line};
+use super::{UiState, highlight, scroll_to, styled_line};
 use crate::cost::{CostLevel, format_delta};
 use crate::render::{self, Role};
 use crate::risk::Risk;
@@ -45,7 +45,7 @@ pub fn draw(
         .map(|(pos, row)| {
             let line = row_line(view, *row, theme);
             if pos == view.cursor {
-                line.patch_style(theme.selection())
+                highlight(line, rows_area.width, theme)
             } else {
                 line
             }

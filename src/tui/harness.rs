@@ -1,0 +1,200 @@
+//! A headless driver for tests and benchmarks: the real `update`, the
+//! runner's loading code and `draw`, on ratatui's `TestBackend`, without a
+//! terminal or tokio. Effects run synchronously, so "idle" is simply "no
+//! effect left": tests never sleep.
+
+use super::keymap::Keymap;
+use super::msg::{BackendEvent, Effect, Msg};
+use super::plan_view::Settings;
+use super::runner;
+use super::state::State;
+use super::theme::Theme;
+use super::ui::{UiState, draw};
+use super::update::{load_requests, update};
+use crate::codeview::CodeHighlighter;
+use crate::source::Source;
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+pub struct Harness {
+    pub state: State,
+    pub ui: UiState,
+    pub keymap: Keymap,
+    pub terminal: Terminal<TestBackend>,
+    theme: Theme,
+    source: Arc<dyn Source>,
+    highlighter: CodeHighlighter,
+    data_dir: Option<PathBuf>,
+    /// Effects `update` asked for that the harness does not carry out.
+    pub unhandled: Vec<Effect>,
+}
+
+impl Harness {
+    /// A harness at time `now`, with the request list loaded.
+    pub fn new(
+        source: Arc<dyn Source>,
+        settings: Settings,
+        now: i64,
+        size: (u16, u16),
+        data_dir: Option<PathBuf>,
+    ) -> Self {
+        let mut harness = Self {
+            state: State::new(Arc::new(settings), now),
+            ui: UiState::default(),
+            keymap: Keymap::default(),
+            terminal: match Terminal::new(TestBackend::new(size.0, size.1)) {
+                Ok(terminal) => terminal,
+                Err(never) => match never {},
+            },
+            theme: Theme::new(true),
+            source,
+            highlighter: CodeHighlighter::new(),
+            data_dir,
+            unhandled: Vec::new(),
+        };
+        let effects = load_requests(&mut harness.state);
+        harness.run(effects);
+        harness
+    }
+
+    /// Presses keys written as in the key hints: `j`, `G`, `<Enter>`,
+    /// `<Esc>`, `<Space>`, `<C-d>`; several separated by spaces.
+    pub fn press(&mut self, keys: &str) {
+        for key in keys.split(' ').filter(|k| !k.is_empty()) {
+            self.key(parse_key(key));
+        }
+    }
+
+    /// Types text into a filter or search, character by character.
+    pub fn type_text(&mut self, text: &str) {
+        for c in text.chars() {
+            self.key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE));
+        }
+    }
+
+    pub fn key(&mut self, key: KeyEvent) {
+        let effects = update(&mut self.state, Msg::Key(key), &self.keymap);
+        self.run(effects);
+    }
+
+    /// Draws a frame and returns the screen as text, one line per row.
+    pub fn screen(&mut self) -> String {
+        self.draw();
+        let buffer = self.terminal.backend().buffer();
+        let width = buffer.area.width as usize;
+        buffer
+            .content
+            .chunks(width)
+            .map(|row| {
+                row.iter()
+                    .map(ratatui::buffer::Cell::symbol)
+                    .collect::<String>()
+                    .trim_end()
+                    .to_string()
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    pub fn draw(&mut self) {
+        let (state, ui, theme, keymap) = (&self.state, &mut self.ui, &self.theme, &self.keymap);
+        let _ = self
+            .terminal
+            .draw(|frame| draw(frame, state, ui, theme, keymap));
+    }
+
+    /// The screen row the cursor is on (drawn in reverse video).
+    pub fn selected_row(&mut self) -> Option<String> {
+        self.draw();
+        let buffer = self.terminal.backend().buffer();
+        let width = buffer.area.width as usize;
+        buffer.content.chunks(width).find_map(|row| {
+            let reversed = row
+                .iter()
+                .filter(|c| c.modifier.contains(ratatui::style::Modifier::REVERSED))
+                .count();
+            (reversed > width / 2).then(|| {
+                row.iter()
+                    .map(ratatui::buffer::Cell::symbol)
+                    .collect::<String>()
+                    .trim_end()
+                    .to_string()
+            })
+        })
+    }
+
+    /// Carries out effects until none is left.
+    fn run(&mut self, mut effects: Vec<Effect>) {
+        while let Some(effect) = effects.pop() {
+            if let Some(event) = self.execute(effect) {
+                effects.extend(update(&mut self.state, Msg::Backend(event), &self.keymap));
+            }
+        }
+    }
+
+    fn execute(&mut self, effect: Effect) -> Option<BackendEvent> {
+        let source = self.source.as_ref();
+        let settings = Arc::clone(&self.state.settings);
+        Some(match effect {
+            Effect::LoadRequests { req } => BackendEvent::RequestsLoaded {
+                req,
+                result: runner::load_requests(source, &settings, self.data_dir.clone()),
+            },
+            Effect::LoadPlan { req, request, root } => BackendEvent::PlanLoaded {
+                req,
+                result: runner::load_plan(
+                    source,
+                    &settings,
+                    self.data_dir.clone(),
+                    &request,
+                    &root,
+                )
+                .map(Box::new),
+            },
+            Effect::LoadCode { req, request } => BackendEvent::CodeLoaded {
+                req,
+                result: source
+                    .code_diff(&request)
+                    .map(|d| self.highlighter.diff_view(&d))
+                    .map_err(|e| e.to_string()),
+            },
+            Effect::SaveProgress { key, viewed } => match &self.data_dir {
+                Some(dir) => match super::progress::save_viewed(dir, &key, &viewed) {
+                    Ok(()) => BackendEvent::Saved,
+                    Err(e) => BackendEvent::SaveFailed {
+                        error: e.to_string(),
+                    },
+                },
+                None => return None,
+            },
+            other => {
+                self.unhandled.push(other);
+                return None;
+            }
+        })
+    }
+}
+
+fn parse_key(key: &str) -> KeyEvent {
+    let plain = |code| KeyEvent::new(code, KeyModifiers::NONE);
+    match key {
+        "<Enter>" => plain(KeyCode::Enter),
+        "<Esc>" => plain(KeyCode::Esc),
+        "<Space>" => plain(KeyCode::Char(' ')),
+        "<Up>" => plain(KeyCode::Up),
+        "<Down>" => plain(KeyCode::Down),
+        "<Backspace>" => plain(KeyCode::Backspace),
+        "<PageDown>" => plain(KeyCode::PageDown),
+        "<PageUp>" => plain(KeyCode::PageUp),
+        _ => match key.strip_prefix("<C-").and_then(|k| k.strip_suffix('>')) {
+            Some(c) => KeyEvent::new(
+                KeyCode::Char(c.chars().next().unwrap_or('c')),
+                KeyModifiers::CONTROL,
+            ),
+            None => plain(KeyCode::Char(key.chars().next().unwrap_or(' '))),
+        },
+    }
+}

@@ -1,0 +1,246 @@
+//! The TUI through its real update, loading and drawing code on ratatui's
+//! TestBackend, on the demo repository (real git): snapshots of the screens
+//! and the behaviour behind the keys.
+
+use plandeck::config::{self, Loaded};
+use plandeck::source::git::GitSource;
+use plandeck::tui::Settings;
+use plandeck::tui::harness::Harness;
+use std::path::Path;
+use std::sync::Arc;
+
+/// The demo is built as if it were this moment, so commit ids and ages are fixed.
+const NOW: i64 = 1_790_000_000;
+
+struct Fixture {
+    _dir: tempfile::TempDir,
+    repo: std::path::PathBuf,
+    data: std::path::PathBuf,
+}
+
+fn fixture() -> Fixture {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let repo = plandeck::demo::build_at(&dir.path().join("repo"), NOW).expect("demo builds");
+    let data = dir.path().join("data");
+    Fixture {
+        _dir: dir,
+        repo,
+        data,
+    }
+}
+
+fn loaded(config: &str) -> Loaded {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("config.toml");
+    std::fs::write(&path, config).expect("config");
+    config::load(Some(&path)).expect("valid config")
+}
+
+fn harness(fixture: &Fixture, loaded: &Loaded) -> Harness {
+    let source = GitSource::open(&fixture.repo, &loaded.config).expect("opens");
+    let settings = Settings::from_config(loaded).expect("settings");
+    Harness::new(
+        Arc::new(source),
+        settings,
+        NOW,
+        (120, 34),
+        Some(fixture.data.clone()),
+    )
+}
+
+fn redact(screen: &str, repo: &Path) -> String {
+    screen.replace(&repo.display().to_string(), "[repo]")
+}
+
+#[test]
+fn request_list_shows_every_open_request_with_its_state() {
+    let fx = fixture();
+    let mut h = harness(&fx, &loaded(""));
+    let screen = h.screen();
+    for expected in [
+        "#101",
+        "#102",
+        "#103",
+        "#104",
+        "#105",
+        "CRIT",
+        "outdated",
+        "no plan",
+        "+$20.00/mo",
+        "reviewer riley@example.com",
+    ] {
+        assert!(screen.contains(expected), "{expected} missing:\n{screen}");
+    }
+    assert!(!screen.contains("#100"), "a merged request is not listed");
+    insta::assert_snapshot!("request_list", redact(&screen, &fx.repo));
+}
+
+#[test]
+fn a_request_with_several_roots_opens_on_its_matrix_then_a_plan() {
+    let fx = fixture();
+    let mut h = harness(&fx, &loaded(""));
+    // Newest first: 104, 105, 103, 102, 101.
+    h.press("j j j");
+    assert!(h.selected_row().expect("a selected row").contains("#102"));
+    h.press("<Enter>");
+    let matrix = h.screen();
+    assert!(
+        matrix.contains("apps/api/prod") && matrix.contains("apps/api/stage"),
+        "{matrix}"
+    );
+    insta::assert_snapshot!("root_matrix", redact(&matrix, &fx.repo));
+    h.press("<Enter>");
+    let plan = h.screen();
+    assert!(plan.contains("request/102 · apps/api/prod"), "{plan}");
+    assert!(
+        plan.contains("must be replaced") && plan.contains("(sensitive value)"),
+        "{plan}"
+    );
+    assert!(
+        !plan.contains("correct-horse") && !plan.contains("tr0ub4dor"),
+        "no secret on screen"
+    );
+    insta::assert_snapshot!("plan_replacement_sensitive", redact(&plan, &fx.repo));
+    h.press("<Esc>");
+    assert!(
+        h.screen().contains("apps/api/stage"),
+        "Esc goes back to the matrix"
+    );
+    h.press("<Esc>");
+    assert!(h.screen().contains("Requests 5/5"), "and then to the list");
+}
+
+#[test]
+fn plan_keys_fold_jump_search_filter_and_mark_viewed() {
+    let fx = fixture();
+    let mut h = harness(
+        &fx,
+        &loaded("[display]\nnoise_attributes = [\"tags_all\"]\n"),
+    );
+    h.press("j j <Enter>");
+    let screen = h.screen();
+    assert!(screen.contains("request/103 · apps/web/prod"), "{screen}");
+    assert!(
+        screen.contains("1 hidden by noise rules: tags_all"),
+        "noise is counted:\n{screen}"
+    );
+    h.press(".");
+    let shown = h.screen();
+    assert!(
+        !shown.contains("hidden by noise rules: tags_all"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("noise shown (. to hide)"),
+        "one key shows everything:\n{shown}"
+    );
+    h.press(".");
+    assert!(h.screen().contains("1 hidden by noise rules: tags_all"));
+    // Search, then jump to the destructive change.
+    h.press("/");
+    h.type_text("iam");
+    h.press("<Enter>");
+    assert!(
+        h.selected_row()
+            .expect("selection")
+            .contains("aws_iam_policy.assets")
+    );
+    h.press("d");
+    assert!(
+        h.selected_row()
+            .expect("selection")
+            .contains("aws_s3_bucket.legacy_exports")
+    );
+    assert!(h.screen().contains("destructive viewed 0/1"));
+    h.press("<Space>");
+    let screen = h.screen();
+    assert!(
+        screen.contains("viewed 1/3") && screen.contains("destructive viewed 1/1"),
+        "{screen}"
+    );
+    // Folding the resource under the cursor hides its body.
+    h.press("z");
+    assert!(!h.screen().contains("force_destroy"));
+    h.press("z");
+    assert!(h.screen().contains("force_destroy"));
+    // The action filter keeps only updates.
+    h.press("f f");
+    let filtered = h.screen();
+    assert!(
+        filtered.contains("Filter: update") && !filtered.contains("legacy_exports"),
+        "{filtered}"
+    );
+}
+
+#[test]
+fn review_progress_survives_a_restart() {
+    let fx = fixture();
+    let config = loaded("");
+    {
+        let mut h = harness(&fx, &config);
+        h.press("j j <Enter> d <Space>");
+        assert!(h.screen().contains("destructive viewed 1/1"));
+    }
+    let mut again = harness(&fx, &config);
+    again.press("j j <Enter>");
+    let screen = again.screen();
+    assert!(
+        screen.contains("viewed 1/3") && screen.contains("destructive viewed 1/1"),
+        "{screen}"
+    );
+}
+
+#[test]
+fn code_view_and_help_overlay() {
+    let fx = fixture();
+    let mut h = harness(&fx, &loaded(""));
+    h.press("j j c");
+    let code = h.screen();
+    assert!(
+        code.contains("apps/web/prod/main.tf") && code.contains("m6i.xlarge"),
+        "{code}"
+    );
+    insta::assert_snapshot!("code_view", redact(&code, &fx.repo));
+    h.press("<Esc> <Enter> ?");
+    let help = h.screen();
+    assert!(
+        help.contains("Keys (plan)") && help.contains("next destructive"),
+        "{help}"
+    );
+    insta::assert_snapshot!("help_overlay", redact(&help, &fx.repo));
+    h.press("<Esc>");
+    assert!(!h.screen().contains("Keys (plan)"));
+}
+
+#[test]
+fn opening_a_request_without_a_plan_says_how_to_make_one() {
+    let fx = fixture();
+    let mut h = harness(&fx, &loaded(""));
+    h.press("j <Enter>");
+    let screen = h.screen();
+    assert!(
+        screen.contains("no plan for apps/api/dev yet: press p"),
+        "{screen}"
+    );
+}
+
+#[test]
+fn filter_and_sort_the_request_list() {
+    let fx = fixture();
+    let mut h = harness(&fx, &loaded(""));
+    h.press("/");
+    h.type_text("database");
+    h.press("<Enter>");
+    let screen = h.screen();
+    assert!(
+        screen.contains("Requests 1/5") && screen.contains("#102"),
+        "{screen}"
+    );
+    h.press("<Esc>");
+    h.press("s");
+    assert!(h.screen().contains("sort: risk"));
+    let first = h
+        .selected_row()
+        .unwrap_or_else(|| panic!("no selection:\n{}", h.screen()));
+    assert!(first.contains("CRIT"), "highest risk first: {first}");
+}
