@@ -1,0 +1,256 @@
+//! End to end: the built binary in tmux on the demo repository. Each step
+//! waits until the screen shows what it should (polling the pane, bounded
+//! in time), then asserts on the captured screen. Needs tmux (`.ci/run`
+//! installs it); without it the test fails, it does not skip.
+
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+const WAIT: Duration = Duration::from_secs(20);
+
+struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    fn start(name: &str, dir: &Path, command: &str) -> Self {
+        let socket = format!("plandeck-e2e-{}-{name}", std::process::id());
+        let tmux = Self { socket };
+        let status = Command::new("tmux")
+            .args([
+                "-L",
+                &tmux.socket,
+                "-f",
+                "/dev/null",
+                "new-session",
+                "-d",
+                "-s",
+                "e2e",
+                "-x",
+                "140",
+                "-y",
+                "40",
+            ])
+            .arg("-c")
+            .arg(dir)
+            .arg(command)
+            .env("TERM", "xterm-256color")
+            .status()
+            .unwrap_or_else(|e| panic!("tmux is needed for this test (apt-get install tmux): {e}"));
+        assert!(status.success(), "tmux new-session failed");
+        tmux
+    }
+
+    /// The pane's text; with `escapes`, including SGR attributes.
+    fn capture(&self, escapes: bool) -> String {
+        let mut args = vec!["-L", &self.socket, "capture-pane", "-p", "-t", "e2e"];
+        if escapes {
+            args.push("-e");
+        }
+        let out = Command::new("tmux")
+            .args(&args)
+            .output()
+            .expect("capture-pane");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        let status = Command::new("tmux")
+            .args(["-L", &self.socket, "send-keys", "-t", "e2e"])
+            .args(keys)
+            .status()
+            .expect("send-keys");
+        assert!(status.success());
+    }
+
+    fn literal(&self, text: &str) {
+        let status = Command::new("tmux")
+            .args(["-L", &self.socket, "send-keys", "-t", "e2e", "-l", text])
+            .status()
+            .expect("send-keys");
+        assert!(status.success());
+    }
+
+    /// Waits until the screen satisfies `ready`; returns that screen.
+    fn wait_for(&self, what: &str, ready: impl Fn(&str) -> bool) -> String {
+        let start = Instant::now();
+        loop {
+            let screen = self.capture(false);
+            if ready(&screen) {
+                return screen;
+            }
+            assert!(
+                start.elapsed() < WAIT,
+                "timed out waiting for {what}; screen:\n{screen}"
+            );
+            std::thread::sleep(Duration::from_millis(40));
+        }
+    }
+
+    /// The line drawn in reverse video (the cursor), without escapes.
+    fn selected_line(&self) -> String {
+        let screen = self.capture(true);
+        let line = screen.lines().find(|l| has_reverse(l)).unwrap_or_default();
+        strip_escapes(line)
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .args(["-L", &self.socket, "kill-server"])
+            .status();
+    }
+}
+
+/// Whether an SGR sequence in the line turns on reverse video (param 7).
+fn has_reverse(line: &str) -> bool {
+    line.split('\u{1b}').skip(1).any(|seq| {
+        seq.strip_prefix('[')
+            .and_then(|rest| rest.split_once('m'))
+            .is_some_and(|(params, _)| params.split(';').any(|p| p == "7"))
+    })
+}
+
+fn strip_escapes(s: &str) -> String {
+    let mut out = String::new();
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            for c in chars.by_ref() {
+                if c.is_ascii_alphabetic() {
+                    break;
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+fn demo(dir: &Path) -> std::path::PathBuf {
+    let repo = dir.join("repo");
+    let out = Command::new(env!("CARGO_BIN_EXE_plandeck"))
+        .args(["demo", "--no-tui", "--dir"])
+        .arg(&repo)
+        .output()
+        .expect("plandeck demo runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        repo.display().to_string()
+    );
+    repo
+}
+
+/// The shell command run in the pane: plandeck, then its exit code and the
+/// terminal modes after it, so restoration can be checked.
+fn session_command(dir: &Path) -> String {
+    format!(
+        "XDG_DATA_HOME={data} XDG_CONFIG_HOME={data} {bin}; echo EXIT:$?; stty -a | tr '\\n' ' '; echo; sleep 30",
+        data = dir.join("xdg").display(),
+        bin = env!("CARGO_BIN_EXE_plandeck"),
+    )
+}
+
+fn assert_restored(tmux: &Tmux) {
+    let screen = tmux.wait_for("plandeck to exit", |s| s.contains("EXIT:"));
+    assert!(screen.contains("EXIT:0"), "{screen}");
+    let modes = tmux.wait_for("stty output", |s| s.contains("icanon"));
+    assert!(
+        !modes.contains("-icanon") && !modes.contains("-echo "),
+        "terminal left in raw mode:\n{modes}"
+    );
+    assert!(
+        !modes.contains("Requests"),
+        "the alternate screen was left:\n{modes}"
+    );
+    let escapes = tmux.capture(true);
+    assert!(
+        !escapes.lines().any(has_reverse),
+        "no attribute left on:\n{escapes}"
+    );
+}
+
+#[test]
+fn demo_review_flow_in_a_real_terminal() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let repo = demo(dir.path());
+    let tmux = Tmux::start("flow", &repo, &session_command(dir.path()));
+    let list = tmux.wait_for("the request list", |s| {
+        s.contains("Requests 5/5") && s.contains("#101")
+    });
+    assert!(list.contains("CRIT") && list.contains("no plan"), "{list}");
+    assert!(
+        tmux.selected_line().contains("#104"),
+        "newest request selected first"
+    );
+    tmux.keys(&["j"]);
+    tmux.wait_for("the cursor to move", |_| {
+        tmux.selected_line().contains("#105")
+    });
+    tmux.keys(&["j", "Enter"]);
+    let plan = tmux.wait_for("the plan of request/103", |s| {
+        s.contains("request/103 · apps/web/prod")
+    });
+    assert!(
+        plan.contains("aws_s3_bucket.legacy_exports will be destroyed"),
+        "{plan}"
+    );
+    assert!(plan.contains("destructive viewed 0/1"), "{plan}");
+    tmux.keys(&["/"]);
+    tmux.literal("iam");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("the search result", |s| s.contains("/iam (1 matches)"));
+    assert!(
+        tmux.selected_line().contains("aws_iam_policy.assets"),
+        "{}",
+        tmux.selected_line()
+    );
+    tmux.keys(&["d"]);
+    tmux.wait_for("the jump to the destructive change", |_| {
+        tmux.selected_line()
+            .contains("aws_s3_bucket.legacy_exports")
+    });
+    tmux.keys(&["Space"]);
+    tmux.wait_for("the viewed mark", |s| s.contains("destructive viewed 1/1"));
+    tmux.keys(&["?"]);
+    let help = tmux.wait_for("the help overlay", |s| s.contains("Keys (plan)"));
+    assert!(
+        help.contains("next destructive") && help.contains("viewed"),
+        "{help}"
+    );
+    tmux.keys(&["Escape"]);
+    tmux.wait_for("the help to close", |s| !s.contains("Keys (plan)"));
+    tmux.keys(&["c"]);
+    tmux.wait_for("the code view", |s| {
+        s.contains("apps/web/prod/main.tf") && s.contains("m6i.xlarge")
+    });
+    // One Escape at a time: two in one burst read as Alt+Escape.
+    tmux.keys(&["Escape"]);
+    tmux.wait_for("the plan again", |s| {
+        s.contains("request/103 · apps/web/prod")
+    });
+    tmux.keys(&["Escape"]);
+    tmux.wait_for("the list again", |s| s.contains("Requests 5/5"));
+    tmux.keys(&["q"]);
+    assert_restored(&tmux);
+}
+
+#[test]
+fn ctrl_c_quits_and_restores_the_terminal() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let repo = demo(dir.path());
+    let tmux = Tmux::start("ctrlc", &repo, &session_command(dir.path()));
+    tmux.wait_for("the request list", |s| s.contains("Requests 5/5"));
+    tmux.keys(&["j", "j", "Enter"]);
+    tmux.wait_for("the plan", |s| s.contains("request/103"));
+    tmux.keys(&["C-c"]);
+    assert_restored(&tmux);
+}
