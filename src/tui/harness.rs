@@ -76,7 +76,18 @@ impl Harness {
     }
 
     pub fn key(&mut self, key: KeyEvent) {
-        let effects = update(&mut self.state, Msg::Key(key), &self.keymap);
+        let effects = self.key_deferred(key);
+        self.run(effects);
+    }
+
+    /// Handles a key but returns its effects instead of carrying them out,
+    /// so a test or benchmark can look at the screen while work is pending.
+    pub fn key_deferred(&mut self, key: KeyEvent) -> Vec<Effect> {
+        update(&mut self.state, Msg::Key(key), &self.keymap)
+    }
+
+    /// Carries out effects returned by [`Harness::key_deferred`].
+    pub fn complete(&mut self, effects: Vec<Effect>) {
         self.run(effects);
     }
 
@@ -178,7 +189,8 @@ impl Harness {
     }
 }
 
-fn parse_key(key: &str) -> KeyEvent {
+/// A key written as in the key hints (`j`, `<Enter>`, `<C-d>`).
+pub fn parse_key(key: &str) -> KeyEvent {
     let plain = |code| KeyEvent::new(code, KeyModifiers::NONE);
     match key {
         "<Enter>" => plain(KeyCode::Enter),
