@@ -43,7 +43,7 @@ fn harness(fixture: &Fixture, loaded: &Loaded) -> Harness {
         Arc::new(source),
         settings,
         NOW,
-        (120, 34),
+        (120, 48),
         Some(fixture.data.clone()),
     )
 }
@@ -243,4 +243,68 @@ fn filter_and_sort_the_request_list() {
         .selected_row()
         .unwrap_or_else(|| panic!("no selection:\n{}", h.screen()));
     assert!(first.contains("CRIT"), "highest risk first: {first}");
+}
+
+#[test]
+fn noise_rules_hide_resource_types_and_known_drift_with_a_count() {
+    let fx = fixture();
+    let config = "[display]\nnoise_resource_types = [\"aws_iam_*\"]\nknown_drift = [\"aws_security_group.*\"]\n";
+    let mut h = harness(&fx, &loaded(config));
+    h.press("j j <Enter>");
+    let screen = h.screen();
+    assert!(
+        screen.contains("2 hidden by noise rules (. shows all)"),
+        "{screen}"
+    );
+    assert!(
+        !screen.contains("aws_iam_policy.assets") && !screen.contains("has changed"),
+        "{screen}"
+    );
+    h.press(".");
+    let all = h.screen();
+    assert!(
+        all.contains("Objects have changed outside")
+            && all.contains("aws_security_group.web has changed"),
+        "{all}"
+    );
+    h.press("G");
+    assert!(h.screen().contains("aws_iam_policy.assets"));
+}
+
+#[test]
+fn drift_is_shown_before_the_changes() {
+    let fx = fixture();
+    let mut h = harness(&fx, &loaded(""));
+    h.press("j j <Enter>");
+    let screen = h.screen();
+    let drift = screen
+        .find("aws_security_group.web has changed")
+        .expect("drift shown");
+    let change = screen
+        .find("aws_s3_bucket.legacy_exports will be destroyed")
+        .expect("change shown");
+    assert!(drift < change, "{screen}");
+    assert!(
+        screen.contains("+ {"),
+        "the new ingress rule is shown:\n{screen}"
+    );
+}
+
+#[test]
+fn mouse_wheel_scrolls_the_list() {
+    use crossterm::event::{KeyModifiers, MouseEvent, MouseEventKind};
+    let fx = fixture();
+    let mut h = harness(&fx, &loaded(""));
+    let wheel = MouseEvent {
+        kind: MouseEventKind::ScrollDown,
+        column: 5,
+        row: 5,
+        modifiers: KeyModifiers::NONE,
+    };
+    let effects = plandeck::tui::update(&mut h.state, plandeck::tui::Msg::Mouse(wheel), &h.keymap);
+    assert!(effects.is_empty());
+    assert!(
+        h.selected_row().expect("selection").contains("#102"),
+        "three rows down"
+    );
 }

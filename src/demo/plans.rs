@@ -279,7 +279,23 @@ pub fn retire_bucket() -> Value {
         json!({ "name": "web-assets", "policy": policy(&["s3:GetObject"], false), "id": "arn:aws:iam::123456789012:policy/web-assets" }),
         json!({ "name": "web-assets", "policy": policy(&["s3:GetObject", "s3:PutObject"], true), "id": "arn:aws:iam::123456789012:policy/web-assets" }),
     );
-    plan(vec![bucket, instance, iam], json!({}))
+    let mut plan = plan(vec![bucket, instance, iam], json!({}));
+    let ingress = |ports: &[u16]| {
+        ports.iter().map(|p| json!({ "from_port": p, "to_port": p, "protocol": "tcp", "cidr_blocks": ["0.0.0.0/0"] })).collect::<Vec<_>>()
+    };
+    // Someone opened SSH by hand: drift the operator should see.
+    let drift = change(
+        "aws_security_group.web",
+        "aws_security_group",
+        "web",
+        &["update"],
+    )
+    .values(
+        json!({ "name": "web", "ingress": ingress(&[443]), "id": "sg-0aa11bb22" }),
+        json!({ "name": "web", "ingress": ingress(&[443, 22]), "id": "sg-0aa11bb22" }),
+    );
+    plan["resource_drift"] = json!([drift.json()]);
+    plan
 }
 
 pub fn retire_bucket_cost() -> Value {

@@ -92,3 +92,30 @@ impl Theme {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_color_keeps_only_modifiers() {
+        let plain = Theme::new(false);
+        for role in [
+            Role::Create,
+            Role::Delete,
+            Role::Critical,
+            Role::Flag,
+            Role::Warning,
+        ] {
+            let style = plain.role(role);
+            assert_eq!((style.fg, style.bg), (None, None), "{role:?}");
+        }
+        assert!(
+            plain
+                .role(Role::Critical)
+                .add_modifier
+                .contains(Modifier::REVERSED)
+        );
+        assert_eq!(Theme::new(true).role(Role::Create).fg, Some(Color::Green));
+    }
+}

@@ -109,10 +109,16 @@ fn header_lines(view: &PlanView, state: &State, theme: &Theme) -> Vec<Line<'stat
         let what = if view.show_noise {
             "noise shown (. to hide)".to_string()
         } else {
-            format!(
-                "{} hidden by noise rules (. shows all)",
-                view.hidden_by_noise
-            )
+            let mut parts = Vec::new();
+            if view.hidden_by_noise > 0 {
+                parts.push(format!("{} hidden by noise rules", view.hidden_by_noise));
+            }
+            let attributes = &state.settings.noise.attributes;
+            if !attributes.is_empty() {
+                let names: Vec<&str> = attributes.iter().map(String::as_str).collect();
+                parts.push(format!("{} folded", names.join(", ")));
+            }
+            format!("{} (. shows all)", parts.join(", "))
         };
         filters.push(Span::styled(
             format!(" · {what}"),
