@@ -11,6 +11,8 @@ use crate::risk::Risk;
 use crate::summary::Summary;
 use clap::{Parser, Subcommand, ValueEnum};
 
+mod audit;
+mod diff_plans;
 mod requests;
 use std::io::{self, IsTerminal, Write};
 use std::path::PathBuf;
@@ -94,6 +96,24 @@ pub enum Command {
         #[arg(long)]
         no_tui: bool,
     },
+    /// Compare two plans of a root: resources added, removed or changed.
+    DiffPlans {
+        /// The earlier plan JSON (e.g. the approved one).
+        old: PathBuf,
+        /// The later plan JSON.
+        new: PathBuf,
+        #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+        color: ColorChoice,
+        #[arg(long, value_enum, default_value_t = ListFormat::Text)]
+        format: ListFormat,
+    },
+    /// The audit log of decisions, applies and merges (`audit verify` checks its chain).
+    Audit {
+        #[command(subcommand)]
+        action: Option<AuditAction>,
+        #[arg(long, value_enum, default_value_t = ListFormat::Text)]
+        format: ListFormat,
+    },
     /// For CI: exit 1 when the plan violates the risk policy, 0 when not.
     Check {
         plan: PathBuf,
@@ -103,6 +123,12 @@ pub enum Command {
         #[arg(long, value_enum)]
         fail_on: Option<RiskArg>,
     },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum AuditAction {
+    /// Check the hash chain: names the first edited, removed, reordered or truncated entry.
+    Verify,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -180,6 +206,13 @@ pub fn run(cli: Cli) -> Result<i32, Failure> {
         return open_tui(&loaded, &repo, cli.config.as_deref());
     };
     match command {
+        Command::DiffPlans {
+            old,
+            new,
+            color,
+            format,
+        } => diff_plans::run(&loaded, &old, &new, use_color(color), format),
+        Command::Audit { action, format } => audit::run(action, format),
         Command::Demo { dir, no_tui } => demo(&loaded, dir, no_tui, cli.config.as_deref()),
         Command::Requests { format } => requests::list(&loaded, &repo, format),
         Command::Plan { request, root } => {
