@@ -15,6 +15,7 @@ mod paths;
 mod syntax;
 mod text;
 
+pub use hunk::{LONG_LINE_BYTES, LONG_LINES_PER_DIFF};
 pub use syntax::MAX_HIGHLIGHT_CHARS;
 pub use text::{MAX_LINE_CHARS, TAB_WIDTH};
 
@@ -186,22 +187,30 @@ impl CodeHighlighter {
     }
 
     /// Parses and highlights a unified diff. Never fails: what it does not
-    /// understand is shown as header text.
+    /// understand is shown as header text. To bound the time a generated or
+    /// hostile diff can take, only the first [`MAX_HIGHLIGHT_CHARS`] of a
+    /// line are highlighted, and after [`LONG_LINES_PER_DIFF`] lines longer
+    /// than [`LONG_LINE_BYTES`], long lines are shown plain.
     pub fn diff_view(&self, unified_diff: &str) -> CodeDiff {
+        let mut budget = hunk::Budget::new();
         let files = parse::parse(unified_diff)
             .iter()
-            .map(|raw| self.file_view(raw))
+            .map(|raw| self.file_view(raw, &mut budget))
             .collect();
         CodeDiff { files }
     }
 
-    fn file_view(&self, raw: &parse::RawFile<'_>) -> FileDiff {
+    fn file_view(&self, raw: &parse::RawFile<'_>, budget: &mut hunk::Budget) -> FileDiff {
         let path = raw.new_path.as_deref().or(raw.old_path.as_deref());
         let syntax = path
             .filter(|_| !raw.binary)
             .and_then(|p| self.syntaxes.for_path(p));
         let mut highlighter = hunk::FileHighlighter::new(&self.syntaxes, syntax);
-        let lines = raw.lines.iter().map(|l| highlighter.line(l)).collect();
+        let lines = raw
+            .lines
+            .iter()
+            .map(|l| highlighter.line(l, budget))
+            .collect();
         let (old_path, old_flagged) = escape_path(raw.old_path.as_deref());
         let (new_path, new_flagged) = escape_path(raw.new_path.as_deref());
         FileDiff {

@@ -256,7 +256,11 @@ impl<'a> Workspace<'a> {
             removed: false,
         };
         let target = workspace.worktree.to_string_lossy().into_owned();
-        let add = ["worktree", "add", "--detach", "--quiet", &target, commit];
+        // The operator's hooks (post-checkout) have no business here.
+        let hooks_off = "core.hooksPath=/dev/null";
+        let add = [
+            "-c", hooks_off, "worktree", "add", "--detach", "--quiet", &target, commit,
+        ];
         if let Err(e) = source.git(&add) {
             workspace.cleanup();
             return Err(e);
@@ -264,7 +268,7 @@ impl<'a> Workspace<'a> {
         Ok(workspace)
     }
 
-    /// The checked-out commit.
+    /// The worktree directory: the checked-out commit.
     pub fn worktree(&self) -> &Path {
         &self.worktree
     }
@@ -285,13 +289,13 @@ impl<'a> Workspace<'a> {
     /// Removes the worktree and the directory; an error when it stayed.
     pub fn remove(mut self) -> Result<(), SourceError> {
         self.cleanup();
-        match self.temp.exists() {
-            true => Err(SourceError::Io(format!(
+        if self.temp.exists() {
+            return Err(SourceError::Io(format!(
                 "cannot remove {}",
                 self.temp.display()
-            ))),
-            false => Ok(()),
+            )));
         }
+        Ok(())
     }
 
     fn cleanup(&mut self) {

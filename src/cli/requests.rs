@@ -33,8 +33,8 @@ struct RootRow {
     counts: Option<ActionCounts>,
     risk: Option<Risk>,
     cost_delta: Option<f64>,
-    #[serde(skip)]
-    currency: String,
+    /// The currency of `cost_delta`.
+    currency: Option<String>,
     /// Why the stored plan could not be read.
     error: Option<String>,
 }
@@ -130,7 +130,7 @@ fn root_row(
         counts: None,
         risk: None,
         cost_delta: None,
-        currency: String::new(),
+        currency: None,
         error: None,
     };
     if let Some(stored) = stored {
@@ -140,7 +140,7 @@ fn root_row(
                 row.counts = Some(summary.counts);
                 row.risk = summary.risk.highest;
                 row.cost_delta = summary.cost.as_ref().and_then(|c| c.monthly_delta);
-                row.currency = summary.cost.map(|c| c.currency).unwrap_or_default();
+                row.currency = summary.cost.map(|c| c.currency);
             }
             // One unreadable plan must not hide the other requests.
             Err(e) => row.error = Some(e.to_string()),
@@ -200,7 +200,7 @@ fn root_text(root: &RootRow) -> String {
         text.push_str(&format!(" {}", risk.word()));
     }
     if let Some(delta) = root.cost_delta {
-        let currency = sanitize::escape(&root.currency).text.into_owned();
+        let currency = escaped(root.currency.as_deref().unwrap_or("USD"), 8);
         text.push_str(&format!(" {}", crate::cost::format_delta(delta, &currency)));
     }
     if let Some(error) = &root.error {

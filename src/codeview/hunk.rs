@@ -11,6 +11,37 @@ use super::text::{self, RawSpans};
 use super::{CodeRole, DiffLine, LineKind};
 use syntect::parsing::SyntaxReference;
 
+/// Lines longer than this many bytes count against a diff's [`Budget`].
+pub const LONG_LINE_BYTES: usize = 200;
+/// How many long lines one diff highlights; later ones are shown plain.
+/// Some grammars (YAML, Markdown) take about 10 ms for a 400-character line
+/// with the pure-Rust regex engine: this bounds what a generated or hostile
+/// diff can cost to a couple of seconds.
+pub const LONG_LINES_PER_DIFF: usize = 200;
+
+/// What is left of one diff's allowance for long lines.
+pub(crate) struct Budget {
+    long_lines: usize,
+}
+
+impl Budget {
+    pub(crate) fn new() -> Self {
+        Self {
+            long_lines: LONG_LINES_PER_DIFF,
+        }
+    }
+
+    /// May a line of `len` bytes be highlighted? Counts it if it is long.
+    fn take(&mut self, len: usize) -> bool {
+        if len <= LONG_LINE_BYTES {
+            return true;
+        }
+        let allowed = self.long_lines > 0;
+        self.long_lines = self.long_lines.saturating_sub(1);
+        allowed
+    }
+}
+
 /// Parser states for a file that has a syntax.
 struct Code<'s> {
     syntax: &'s SyntaxReference,
@@ -45,7 +76,7 @@ impl<'s> FileHighlighter<'s> {
         }
     }
 
-    pub(crate) fn line(&mut self, raw: &RawLine<'_>) -> DiffLine {
+    pub(crate) fn line(&mut self, raw: &RawLine<'_>, budget: &mut Budget) -> DiffLine {
         let (spans, flagged) = match raw.kind {
             LineKind::HunkHeader => {
                 self.reset();
@@ -54,7 +85,7 @@ impl<'s> FileHighlighter<'s> {
             LineKind::FileHeader => text::single(header_role(raw.text), raw.text),
             LineKind::NoNewline => text::single(CodeRole::Meta, raw.text),
             LineKind::Context | LineKind::Added | LineKind::Removed => {
-                self.code_line(raw.kind, raw.text)
+                self.code_line(raw.kind, raw.text, budget)
             }
         };
         DiffLine {
@@ -73,12 +104,20 @@ impl<'s> FileHighlighter<'s> {
         }
     }
 
-    fn code_line(&mut self, kind: LineKind, raw: &str) -> (Vec<(CodeRole, String)>, bool) {
+    fn code_line(
+        &mut self,
+        kind: LineKind,
+        raw: &str,
+        budget: &mut Budget,
+    ) -> (Vec<(CodeRole, String)>, bool) {
         let (shown, cut) = text::prepare(raw);
         self.spans.clear();
-        let Some(code) = &mut self.code else {
-            self.spans.push(CodeRole::Plain, 0..shown.len());
-            return self.spans.finish(&shown, cut);
+        let code = match &mut self.code {
+            Some(code) if budget.take(shown.len()) => code,
+            _ => {
+                self.spans.push(CodeRole::Plain, 0..shown.len());
+                return self.spans.finish(&shown, cut);
+            }
         };
         let (syntaxes, syntax, buf) = (self.syntaxes, code.syntax, &mut self.buf);
         match kind {

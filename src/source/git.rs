@@ -51,13 +51,15 @@ impl GitSource {
                 repo.display()
             )));
         }
-        let git_dir = git(repo, &["rev-parse", "--git-common-dir"]).map_err(|_| {
+        // Absolute, so `describe`, the store and worktrees do not depend on the cwd.
+        let repo = repo.canonicalize().unwrap_or_else(|_| repo.to_path_buf());
+        let git_dir = git(&repo, &["rev-parse", "--git-common-dir"]).map_err(|_| {
             SourceError::Invalid(format!("{}: not a git repository", repo.display()))
         })?;
         // Printed relative to `repo` unless it is elsewhere.
         let git_dir = repo.join(git_dir.trim_end_matches('\n'));
         let source = Self {
-            repo: repo.to_path_buf(),
+            repo,
             config: config.clone(),
             pattern: request_pattern(&config.source.request_pattern)?,
             roots: root_globs(&config.source.roots)?,
@@ -344,7 +346,7 @@ fn git(repo: &Path, args: &[&str]) -> Result<String, SourceError> {
         let stderr = String::from_utf8_lossy(&output.stderr);
         let stderr = stderr.split_whitespace().collect::<Vec<_>>().join(" ");
         return Err(SourceError::Git {
-            command: args.first().copied().unwrap_or("").to_string(),
+            command: subcommand(args).to_string(),
             stderr: if stderr.is_empty() {
                 format!("exit status {}", output.status.code().unwrap_or(-1))
             } else {
@@ -353,6 +355,21 @@ fn git(repo: &Path, args: &[&str]) -> Result<String, SourceError> {
         });
     }
     Ok(String::from_utf8_lossy(&output.stdout).into_owned())
+}
+
+/// The git command in `args`, past global options such as `-c key=value`.
+fn subcommand<'a>(args: &[&'a str]) -> &'a str {
+    let mut args = args.iter();
+    while let Some(arg) = args.next() {
+        match *arg {
+            "-c" => {
+                args.next();
+            }
+            _ if arg.starts_with('-') => {}
+            _ => return arg,
+        }
+    }
+    ""
 }
 
 /// The request branch pattern: `*` matches any characters, `/` included.

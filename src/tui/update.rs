@@ -323,23 +323,18 @@ fn plan_action(state: &mut State, action: Action) -> Vec<Effect> {
             view.rebuild(&settings);
         }
         Action::ToggleNoise => view.set_show_noise(!view.show_noise, &settings),
-        Action::ToggleViewed => {
-            if view.toggle_viewed() {
-                match &view.progress_key {
-                    Some(key) => {
-                        return vec![Effect::SaveProgress {
-                            key: key.clone(),
-                            viewed: view.loaded.viewed.clone(),
-                        }];
-                    }
-                    None => {
-                        view.notice = Some(
-                            "no reviewer identity (git user.email): progress is not saved".into(),
-                        )
-                    }
-                }
+        Action::ToggleViewed if view.toggle_viewed() => match &view.progress_key {
+            Some(key) => {
+                return vec![Effect::SaveProgress {
+                    key: key.clone(),
+                    viewed: view.loaded.viewed.clone(),
+                }];
             }
-        }
+            None => {
+                view.notice =
+                    Some("no reviewer identity (git user.email): progress is not saved".into());
+            }
+        },
         Action::OpenCode => {
             let request = view.request.clone();
             return open_code(state, request);
