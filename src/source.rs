@@ -96,6 +96,7 @@ pub struct StoredPlan {
 pub enum PlanStatus {
     NoPlan,
     /// Made from an older head commit than the request's.
+    #[serde(rename = "outdated-plan")]
     Outdated,
     Planned,
 }
