@@ -2,6 +2,10 @@
 //! strictly typed, unknown keys refused. An error names the file, the line
 //! and the key, and plandeck refuses to start rather than guess.
 
+mod policy;
+
+pub use policy::{EnvironmentConfig, Teams, Window, WindowConfig, default_required_approvals};
+
 use crate::cost::CostThresholds;
 use crate::risk::{Risk, RiskConfig, RiskPolicy};
 use serde::Deserialize;
@@ -18,8 +22,10 @@ pub struct Config {
     pub display: DisplayConfig,
     pub source: SourceConfig,
     pub tofu: TofuConfig,
-    /// Environments by name (`dev`, `stage`, `prod`, …) and the roots in each.
+    /// Environments by name (`dev`, `stage`, `prod`, …): roots and policy.
     pub environments: BTreeMap<String, EnvironmentConfig>,
+    /// Teams for approver lists and CODEOWNERS: name → member emails.
+    pub teams: Teams,
 }
 
 /// `[source]`: where requests come from (the git source).
@@ -52,13 +58,6 @@ pub struct TofuConfig {
     pub binary: Option<String>,
 }
 
-/// `[environments.NAME]`: one environment.
-#[derive(Clone, Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct EnvironmentConfig {
-    /// Globs of the root directories in this environment.
-    pub roots: Vec<String>,
-}
 
 impl Config {
     /// The environment of a root: the first configured environment whose
@@ -158,7 +157,7 @@ pub fn load(explicit: Option<&Path>) -> Result<Loaded, ConfigError> {
         message: format!("cannot read: {e}"),
     })?;
     let config = parse(&text, &path)?;
-    compile(config, Some(path))
+    compile_checked(config, Some(path), &text)
 }
 
 /// Parses config text; errors name `path`, the line and the key.
@@ -207,24 +206,111 @@ fn key_at_line(text: &str, line: usize) -> Option<String> {
 }
 
 fn compile(config: Config, path: Option<PathBuf>) -> Result<Loaded, ConfigError> {
-    let file = path
-        .as_ref()
-        .map_or("(defaults)".to_string(), |p| p.display().to_string());
-    let risk = RiskPolicy::from_config(&config.risk).map_err(|message| ConfigError {
+    compile_checked(config, path, "")
+}
+
+/// Validates what serde cannot (patterns, globs, windows, references) and
+/// compiles the risk rules. `text` is the file's text, to find the line of
+/// a bad value.
+fn compile_checked(config: Config, path: Option<PathBuf>, text: &str) -> Result<Loaded, ConfigError> {
+    let file = path.as_ref().map_or("(defaults)".to_string(), |p| p.display().to_string());
+    let fail = |needle: &str, message: String| ConfigError {
         file: file.clone(),
-        line: None,
-        message: format!("key `risk`: {message}"),
-    })?;
-    if config.cost.warn_monthly_delta < 0.0
-        || config.cost.critical_monthly_delta < config.cost.warn_monthly_delta
-    {
-        return Err(ConfigError {
-            file,
-            line: None,
-            message: "key `cost`: thresholds must satisfy 0 <= warn_monthly_delta <= critical_monthly_delta".into(),
-        });
+        line: line_of(text, needle),
+        message,
+    };
+    check_values(&config).map_err(|(needle, message)| fail(&needle, message))?;
+    let risk = RiskPolicy::from_config(&config.risk)
+        .map_err(|message| fail("[risk]", format!("key `risk`: {message}")))?;
+    if config.cost.warn_monthly_delta < 0.0 || config.cost.critical_monthly_delta < config.cost.warn_monthly_delta {
+        return Err(fail(
+            "[cost]",
+            "key `cost`: thresholds must satisfy 0 <= warn_monthly_delta <= critical_monthly_delta".into(),
+        ));
     }
     Ok(Loaded { config, risk, path })
+}
+
+/// The first bad value: (text to find its line by, message naming the key).
+fn check_values(config: &Config) -> Result<(), (String, String)> {
+    let glob = |key: String, g: &String| {
+        globset::Glob::new(g).map(drop).map_err(|e| (format!("\"{g}\""), format!("key `{key}`: invalid glob {g:?}: {e}")))
+    };
+    for g in &config.source.roots {
+        glob("source.roots".into(), g)?;
+    }
+    for g in &config.display.noise_resource_types {
+        glob("display.noise_resource_types".into(), g)?;
+    }
+    for g in &config.display.known_drift {
+        glob("display.known_drift".into(), g)?;
+    }
+    let known_env = |name: &str| config.environments.contains_key(name) || ["dev", "stage", "prod"].contains(&name);
+    for (name, env) in &config.environments {
+        for g in &env.roots {
+            glob(format!("environments.{name}.roots"), g)?;
+        }
+        if let Some(window) = &env.window {
+            window.compile().map_err(|e| {
+                let needle = if e.contains("time_zone") { window.time_zone.clone() } else { window.hours.clone() };
+                (format!("\"{needle}\""), format!("key `environments.{name}.window`: {e}"))
+            })?;
+        }
+        for after in env.after.iter().filter(|a| !known_env(a)) {
+            return Err((format!("\"{after}\""), format!("key `environments.{name}.after`: unknown environment {after:?}")));
+        }
+        for approver in &env.approvers {
+            if let Some(team) = approver.strip_prefix("team:").filter(|t| !config.teams.contains_key(*t)) {
+                return Err((
+                    format!("\"{approver}\""),
+                    format!("key `environments.{name}.approvers`: no team {team:?} in [teams]"),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The 1-based line on which `needle` first appears.
+fn line_of(text: &str, needle: &str) -> Option<usize> {
+    text.find(needle).map(|i| text[..i].matches('\n').count() + 1)
+}
+
+/// Loads the configuration, then the repository's `.plandeck.toml` as read
+/// from its base branch (`repo_layer`: name and text), whose tables
+/// override the user's key by key. Reading it from the base keeps a request
+/// from weakening its own review policy.
+pub fn load_with_repo(explicit: Option<&Path>, repo_layer: Option<(String, String)>) -> Result<Loaded, ConfigError> {
+    let user = load(explicit)?;
+    let Some((name, text)) = repo_layer else { return Ok(user) };
+    let repo_path = PathBuf::from(&name);
+    let repo_config = parse(&text, &repo_path)?;
+    compile_checked(repo_config, Some(repo_path.clone()), &text)?;
+    let user_text = user.path.as_ref().and_then(|p| std::fs::read_to_string(p).ok()).unwrap_or_default();
+    let mut merged: toml::Table = toml::from_str(&user_text).unwrap_or_default();
+    let repo_table: toml::Table = toml::from_str(&text).map_err(|e| ConfigError {
+        file: name.clone(),
+        line: None,
+        message: e.message().replace('\n', " "),
+    })?;
+    merge_tables(&mut merged, repo_table);
+    let config: Config = merged.try_into().map_err(|e: toml::de::Error| ConfigError {
+        file: format!("{} + {name}", user.path.as_ref().map_or("(defaults)".into(), |p| p.display().to_string())),
+        line: None,
+        message: e.message().replace('\n', " "),
+    })?;
+    compile_checked(config, Some(repo_path), &text)
+}
+
+fn merge_tables(base: &mut toml::Table, over: toml::Table) {
+    for (key, value) in over {
+        match (base.get_mut(&key), value) {
+            (Some(toml::Value::Table(b)), toml::Value::Table(o)) => merge_tables(b, o),
+            (_, value) => {
+                base.insert(key, value);
+            }
+        }
+    }
 }
 
 #[cfg(test)]
