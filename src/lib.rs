@@ -16,6 +16,7 @@ pub mod diff;
 pub mod genplan;
 pub mod plan;
 pub mod render;
+pub mod review;
 pub mod risk;
 pub mod sanitize;
 pub mod source;

@@ -15,7 +15,7 @@ use serde::Serialize;
 use std::path::PathBuf;
 
 /// A person as git or a forge knows them.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize)]
 pub struct Identity {
     pub name: String,
     pub email: String,

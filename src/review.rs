@@ -1,0 +1,64 @@
+//! Review: decisions (approve, block, unblock, apply results) bound to a
+//! request's head commit and plan digest, and the gate that decides whether
+//! a root may be applied. Everything here is pure: storage lives with the
+//! sources (git notes for the git source), the clock comes in as `now`.
+
+mod codeowners;
+mod gate;
+
+pub use codeowners::CodeOwners;
+pub use gate::{
+    ApprovalState, ApprovalStatus, EnvironmentPolicy, GateCheck, GateInput, GateReport, PlanFacts,
+    approval_refusal, evaluate,
+};
+
+use crate::source::Identity;
+use serde::{Deserialize, Serialize};
+
+/// What a decision says.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DecisionKind {
+    Approve,
+    Block,
+    /// Lifts the same person's earlier block.
+    Unblock,
+    /// The root applied successfully at this head and digest (promotion order).
+    ApplySucceeded,
+    ApplyFailed,
+}
+
+impl DecisionKind {
+    pub fn word(self) -> &'static str {
+        match self {
+            Self::Approve => "approve",
+            Self::Block => "block",
+            Self::Unblock => "unblock",
+            Self::ApplySucceeded => "apply-succeeded",
+            Self::ApplyFailed => "apply-failed",
+        }
+    }
+}
+
+/// A decision by an identity on (request, root, head commit, plan digest).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Decision {
+    pub kind: DecisionKind,
+    pub request: String,
+    pub root: String,
+    pub head: String,
+    pub digest: String,
+    pub who: Identity,
+    /// Unix seconds.
+    pub at: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+    /// For approvals: the destructive changes the approver had viewed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub viewed_destructive: Vec<String>,
+}
+
+/// One identity counts once: emails compare case-insensitively.
+pub fn same_person(a: &Identity, b: &Identity) -> bool {
+    a.email.eq_ignore_ascii_case(&b.email)
+}

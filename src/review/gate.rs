@@ -1,0 +1,452 @@
+//! The gate: one pure function from a request's root, its plan, the
+//! decisions on the request, the environment's policy and the time to a
+//! report listing every check with pass or fail and why. An apply may start
+//! only when every check passes; the same report is shown before approving.
+
+use super::codeowners::{CodeOwners, is_owner};
+use super::{Decision, DecisionKind, same_person};
+use crate::config::{Config, Teams, Window, default_required_approvals};
+use crate::source::{Identity, Request};
+use serde::Serialize;
+
+/// The policy of one environment, resolved from the configuration.
+#[derive(Clone, Debug)]
+pub struct EnvironmentPolicy {
+    pub environment: String,
+    pub required_approvals: usize,
+    /// Emails allowed to approve (teams expanded); empty means anyone.
+    pub approvers: Vec<String>,
+    pub require_code_owners: bool,
+    pub window: Option<Window>,
+    pub after: Vec<String>,
+    pub auto_apply: bool,
+    pub teams: Teams,
+}
+
+impl EnvironmentPolicy {
+    /// The policy for an environment name (defaults by name when unconfigured).
+    pub fn from_config(config: &Config, environment: &str) -> Self {
+        let env = config
+            .environments
+            .get(environment)
+            .cloned()
+            .unwrap_or_default();
+        let approvers = env
+            .approvers
+            .iter()
+            .flat_map(|a| match a.strip_prefix("team:") {
+                Some(team) => config.teams.get(team).cloned().unwrap_or_default(),
+                None => vec![a.clone()],
+            })
+            .collect();
+        Self {
+            environment: environment.to_string(),
+            required_approvals: env
+                .required_approvals
+                .unwrap_or_else(|| default_required_approvals(environment)),
+            approvers,
+            require_code_owners: env.require_code_owners,
+            // Validated when the configuration was loaded.
+            window: env.window.as_ref().and_then(|w| w.compile().ok()),
+            after: env.after.clone(),
+            auto_apply: env.auto_apply,
+            teams: config.teams.clone(),
+        }
+    }
+
+    fn may_approve(&self, who: &Identity) -> bool {
+        self.approvers.is_empty()
+            || self
+                .approvers
+                .iter()
+                .any(|a| a.eq_ignore_ascii_case(&who.email))
+    }
+}
+
+/// What the gate needs to know about the root's current plan.
+#[derive(Clone, Debug)]
+pub struct PlanFacts {
+    pub digest: String,
+    /// The head commit it was made from.
+    pub head: String,
+    /// Addresses of its deletes and replacements.
+    pub destructive: Vec<String>,
+}
+
+pub struct GateInput<'a> {
+    pub request: &'a Request,
+    pub root: &'a str,
+    pub policy: &'a EnvironmentPolicy,
+    pub plan: Option<&'a PlanFacts>,
+    /// Every decision on the request (all roots, all heads).
+    pub decisions: &'a [Decision],
+    pub code_owners: Option<&'a CodeOwners>,
+    /// Environments of the request's other roots: (root, environment).
+    pub roots: &'a [(String, String)],
+    pub now: i64,
+}
+
+/// Why an approval counts or not.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case", tag = "state", content = "reason")]
+pub enum ApprovalState {
+    Counted,
+    /// For another head commit or plan digest: shown, never counted.
+    Stale(String),
+    /// Valid in time but not counted (author, not an approver, duplicate).
+    NotCounted(String),
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ApprovalStatus {
+    pub decision: Decision,
+    pub state: ApprovalState,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct GateCheck {
+    pub name: &'static str,
+    pub passed: bool,
+    pub detail: String,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct GateReport {
+    pub request: String,
+    pub root: String,
+    pub environment: String,
+    pub digest: Option<String>,
+    pub checks: Vec<GateCheck>,
+    pub approvals: Vec<ApprovalStatus>,
+    /// Blocks in force.
+    pub blocks: Vec<Decision>,
+    pub counted: usize,
+    pub required: usize,
+    pub passed: bool,
+}
+
+/// Evaluates every check of the gate.
+pub fn evaluate(input: &GateInput<'_>) -> GateReport {
+    let approvals = approval_statuses(input);
+    let blocks = active_blocks(input);
+    let counted: Vec<&ApprovalStatus> = approvals
+        .iter()
+        .filter(|a| a.state == ApprovalState::Counted)
+        .collect();
+    let required = input.policy.required_approvals;
+    let mut checks = vec![plan_check(input), block_check(&blocks)];
+    let stale = approvals
+        .iter()
+        .filter(|a| matches!(a.state, ApprovalState::Stale(_)))
+        .count();
+    checks.push(GateCheck {
+        name: "approvals",
+        passed: counted.len() >= required,
+        detail: format!(
+            "{}/{required} approvals in {}{}",
+            counted.len(),
+            input.policy.environment,
+            if stale > 0 {
+                format!(" ({stale} stale, not counted)")
+            } else {
+                String::new()
+            }
+        ),
+    });
+    if input.policy.require_code_owners {
+        checks.push(code_owner_check(input, &counted));
+    }
+    if let Some(window) = &input.policy.window {
+        let open = window.contains(input.now);
+        checks.push(GateCheck {
+            name: "window",
+            passed: open,
+            detail: format!(
+                "{} {}",
+                if open {
+                    "open:"
+                } else {
+                    "closed: applies only"
+                },
+                window.description
+            ),
+        });
+    }
+    if !input.policy.after.is_empty() {
+        checks.push(promotion_check(input));
+    }
+    GateReport {
+        request: input.request.id.clone(),
+        root: input.root.to_string(),
+        environment: input.policy.environment.clone(),
+        digest: input.plan.map(|p| p.digest.clone()),
+        passed: checks.iter().all(|c| c.passed),
+        checks,
+        counted: counted.len(),
+        required,
+        approvals,
+        blocks,
+    }
+}
+
+fn is_author(request: &Request, who: &Identity) -> bool {
+    request
+        .authors
+        .iter()
+        .chain(&request.committers)
+        .any(|a| same_person(a, who))
+}
+
+fn plan_check(input: &GateInput<'_>) -> GateCheck {
+    let (passed, detail) = match input.plan {
+        None => (
+            false,
+            "no plan: run `plandeck plan` or import one".to_string(),
+        ),
+        Some(plan) if plan.head != input.request.head => (
+            false,
+            format!(
+                "the plan was made from {}, the request is at {}: plan again",
+                short(&plan.head),
+                short(&input.request.head)
+            ),
+        ),
+        Some(plan) => (
+            true,
+            format!(
+                "plan {} of head {}",
+                short_digest(&plan.digest),
+                short(&plan.head)
+            ),
+        ),
+    };
+    GateCheck {
+        name: "plan",
+        passed,
+        detail,
+    }
+}
+
+fn block_check(blocks: &[Decision]) -> GateCheck {
+    let detail = match blocks.first() {
+        None => "no block".to_string(),
+        Some(b) => format!(
+            "blocked by {}{}",
+            b.who,
+            b.comment
+                .as_deref()
+                .map(|c| format!(": {c}"))
+                .unwrap_or_default()
+        ),
+    };
+    GateCheck {
+        name: "blocks",
+        passed: blocks.is_empty(),
+        detail,
+    }
+}
+
+/// Each approval of this root with why it counts or not; one identity
+/// counts once (its latest approval).
+fn approval_statuses(input: &GateInput<'_>) -> Vec<ApprovalStatus> {
+    let mut statuses: Vec<ApprovalStatus> = Vec::new();
+    let approvals = input.decisions.iter().filter(|d| {
+        d.kind == DecisionKind::Approve && d.root == input.root && d.request == input.request.id
+    });
+    for decision in approvals {
+        let state = if decision.head != input.request.head {
+            ApprovalState::Stale(format!(
+                "approved head {}, request is at {}",
+                short(&decision.head),
+                short(&input.request.head)
+            ))
+        } else if input.plan.is_none_or(|p| p.digest != decision.digest) {
+            ApprovalState::Stale(format!(
+                "approved plan {}, the plan changed",
+                short_digest(&decision.digest)
+            ))
+        } else if is_author(input.request, &decision.who) {
+            ApprovalState::NotCounted("authored or committed the request".into())
+        } else if !input.policy.may_approve(&decision.who) {
+            ApprovalState::NotCounted(format!("not an approver for {}", input.policy.environment))
+        } else {
+            ApprovalState::Counted
+        };
+        // A later approval by the same person replaces an earlier counted one.
+        if state == ApprovalState::Counted {
+            for earlier in statuses
+                .iter_mut()
+                .filter(|s| same_person(&s.decision.who, &decision.who))
+            {
+                if earlier.state == ApprovalState::Counted {
+                    earlier.state =
+                        ApprovalState::NotCounted("superseded by a later approval".into());
+                }
+            }
+        }
+        statuses.push(ApprovalStatus {
+            decision: decision.clone(),
+            state,
+        });
+    }
+    statuses
+}
+
+/// Blocks of this root on the current plan not lifted by their author.
+fn active_blocks(input: &GateInput<'_>) -> Vec<Decision> {
+    let digest = input.plan.map(|p| p.digest.as_str());
+    let mut blocks: Vec<Decision> = Vec::new();
+    let mine = input
+        .decisions
+        .iter()
+        .filter(|d| d.root == input.root && d.request == input.request.id);
+    for decision in mine {
+        match decision.kind {
+            // A new plan supersedes blocks on older ones.
+            DecisionKind::Block if digest.is_none_or(|d| d == decision.digest) => {
+                blocks.push(decision.clone())
+            }
+            DecisionKind::Unblock => blocks.retain(|b| !same_person(&b.who, &decision.who)),
+            _ => {}
+        }
+    }
+    blocks
+}
+
+fn code_owner_check(input: &GateInput<'_>, counted: &[&ApprovalStatus]) -> GateCheck {
+    let Some(owners) = input.code_owners else {
+        return GateCheck {
+            name: "code owners",
+            passed: false,
+            detail: "required, but the base branch has no CODEOWNERS".into(),
+        };
+    };
+    let prefix = if input.root == "." {
+        String::new()
+    } else {
+        format!("{}/", input.root)
+    };
+    let files = input
+        .request
+        .changed_files
+        .iter()
+        .filter(|f| f.starts_with(&prefix));
+    let mut missing = Vec::new();
+    for file in files {
+        let file_owners = owners.owners_of(file);
+        let approved = file_owners.is_empty()
+            || counted.iter().any(|a| {
+                file_owners
+                    .iter()
+                    .any(|o| is_owner(o, &a.decision.who.email, &input.policy.teams))
+            });
+        if !approved {
+            missing.push(format!("{file} ({})", file_owners.join(" ")));
+        }
+    }
+    GateCheck {
+        name: "code owners",
+        passed: missing.is_empty(),
+        detail: if missing.is_empty() {
+            "every changed file approved by an owner".into()
+        } else {
+            format!("no approval from an owner of {}", missing.join(", "))
+        },
+    }
+}
+
+fn promotion_check(input: &GateInput<'_>) -> GateCheck {
+    let mut waiting = Vec::new();
+    for env in &input.policy.after {
+        for (root, _) in input
+            .roots
+            .iter()
+            .filter(|(r, e)| e == env && r != input.root)
+        {
+            let applied = input.decisions.iter().any(|d| {
+                d.kind == DecisionKind::ApplySucceeded
+                    && d.root == *root
+                    && d.head == input.request.head
+            });
+            if !applied {
+                waiting.push(format!("{root} ({env})"));
+            }
+        }
+    }
+    let after = input.policy.after.join(", ");
+    GateCheck {
+        name: "promotion",
+        passed: waiting.is_empty(),
+        detail: if waiting.is_empty() {
+            format!("{after} applied first (or not part of this request)")
+        } else {
+            format!("must apply first: {}", waiting.join(", "))
+        },
+    }
+}
+
+/// Why `who` may not approve this root now, if they may not. `viewed` are
+/// the addresses the approver marked viewed or acknowledged.
+pub fn approval_refusal(
+    input: &GateInput<'_>,
+    who: &Identity,
+    viewed: &[String],
+) -> Option<String> {
+    let Some(plan) = input.plan else {
+        return Some(format!(
+            "no plan for {}: run `plandeck plan {}` first",
+            input.root, input.request.id
+        ));
+    };
+    if plan.head != input.request.head {
+        return Some(format!(
+            "the plan of {} was made from an older head: plan again before approving",
+            input.root
+        ));
+    }
+    if is_author(input.request, who) {
+        return Some(format!(
+            "{who} authored or committed this request: a second engineer must approve"
+        ));
+    }
+    if !input.policy.may_approve(who) {
+        return Some(format!(
+            "{who} is not an approver for {}",
+            input.policy.environment
+        ));
+    }
+    let unviewed: Vec<&String> = plan
+        .destructive
+        .iter()
+        .filter(|a| !viewed.contains(a))
+        .collect();
+    if !unviewed.is_empty() {
+        let list: Vec<String> = unviewed
+            .iter()
+            .take(3)
+            .map(|a| crate::sanitize::escape(a).text.into_owned())
+            .collect();
+        return Some(format!(
+            "{} of {} destructive changes not marked viewed (e.g. {}): view each before approving",
+            unviewed.len(),
+            plan.destructive.len(),
+            list.join(", ")
+        ));
+    }
+    let already = input.decisions.iter().any(|d| {
+        d.kind == DecisionKind::Approve
+            && d.root == input.root
+            && d.digest == plan.digest
+            && d.head == plan.head
+            && same_person(&d.who, who)
+    });
+    already.then(|| format!("{who} already approved this plan of {}", input.root))
+}
+
+fn short(commit: &str) -> &str {
+    commit.get(..8).unwrap_or(commit)
+}
+
+fn short_digest(digest: &str) -> &str {
+    digest.get(..19).unwrap_or(digest)
+}

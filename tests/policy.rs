@@ -1,0 +1,472 @@
+//! The gate, rule by rule, as a table of cases on the pure `evaluate` and
+//! `approval_refusal` functions.
+
+use plandeck::config::{self, Config};
+use plandeck::review::{
+    ApprovalState, CodeOwners, Decision, DecisionKind, EnvironmentPolicy, GateInput, GateReport,
+    PlanFacts, approval_refusal, evaluate,
+};
+use plandeck::source::{Identity, Request, RootRef};
+
+const HEAD: &str = "1111111111111111111111111111111111111111";
+const OLD_HEAD: &str = "0000000000000000000000000000000000000000";
+const DIGEST: &str = "sha256:aaaa";
+const OLD_DIGEST: &str = "sha256:bbbb";
+/// Wednesday 2026-01-14 10:00 UTC.
+const WEDNESDAY_10_UTC: i64 = 1_768_384_800;
+
+fn who(name: &str) -> Identity {
+    Identity {
+        name: name.into(),
+        email: format!("{}@example.com", name.to_lowercase()),
+    }
+}
+
+fn request() -> Request {
+    Request {
+        id: "request/7".into(),
+        number: Some(7),
+        title: "resize".into(),
+        authors: vec![who("Alice")],
+        committers: vec![who("Alice"), who("Carol")],
+        head: HEAD.into(),
+        base: "main".into(),
+        created_at: 0,
+        updated_at: 0,
+        changed_files: vec![
+            "apps/web/prod/main.tf".into(),
+            "apps/web/stage/main.tf".into(),
+        ],
+        roots: vec![
+            RootRef {
+                path: "apps/web/prod".into(),
+                environment: Some("prod".into()),
+            },
+            RootRef {
+                path: "apps/web/stage".into(),
+                environment: Some("stage".into()),
+            },
+        ],
+    }
+}
+
+fn decision(kind: DecisionKind, person: &str, head: &str, digest: &str) -> Decision {
+    Decision {
+        kind,
+        request: "request/7".into(),
+        root: "apps/web/prod".into(),
+        head: head.into(),
+        digest: digest.into(),
+        who: who(person),
+        at: 0,
+        comment: None,
+        viewed_destructive: Vec::new(),
+    }
+}
+
+fn approve(person: &str) -> Decision {
+    decision(DecisionKind::Approve, person, HEAD, DIGEST)
+}
+
+fn config(text: &str) -> Config {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("c.toml");
+    std::fs::write(&path, text).expect("write");
+    config::load(Some(&path)).expect("valid").config
+}
+
+fn plan() -> PlanFacts {
+    PlanFacts {
+        digest: DIGEST.into(),
+        head: HEAD.into(),
+        destructive: vec!["aws_db_instance.main".into()],
+    }
+}
+
+struct Case {
+    config: &'static str,
+    decisions: Vec<Decision>,
+    plan: Option<PlanFacts>,
+    owners: Option<&'static str>,
+    now: i64,
+}
+
+impl Default for Case {
+    fn default() -> Self {
+        Self {
+            config: "",
+            decisions: Vec::new(),
+            plan: Some(plan()),
+            owners: None,
+            now: WEDNESDAY_10_UTC,
+        }
+    }
+}
+
+fn run(case: Case) -> GateReport {
+    let config = config(case.config);
+    let policy = EnvironmentPolicy::from_config(&config, "prod");
+    let owners = case.owners.map(CodeOwners::parse);
+    let request = request();
+    let roots = vec![
+        ("apps/web/prod".to_string(), "prod".to_string()),
+        ("apps/web/stage".to_string(), "stage".to_string()),
+    ];
+    evaluate(&GateInput {
+        request: &request,
+        root: "apps/web/prod",
+        policy: &policy,
+        plan: case.plan.as_ref(),
+        decisions: &case.decisions,
+        code_owners: owners.as_ref(),
+        roots: &roots,
+        now: case.now,
+    })
+}
+
+fn check(report: &GateReport, name: &str) -> (bool, String) {
+    let c = report
+        .checks
+        .iter()
+        .find(|c| c.name == name)
+        .unwrap_or_else(|| panic!("no {name} check: {report:#?}"));
+    (c.passed, c.detail.clone())
+}
+
+#[test]
+fn prod_needs_two_distinct_approvals_by_default() {
+    let one = run(Case {
+        decisions: vec![approve("Bob")],
+        ..Case::default()
+    });
+    assert_eq!((one.counted, one.required, one.passed), (1, 2, false));
+    let two = run(Case {
+        decisions: vec![approve("Bob"), approve("Dave")],
+        ..Case::default()
+    });
+    assert!(two.passed, "{two:#?}");
+    let twice = run(Case {
+        decisions: vec![approve("Bob"), approve("Bob")],
+        ..Case::default()
+    });
+    assert_eq!(twice.counted, 1, "one identity counts once");
+    let case_insensitive = {
+        let mut shouting = approve("Bob");
+        shouting.who.email = "BOB@EXAMPLE.COM".into();
+        run(Case {
+            decisions: vec![approve("Bob"), shouting],
+            ..Case::default()
+        })
+    };
+    assert_eq!(case_insensitive.counted, 1);
+}
+
+#[test]
+fn authors_and_committers_never_count() {
+    let report = run(Case {
+        decisions: vec![approve("Alice"), approve("Carol"), approve("Bob")],
+        ..Case::default()
+    });
+    assert_eq!(report.counted, 1);
+    let states: Vec<&ApprovalState> = report.approvals.iter().map(|a| &a.state).collect();
+    assert!(matches!(states[0], ApprovalState::NotCounted(r) if r.contains("authored")));
+    assert!(
+        matches!(states[1], ApprovalState::NotCounted(r) if r.contains("authored")),
+        "a committer too"
+    );
+}
+
+#[test]
+fn a_new_commit_or_a_changed_plan_makes_approvals_stale_but_identical_content_keeps_them() {
+    let old_head = decision(DecisionKind::Approve, "Bob", OLD_HEAD, DIGEST);
+    let report = run(Case {
+        decisions: vec![old_head, approve("Dave")],
+        ..Case::default()
+    });
+    assert_eq!(report.counted, 1);
+    assert!(
+        matches!(&report.approvals[0].state, ApprovalState::Stale(r) if r.contains("approved head 00000000"))
+    );
+    let changed = decision(DecisionKind::Approve, "Bob", HEAD, OLD_DIGEST);
+    let report = run(Case {
+        decisions: vec![changed],
+        ..Case::default()
+    });
+    assert!(
+        matches!(&report.approvals[0].state, ApprovalState::Stale(r) if r.contains("the plan changed"))
+    );
+    assert!(check(&report, "approvals").1.contains("1 stale"));
+    // A plan made again with identical content has the same digest: still valid.
+    let report = run(Case {
+        decisions: vec![approve("Bob"), approve("Dave")],
+        ..Case::default()
+    });
+    assert!(report.passed);
+}
+
+#[test]
+fn a_block_stops_the_request_until_its_author_lifts_it_or_the_plan_changes() {
+    let block = || {
+        let mut b = decision(DecisionKind::Block, "Erin", HEAD, DIGEST);
+        b.comment = Some("wait for the migration".into());
+        b
+    };
+    let approvals = || vec![approve("Bob"), approve("Dave")];
+    let blocked = run(Case {
+        decisions: [approvals(), vec![block()]].concat(),
+        ..Case::default()
+    });
+    assert!(!blocked.passed);
+    assert!(
+        check(&blocked, "blocks")
+            .1
+            .contains("wait for the migration")
+    );
+    let lifted_by_other = run(Case {
+        decisions: [
+            approvals(),
+            vec![
+                block(),
+                decision(DecisionKind::Unblock, "Bob", HEAD, DIGEST),
+            ],
+        ]
+        .concat(),
+        ..Case::default()
+    });
+    assert!(!lifted_by_other.passed, "only the blocker lifts a block");
+    let lifted = run(Case {
+        decisions: [
+            approvals(),
+            vec![
+                block(),
+                decision(DecisionKind::Unblock, "Erin", HEAD, DIGEST),
+            ],
+        ]
+        .concat(),
+        ..Case::default()
+    });
+    assert!(lifted.passed);
+    let superseded = run(Case {
+        decisions: [
+            approvals(),
+            vec![decision(DecisionKind::Block, "Erin", OLD_HEAD, OLD_DIGEST)],
+        ]
+        .concat(),
+        ..Case::default()
+    });
+    assert!(
+        check(&superseded, "blocks").0,
+        "a block on an older plan is superseded"
+    );
+}
+
+#[test]
+fn no_plan_or_an_outdated_plan_fails_the_gate() {
+    let none = run(Case {
+        plan: None,
+        ..Case::default()
+    });
+    assert!(!check(&none, "plan").0);
+    let outdated = run(Case {
+        plan: Some(PlanFacts {
+            head: OLD_HEAD.into(),
+            ..plan()
+        }),
+        decisions: vec![approve("Bob"), approve("Dave")],
+        ..Case::default()
+    });
+    assert!(!outdated.passed && check(&outdated, "plan").1.contains("plan again"));
+}
+
+#[test]
+fn allow_lists_and_teams() {
+    let cfg = "[teams]\nsre = [\"bob@example.com\"]\n[environments.prod]\napprovers = [\"team:sre\", \"dave@example.com\"]\n";
+    let report = run(Case {
+        config: cfg,
+        decisions: vec![approve("Bob"), approve("Eve")],
+        ..Case::default()
+    });
+    assert_eq!(report.counted, 1);
+    assert!(
+        matches!(&report.approvals[1].state, ApprovalState::NotCounted(r) if r.contains("not an approver"))
+    );
+    let report = run(Case {
+        config: cfg,
+        decisions: vec![approve("Bob"), approve("Dave")],
+        ..Case::default()
+    });
+    assert!(report.passed);
+}
+
+#[test]
+fn code_owners_of_the_changed_files_must_approve() {
+    let cfg =
+        "[teams]\nweb = [\"dave@example.com\"]\n[environments.prod]\nrequire_code_owners = true\n";
+    let owners = Some("* @org/everyone\napps/web/prod/ @org/web\n");
+    let without = run(Case {
+        config: cfg,
+        owners,
+        decisions: vec![approve("Bob"), approve("Erin")],
+        ..Case::default()
+    });
+    let (passed, detail) = check(&without, "code owners");
+    assert!(
+        !passed && detail.contains("apps/web/prod/main.tf (@org/web)"),
+        "{detail}"
+    );
+    let with = run(Case {
+        config: cfg,
+        owners,
+        decisions: vec![approve("Bob"), approve("Dave")],
+        ..Case::default()
+    });
+    assert!(with.passed, "{with:#?}");
+    let no_file = run(Case {
+        config: cfg,
+        owners: None,
+        decisions: vec![approve("Bob"), approve("Dave")],
+        ..Case::default()
+    });
+    assert!(
+        !check(&no_file, "code owners").0,
+        "required but no CODEOWNERS: fail closed"
+    );
+}
+
+#[test]
+fn deployment_windows_in_a_time_zone_and_across_midnight() {
+    let approvals = || vec![approve("Bob"), approve("Dave")];
+    let berlin = "[environments.prod]\nwindow = { days = [\"mon\",\"tue\",\"wed\",\"thu\"], hours = \"09:00-16:00\", time_zone = \"Europe/Berlin\" }\n";
+    // 10:00 UTC is 11:00 in Berlin on a Wednesday: open.
+    assert!(
+        run(Case {
+            config: berlin,
+            decisions: approvals(),
+            ..Case::default()
+        })
+        .passed
+    );
+    // 15:30 UTC is 16:30 in Berlin: closed.
+    let late = run(Case {
+        config: berlin,
+        decisions: approvals(),
+        now: WEDNESDAY_10_UTC + 5 * 3600 + 1800,
+        ..Case::default()
+    });
+    assert!(!late.passed && check(&late, "window").1.starts_with("closed"));
+    let night = "[environments.prod]\nwindow = { days = [\"wed\"], hours = \"22:00-02:00\", time_zone = \"America/New_York\" }\n";
+    // Thursday 06:00 UTC is Thursday 01:00 in New York: still Wednesday's window.
+    let after_midnight = run(Case {
+        config: night,
+        decisions: approvals(),
+        now: WEDNESDAY_10_UTC + 20 * 3600,
+        ..Case::default()
+    });
+    assert!(
+        after_midnight.passed,
+        "{:?}",
+        check(&after_midnight, "window")
+    );
+    // Wednesday 10:00 UTC is 05:00 in New York: closed.
+    assert!(
+        !run(Case {
+            config: night,
+            decisions: approvals(),
+            ..Case::default()
+        })
+        .passed
+    );
+}
+
+#[test]
+fn promotion_order_waits_for_stage() {
+    let cfg = "[environments.prod]\nafter = [\"stage\"]\n";
+    let approvals = || vec![approve("Bob"), approve("Dave")];
+    let waiting = run(Case {
+        config: cfg,
+        decisions: approvals(),
+        ..Case::default()
+    });
+    let (passed, detail) = check(&waiting, "promotion");
+    assert!(
+        !passed && detail.contains("apps/web/stage (stage)"),
+        "{detail}"
+    );
+    let mut stage_applied = decision(DecisionKind::ApplySucceeded, "Bob", HEAD, "sha256:stage");
+    stage_applied.root = "apps/web/stage".into();
+    let ready = run(Case {
+        config: cfg,
+        decisions: [approvals(), vec![stage_applied.clone()]].concat(),
+        ..Case::default()
+    });
+    assert!(ready.passed, "{ready:#?}");
+    let mut old = stage_applied;
+    old.head = OLD_HEAD.into();
+    let stale = run(Case {
+        config: cfg,
+        decisions: [approvals(), vec![old]].concat(),
+        ..Case::default()
+    });
+    assert!(
+        !check(&stale, "promotion").0,
+        "an apply of an older head does not count"
+    );
+}
+
+#[test]
+fn approving_is_refused_for_authors_outdated_plans_and_unviewed_destructive_changes() {
+    let config = config("");
+    let policy = EnvironmentPolicy::from_config(&config, "prod");
+    let request = request();
+    let plan = plan();
+    let decisions = vec![approve("Bob")];
+    let input = GateInput {
+        request: &request,
+        root: "apps/web/prod",
+        policy: &policy,
+        plan: Some(&plan),
+        decisions: &decisions,
+        code_owners: None,
+        roots: &[],
+        now: WEDNESDAY_10_UTC,
+    };
+    let viewed = vec!["aws_db_instance.main".to_string()];
+    assert!(
+        approval_refusal(&input, &who("Alice"), &viewed)
+            .expect("refused")
+            .contains("authored or committed")
+    );
+    assert!(
+        approval_refusal(&input, &who("Dave"), &[])
+            .expect("refused")
+            .contains("1 of 1 destructive changes not marked viewed")
+    );
+    assert!(
+        approval_refusal(&input, &who("Bob"), &viewed)
+            .expect("refused")
+            .contains("already approved")
+    );
+    assert_eq!(approval_refusal(&input, &who("Dave"), &viewed), None);
+    let outdated = PlanFacts {
+        head: OLD_HEAD.into(),
+        ..plan.clone()
+    };
+    let input = GateInput {
+        plan: Some(&outdated),
+        ..input
+    };
+    assert!(
+        approval_refusal(&input, &who("Dave"), &viewed)
+            .expect("refused")
+            .contains("older head")
+    );
+    let input = GateInput {
+        plan: None,
+        ..input
+    };
+    assert!(
+        approval_refusal(&input, &who("Dave"), &viewed)
+            .expect("refused")
+            .contains("no plan")
+    );
+}
