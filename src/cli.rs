@@ -14,6 +14,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 mod audit;
 mod diff_plans;
 mod requests;
+mod review;
 use std::io::{self, IsTerminal, Write};
 use std::path::PathBuf;
 
@@ -114,6 +115,40 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = ListFormat::Text)]
         format: ListFormat,
     },
+    /// Approve a request's root: bound to its head commit and plan digest.
+    Approve {
+        request: String,
+        #[arg(long)]
+        root: String,
+        #[arg(long)]
+        comment: Option<String>,
+        /// A destructive change you reviewed (repeatable); the plan view's
+        /// viewed marks count too.
+        #[arg(long = "ack", value_name = "ADDRESS")]
+        acks: Vec<String>,
+    },
+    /// Block a request's root until you lift it or a new plan supersedes it.
+    Block {
+        request: String,
+        #[arg(long)]
+        root: String,
+        #[arg(long)]
+        reason: String,
+    },
+    /// Lift your block of a request's root.
+    Unblock {
+        request: String,
+        #[arg(long)]
+        root: String,
+        #[arg(long)]
+        comment: Option<String>,
+    },
+    /// The gate report of each root of a request: every check, pass or fail, and why.
+    Status {
+        request: String,
+        #[arg(long, value_enum, default_value_t = ListFormat::Text)]
+        format: ListFormat,
+    },
     /// For CI: exit 1 when the plan violates the risk policy, 0 when not.
     Check {
         plan: PathBuf,
@@ -200,8 +235,17 @@ pub fn main() -> i32 {
 }
 
 pub fn run(cli: Cli) -> Result<i32, Failure> {
-    let loaded = config::load(cli.config.as_deref())?;
     let repo = cli.repo.clone().unwrap_or_else(|| PathBuf::from("."));
+    let user = config::load(cli.config.as_deref())?;
+    let layer = if uses_repo(cli.command.as_ref()) {
+        repo_layer(&repo, &user.config.source.base)
+    } else {
+        None
+    };
+    let loaded = match layer {
+        Some(layer) => config::load_with_repo(cli.config.as_deref(), Some(layer))?,
+        None => user,
+    };
     let Some(command) = cli.command else {
         return open_tui(&loaded, &repo, cli.config.as_deref());
     };
@@ -213,6 +257,23 @@ pub fn run(cli: Cli) -> Result<i32, Failure> {
             format,
         } => diff_plans::run(&loaded, &old, &new, use_color(color), format),
         Command::Audit { action, format } => audit::run(action, format),
+        Command::Approve {
+            request,
+            root,
+            comment,
+            acks,
+        } => review::approve(&loaded, &repo, &request, &root, comment, &acks),
+        Command::Block {
+            request,
+            root,
+            reason,
+        } => review::block(&loaded, &repo, &request, &root, reason),
+        Command::Unblock {
+            request,
+            root,
+            comment,
+        } => review::unblock(&loaded, &repo, &request, &root, comment),
+        Command::Status { request, format } => review::status(&loaded, &repo, &request, format),
         Command::Demo { dir, no_tui } => demo(&loaded, dir, no_tui, cli.config.as_deref()),
         Command::Requests { format } => requests::list(&loaded, &repo, format),
         Command::Plan { request, root } => {
@@ -290,6 +351,35 @@ pub fn run(cli: Cli) -> Result<i32, Failure> {
             Ok(if violations.is_empty() { 0 } else { 1 })
         }
     }
+}
+
+/// Commands that work on a repository read its `.plandeck.toml` too.
+fn uses_repo(command: Option<&Command>) -> bool {
+    !matches!(
+        command,
+        Some(
+            Command::Show { .. }
+                | Command::Summary { .. }
+                | Command::Check { .. }
+                | Command::DiffPlans { .. }
+        ) | Some(Command::Audit { .. } | Command::Demo { .. })
+    )
+}
+
+/// The repository's `.plandeck.toml` as committed on the base branch.
+fn repo_layer(repo: &std::path::Path, base: &str) -> Option<(String, String)> {
+    let output = std::process::Command::new("git")
+        .arg("-C")
+        .arg(repo)
+        .args(["show", &format!("{base}:.plandeck.toml")])
+        .stderr(std::process::Stdio::null())
+        .output()
+        .ok()?;
+    let text = String::from_utf8(output.stdout).ok()?;
+    output
+        .status
+        .success()
+        .then(|| (format!("{}:.plandeck.toml ({base})", repo.display()), text))
 }
 
 fn open_tui(

@@ -6,11 +6,14 @@
 //! terminal-safety sanitiser (`sanitize`), configuration (`config`) and the
 //! command line (`cli`).
 
+pub mod audit;
+pub mod audit_trail;
 pub mod check;
 pub mod cli;
 pub mod codeview;
 pub mod config;
 pub mod cost;
+pub mod delta;
 pub mod demo;
 pub mod diff;
 pub mod genplan;

@@ -6,7 +6,9 @@
 //! calls them from tokio's blocking pool, never from the event loop. This
 //! module never renders.
 
+pub mod gate;
 pub mod git;
+pub mod notes;
 pub mod store;
 
 use crate::cost::CostReport;
@@ -151,4 +153,10 @@ pub trait Source: Send + Sync {
     fn code_diff(&self, request: &Request) -> Result<String, SourceError>;
     /// Who is reviewing (the configured identity).
     fn reviewer(&self) -> Result<Identity, SourceError>;
+    /// Decisions recorded on the request (every root, every head), oldest first.
+    fn decisions(&self, request: &Request) -> Result<Vec<crate::review::Decision>, SourceError>;
+    /// Records a decision where every reviewer of the request will see it.
+    fn record_decision(&self, decision: &crate::review::Decision) -> Result<(), SourceError>;
+    /// The CODEOWNERS file of the base branch, if there is one.
+    fn code_owners(&self) -> Result<Option<crate::review::CodeOwners>, SourceError>;
 }

@@ -7,7 +7,7 @@ pub mod harness;
 mod keymap;
 mod msg;
 mod plan_view;
-mod progress;
+pub mod progress;
 mod runner;
 mod state;
 mod theme;
@@ -18,6 +18,7 @@ pub use keymap::Keymap;
 pub use msg::{
     Action, BackendEvent, Effect, LoadedPlan, Msg, RequestEntry, RequestsSnapshot, RootPlanInfo,
 };
+pub use msg::ProgressKey;
 pub use plan_view::{NoiseRules, Settings};
 pub use runner::PlanCommand;
 pub use state::{Layer, Loadable, Screen, State};

@@ -322,6 +322,26 @@ impl Source for GitSource {
             SourceError::Invalid(format!("git var GIT_COMMITTER_IDENT printed `{ident}`"))
         })
     }
+
+    fn decisions(&self, request: &Request) -> Result<Vec<crate::review::Decision>, SourceError> {
+        super::notes::decisions(self, request)
+    }
+
+    fn record_decision(&self, decision: &crate::review::Decision) -> Result<(), SourceError> {
+        super::notes::record(self, decision)
+    }
+
+    fn code_owners(&self) -> Result<Option<crate::review::CodeOwners>, SourceError> {
+        Ok(self.base_file(&["CODEOWNERS", ".github/CODEOWNERS", "docs/CODEOWNERS"]).map(|t| crate::review::CodeOwners::parse(&t)))
+    }
+}
+
+impl GitSource {
+    /// The first of `paths` that exists on the base branch, as text.
+    pub fn base_file(&self, paths: &[&str]) -> Option<String> {
+        let base = &self.config.source.base;
+        paths.iter().find_map(|p| self.git(&["show", &format!("{base}:{p}")]).ok())
+    }
 }
 
 /// Runs `git -C repo ARGS` without a pager, prompts or locale, and returns

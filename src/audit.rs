@@ -1,0 +1,439 @@
+//! The audit log: every decision (approve, block, unblock), apply start and
+//! result, merge, drift block and drift acknowledgement, appended as one
+//! JSON line to a file whose entries chain by hash (each holds the hash of
+//! the one before), so an edited, removed, reordered or cut-short entry is
+//! found by [`AuditLog::verify`]. The exact hash is defined in `record`.
+//!
+//! Appends take a lock file beside the log, refuse to extend a log whose last
+//! entry is damaged, write the line with one `write_all` and `sync_all` it
+//! before returning: an action is reported done only once its entry is on
+//! disk. This module never rewrites, repairs or deletes entries, never
+//! renders (strings in records are untrusted: escape them to show them) and
+//! decides nothing; callers decide, then record.
+
+mod lock;
+mod record;
+mod time;
+mod verify;
+
+pub use time::{format_utc, unix_now};
+pub use verify::{Problem, ProblemKind, VerifyReport};
+
+use crate::source::Identity;
+use serde::{Deserialize, Serialize};
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// The longest line an append writes or reads back as the tail: a
+/// pathological `details` must not make the log unreadable.
+pub const MAX_LINE_BYTES: usize = 1 << 20;
+/// How long an append waits for another one by default.
+pub const DEFAULT_LOCK_WAIT: Duration = Duration::from_secs(5);
+/// Tail reads go backwards in chunks of this size.
+const TAIL_CHUNK: u64 = 16 * 1024;
+
+/// What happened.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum AuditAction {
+    Approve,
+    Block,
+    Unblock,
+    ApplyStarted,
+    ApplySucceeded,
+    ApplyFailed,
+    Merge,
+    DriftBlock,
+    DriftAck,
+}
+
+impl AuditAction {
+    /// The stored kebab-case word.
+    pub fn word(self) -> &'static str {
+        match self {
+            Self::Approve => "approve",
+            Self::Block => "block",
+            Self::Unblock => "unblock",
+            Self::ApplyStarted => "apply-started",
+            Self::ApplySucceeded => "apply-succeeded",
+            Self::ApplyFailed => "apply-failed",
+            Self::Merge => "merge",
+            Self::DriftBlock => "drift-block",
+            Self::DriftAck => "drift-ack",
+        }
+    }
+}
+
+impl std::fmt::Display for AuditAction {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.word())
+    }
+}
+
+/// One event, as the caller describes it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AuditEntry {
+    pub who: Identity,
+    /// Unix seconds.
+    pub at: i64,
+    pub action: AuditAction,
+    pub request: String,
+    pub root: Option<String>,
+    /// The head commit decided on.
+    pub head: Option<String>,
+    /// The plan digest decided on.
+    pub digest: Option<String>,
+    pub comment: Option<String>,
+    /// Anything else worth keeping (exit code, drifted addresses, …).
+    /// `Some(Value::Null)` is stored as `None`.
+    pub details: Option<serde_json::Value>,
+}
+
+impl AuditEntry {
+    /// An entry made now, with no root, head, digest, comment or details.
+    pub fn new(who: Identity, action: AuditAction, request: impl Into<String>) -> Self {
+        Self {
+            who,
+            at: unix_now(),
+            action,
+            request: request.into(),
+            root: None,
+            head: None,
+            digest: None,
+            comment: None,
+            details: None,
+        }
+    }
+}
+
+/// An entry as stored: numbered, chained and hashed. Serialises as its
+/// stored line (see `record` for the field order and the hash).
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(from = "record::WireOwned")]
+pub struct AuditRecord {
+    /// 1-based position in the log.
+    pub seq: u64,
+    /// The previous record's `hash`; `""` for the first.
+    pub prev: String,
+    /// `at` as RFC 3339 UTC, for people reading the file.
+    pub at_utc: String,
+    pub entry: AuditEntry,
+    /// `sha256:<hex>` over everything above.
+    pub hash: String,
+}
+
+/// Why the log could not be appended to or read. One line each.
+#[derive(Debug, thiserror::Error)]
+pub enum AuditError {
+    #[error("{}: {what}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        what: &'static str,
+        source: io::Error,
+    },
+    #[error(
+        "the audit log is locked by another plandeck (waited {waited:.0}s); \
+         if none is running, remove {}",
+        lock.display()
+    )]
+    Locked { lock: PathBuf, waited: f64 },
+    #[error(
+        "{}: refusing to append to a damaged audit log: {problem}; \
+         `plandeck audit verify` names the problem",
+        path.display()
+    )]
+    Damaged { path: PathBuf, problem: String },
+    #[error("{}: line {line}: {cause}", path.display())]
+    Invalid {
+        path: PathBuf,
+        line: usize,
+        cause: String,
+    },
+    #[error("cannot record the audit entry: {0}")]
+    Unrecordable(String),
+    #[error("no data directory for the audit log on this platform (set XDG_DATA_HOME or HOME)")]
+    NoDataDir,
+    /// An I/O failure with no file to name.
+    #[error("{0}")]
+    Os(#[from] io::Error),
+}
+
+impl AuditError {
+    fn io(path: &Path, what: &'static str, source: io::Error) -> Self {
+        Self::Io {
+            path: path.to_path_buf(),
+            what,
+            source,
+        }
+    }
+}
+
+/// The log file at one path. Cheap; holds no open file.
+#[derive(Clone, Debug)]
+pub struct AuditLog {
+    path: PathBuf,
+    lock_wait: Duration,
+}
+
+impl AuditLog {
+    /// The log at `path`. Nothing is created until the first append.
+    pub fn open(path: PathBuf) -> Self {
+        Self {
+            path,
+            lock_wait: DEFAULT_LOCK_WAIT,
+        }
+    }
+
+    /// `audit.log` in the platform data dir (`$XDG_DATA_HOME/plandeck` on Linux).
+    pub fn default_path() -> Option<PathBuf> {
+        directories::ProjectDirs::from("", "", "plandeck").map(|d| d.data_dir().join("audit.log"))
+    }
+
+    /// The log at [`Self::default_path`].
+    pub fn open_default() -> Result<Self, AuditError> {
+        Self::default_path()
+            .map(Self::open)
+            .ok_or(AuditError::NoDataDir)
+    }
+
+    /// How long an append waits for another process's append.
+    pub fn with_lock_wait(mut self, wait: Duration) -> Self {
+        self.lock_wait = wait;
+        self
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The lock file: the log's name plus `.lock`, in the same directory.
+    pub fn lock_path(&self) -> PathBuf {
+        let mut name = self.path.clone().into_os_string();
+        name.push(".lock");
+        PathBuf::from(name)
+    }
+
+    /// Appends `entry` as the next record and returns it once it is on disk.
+    /// Fails, writing nothing, when the last record is damaged (run
+    /// [`Self::verify`]); only the last record is checked here.
+    pub fn append(&self, mut entry: AuditEntry) -> Result<AuditRecord, AuditError> {
+        if entry
+            .details
+            .as_ref()
+            .is_some_and(serde_json::Value::is_null)
+        {
+            entry.details = None;
+        }
+        let dir = self.path.parent().filter(|d| !d.as_os_str().is_empty());
+        if let Some(dir) = dir {
+            fs::create_dir_all(dir)
+                .map_err(|e| AuditError::io(dir, "cannot create the directory", e))?;
+        }
+        let _lock = lock::acquire(&self.lock_path(), self.lock_wait)?;
+        let existed = self.path.exists();
+        let mut file = OpenOptions::new()
+            .read(true)
+            .append(true)
+            .create(true)
+            .open(&self.path)
+            .map_err(|e| self.io("cannot open", e))?;
+        let (seq, prev) = self.next_link(&mut file)?;
+        let record = seal(seq, prev, entry);
+        let line = checked_line(&record)?;
+        self.write_durably(&mut file, &line)?;
+        if !existed {
+            sync_dir(dir);
+        }
+        Ok(record)
+    }
+
+    /// Every record, oldest first; empty when the file does not exist. Fails
+    /// on the first line that is not a whole record, but does not check the
+    /// chain: that is [`Self::verify`].
+    pub fn records(&self) -> Result<Vec<AuditRecord>, AuditError> {
+        let bytes = self.read_all()?.unwrap_or_default();
+        let (lines, unterminated) = verify::split_lines(&bytes);
+        let count = lines.len();
+        let parse = |(i, line): (usize, &[u8])| {
+            if unterminated && i + 1 == count {
+                return Err(self.invalid(i + 1, "the line is cut short (no newline)".into()));
+            }
+            record::parse_line(line).map_err(|cause| self.invalid(i + 1, cause))
+        };
+        lines.into_iter().enumerate().map(parse).collect()
+    }
+
+    /// The records of one request, oldest first.
+    pub fn records_for(&self, request: &str) -> Result<Vec<AuditRecord>, AuditError> {
+        let mut records = self.records()?;
+        records.retain(|r| r.entry.request == request);
+        Ok(records)
+    }
+
+    /// Checks every record and the chain; a missing file is an empty, OK log.
+    pub fn verify(&self) -> VerifyReport {
+        match self.read_all() {
+            Ok(Some(bytes)) => verify::check(&bytes),
+            Ok(None) => verify::check(&[]),
+            Err(e) => VerifyReport::Unreadable {
+                path: self.path.clone(),
+                error: e.to_string(),
+            },
+        }
+    }
+
+    fn read_all(&self) -> Result<Option<Vec<u8>>, AuditError> {
+        match fs::read(&self.path) {
+            Ok(bytes) => Ok(Some(bytes)),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(self.io("cannot read", e)),
+        }
+    }
+
+    /// The next `seq` and `prev`, from the last record, which must be whole.
+    fn next_link(&self, file: &mut File) -> Result<(u64, String), AuditError> {
+        let damaged = |problem: String| AuditError::Damaged {
+            path: self.path.clone(),
+            problem,
+        };
+        let line = match last_line(file).map_err(|e| self.io("cannot read", e))? {
+            Tail::Empty => return Ok((1, String::new())),
+            Tail::Unterminated => {
+                return Err(damaged("the last line is cut short (no newline)".into()));
+            }
+            Tail::TooLong => return Err(damaged("the last line is too long".into())),
+            Tail::Line(line) => line,
+        };
+        let last = record::parse_line(&line).map_err(|e| damaged(format!("last line: {e}")))?;
+        if !last.is_intact() {
+            return Err(damaged(format!(
+                "the last entry (seq {}) was edited: its hash does not match its content",
+                last.seq
+            )));
+        }
+        let seq = last
+            .seq
+            .checked_add(1)
+            .ok_or_else(|| damaged("seq overflow".into()))?;
+        Ok((seq, last.hash))
+    }
+
+    /// One `write_all`, then `sync_all`. A failed write is cut back off so
+    /// no partial line is left behind (when the file system lets us).
+    fn write_durably(&self, file: &mut File, line: &[u8]) -> Result<(), AuditError> {
+        let len = file
+            .metadata()
+            .map_err(|e| self.io("cannot read", e))?
+            .len();
+        if let Err(e) = file.write_all(line) {
+            let _ = file.set_len(len);
+            return Err(self.io("cannot write", e));
+        }
+        file.sync_all().map_err(|e| self.io("cannot sync", e))
+    }
+
+    fn io(&self, what: &'static str, e: io::Error) -> AuditError {
+        AuditError::io(&self.path, what, e)
+    }
+
+    fn invalid(&self, line: usize, cause: String) -> AuditError {
+        AuditError::Invalid {
+            path: self.path.clone(),
+            line,
+            cause,
+        }
+    }
+}
+
+/// Numbers, chains and hashes an entry.
+fn seal(seq: u64, prev: String, entry: AuditEntry) -> AuditRecord {
+    let mut record = AuditRecord {
+        seq,
+        prev,
+        at_utc: format_utc(entry.at),
+        entry,
+        hash: String::new(),
+    };
+    record.hash = record.content_hash();
+    record
+}
+
+/// The record's line, after proving it reads back to the same record: a
+/// line the log could not read later (too long, too deeply nested
+/// `details`) is refused rather than written.
+fn checked_line(record: &AuditRecord) -> Result<Vec<u8>, AuditError> {
+    let line = record
+        .to_line()
+        .map_err(|e| AuditError::Unrecordable(e.to_string()))?;
+    if line.len() > MAX_LINE_BYTES {
+        let size = line.len();
+        return Err(AuditError::Unrecordable(format!(
+            "the entry is {size} bytes; at most {MAX_LINE_BYTES}"
+        )));
+    }
+    let body = line.strip_suffix(b"\n").unwrap_or(&line);
+    match record::parse_line(body) {
+        Ok(back) if back == *record && back.is_intact() => Ok(line),
+        Ok(_) => Err(AuditError::Unrecordable(
+            "it does not read back the same".into(),
+        )),
+        Err(e) => Err(AuditError::Unrecordable(e)),
+    }
+}
+
+/// The end of the log as an append sees it.
+enum Tail {
+    Empty,
+    Unterminated,
+    TooLong,
+    /// The last line, without its `\n`.
+    Line(Vec<u8>),
+}
+
+/// Reads the last line backwards in chunks, so an append costs the same
+/// however long the log is.
+fn last_line(file: &mut File) -> io::Result<Tail> {
+    let len = file.metadata()?.len();
+    if len == 0 {
+        return Ok(Tail::Empty);
+    }
+    let mut last = [0u8];
+    file.seek(SeekFrom::Start(len - 1))?;
+    file.read_exact(&mut last)?;
+    if last[0] != b'\n' {
+        return Ok(Tail::Unterminated);
+    }
+    let mut pos = len - 1;
+    let mut line: Vec<u8> = Vec::new();
+    while pos > 0 {
+        if line.len() > MAX_LINE_BYTES {
+            return Ok(Tail::TooLong);
+        }
+        let step = TAIL_CHUNK.min(pos);
+        pos -= step;
+        let mut chunk = vec![0u8; usize::try_from(step).unwrap_or(0)];
+        file.seek(SeekFrom::Start(pos))?;
+        file.read_exact(&mut chunk)?;
+        if let Some(i) = chunk.iter().rposition(|&b| b == b'\n') {
+            chunk.drain(..=i);
+            chunk.append(&mut line);
+            return Ok(Tail::Line(chunk));
+        }
+        chunk.append(&mut line);
+        line = chunk;
+    }
+    Ok(Tail::Line(line))
+}
+
+/// Makes a new file's directory entry durable too (Unix; best effort: some
+/// file systems refuse to sync a directory, and the data itself is synced).
+fn sync_dir(dir: Option<&Path>) {
+    #[cfg(unix)]
+    if let Ok(d) = File::open(dir.unwrap_or(Path::new("."))) {
+        let _ = d.sync_all();
+    }
+    #[cfg(not(unix))]
+    let _ = dir;
+}

@@ -1,0 +1,273 @@
+//! `plandeck approve`, `block`, `unblock` and `status`: decisions and the
+//! gate report from the command line. Refusals exit 1 with one line.
+
+use super::{Failure, ListFormat};
+use crate::config::Loaded;
+use crate::review::{Decision, DecisionKind, GateInput, approval_refusal};
+use crate::sanitize;
+use crate::source::gate::{plan_facts, review_request, review_root, root_environments};
+use crate::source::git::GitSource;
+use crate::source::{Request, Source};
+use std::path::Path;
+
+/// Exit code of a refused decision.
+const REFUSED: i32 = 1;
+
+fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(0))
+}
+
+fn open(
+    loaded: &Loaded,
+    repo: &Path,
+    request: &str,
+    root: Option<&str>,
+) -> Result<(GitSource, Request), Failure> {
+    let source = GitSource::open(repo, &loaded.config)?;
+    let request = source.resolve_request(request)?;
+    if let Some(root) = root {
+        if !request.roots.iter().any(|r| r.path == root) {
+            let roots: Vec<&str> = request.roots.iter().map(|r| r.path.as_str()).collect();
+            return Err(Failure(format!(
+                "{} does not touch root {root:?} (its roots: {})",
+                request.id,
+                roots.join(", ")
+            )));
+        }
+    }
+    Ok((source, request))
+}
+
+fn refuse(message: &str) -> Result<i32, Failure> {
+    eprintln!("plandeck: refused: {}", sanitize::escape(message).text);
+    Ok(REFUSED)
+}
+
+pub(super) fn approve(
+    loaded: &Loaded,
+    repo: &Path,
+    request: &str,
+    root: &str,
+    comment: Option<String>,
+    acks: &[String],
+) -> Result<i32, Failure> {
+    let (source, request) = open(loaded, repo, request, Some(root))?;
+    let who = source.reviewer()?;
+    let facts = plan_facts(&source, &request, root)?;
+    let decisions = source.decisions(&request)?;
+    let review = review_root(
+        &loaded.config,
+        &request,
+        root,
+        facts.clone(),
+        &decisions,
+        None,
+        now(),
+    );
+    let mut viewed: Vec<String> = acks.to_vec();
+    if let (Some(facts), Some(dir)) = (&facts, crate::tui::progress::data_dir()) {
+        let key = crate::tui::ProgressKey {
+            reviewer: who.email.clone(),
+            request: request.id.clone(),
+            root: root.to_string(),
+            digest: facts.digest.clone(),
+        };
+        viewed.extend(crate::tui::progress::load_viewed(&dir, &key));
+    }
+    let roots = root_environments(&request);
+    let input = GateInput {
+        request: &request,
+        root,
+        policy: &review.policy,
+        plan: facts.as_ref(),
+        decisions: &decisions,
+        code_owners: None,
+        roots: &roots,
+        now: now(),
+    };
+    if let Some(reason) = approval_refusal(&input, &who, &viewed) {
+        return refuse(&reason);
+    }
+    let Some(facts) = facts else {
+        return refuse("no plan");
+    };
+    let decision = Decision {
+        kind: DecisionKind::Approve,
+        request: request.id.clone(),
+        root: root.to_string(),
+        head: request.head.clone(),
+        digest: facts.digest.clone(),
+        who,
+        at: now(),
+        comment,
+        viewed_destructive: facts
+            .destructive
+            .iter()
+            .filter(|a| viewed.contains(a))
+            .cloned()
+            .collect(),
+    };
+    record(&source, &decision)?;
+    let after = review_root(
+        &loaded.config,
+        &request,
+        root,
+        Some(facts),
+        &source.decisions(&request)?,
+        None,
+        now(),
+    );
+    println!(
+        "approved {} {root} (plan {}): {}/{} approvals",
+        sanitize::escape(&request.id).text,
+        decision.digest,
+        after.report.counted,
+        after.report.required
+    );
+    Ok(0)
+}
+
+pub(super) fn block(
+    loaded: &Loaded,
+    repo: &Path,
+    request: &str,
+    root: &str,
+    reason: String,
+) -> Result<i32, Failure> {
+    if reason.trim().is_empty() {
+        return Err(Failure("--reason must say why".into()));
+    }
+    decide(
+        loaded,
+        repo,
+        request,
+        root,
+        DecisionKind::Block,
+        Some(reason),
+    )
+}
+
+pub(super) fn unblock(
+    loaded: &Loaded,
+    repo: &Path,
+    request: &str,
+    root: &str,
+    comment: Option<String>,
+) -> Result<i32, Failure> {
+    let (source, request_found) = open(loaded, repo, request, Some(root))?;
+    let who = source.reviewer()?;
+    let decisions = source.decisions(&request_found)?;
+    let mine = decisions.iter().any(|d| {
+        d.kind == DecisionKind::Block && d.root == root && crate::review::same_person(&d.who, &who)
+    });
+    if !mine {
+        return refuse(&format!(
+            "{who} has no block on {root} to lift: only the person who blocked can"
+        ));
+    }
+    decide(loaded, repo, request, root, DecisionKind::Unblock, comment)
+}
+
+fn decide(
+    loaded: &Loaded,
+    repo: &Path,
+    request: &str,
+    root: &str,
+    kind: DecisionKind,
+    comment: Option<String>,
+) -> Result<i32, Failure> {
+    let (source, request) = open(loaded, repo, request, Some(root))?;
+    let who = source.reviewer()?;
+    let digest = plan_facts(&source, &request, root)?
+        .map(|f| f.digest)
+        .unwrap_or_default();
+    let decision = Decision {
+        kind,
+        request: request.id.clone(),
+        root: root.to_string(),
+        head: request.head.clone(),
+        digest,
+        who,
+        at: now(),
+        comment,
+        viewed_destructive: Vec::new(),
+    };
+    record(&source, &decision)?;
+    println!(
+        "{} {} {root}",
+        kind.word(),
+        sanitize::escape(&request.id).text
+    );
+    Ok(0)
+}
+
+/// Stores a decision with the source and in the audit log, durably, before
+/// it is reported done.
+fn record(source: &dyn Source, decision: &Decision) -> Result<(), Failure> {
+    source.record_decision(decision)?;
+    crate::audit_trail::record_decision(decision)
+        .map(drop)
+        .map_err(|e| Failure(format!("decision stored, but the audit log failed: {e}")))
+}
+
+pub(super) fn status(
+    loaded: &Loaded,
+    repo: &Path,
+    request: &str,
+    format: ListFormat,
+) -> Result<i32, Failure> {
+    let (source, request) = open(loaded, repo, request, None)?;
+    let reviews = review_request(&source, &loaded.config, &request, now())?;
+    let reports: Vec<&crate::review::GateReport> = reviews.iter().map(|r| &r.report).collect();
+    match format {
+        ListFormat::Json => {
+            let json =
+                serde_json::to_string_pretty(&reports).map_err(|e| Failure(e.to_string()))?;
+            println!("{}", sanitize::json_safe(json));
+        }
+        ListFormat::Text => {
+            for report in reports {
+                print_report(report);
+            }
+        }
+    }
+    Ok(0)
+}
+
+fn print_report(report: &crate::review::GateReport) {
+    let verdict = if report.passed {
+        "ready to apply"
+    } else {
+        "not ready"
+    };
+    println!(
+        "{} {} [{}]: {verdict} ({}/{} approvals)",
+        sanitize::escape(&report.request).text,
+        sanitize::escape(&report.root).text,
+        report.environment,
+        report.counted,
+        report.required
+    );
+    for check in &report.checks {
+        let mark = if check.passed { "ok  " } else { "FAIL" };
+        println!(
+            "  {mark} {:<12} {}",
+            check.name,
+            sanitize::escape(&check.detail).text
+        );
+    }
+    for approval in &report.approvals {
+        let state = match &approval.state {
+            crate::review::ApprovalState::Counted => "counted".to_string(),
+            crate::review::ApprovalState::Stale(r) => format!("stale: {r}"),
+            crate::review::ApprovalState::NotCounted(r) => format!("not counted: {r}"),
+        };
+        println!(
+            "  approval by {} ({})",
+            sanitize::escape(&approval.decision.who.to_string()).text,
+            sanitize::escape(&state).text
+        );
+    }
+}

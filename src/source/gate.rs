@@ -1,0 +1,115 @@
+//! Gathering what the review gate needs from a source: the stored plan's
+//! facts, the decisions, the environment's policy. The gate itself is pure
+//! (`crate::review::evaluate`).
+
+use super::{Request, Source, SourceError};
+use crate::config::Config;
+use crate::review::{
+    CodeOwners, Decision, EnvironmentPolicy, GateInput, GateReport, PlanFacts, evaluate,
+};
+
+/// The gate of one root with what it was computed from.
+#[derive(Clone, Debug)]
+pub struct RootReview {
+    pub report: GateReport,
+    pub facts: Option<PlanFacts>,
+    pub policy: EnvironmentPolicy,
+}
+
+/// The facts of a root's stored plan, if it has one.
+pub fn plan_facts(
+    source: &dyn Source,
+    request: &Request,
+    root: &str,
+) -> Result<Option<PlanFacts>, SourceError> {
+    let Some(stored) = source.stored_plan(request, root)? else {
+        return Ok(None);
+    };
+    let (plan, _) = source.load_plan(&stored)?;
+    Ok(Some(PlanFacts {
+        digest: plan.digest.clone(),
+        head: stored.head.clone(),
+        destructive: plan
+            .resource_changes
+            .iter()
+            .filter(|rc| rc.change.kind.is_destructive())
+            .map(|rc| rc.address.clone())
+            .collect(),
+    }))
+}
+
+/// The environments of a request's roots, as the gate's promotion check wants them.
+pub fn root_environments(request: &Request) -> Vec<(String, String)> {
+    request
+        .roots
+        .iter()
+        .map(|r| {
+            (
+                r.path.clone(),
+                r.environment.clone().unwrap_or_else(|| "unknown".into()),
+            )
+        })
+        .collect()
+}
+
+/// Evaluates the gate of one root.
+pub fn review_root(
+    config: &Config,
+    request: &Request,
+    root: &str,
+    facts: Option<PlanFacts>,
+    decisions: &[Decision],
+    owners: Option<&CodeOwners>,
+    now: i64,
+) -> RootReview {
+    let environment = request
+        .roots
+        .iter()
+        .find(|r| r.path == root)
+        .and_then(|r| r.environment.clone())
+        .unwrap_or_else(|| "unknown".into());
+    let policy = EnvironmentPolicy::from_config(config, &environment);
+    let roots = root_environments(request);
+    let report = evaluate(&GateInput {
+        request,
+        root,
+        policy: &policy,
+        plan: facts.as_ref(),
+        decisions,
+        code_owners: owners,
+        roots: &roots,
+        now,
+    });
+    RootReview {
+        report,
+        facts,
+        policy,
+    }
+}
+
+/// Every root of a request, with one read of decisions and owners.
+pub fn review_request(
+    source: &dyn Source,
+    config: &Config,
+    request: &Request,
+    now: i64,
+) -> Result<Vec<RootReview>, SourceError> {
+    let decisions = source.decisions(request)?;
+    let owners = source.code_owners()?;
+    request
+        .roots
+        .iter()
+        .map(|root| {
+            let facts = plan_facts(source, request, &root.path)?;
+            Ok(review_root(
+                config,
+                request,
+                &root.path,
+                facts,
+                &decisions,
+                owners.as_ref(),
+                now,
+            ))
+        })
+        .collect()
+}

@@ -1,0 +1,333 @@
+//! Two-person approval end to end on real git repositories, with identities
+//! from the environment: the author cannot approve, two others approve prod,
+//! the decisions live in `refs/notes/plandeck`, and a clone that fetches
+//! that ref (and has the same plan) sees the same gate report.
+
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+const NOW: i64 = 1_790_000_000;
+
+struct Env {
+    dir: tempfile::TempDir,
+    repo: PathBuf,
+}
+
+fn setup() -> Env {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let repo = plandeck::demo::build_at(&dir.path().join("repo"), NOW).expect("demo");
+    Env { dir, repo }
+}
+
+/// Runs plandeck as a person (committer identity and own data dir).
+fn as_person(env: &Env, repo: &Path, person: &str, args: &[&str]) -> Output {
+    let email = format!("{}@example.com", person.to_lowercase());
+    Command::new(env!("CARGO_BIN_EXE_plandeck"))
+        .arg("--repo")
+        .arg(repo)
+        .args(args)
+        .env("GIT_COMMITTER_NAME", person)
+        .env("GIT_COMMITTER_EMAIL", &email)
+        .env(
+            "XDG_DATA_HOME",
+            env.dir.path().join(format!("data-{person}")),
+        )
+        .env("XDG_CONFIG_HOME", env.dir.path().join("config"))
+        .output()
+        .expect("runs")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn git(repo: &Path, args: &[&str]) -> String {
+    let out = Command::new("git")
+        .arg("-C")
+        .arg(repo)
+        .args(args)
+        .output()
+        .expect("git");
+    assert!(out.status.success(), "git {args:?}: {}", text(&out.stderr));
+    text(&out.stdout)
+}
+
+fn prod_report(env: &Env, repo: &Path) -> Value {
+    let out = as_person(
+        env,
+        repo,
+        "Erin",
+        &["status", "request/102", "--format", "json"],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let reports: Value = serde_json::from_slice(&out.stdout).expect("json");
+    reports
+        .as_array()
+        .expect("array")
+        .iter()
+        .find(|r| r["root"] == "apps/api/prod")
+        .expect("prod report")
+        .clone()
+}
+
+#[test]
+fn two_people_approve_prod_and_a_clone_sees_the_same_gate() {
+    let env = setup();
+    let repo = env.repo.clone();
+    let ack = ["--ack", "aws_db_instance.main"];
+    let approve = |person: &str, extra: &[&str]| {
+        let mut args = vec!["approve", "request/102", "--root", "apps/api/prod"];
+        args.extend_from_slice(extra);
+        as_person(&env, &repo, person, &args)
+    };
+    // The author (Bob Data) cannot approve his own request.
+    let out = Command::new(env!("CARGO_BIN_EXE_plandeck"))
+        .args([
+            "--repo",
+            repo.to_str().expect("path"),
+            "approve",
+            "request/102",
+            "--root",
+            "apps/api/prod",
+        ])
+        .args(ack)
+        .env("GIT_COMMITTER_NAME", "Bob Data")
+        .env("GIT_COMMITTER_EMAIL", "bob@example.com")
+        .env("XDG_DATA_HOME", env.dir.path().join("data-bob"))
+        .env("XDG_CONFIG_HOME", env.dir.path().join("config"))
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stdout));
+    assert!(
+        text(&out.stderr).contains("authored or committed this request"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert_eq!(text(&out.stderr).lines().count(), 1);
+    // A reviewer must have looked at the destructive change.
+    let out = approve("Erin", &[]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("not marked viewed"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = approve("Erin", &ack);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("1/2 approvals"),
+        "{}",
+        text(&out.stdout)
+    );
+    let report = prod_report(&env, &repo);
+    assert_eq!(report["passed"], false);
+    let out = approve("Frank", &ack);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("2/2 approvals"));
+    let report = prod_report(&env, &repo);
+    assert_eq!(report["passed"], true, "{report:#}");
+    // The notes ref holds both decisions on the head commit.
+    let head = git(&repo, &["rev-parse", "request/102"]);
+    let note = git(
+        &repo,
+        &["notes", "--ref", "refs/notes/plandeck", "show", head.trim()],
+    );
+    assert_eq!(note.lines().count(), 2, "{note}");
+    assert!(note.contains("erin@example.com") && note.contains("frank@example.com"));
+    assert!(note.contains("\"viewed_destructive\":[\"aws_db_instance.main\"]"));
+    // A clone that fetches the notes and has the same plan sees the same gate.
+    let clone = env.dir.path().join("clone");
+    git(
+        env.dir.path(),
+        &[
+            "clone",
+            "-q",
+            repo.to_str().expect("path"),
+            clone.to_str().expect("path"),
+        ],
+    );
+    git(
+        &clone,
+        &[
+            "fetch",
+            "-q",
+            "origin",
+            "refs/notes/plandeck:refs/notes/plandeck",
+        ],
+    );
+    for branch in [
+        "request/101",
+        "request/102",
+        "request/103",
+        "request/104",
+        "request/105",
+    ] {
+        git(
+            &clone,
+            &["branch", "-q", branch, &format!("origin/{branch}")],
+        );
+    }
+    let plan_json = find_plan(&repo, "request%2F102", "apps%2Fapi%2Fprod");
+    let out = as_person(
+        &env,
+        &clone,
+        "Erin",
+        &[
+            "import-plan",
+            "request/102",
+            "--root",
+            "apps/api/prod",
+            plan_json.to_str().expect("path"),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let cloned = prod_report(&env, &clone);
+    assert_eq!(cloned["checks"], report["checks"]);
+    assert_eq!(cloned["approvals"], report["approvals"]);
+    assert_eq!(cloned["passed"], true);
+}
+
+fn find_plan(repo: &Path, request: &str, root: &str) -> PathBuf {
+    let path = repo
+        .join(".git/plandeck/plans")
+        .join(request)
+        .join(root)
+        .join("plan.json");
+    assert!(path.exists(), "{}", path.display());
+    path
+}
+
+#[test]
+fn blocks_are_lifted_only_by_whoever_blocked() {
+    let env = setup();
+    let repo = env.repo.clone();
+    let out = as_person(
+        &env,
+        &repo,
+        "Erin",
+        &[
+            "block",
+            "request/101",
+            "--root",
+            "apps/web/dev",
+            "--reason",
+            "alarm thresholds look wrong",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let status = as_person(&env, &repo, "Erin", &["status", "request/101"]);
+    let status = text(&status.stdout);
+    assert!(
+        status.contains("not ready")
+            && status.contains("blocked by Erin <erin@example.com>: alarm thresholds look wrong"),
+        "{status}"
+    );
+    let out = as_person(
+        &env,
+        &repo,
+        "Frank",
+        &["unblock", "request/101", "--root", "apps/web/dev"],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("only the person who blocked"));
+    let out = as_person(
+        &env,
+        &repo,
+        "Erin",
+        &["unblock", "request/101", "--root", "apps/web/dev"],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let status = text(&as_person(&env, &repo, "Erin", &["status", "request/101"]).stdout);
+    assert!(
+        status.contains("apps/web/dev [dev]: ready to apply (0/0 approvals)"),
+        "dev needs no approval: {status}"
+    );
+    let out = as_person(
+        &env,
+        &repo,
+        "Erin",
+        &[
+            "block",
+            "request/101",
+            "--root",
+            "apps/web/dev",
+            "--reason",
+            " ",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2), "an empty reason is bad input");
+}
+
+#[test]
+fn refusals_name_the_cause_in_one_line() {
+    let env = setup();
+    let repo = env.repo.clone();
+    let no_plan = as_person(
+        &env,
+        &repo,
+        "Erin",
+        &["approve", "request/105", "--root", "apps/api/dev"],
+    );
+    assert_eq!(no_plan.status.code(), Some(1));
+    assert!(
+        text(&no_plan.stderr).contains("no plan for apps/api/dev"),
+        "{}",
+        text(&no_plan.stderr)
+    );
+    let outdated = as_person(
+        &env,
+        &repo,
+        "Erin",
+        &["approve", "request/104", "--root", "apps/web/stage"],
+    );
+    assert_eq!(outdated.status.code(), Some(1));
+    assert!(
+        text(&outdated.stderr).contains("older head"),
+        "{}",
+        text(&outdated.stderr)
+    );
+    let wrong_root = as_person(
+        &env,
+        &repo,
+        "Erin",
+        &["approve", "request/104", "--root", "apps/api/prod"],
+    );
+    assert_eq!(wrong_root.status.code(), Some(2));
+    assert!(text(&wrong_root.stderr).contains("does not touch root"));
+}
+
+#[test]
+fn decisions_are_audited() {
+    let env = setup();
+    let repo = env.repo.clone();
+    as_person(
+        &env,
+        &repo,
+        "Erin",
+        &[
+            "block",
+            "request/103",
+            "--root",
+            "apps/web/prod",
+            "--reason",
+            "bucket still in use",
+        ],
+    );
+    let out = as_person(&env, &repo, "Erin", &["audit", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let records: Value = serde_json::from_slice(&out.stdout).expect("json");
+    let record = &records[0];
+    assert_eq!(record["action"], "block");
+    assert_eq!(record["request"], "request/103");
+    assert_eq!(record["root"], "apps/web/prod");
+    assert!(
+        record["digest"]
+            .as_str()
+            .expect("digest")
+            .starts_with("sha256:")
+    );
+    assert_eq!(record["who"]["email"], "erin@example.com");
+    let verify = as_person(&env, &repo, "Erin", &["audit", "verify"]);
+    assert_eq!(verify.status.code(), Some(0), "{}", text(&verify.stdout));
+}
