@@ -13,6 +13,7 @@
 
 mod lock;
 mod record;
+mod tail;
 mod time;
 mod verify;
 
@@ -22,17 +23,16 @@ pub use verify::{Problem, ProblemKind, VerifyReport};
 use crate::source::Identity;
 use serde::{Deserialize, Serialize};
 use std::fs::{self, File, OpenOptions};
-use std::io::{self, Read, Seek, SeekFrom, Write};
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
+use tail::{Tail, last_line};
 
 /// The longest line an append writes or reads back as the tail: a
 /// pathological `details` must not make the log unreadable.
 pub const MAX_LINE_BYTES: usize = 1 << 20;
 /// How long an append waits for another one by default.
 pub const DEFAULT_LOCK_WAIT: Duration = Duration::from_secs(5);
-/// Tail reads go backwards in chunks of this size.
-const TAIL_CHUNK: u64 = 16 * 1024;
 
 /// What happened.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -381,50 +381,6 @@ fn checked_line(record: &AuditRecord) -> Result<Vec<u8>, AuditError> {
         )),
         Err(e) => Err(AuditError::Unrecordable(e)),
     }
-}
-
-/// The end of the log as an append sees it.
-enum Tail {
-    Empty,
-    Unterminated,
-    TooLong,
-    /// The last line, without its `\n`.
-    Line(Vec<u8>),
-}
-
-/// Reads the last line backwards in chunks, so an append costs the same
-/// however long the log is.
-fn last_line(file: &mut File) -> io::Result<Tail> {
-    let len = file.metadata()?.len();
-    if len == 0 {
-        return Ok(Tail::Empty);
-    }
-    let mut last = [0u8];
-    file.seek(SeekFrom::Start(len - 1))?;
-    file.read_exact(&mut last)?;
-    if last[0] != b'\n' {
-        return Ok(Tail::Unterminated);
-    }
-    let mut pos = len - 1;
-    let mut line: Vec<u8> = Vec::new();
-    while pos > 0 {
-        if line.len() > MAX_LINE_BYTES {
-            return Ok(Tail::TooLong);
-        }
-        let step = TAIL_CHUNK.min(pos);
-        pos -= step;
-        let mut chunk = vec![0u8; usize::try_from(step).unwrap_or(0)];
-        file.seek(SeekFrom::Start(pos))?;
-        file.read_exact(&mut chunk)?;
-        if let Some(i) = chunk.iter().rposition(|&b| b == b'\n') {
-            chunk.drain(..=i);
-            chunk.append(&mut line);
-            return Ok(Tail::Line(chunk));
-        }
-        chunk.append(&mut line);
-        line = chunk;
-    }
-    Ok(Tail::Line(line))
 }
 
 /// Makes a new file's directory entry durable too (Unix; best effort: some

@@ -11,7 +11,12 @@ pub fn record_decision(decision: &Decision) -> Result<AuditRecord, AuditError> {
         what: "finding the data directory",
         source: std::io::Error::other("no data directory on this platform"),
     })?;
-    AuditLog::open(path).append(entry_of(decision))
+    record_decision_in(&AuditLog::open(path), decision)
+}
+
+/// Appends a decision to a given log.
+pub fn record_decision_in(log: &AuditLog, decision: &Decision) -> Result<AuditRecord, AuditError> {
+    log.append(entry_of(decision))
 }
 
 pub fn entry_of(decision: &Decision) -> AuditEntry {

@@ -16,6 +16,7 @@
 //! only. The changes themselves are kept (not serialised) for `delta_lines`.
 
 mod lines;
+mod outputs;
 mod values;
 
 pub use lines::delta_lines;
@@ -25,6 +26,9 @@ use serde::Serialize;
 use std::collections::HashMap;
 
 /// What changed between an earlier plan and a later one of the same root.
+///
+/// Its JSON holds plan strings (addresses, attribute names): pass it through
+/// `sanitize::json_safe` before it reaches a terminal.
 #[derive(Clone, Debug, Serialize)]
 pub struct PlanDelta {
     pub old_digest: String,

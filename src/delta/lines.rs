@@ -1,6 +1,6 @@
 //! The delta as styled lines in Terraform's vocabulary: a headline with the
 //! counts and both digests, changes that became destructive first, then each
-//! added, removed and changed resource, then outputs.
+//! added, removed and changed resource, then outputs (`outputs`).
 //!
 //! Attribute diffs (earlier plan → this plan) go through
 //! `render::resource_lines` and `render::outputs_lines` on synthetic changes,
@@ -8,9 +8,9 @@
 //! here prints a value itself. Every plan string goes through
 //! `Line::push_untrusted`. Nothing here reads files or decides policy.
 
-use super::{Aspect, OutputDelta, PlanDelta, ResourceDelta, values};
-use crate::plan::{Change, ChangeKind, OutputChange, Plan, ResourceChange};
-use crate::render::{Line, RenderContext, ResourceView, Role, Span, outputs_lines, resource_lines};
+use super::{Aspect, PlanDelta, ResourceDelta, values};
+use crate::plan::{Change, ChangeKind, ResourceChange};
+use crate::render::{Line, RenderContext, ResourceView, Role, resource_lines};
 
 /// The whole delta, in reading order.
 #[must_use]
@@ -28,12 +28,12 @@ pub fn delta_lines(delta: &PlanDelta, ctx: &RenderContext<'_>) -> Vec<Line> {
         lines.push(Line::new());
         lines.extend(changed(rd, ctx));
     }
-    lines.extend(outputs(delta, ctx));
+    lines.extend(super::outputs::output_lines(delta, ctx));
     lines
 }
 
 /// Moves the hidden-characters flag to the end, where it cannot split a value.
-fn flags_last(mut line: Line) -> Line {
+pub(super) fn flags_last(mut line: Line) -> Line {
     if let Some(i) = line.spans.iter().position(|s| s.role == Role::Flag) {
         let flag = line.spans.remove(i);
         line.spans.push(flag);
@@ -41,7 +41,7 @@ fn flags_last(mut line: Line) -> Line {
     line
 }
 
-fn text_line(role: Role, text: impl Into<std::borrow::Cow<'static, str>>) -> Line {
+pub(super) fn text_line(role: Role, text: impl Into<std::borrow::Cow<'static, str>>) -> Line {
     let mut line = Line::new();
     line.push(role, text);
     line
@@ -152,7 +152,7 @@ fn transition(line: &mut Line, rd: &ResourceDelta) {
     );
 }
 
-fn actions_transition(
+pub(super) fn actions_transition(
     line: &mut Line,
     old: Option<&[String]>,
     new: Option<&[String]>,
@@ -345,78 +345,5 @@ fn diff_block(template: &ResourceChange, change: Change, ctx: &RenderContext<'_>
     resource_lines(&synthetic, ResourceView::Planned, ctx)
         .into_iter()
         .skip_while(|line| line.plain().starts_with("  #"))
-        .collect()
-}
-
-fn outputs(delta: &PlanDelta, ctx: &RenderContext<'_>) -> Vec<Line> {
-    let mut lines = Vec::new();
-    for od in &delta.outputs_added {
-        lines.push(output_label(Role::Create, "  + added to the plan: ", od));
-        if let Some(new) = &od.new {
-            lines.extend(output_value_lines(&od.name, new.clone(), ctx));
-        }
-    }
-    for od in &delta.outputs_removed {
-        lines.push(output_label(
-            Role::Heading,
-            "  - no longer in the plan: ",
-            od,
-        ));
-    }
-    for od in &delta.outputs_changed {
-        lines.push(output_label(Role::Update, "  ~ changed: ", od));
-        let shows_values =
-            od.aspects.contains(&Aspect::After) || od.aspects.contains(&Aspect::Unknown);
-        if let (Some(old), Some(new), true) = (&od.old, &od.new, shows_values) {
-            lines.extend(output_value_lines(
-                &od.name,
-                values::after_change(old, new),
-                ctx,
-            ));
-        }
-    }
-    if !lines.is_empty() {
-        let heading = text_line(Role::Heading, "Changes to Outputs since the earlier plan:");
-        lines.splice(0..0, [Line::new(), heading]);
-    }
-    lines
-}
-
-fn output_label(role: Role, words: &'static str, od: &OutputDelta) -> Line {
-    let mut line = Line::new();
-    line.push(role, words)
-        .push_untrusted(Role::Heading, &od.name);
-    line.push(Role::Plain, " ");
-    actions_transition(
-        &mut line,
-        od.old_actions.as_deref(),
-        od.new_actions.as_deref(),
-        false,
-    );
-    flags_last(line)
-}
-
-/// `name = value` lines of one output change, as `show` renders outputs.
-fn output_value_lines(name: &str, change: Change, ctx: &RenderContext<'_>) -> Vec<Line> {
-    let plan = Plan {
-        output_changes: vec![OutputChange {
-            name: name.to_string(),
-            change,
-        }],
-        ..Plan::default()
-    };
-    outputs_lines(&plan, ctx)
-        .into_iter()
-        .skip_while(|line| line.spans.is_empty() || line.plain() == "Changes to Outputs:")
-        .map(|mut line| {
-            line.spans.insert(
-                0,
-                Span {
-                    role: Role::Plain,
-                    text: "      ".into(),
-                },
-            );
-            line
-        })
         .collect()
 }

@@ -167,7 +167,7 @@ mod tests {
         );
         assert_eq!(union(json!({"a": true}), json!([true])), json!(true));
         assert_eq!(union(json!({"a": true}), json!([])), json!({"a": true}));
-        assert_eq!(union(json!(false), json!({})), json!({}));
+        assert_eq!(union(json!(false), json!({})), json!(false));
     }
 
     #[test]

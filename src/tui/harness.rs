@@ -181,6 +181,13 @@ impl Harness {
                 },
                 None => return None,
             },
+            Effect::RecordDecision { decision } => BackendEvent::DecisionRecorded {
+                result: runner::record_decision(source, self.data_dir.as_deref(), &decision),
+            },
+            Effect::LoadAudit { req } => BackendEvent::AuditLoaded {
+                req,
+                result: runner::load_audit(self.data_dir.as_deref()),
+            },
             other => {
                 self.unhandled.push(other);
                 return None;

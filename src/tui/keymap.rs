@@ -123,6 +123,7 @@ impl Default for Keymap {
                 hinted(char_key('s', Action::CycleSort, "sort")),
                 hinted(char_key('c', Action::OpenCode, "code")),
                 char_key('p', Action::RunPlan, "plan the request again"),
+                char_key('L', Action::OpenAudit, "audit log"),
                 hinted(char_key('r', Action::Refresh, "refresh")),
                 key(
                     "<Esc>",
@@ -159,6 +160,8 @@ impl Default for Keymap {
                     Action::ToggleViewed,
                     "viewed",
                 )),
+                hinted(char_key('a', Action::Approve, "approve")),
+                hinted(char_key('x', Action::Block, "block")),
                 hinted(char_key('d', Action::NextDestructive, "next destructive")),
                 char_key('D', Action::PrevDestructive, "previous destructive"),
                 hinted(key(
@@ -192,7 +195,24 @@ impl Default for Keymap {
                 hinted(key("<Esc>", KeyCode::Esc, NONE, Action::Back, "back")),
             ],
         );
-        for layer in [Layer::List, Layer::Matrix, Layer::Plan, Layer::Code] {
+        add(Layer::Audit, movement());
+        add(
+            Layer::Audit,
+            vec![hinted(key(
+                "<Esc>",
+                KeyCode::Esc,
+                NONE,
+                Action::Back,
+                "back",
+            ))],
+        );
+        for layer in [
+            Layer::List,
+            Layer::Matrix,
+            Layer::Plan,
+            Layer::Code,
+            Layer::Audit,
+        ] {
             add(layer, global());
         }
         add(

@@ -87,6 +87,14 @@ pub enum Action {
     PrevFile,
     /// Run the plan of the selected request again (`plandeck plan`).
     RunPlan,
+    /// Approve the plan on screen (opens a confirmation with the gate report).
+    Approve,
+    /// Block the root on screen with a reason (opens a prompt).
+    Block,
+    /// Confirm the open confirmation (`y`).
+    Confirm,
+    /// Open the audit log view.
+    OpenAudit,
 }
 
 /// A side effect requested by `update`, carried out by the runner.
@@ -111,6 +119,12 @@ pub enum Effect {
     SaveSeen { request: String, head: String },
     /// Plan the request's roots with the configured binary.
     RunPlan { req: ReqId, request: Box<Request> },
+    /// Store a confirmed decision (with the source and in the audit log).
+    RecordDecision {
+        decision: Box<crate::review::Decision>,
+    },
+    /// Read the audit log.
+    LoadAudit { req: ReqId },
     /// Stop the program.
     Quit,
 }
@@ -129,6 +143,8 @@ pub struct ProgressKey {
 pub struct RootPlanInfo {
     pub stored: Option<StoredPlan>,
     pub summary: Option<Summary>,
+    /// The gate of this root (approvals, blocks, checks).
+    pub gate: Option<crate::review::GateReport>,
     /// Why the stored plan could not be read, when it could not.
     pub error: Option<String>,
 }
@@ -158,6 +174,11 @@ pub struct LoadedPlan {
     pub stored: StoredPlan,
     /// Addresses the reviewer already marked viewed.
     pub viewed: BTreeSet<String>,
+    /// The root's gate and the decisions it was computed from.
+    pub review: crate::source::gate::RootReview,
+    pub decisions: Vec<crate::review::Decision>,
+    /// Who is reviewing, when the source knows.
+    pub reviewer: Option<Identity>,
 }
 
 /// Results of background work.
@@ -181,6 +202,12 @@ pub enum BackendEvent {
     PlanFinished {
         req: ReqId,
         result: Result<String, String>,
+    },
+    /// A decision was stored (or why not).
+    DecisionRecorded { result: Result<String, String> },
+    AuditLoaded {
+        req: ReqId,
+        result: Result<Vec<crate::audit::AuditRecord>, String>,
     },
     /// A write (progress, seen marks) succeeded.
     Saved,

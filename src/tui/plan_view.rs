@@ -29,6 +29,8 @@ pub struct NoiseRules {
 /// Rendering settings shared by every view.
 #[derive(Debug)]
 pub struct Settings {
+    /// The whole configuration (environment policies for the gate).
+    pub config: crate::config::Config,
     pub risk: RiskPolicy,
     pub thresholds: CostThresholds,
     pub noise: NoiseRules,
@@ -45,6 +47,7 @@ impl Settings {
                 .collect()
         };
         Ok(Self {
+            config: loaded.config.clone(),
             risk: loaded.risk.clone(),
             thresholds: loaded.config.cost,
             noise: NoiseRules {

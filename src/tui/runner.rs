@@ -8,6 +8,8 @@ use super::msg::{
 use super::plan_view::Settings;
 use super::progress;
 use crate::codeview::CodeHighlighter;
+use crate::review::{CodeOwners, Decision, PlanFacts};
+use crate::source::gate::review_root;
 use crate::source::{Request, Source};
 use crate::summary::Summary;
 use std::path::PathBuf;
@@ -81,6 +83,19 @@ impl Runner {
                     save(dir, |d| progress::save_seen(d, &source, &request, &head))
                 });
             }
+            Effect::RecordDecision { decision } => {
+                let (source, dir) = (Arc::clone(&self.source), self.data_dir.clone());
+                self.blocking(move || BackendEvent::DecisionRecorded {
+                    result: record_decision(source.as_ref(), dir.as_deref(), &decision),
+                });
+            }
+            Effect::LoadAudit { req } => {
+                let dir = self.data_dir.clone();
+                self.blocking(move || BackendEvent::AuditLoaded {
+                    req,
+                    result: load_audit(dir.as_deref()),
+                });
+            }
             Effect::RunPlan { req, request } => {
                 let command = self.plan_command.clone();
                 tokio::spawn(async move {
@@ -126,13 +141,26 @@ pub(super) fn load_requests(
     data_dir: Option<PathBuf>,
 ) -> Result<RequestsSnapshot, String> {
     let requests = source.list_requests().map_err(|e| e.to_string())?;
+    let owners = source.code_owners().map_err(|e| e.to_string())?;
+    let now = unix_now();
     let entries = requests
         .into_iter()
         .map(|request| {
+            let decisions = source.decisions(&request).unwrap_or_default();
             let roots = request
                 .roots
                 .iter()
-                .map(|root| root_info(source, settings, &request, &root.path))
+                .map(|root| {
+                    root_info(
+                        source,
+                        settings,
+                        &request,
+                        &root.path,
+                        &decisions,
+                        owners.as_ref(),
+                        now,
+                    )
+                })
                 .collect();
             RequestEntry { request, roots }
         })
@@ -148,18 +176,56 @@ pub(super) fn load_requests(
     })
 }
 
+pub(super) fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(0))
+}
+
+/// What the gate needs from a loaded plan.
+fn facts_of(plan: &crate::plan::Plan, head: &str) -> PlanFacts {
+    PlanFacts {
+        digest: plan.digest.clone(),
+        head: head.to_string(),
+        destructive: plan
+            .resource_changes
+            .iter()
+            .filter(|rc| rc.change.kind.is_destructive())
+            .map(|rc| rc.address.clone())
+            .collect(),
+    }
+}
+
 fn root_info(
     source: &dyn Source,
     settings: &Settings,
     request: &Request,
     root: &str,
+    decisions: &[Decision],
+    owners: Option<&CodeOwners>,
+    now: i64,
 ) -> RootPlanInfo {
+    let gate = |facts: Option<PlanFacts>| {
+        Some(
+            review_root(
+                &settings.config,
+                request,
+                root,
+                facts,
+                decisions,
+                owners,
+                now,
+            )
+            .report,
+        )
+    };
     let stored = match source.stored_plan(request, root) {
         Ok(stored) => stored,
         Err(e) => {
             return RootPlanInfo {
                 stored: None,
                 summary: None,
+                gate: gate(None),
                 error: Some(e.to_string()),
             };
         }
@@ -168,6 +234,7 @@ fn root_info(
         return RootPlanInfo {
             stored: None,
             summary: None,
+            gate: gate(None),
             error: None,
         };
     };
@@ -179,12 +246,14 @@ fn root_info(
                 cost.as_ref(),
                 &settings.thresholds,
             )),
+            gate: gate(Some(facts_of(&plan, &stored.head))),
             stored: Some(stored),
             error: None,
         },
         Err(e) => RootPlanInfo {
             stored: Some(stored),
             summary: None,
+            gate: gate(None),
             error: Some(e.to_string()),
         },
     }
@@ -208,11 +277,12 @@ pub(super) fn load_plan(
         .iter()
         .map(|rc| settings.risk.assess(rc).risk)
         .collect();
-    let viewed = match (data_dir, source.reviewer()) {
-        (Some(dir), Ok(reviewer)) => progress::load_viewed(
+    let reviewer = source.reviewer().ok();
+    let viewed = match (data_dir, &reviewer) {
+        (Some(dir), Some(reviewer)) => progress::load_viewed(
             &dir,
             &ProgressKey {
-                reviewer: reviewer.email,
+                reviewer: reviewer.email.clone(),
                 request: request.id.clone(),
                 root: root.to_string(),
                 digest: plan.digest.clone(),
@@ -220,6 +290,18 @@ pub(super) fn load_plan(
         ),
         _ => Default::default(),
     };
+    let decisions = source.decisions(request).map_err(|e| e.to_string())?;
+    let owners = source.code_owners().map_err(|e| e.to_string())?;
+    let facts = facts_of(&plan, &stored.head);
+    let review = review_root(
+        &settings.config,
+        request,
+        root,
+        Some(facts),
+        &decisions,
+        owners.as_ref(),
+        unix_now(),
+    );
     Ok(LoadedPlan {
         plan: Arc::new(plan),
         cost: cost.map(Arc::new),
@@ -227,7 +309,41 @@ pub(super) fn load_plan(
         risks,
         stored,
         viewed,
+        review,
+        decisions,
+        reviewer,
     })
+}
+
+/// The audit log in the data directory.
+fn audit_log(data_dir: Option<&std::path::Path>) -> Result<crate::audit::AuditLog, String> {
+    let dir = data_dir.ok_or("no data directory on this platform")?;
+    Ok(crate::audit::AuditLog::open(dir.join("audit.log")))
+}
+
+/// Stores a decision with the source, then in the audit log.
+pub(super) fn record_decision(
+    source: &dyn Source,
+    data_dir: Option<&std::path::Path>,
+    decision: &Decision,
+) -> Result<String, String> {
+    source
+        .record_decision(decision)
+        .map_err(|e| e.to_string())?;
+    crate::audit_trail::record_decision_in(&audit_log(data_dir)?, decision)
+        .map_err(|e| format!("decision stored, but the audit log failed: {e}"))?;
+    Ok(format!(
+        "{} recorded for {} {}",
+        decision.kind.word(),
+        decision.request,
+        decision.root
+    ))
+}
+
+pub(super) fn load_audit(
+    data_dir: Option<&std::path::Path>,
+) -> Result<Vec<crate::audit::AuditRecord>, String> {
+    audit_log(data_dir)?.records().map_err(|e| e.to_string())
 }
 
 /// Runs `plandeck plan REQUEST` and streams its output lines as progress.

@@ -134,6 +134,7 @@ pub enum Screen {
     },
     Plan(Box<Loadable<PlanView>>),
     Code(Box<CodeScreen>),
+    Audit(Box<AuditScreen>),
 }
 
 /// The code view of a request.
@@ -146,9 +147,37 @@ pub struct CodeScreen {
     pub search_editing: bool,
 }
 
+/// A confirmation or prompt over the screen. The modal never performs
+/// anything itself: confirming returns an effect from `update`.
+#[derive(Debug)]
+pub enum Modal {
+    Approve {
+        decision: Box<crate::review::Decision>,
+        report: Box<crate::review::GateReport>,
+        /// The root name to type for a plan with critical changes.
+        typed_confirmation: Option<String>,
+        typed: String,
+    },
+    Block {
+        decision: Box<crate::review::Decision>,
+        report: Box<crate::review::GateReport>,
+        reason: String,
+    },
+}
+
+/// The audit log view.
+#[derive(Debug)]
+pub struct AuditScreen {
+    pub records: Loadable<Vec<crate::audit::AuditRecord>>,
+    pub cursor: usize,
+    pub verified: Option<String>,
+}
+
 /// Which keymap layer is active, derived from the state.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Layer {
+    /// A confirmation or prompt: keys go to it.
+    Modal,
     Help,
     /// Typing a filter or search.
     Input,
@@ -156,6 +185,7 @@ pub enum Layer {
     Matrix,
     Plan,
     Code,
+    Audit,
 }
 
 /// The whole TUI state.
@@ -167,6 +197,7 @@ pub struct State {
     /// Screens to return to with `Esc`.
     pub back: Vec<Screen>,
     pub help: bool,
+    pub modal: Option<Modal>,
     /// A one-line message (errors, refusals), shown until the next key.
     pub status: Option<String>,
     /// Work running in the background, shown with a spinner.
@@ -189,6 +220,7 @@ impl State {
             screen: Screen::List,
             back: Vec::new(),
             help: false,
+            modal: None,
             status: None,
             jobs: Vec::new(),
             now,
@@ -203,6 +235,9 @@ impl State {
     }
 
     pub fn layer(&self) -> Layer {
+        if self.modal.is_some() {
+            return Layer::Modal;
+        }
         if self.help {
             return Layer::Help;
         }
@@ -221,6 +256,7 @@ impl State {
             },
             Screen::Code(code) if code.search_editing => Layer::Input,
             Screen::Code(_) => Layer::Code,
+            Screen::Audit(_) => Layer::Audit,
         }
     }
 

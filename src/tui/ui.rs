@@ -1,9 +1,11 @@
 //! Drawing: a pure function of the state. The only thing it changes is
 //! `UiState` (scroll offsets), ratatui's own stateful-widget contract.
 
+mod audit;
 mod code;
 mod help;
 mod matrix;
+mod modal;
 mod plan;
 mod requests;
 
@@ -45,10 +47,14 @@ pub fn draw(frame: &mut Frame, state: &State, ui: &mut UiState, theme: &Theme, k
             other => draw_loadable(frame, main, other, "plan", theme),
         },
         Screen::Code(code) => code::draw(frame, main, code, ui, theme),
+        Screen::Audit(audit) => audit::draw(frame, main, audit, ui, theme),
     }
     draw_status(frame, status, state, theme, keymap);
     if state.help {
         help::draw(frame, frame.area(), state.screen_layer(), keymap, theme);
+    }
+    if let Some(modal) = &state.modal {
+        modal::draw(frame, frame.area(), modal, theme);
     }
 }
 

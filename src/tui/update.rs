@@ -9,6 +9,8 @@ use super::state::{CodeScreen, Layer, Loadable, Screen, State, root_status};
 use crate::source::{PlanStatus, Request};
 use crossterm::event::{KeyCode, KeyEvent, MouseEventKind};
 
+mod review;
+
 /// Rows moved by half a page (the pane height is the renderer's business).
 const PAGE_ROWS: usize = 15;
 /// Rows moved by one mouse wheel step.
@@ -18,6 +20,9 @@ pub fn update(state: &mut State, msg: Msg, keymap: &Keymap) -> Vec<Effect> {
     match msg {
         Msg::Key(key) => {
             state.status = None;
+            if state.layer() == Layer::Modal {
+                return review::modal_key(state, key);
+            }
             if state.layer() == Layer::Input {
                 return input(state, key);
             }
@@ -86,7 +91,8 @@ fn act(state: &mut State, action: Action) -> Vec<Effect> {
         Layer::Matrix => matrix_action(state, action),
         Layer::Plan => plan_action(state, action),
         Layer::Code => code_action(state, action),
-        Layer::Help | Layer::Input => Vec::new(),
+        Layer::Audit => audit_action(state, action),
+        Layer::Help | Layer::Input | Layer::Modal => Vec::new(),
     }
 }
 
@@ -149,7 +155,27 @@ fn list_action(state: &mut State, action: Action) -> Vec<Effect> {
             }
         }
         Action::RunPlan => return run_plan(state),
+        Action::OpenAudit => {
+            let req = state.next_req();
+            state.code_req = req;
+            return review::open_audit(state, req);
+        }
         _ => {}
+    }
+    Vec::new()
+}
+
+fn audit_action(state: &mut State, action: Action) -> Vec<Effect> {
+    if action == Action::Back {
+        go_back(state);
+        return Vec::new();
+    }
+    if let Screen::Audit(audit) = &mut state.screen {
+        let len = match &audit.records {
+            Loadable::Loaded(records) => records.len(),
+            _ => 0,
+        };
+        audit.cursor = moved(audit.cursor, len, action);
     }
     Vec::new()
 }
@@ -210,6 +236,24 @@ fn open_plan(state: &mut State, request: Request, root_index: usize) -> Vec<Effe
     state.plan_req = req;
     push_screen(state, Screen::Plan(Box::new(Loadable::Loading)));
     add_job(state, "loading plan");
+    vec![Effect::LoadPlan {
+        req,
+        request: Box::new(request),
+        root,
+    }]
+}
+
+/// Loads the plan view's plan again (after a decision changed its gate).
+fn reload_plan(state: &mut State) -> Vec<Effect> {
+    let Screen::Plan(view) = &state.screen else {
+        return Vec::new();
+    };
+    let Loadable::Loaded(view) = view.as_ref() else {
+        return Vec::new();
+    };
+    let (request, root) = (view.request.clone(), view.root.clone());
+    let req = state.next_req();
+    state.plan_req = req;
     vec![Effect::LoadPlan {
         req,
         request: Box::new(request),
@@ -339,6 +383,14 @@ fn plan_action(state: &mut State, action: Action) -> Vec<Effect> {
             let request = view.request.clone();
             return open_code(state, request);
         }
+        Action::Approve if state.read_only => {
+            state.status = Some("read-only: approving is disabled".into())
+        }
+        Action::Block if state.read_only => {
+            state.status = Some("read-only: blocking is disabled".into())
+        }
+        Action::Approve => review::approve(state),
+        Action::Block => review::block(state),
         _ => {}
     }
     Vec::new()
@@ -513,6 +565,27 @@ fn backend(state: &mut State, event: BackendEvent) -> Vec<Effect> {
             return load_requests(state);
         }
         BackendEvent::Saved => {}
+        BackendEvent::DecisionRecorded { result } => {
+            end_job(state, "recording decision");
+            state.status = Some(match result {
+                Ok(done) => done,
+                Err(e) => format!("not recorded: {e}"),
+            });
+            let mut effects = load_requests(state);
+            effects.extend(reload_plan(state));
+            return effects;
+        }
+        BackendEvent::AuditLoaded { req, result } => {
+            if req != state.code_req {
+                return Vec::new();
+            }
+            if let Screen::Audit(audit) = &mut state.screen {
+                audit.records = match result {
+                    Ok(records) => Loadable::Loaded(records),
+                    Err(e) => Loadable::Failed(e),
+                };
+            }
+        }
         BackendEvent::SaveFailed { error } => {
             state.status = Some(format!("could not save: {error}"))
         }

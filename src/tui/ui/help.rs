@@ -60,5 +60,7 @@ fn layer_name(layer: Layer) -> &'static str {
         Layer::Code => "code",
         Layer::Help => "help",
         Layer::Input => "typing",
+        Layer::Modal => "confirmation",
+        Layer::Audit => "audit log",
     }
 }

@@ -133,6 +133,7 @@ fn header_lines(view: &PlanView, state: &State, theme: &Theme) -> Vec<Line<'stat
             view.search.matches.len()
         )));
     }
+    lines.extend(decision_lines(view, state, theme));
     if let Some(notice) = &view.notice {
         filters.push(Span::styled(
             format!(" · {notice}"),
@@ -223,4 +224,63 @@ pub(super) fn cost_role(level: CostLevel) -> Role {
         CostLevel::Warn => Role::Warning,
         CostLevel::Critical => Role::Critical,
     }
+}
+
+/// The Decisions panel: each approval and block with who, when, which plan
+/// and whether it counts, then the gate's failing checks.
+fn decision_lines(view: &PlanView, state: &State, theme: &Theme) -> Vec<Line<'static>> {
+    use crate::review::ApprovalState;
+    let report = &view.loaded.review.report;
+    let mut spans = vec![Span::styled("Decisions: ", theme.role(Role::Heading))];
+    if report.approvals.is_empty() && report.blocks.is_empty() {
+        spans.push(Span::styled("none yet", theme.role(Role::Muted)));
+    }
+    for approval in &report.approvals {
+        let d = &approval.decision;
+        let when = super::age(state.now, d.at);
+        let digest: String = d.digest.chars().take(15).collect();
+        let (mark, role, why) = match &approval.state {
+            ApprovalState::Counted => ("✓", Role::Create, String::new()),
+            ApprovalState::Stale(r) => ("⟲", Role::Warning, format!(", stale: {r}")),
+            ApprovalState::NotCounted(r) => ("✗", Role::Muted, format!(", not counted: {r}")),
+        };
+        spans.push(Span::styled(format!("{mark} "), theme.role(role)));
+        spans.push(Span::raw(format!(
+            "{} approved {when} ago ({digest}{})  ",
+            clean(&d.who.email),
+            clean(&why)
+        )));
+    }
+    for block in &report.blocks {
+        let reason = block.comment.as_deref().unwrap_or("");
+        spans.push(Span::styled(
+            format!(
+                "⛔ blocked by {}: {}  ",
+                clean(&block.who.email),
+                clean(reason)
+            ),
+            theme.role(Role::High),
+        ));
+    }
+    let failing: Vec<String> = report
+        .checks
+        .iter()
+        .filter(|c| !c.passed)
+        .map(|c| format!("{} ({})", c.name, clean(&c.detail)))
+        .collect();
+    let gate = if failing.is_empty() {
+        Line::from(vec![
+            Span::styled("Gate: ", theme.role(Role::Heading)),
+            Span::styled("ready to apply", theme.role(Role::Create)),
+        ])
+    } else {
+        Line::from(vec![
+            Span::styled("Gate: ", theme.role(Role::Heading)),
+            Span::styled(
+                format!("not ready: {}", failing.join("; ")),
+                theme.role(Role::Warning),
+            ),
+        ])
+    };
+    vec![Line::from(spans), gate]
 }

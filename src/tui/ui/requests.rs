@@ -78,6 +78,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, ui: &mut UiState, them
         Constraint::Length(15),
         Constraint::Length(8),
         Constraint::Length(14),
+        Constraint::Length(10),
         Constraint::Length(9),
         Constraint::Length(4),
     ];
@@ -107,6 +108,7 @@ fn request_row(entry: &RequestEntry, new: bool, now: i64, theme: &Theme) -> Row<
         Cell::from(counts_line(entry, theme)),
         Cell::from(risk_span(highest_risk(entry), theme)),
         Cell::from(cost_span(entry, theme)),
+        Cell::from(approvals_span(entry, theme)),
         Cell::from(status_span(entry, theme)),
         Cell::from(age(now, request.updated_at)),
     ];
@@ -193,6 +195,40 @@ fn cost_span(entry: &RequestEntry, theme: &Theme) -> Span<'static> {
         format_delta(delta, &first.currency),
         theme.role(super::plan::cost_role(level)),
     )
+}
+
+/// `1/2`, `2/2`, `blocked` or `1/2 stale` over the request's roots (the
+/// root furthest from its required count decides).
+pub(super) fn approvals_span(entry: &RequestEntry, theme: &Theme) -> Span<'static> {
+    let gates: Vec<&crate::review::GateReport> =
+        entry.roots.iter().filter_map(|r| r.gate.as_ref()).collect();
+    if gates.iter().any(|g| !g.blocks.is_empty()) {
+        return Span::styled("blocked", theme.role(Role::High));
+    }
+    let Some(worst) = gates
+        .iter()
+        .max_by_key(|g| g.required.saturating_sub(g.counted))
+    else {
+        return Span::styled("-", theme.role(Role::Muted));
+    };
+    let stale = gates
+        .iter()
+        .flat_map(|g| &g.approvals)
+        .any(|a| matches!(a.state, crate::review::ApprovalState::Stale(_)));
+    let text = format!(
+        "{}/{}{}",
+        worst.counted,
+        worst.required,
+        if stale { " stale" } else { "" }
+    );
+    let role = if worst.counted >= worst.required {
+        Role::Create
+    } else if stale {
+        Role::Warning
+    } else {
+        Role::Plain
+    };
+    Span::styled(text, theme.role(role))
 }
 
 fn status_span(entry: &RequestEntry, theme: &Theme) -> Span<'static> {

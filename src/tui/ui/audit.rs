@@ -1,0 +1,79 @@
+//! The audit view: every recorded decision, apply and merge, newest last.
+
+use super::requests::clean;
+use super::{UiState, scroll_to};
+use crate::render::Role;
+use crate::tui::state::{AuditScreen, Loadable};
+use crate::tui::theme::Theme;
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Rect};
+use ratatui::text::Span;
+use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table};
+
+pub fn draw(frame: &mut Frame, area: Rect, audit: &AuditScreen, ui: &mut UiState, theme: &Theme) {
+    let records = match &audit.records {
+        Loadable::Loaded(records) => records,
+        other => return super::draw_loadable(frame, area, other, "audit log", theme),
+    };
+    let block = Block::default().borders(Borders::TOP).title(Span::styled(
+        format!(" Audit log · {} entries ", records.len()),
+        theme.title(),
+    ));
+    if records.is_empty() {
+        frame.render_widget(Paragraph::new(" nothing recorded yet").block(block), area);
+        return;
+    }
+    let height = area.height.saturating_sub(2) as usize;
+    scroll_to(&mut ui.code_offset, audit.cursor, height);
+    let rows = records
+        .iter()
+        .enumerate()
+        .skip(ui.code_offset)
+        .take(height)
+        .map(|(i, r)| {
+            let e = &r.entry;
+            let digest: String = e.digest.as_deref().unwrap_or("").chars().take(19).collect();
+            let role = match e.action.word() {
+                "approve" | "apply-succeeded" | "merge" => Role::Create,
+                "block" | "drift-block" | "apply-failed" => Role::High,
+                _ => Role::Plain,
+            };
+            let row = Row::new(vec![
+                Cell::from(r.seq.to_string()),
+                Cell::from(r.at_utc.clone()),
+                Cell::from(clean(&e.who.email)),
+                Cell::from(Span::styled(e.action.word(), theme.role(role))),
+                Cell::from(clean(&e.request)),
+                Cell::from(clean(e.root.as_deref().unwrap_or(""))),
+                Cell::from(Span::styled(digest, theme.role(Role::Muted))),
+                Cell::from(clean(e.comment.as_deref().unwrap_or(""))),
+            ]);
+            if i == audit.cursor {
+                row.style(theme.selection())
+            } else {
+                row
+            }
+        });
+    let header = Row::new([
+        "#",
+        "When (UTC)",
+        "Who",
+        "Action",
+        "Request",
+        "Root",
+        "Digest",
+        "Comment",
+    ])
+    .style(theme.role(Role::Heading));
+    let widths = [
+        Constraint::Length(4),
+        Constraint::Length(20),
+        Constraint::Fill(1),
+        Constraint::Length(15),
+        Constraint::Length(12),
+        Constraint::Fill(1),
+        Constraint::Length(20),
+        Constraint::Fill(2),
+    ];
+    frame.render_widget(Table::new(rows, widths).header(header).block(block), area);
+}

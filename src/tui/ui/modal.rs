@@ -1,0 +1,126 @@
+//! Confirmations and prompts: the gate report of the root, then what the
+//! user must type or press. Drawing only; the keys are `update`'s.
+
+use super::requests::clean;
+use crate::render::Role;
+use crate::review::GateReport;
+use crate::tui::state::Modal;
+use crate::tui::theme::Theme;
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Flex, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+
+pub fn draw(frame: &mut Frame, area: Rect, modal: &Modal, theme: &Theme) {
+    let (title, report, prompt) = match modal {
+        Modal::Approve {
+            decision,
+            report,
+            typed_confirmation,
+            typed,
+        } => {
+            let prompt = match typed_confirmation {
+                Some(root) => vec![
+                    Line::from(Span::styled(
+                        "This plan has CRITICAL changes. Type the root's name to approve:",
+                        theme.role(Role::Critical),
+                    )),
+                    Line::from(vec![
+                        Span::raw(format!("  {} ", clean(root))),
+                        Span::styled(format!("> {}▏", clean(typed)), theme.key()),
+                    ]),
+                    Line::from(Span::styled(
+                        "  <Enter> approve if it matches · <Esc> cancel",
+                        theme.role(Role::Muted),
+                    )),
+                ],
+                None => vec![Line::from(vec![
+                    Span::raw("Approve? "),
+                    Span::styled("y", theme.key()),
+                    Span::raw(" yes · "),
+                    Span::styled("n <Enter> <Esc>", theme.key()),
+                    Span::raw(" no"),
+                ])],
+            };
+            (
+                format!(
+                    " Approve {} · {} ",
+                    clean(&decision.request),
+                    clean(&decision.root)
+                ),
+                report,
+                prompt,
+            )
+        }
+        Modal::Block {
+            decision,
+            report,
+            reason,
+        } => (
+            format!(
+                " Block {} · {} ",
+                clean(&decision.request),
+                clean(&decision.root)
+            ),
+            report,
+            vec![
+                Line::from("Why? (the reason is recorded and shown to everyone)"),
+                Line::from(Span::styled(format!("> {}▏", clean(reason)), theme.key())),
+                Line::from(Span::styled(
+                    "  <Enter> block · <Esc> cancel",
+                    theme.role(Role::Muted),
+                )),
+            ],
+        ),
+    };
+    let mut lines = gate_lines(report, theme);
+    lines.push(Line::default());
+    lines.extend(prompt);
+    let height = (lines.len() as u16 + 2).min(area.height);
+    let width = 90.min(area.width);
+    let [row] = Layout::vertical([Constraint::Length(height)])
+        .flex(Flex::Center)
+        .areas(area);
+    let [popup] = Layout::horizontal([Constraint::Length(width)])
+        .flex(Flex::Center)
+        .areas(row);
+    frame.render_widget(Clear, popup);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .title(Span::styled(title, theme.title()));
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(block)
+            .wrap(Wrap { trim: false }),
+        popup,
+    );
+}
+
+/// The gate report: one line per check, then the approvals.
+pub fn gate_lines(report: &GateReport, theme: &Theme) -> Vec<Line<'static>> {
+    let verdict = if report.passed {
+        ("ready to apply", Role::Create)
+    } else {
+        ("not ready to apply", Role::Warning)
+    };
+    let mut lines = vec![Line::from(vec![
+        Span::styled(
+            format!("Gate [{}]: ", clean(&report.environment)),
+            theme.role(Role::Heading),
+        ),
+        Span::styled(verdict.0, theme.role(verdict.1)),
+    ])];
+    for check in &report.checks {
+        let (mark, role) = if check.passed {
+            ("✓", Role::Create)
+        } else {
+            ("✗", Role::High)
+        };
+        lines.push(Line::from(vec![
+            Span::styled(format!(" {mark} "), theme.role(role)),
+            Span::styled(format!("{:<12}", check.name), theme.role(Role::Heading)),
+            Span::raw(clean(&check.detail)),
+        ]));
+    }
+    lines
+}

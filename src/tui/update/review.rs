@@ -1,0 +1,188 @@
+//! Approving and blocking from the plan view, and the audit view. Typed
+//! confirmations: `a` and `x` only open a modal; only confirming it (`y`,
+//! or the typed root name for a critical plan) returns the effect that
+//! records the decision. `Enter` and `Esc` cancel by default.
+
+use super::super::msg::{Effect, ReqId};
+use super::super::plan_view::PlanView;
+use super::super::state::{AuditScreen, Loadable, Modal, Screen, State};
+use crate::review::{Decision, DecisionKind, GateInput, approval_refusal};
+use crate::risk::Risk;
+use crate::source::gate::root_environments;
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+fn decision_template(view: &PlanView, kind: DecisionKind, now: i64) -> Option<Decision> {
+    let who = view.loaded.reviewer.clone()?;
+    Some(Decision {
+        kind,
+        request: view.request.id.clone(),
+        root: view.root.clone(),
+        head: view.request.head.clone(),
+        digest: view.loaded.plan.digest.clone(),
+        who,
+        at: now,
+        comment: None,
+        viewed_destructive: Vec::new(),
+    })
+}
+
+/// `a`: refuse with the reason, or open the confirmation with the gate report.
+pub(super) fn approve(state: &mut State) {
+    let now = state.now;
+    let Screen::Plan(view) = &mut state.screen else {
+        return;
+    };
+    let Loadable::Loaded(view) = view.as_mut() else {
+        return;
+    };
+    let Some(mut decision) = decision_template(view, DecisionKind::Approve, now) else {
+        state.status = Some("no reviewer identity: set git user.name and user.email".into());
+        return;
+    };
+    let viewed: Vec<String> = view.loaded.viewed.iter().cloned().collect();
+    let roots = root_environments(&view.request);
+    let review = &view.loaded.review;
+    let input = GateInput {
+        request: &view.request,
+        root: &view.root,
+        policy: &review.policy,
+        plan: review.facts.as_ref(),
+        decisions: &view.loaded.decisions,
+        code_owners: None,
+        roots: &roots,
+        now,
+    };
+    if let Some(reason) = approval_refusal(&input, &decision.who, &viewed) {
+        state.status = Some(format!("refused: {reason}"));
+        return;
+    }
+    let destructive = review
+        .facts
+        .as_ref()
+        .map(|f| f.destructive.clone())
+        .unwrap_or_default();
+    decision.viewed_destructive = destructive
+        .into_iter()
+        .filter(|a| view.loaded.viewed.contains(a))
+        .collect();
+    let critical = view.loaded.risks.iter().any(|r| *r == Risk::Critical);
+    state.modal = Some(Modal::Approve {
+        decision: Box::new(decision),
+        report: Box::new(review.report.clone()),
+        typed_confirmation: critical.then(|| view.root.clone()),
+        typed: String::new(),
+    });
+}
+
+/// `x`: a prompt for the reason of a block.
+pub(super) fn block(state: &mut State) {
+    let now = state.now;
+    let Screen::Plan(view) = &mut state.screen else {
+        return;
+    };
+    let Loadable::Loaded(view) = view.as_mut() else {
+        return;
+    };
+    let Some(decision) = decision_template(view, DecisionKind::Block, now) else {
+        state.status = Some("no reviewer identity: set git user.name and user.email".into());
+        return;
+    };
+    state.modal = Some(Modal::Block {
+        decision: Box::new(decision),
+        report: Box::new(view.loaded.review.report.clone()),
+        reason: String::new(),
+    });
+}
+
+/// Keys while a modal is open.
+pub(super) fn modal_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
+    let Some(modal) = state.modal.as_mut() else {
+        return Vec::new();
+    };
+    if key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL)
+        || key.code == KeyCode::Esc
+    {
+        state.modal = None;
+        state.status = Some("cancelled".into());
+        return Vec::new();
+    }
+    let typing = |text: &mut String| match key.code {
+        KeyCode::Char(c) => text.push(c),
+        KeyCode::Backspace => {
+            text.pop();
+        }
+        _ => {}
+    };
+    let confirmed = match modal {
+        Modal::Approve {
+            typed_confirmation: Some(root),
+            typed,
+            ..
+        } => match key.code {
+            KeyCode::Enter if typed == root => true,
+            KeyCode::Enter => {
+                state.status = Some("the typed name does not match the root: not approved".into());
+                state.modal = None;
+                return Vec::new();
+            }
+            _ => {
+                typing(typed);
+                false
+            }
+        },
+        Modal::Approve {
+            typed_confirmation: None,
+            ..
+        } => match key.code {
+            KeyCode::Char('y') => true,
+            // n, Enter and anything else: the default is No.
+            _ => {
+                state.modal = None;
+                state.status = Some("not approved".into());
+                return Vec::new();
+            }
+        },
+        Modal::Block { reason, .. } => match key.code {
+            KeyCode::Enter if !reason.trim().is_empty() => true,
+            KeyCode::Enter => {
+                state.status = Some("a block needs a reason".into());
+                false
+            }
+            _ => {
+                typing(reason);
+                false
+            }
+        },
+    };
+    if !confirmed {
+        return Vec::new();
+    }
+    let decision = match state.modal.take() {
+        Some(Modal::Approve { decision, .. }) => decision,
+        Some(Modal::Block {
+            mut decision,
+            reason,
+            ..
+        }) => {
+            decision.comment = Some(reason.trim().to_string());
+            decision
+        }
+        None => return Vec::new(),
+    };
+    state.jobs.push("recording decision".into());
+    vec![Effect::RecordDecision { decision }]
+}
+
+/// Opens the audit log view.
+pub(super) fn open_audit(state: &mut State, req: ReqId) -> Vec<Effect> {
+    let previous = std::mem::replace(
+        &mut state.screen,
+        Screen::Audit(Box::new(AuditScreen {
+            records: Loadable::Loading,
+            cursor: 0,
+            verified: None,
+        })),
+    );
+    state.back.push(previous);
+    vec![Effect::LoadAudit { req }]
+}

@@ -1,0 +1,154 @@
+//! Approving and blocking in the TUI through the harness (real update,
+//! loading, drawing, git notes and audit log): refusals, the confirmation
+//! with the gate report, the typed root name for a critical plan, blocks
+//! with a reason, and the audit view.
+
+use plandeck::config;
+use plandeck::source::git::GitSource;
+use plandeck::tui::Settings;
+use plandeck::tui::harness::Harness;
+use std::sync::Arc;
+
+const NOW: i64 = 1_790_000_000;
+
+fn harness(dir: &tempfile::TempDir) -> Harness {
+    let repo = dir.path().join("repo");
+    if !repo.exists() {
+        plandeck::demo::build_at(&repo, NOW).expect("demo");
+    }
+    let loaded = config::load(Some(&dir.path().join("none.toml")))
+        .unwrap_or_else(|_| config::load(None).expect("defaults"));
+    let source = GitSource::open(&repo, &loaded.config).expect("opens");
+    let settings = Settings::from_config(&loaded).expect("settings");
+    Harness::new(
+        Arc::new(source),
+        settings,
+        NOW,
+        (120, 48),
+        Some(dir.path().join("data")),
+    )
+}
+
+#[test]
+fn critical_plans_need_viewed_destructive_changes_and_the_typed_root_name() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut h = harness(&dir);
+    h.press("j j <Enter>");
+    assert!(h.screen().contains("Decisions: none yet"));
+    h.press("a");
+    let refused = h.screen();
+    assert!(
+        refused.contains("refused: 1 of 1 destructive changes not marked viewed"),
+        "{refused}"
+    );
+    assert!(h.state.modal.is_none());
+    h.press("d <Space> a");
+    let modal = h.screen();
+    assert!(
+        modal.contains("Approve request/103 · apps/web/prod"),
+        "{modal}"
+    );
+    assert!(modal.contains("Type the root's name to approve"), "{modal}");
+    assert!(
+        modal.contains("approvals") && modal.contains("0/2 approvals in prod"),
+        "{modal}"
+    );
+    insta::assert_snapshot!(
+        "approve_critical_modal",
+        modal.replace(&dir.path().display().to_string(), "[tmp]")
+    );
+    // Enter alone does not confirm; a wrong name does not either.
+    h.type_text("apps/web/pro");
+    h.press("<Enter>");
+    assert!(
+        h.screen()
+            .contains("the typed name does not match the root: not approved")
+    );
+    assert!(h.state.modal.is_none());
+    h.press("a");
+    h.type_text("apps/web/prod");
+    h.press("<Enter>");
+    let done = h.screen();
+    assert!(
+        done.contains("approve recorded for request/103 apps/web/prod"),
+        "{done}"
+    );
+    assert!(
+        done.contains("riley@example.com approved"),
+        "the Decisions panel shows it:\n{done}"
+    );
+    assert!(done.contains("approvals (1/2 approvals in prod)"), "{done}");
+    h.press("<Esc>");
+    let list = h.screen();
+    assert!(list.contains("1/2"), "the request row shows 1/2:\n{list}");
+}
+
+#[test]
+fn plain_plans_confirm_with_y_and_enter_means_no() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut h = harness(&dir);
+    // request/101 (dev, creates only): nothing destructive.
+    h.press("G <Enter> a");
+    assert!(h.screen().contains("Approve? y yes"), "{}", h.screen());
+    h.press("<Enter>");
+    assert!(h.screen().contains("not approved"));
+    h.press("a y");
+    assert!(
+        h.screen()
+            .contains("approve recorded for request/101 apps/web/dev")
+    );
+}
+
+#[test]
+fn self_approval_is_refused_in_the_ui() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let repo = dir.path().join("repo");
+    plandeck::demo::build_at(&repo, NOW).expect("demo");
+    // The reviewer is Alice, who wrote request/101.
+    let status = std::process::Command::new("git")
+        .args([
+            "-C",
+            repo.to_str().expect("path"),
+            "config",
+            "user.email",
+            "alice@example.com",
+        ])
+        .status()
+        .expect("git");
+    assert!(status.success());
+    let mut h = harness(&dir);
+    h.press("G <Enter> a");
+    let screen = h.screen();
+    assert!(
+        screen.contains(
+            "refused: Riley Reviewer <alice@example.com> authored or committed this request"
+        ),
+        "{screen}"
+    );
+}
+
+#[test]
+fn blocks_need_a_reason_and_show_in_the_list_and_the_audit_view() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut h = harness(&dir);
+    h.press("j j <Enter> x");
+    assert!(h.screen().contains("Why? (the reason is recorded"));
+    h.press("<Enter>");
+    assert!(h.screen().contains("a block needs a reason"));
+    h.type_text("bucket still read by reporting");
+    h.press("<Enter>");
+    let screen = h.screen();
+    assert!(screen.contains("block recorded"), "{screen}");
+    assert!(
+        screen.contains("blocked by riley@example.com: bucket still read by reporting"),
+        "{screen}"
+    );
+    h.press("<Esc>");
+    assert!(h.screen().contains("blocked"));
+    h.press("L");
+    let audit = h.screen();
+    assert!(
+        audit.contains("Audit log · 1 entries") && audit.contains("bucket still read by"),
+        "{audit}"
+    );
+}
