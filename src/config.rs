@@ -256,7 +256,7 @@ fn check_values(config: &Config) -> Result<(), (String, String)> {
                 (format!("\"{needle}\""), format!("key `environments.{name}.window`: {e}"))
             })?;
         }
-        for after in env.after.iter().filter(|a| !known_env(a)) {
+        if let Some(after) = env.after.iter().find(|a| !known_env(a)) {
             return Err((format!("\"{after}\""), format!("key `environments.{name}.after`: unknown environment {after:?}")));
         }
         for approver in &env.approvers {

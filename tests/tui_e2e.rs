@@ -254,3 +254,56 @@ fn ctrl_c_quits_and_restores_the_terminal() {
     tmux.keys(&["C-c"]);
     assert_restored(&tmux);
 }
+
+#[test]
+fn approve_a_critical_plan_with_the_typed_root_name() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let repo = demo(dir.path());
+    let tmux = Tmux::start("approve", &repo, &session_command(dir.path()));
+    tmux.wait_for("the request list", |s| s.contains("Requests 5/5"));
+    tmux.keys(&["j", "j", "Enter"]);
+    tmux.wait_for("the plan", |s| s.contains("request/103 · apps/web/prod"));
+    tmux.keys(&["a"]);
+    tmux.wait_for("the refusal", |s| s.contains("refused: 1 of 1 destructive changes not marked viewed"));
+    tmux.keys(&["d"]);
+    tmux.wait_for("the destructive change", |_| tmux.selected_line().contains("aws_s3_bucket.legacy_exports"));
+    tmux.keys(&["Space"]);
+    tmux.wait_for("the viewed mark", |s| s.contains("destructive viewed 1/1"));
+    tmux.keys(&["a"]);
+    let modal = tmux.wait_for("the confirmation", |s| s.contains("Type the root's name to approve"));
+    assert!(modal.contains("0/2 approvals in prod"), "{modal}");
+    tmux.literal("apps/web/prod");
+    tmux.keys(&["Enter"]);
+    let done = tmux.wait_for("the recorded approval", |s| s.contains("riley@example.com approved"));
+    assert!(done.contains("1/2 approvals in prod"), "{done}");
+    tmux.keys(&["q"]);
+    assert_restored(&tmux);
+    let head = Command::new("git").arg("-C").arg(&repo).args(["rev-parse", "request/103"]).output().expect("git");
+    let head = String::from_utf8_lossy(&head.stdout).trim().to_string();
+    let note = Command::new("git").arg("-C").arg(&repo).args(["notes", "--ref", "refs/notes/plandeck", "show", &head]).output().expect("git");
+    let note = String::from_utf8_lossy(&note.stdout).into_owned();
+    assert!(note.contains("\"kind\":\"approve\"") && note.contains("riley@example.com"), "{note}");
+}
+
+#[test]
+fn self_approval_is_refused_on_screen() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let repo = demo(dir.path());
+    // Carol wrote request/103: as her, approving is refused.
+    let command = format!(
+        "GIT_COMMITTER_NAME='Carol Web' GIT_COMMITTER_EMAIL=carol@example.com {}",
+        session_command(dir.path())
+    );
+    let tmux = Tmux::start("selfapprove", &repo, &command);
+    tmux.wait_for("the request list", |s| s.contains("Requests 5/5"));
+    tmux.keys(&["j", "j", "Enter"]);
+    tmux.wait_for("the plan", |s| s.contains("request/103 · apps/web/prod"));
+    tmux.keys(&["d"]);
+    tmux.wait_for("the destructive change", |_| tmux.selected_line().contains("aws_s3_bucket.legacy_exports"));
+    tmux.keys(&["Space"]);
+    tmux.wait_for("the viewed mark", |s| s.contains("destructive viewed 1/1"));
+    tmux.keys(&["a"]);
+    tmux.wait_for("the refusal", |s| s.contains("authored or committed this request"));
+    tmux.keys(&["q"]);
+    assert_restored(&tmux);
+}

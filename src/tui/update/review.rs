@@ -65,7 +65,7 @@ pub(super) fn approve(state: &mut State) {
         .into_iter()
         .filter(|a| view.loaded.viewed.contains(a))
         .collect();
-    let critical = view.loaded.risks.iter().any(|r| *r == Risk::Critical);
+    let critical = view.loaded.risks.contains(&Risk::Critical);
     state.modal = Some(Modal::Approve {
         decision: Box::new(decision),
         report: Box::new(review.report.clone()),
