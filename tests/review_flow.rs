@@ -331,3 +331,80 @@ fn decisions_are_audited() {
     let verify = as_person(&env, &repo, "Erin", &["audit", "verify"]);
     assert_eq!(verify.status.code(), Some(0), "{}", text(&verify.stdout));
 }
+
+#[test]
+fn the_repository_policy_is_read_from_the_base_branch() {
+    let env = setup();
+    let repo = env.repo.clone();
+    git(&repo, &["checkout", "-q", "main"]);
+    std::fs::write(
+        repo.join(".plandeck.toml"),
+        "[environments.prod]\nrequired_approvals = 3\n",
+    )
+    .expect("write");
+    git(&repo, &["add", ".plandeck.toml"]);
+    git(
+        &repo,
+        &[
+            "-c",
+            "user.name=Ops",
+            "-c",
+            "user.email=ops@example.com",
+            "commit",
+            "-q",
+            "-m",
+            "policy",
+        ],
+    );
+    let report = prod_report(&env, &repo);
+    assert_eq!(report["required"], 3, "{report:#}");
+    // A request cannot weaken the policy it is reviewed under.
+    git(&repo, &["checkout", "-q", "request/102"]);
+    std::fs::write(
+        repo.join(".plandeck.toml"),
+        "[environments.prod]\nrequired_approvals = 0\n",
+    )
+    .expect("write");
+    git(&repo, &["add", ".plandeck.toml"]);
+    git(
+        &repo,
+        &[
+            "-c",
+            "user.name=Bob Data",
+            "-c",
+            "user.email=bob@example.com",
+            "commit",
+            "-q",
+            "-m",
+            "relax",
+        ],
+    );
+    git(&repo, &["checkout", "-q", "main"]);
+    assert_eq!(prod_report(&env, &repo)["required"], 3);
+    // A broken repository policy is refused with its file and line.
+    std::fs::write(
+        repo.join(".plandeck.toml"),
+        "[environments.prod]\nrequired_approvals = \"many\"\n",
+    )
+    .expect("write");
+    git(
+        &repo,
+        &[
+            "-c",
+            "user.name=Ops",
+            "-c",
+            "user.email=ops@example.com",
+            "commit",
+            "-q",
+            "-am",
+            "broken",
+        ],
+    );
+    let out = as_person(&env, &repo, "Erin", &["status", "request/102"]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains(".plandeck.toml (main):2: key `environments.prod.required_approvals`"),
+        "{stderr}"
+    );
+}

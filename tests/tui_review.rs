@@ -152,3 +152,63 @@ fn blocks_need_a_reason_and_show_in_the_list_and_the_audit_view() {
         "{audit}"
     );
 }
+
+#[test]
+fn a_stale_approval_opens_on_what_changed_since() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut h = harness(&dir);
+    h.press("G <Enter> a y");
+    assert!(
+        h.screen()
+            .contains("approve recorded for request/101 apps/web/dev")
+    );
+    // CI re-plans the same head with a different threshold.
+    let repo = dir.path().join("repo");
+    let source =
+        GitSource::open(&repo, &config::load(None).expect("defaults").config).expect("opens");
+    let request = source.resolve_request("request/101").expect("request");
+    let stored = plandeck::source::Source::stored_plan(&source, &request, "apps/web/dev")
+        .expect("reads")
+        .expect("stored");
+    let json = std::fs::read_to_string(&stored.plan_json)
+        .expect("plan")
+        .replace("\"threshold\":80", "\"threshold\":90");
+    source
+        .store()
+        .put(
+            "request/101",
+            "apps/web/dev",
+            &request.head,
+            plandeck::source::PlanOrigin::Imported,
+            json.as_bytes(),
+            None,
+            None,
+        )
+        .expect("stores");
+    let mut again = harness(&dir);
+    let list = again.screen();
+    assert!(
+        list.contains("0/0 stale"),
+        "the row shows the stale approval:\n{list}"
+    );
+    again.press("G <Enter>");
+    let screen = again.screen();
+    assert!(
+        screen.contains("Re-review: your approval of sha256:"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("Since the earlier plan: 0 resources added, 0 removed, 2 changed"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("threshold") && screen.contains("80") && screen.contains("90"),
+        "{screen}"
+    );
+    again.press("v");
+    let whole = again.screen();
+    assert!(
+        whole.contains("aws_cloudwatch_metric_alarm.cpu[\"web\"] will be created"),
+        "{whole}"
+    );
+}

@@ -331,8 +331,22 @@ impl Source for GitSource {
         super::notes::record(self, decision)
     }
 
+    fn plan_by_digest(
+        &self,
+        request: &Request,
+        root: &str,
+        digest: &str,
+    ) -> Result<Option<Plan>, SourceError> {
+        match self.store.historical(&request.id, root, digest)? {
+            Some(path) => Ok(Some(crate::plan::load_plan(&path)?)),
+            None => Ok(None),
+        }
+    }
+
     fn code_owners(&self) -> Result<Option<crate::review::CodeOwners>, SourceError> {
-        Ok(self.base_file(&["CODEOWNERS", ".github/CODEOWNERS", "docs/CODEOWNERS"]).map(|t| crate::review::CodeOwners::parse(&t)))
+        Ok(self
+            .base_file(&["CODEOWNERS", ".github/CODEOWNERS", "docs/CODEOWNERS"])
+            .map(|t| crate::review::CodeOwners::parse(&t)))
     }
 }
 
@@ -340,7 +354,9 @@ impl GitSource {
     /// The first of `paths` that exists on the base branch, as text.
     pub fn base_file(&self, paths: &[&str]) -> Option<String> {
         let base = &self.config.source.base;
-        paths.iter().find_map(|p| self.git(&["show", &format!("{base}:{p}")]).ok())
+        paths
+            .iter()
+            .find_map(|p| self.git(&["show", &format!("{base}:{p}")]).ok())
     }
 }
 

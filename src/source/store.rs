@@ -78,6 +78,7 @@ impl PlanStore {
         let parent = self.dir.join(encode(request)?);
         let target = parent.join(encode(root)?);
         std::fs::create_dir_all(&parent).map_err(|e| io_error(&parent, &e))?;
+        self.keep_history(request, root)?;
         let staging = unique_dir(&parent, "tmp")?;
         let written = write_files(&staging, &meta, plan_json, plan_file, cost_json)
             .and_then(|()| swap_into_place(&staging, &target, &parent));
@@ -88,6 +89,46 @@ impl PlanStore {
         self.get(request, root)?.ok_or_else(|| {
             SourceError::Io(format!("{}: plan vanished after storing", target.display()))
         })
+    }
+
+    /// Keeps the plan about to be replaced under its digest, so a re-review
+    /// can compare the plan someone approved with the current one.
+    fn keep_history(&self, request: &str, root: &str) -> Result<(), SourceError> {
+        let Some(current) = self.get(request, root)? else {
+            return Ok(());
+        };
+        let dir = self.history_dir(request, root)?;
+        std::fs::create_dir_all(&dir).map_err(|e| io_error(&dir, &e))?;
+        let kept = dir.join(history_name(&current.digest));
+        if !kept.exists() {
+            std::fs::copy(&current.plan_json, &kept).map_err(|e| io_error(&kept, &e))?;
+        }
+        Ok(())
+    }
+
+    fn history_dir(&self, request: &str, root: &str) -> Result<PathBuf, SourceError> {
+        // A dot name: never taken for a root by `list`.
+        Ok(self
+            .dir
+            .join(encode(request)?)
+            .join(format!(".history-{}", encode(root)?)))
+    }
+
+    /// An earlier plan of a request's root by its digest, if it was kept.
+    pub fn historical(
+        &self,
+        request: &str,
+        root: &str,
+        digest: &str,
+    ) -> Result<Option<PathBuf>, SourceError> {
+        let path = self.history_dir(request, root)?.join(history_name(digest));
+        if path.exists() {
+            return Ok(Some(path));
+        }
+        Ok(self
+            .get(request, root)?
+            .filter(|p| p.digest == digest)
+            .map(|p| p.plan_json))
     }
 
     /// The stored plan of a request's root, if there is one.
@@ -207,6 +248,11 @@ fn swap_into_place(staging: &Path, target: &Path, parent: &Path) -> Result<(), S
         let _ = std::fs::remove_dir_all(old);
     }
     Ok(())
+}
+
+/// `sha256:abc…` as a file name.
+fn history_name(digest: &str) -> String {
+    format!("{}.json", digest.replace(':', "-"))
 }
 
 fn write(path: &Path, bytes: &[u8]) -> Result<(), SourceError> {

@@ -161,6 +161,11 @@ impl Default for Keymap {
                     "viewed",
                 )),
                 hinted(char_key('a', Action::Approve, "approve")),
+                char_key(
+                    'v',
+                    Action::ToggleDelta,
+                    "changes since your approval / whole plan",
+                ),
                 hinted(char_key('x', Action::Block, "block")),
                 hinted(char_key('d', Action::NextDestructive, "next destructive")),
                 char_key('D', Action::PrevDestructive, "previous destructive"),

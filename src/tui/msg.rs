@@ -95,6 +95,8 @@ pub enum Action {
     Confirm,
     /// Open the audit log view.
     OpenAudit,
+    /// Switch between what changed since your approval and the whole plan.
+    ToggleDelta,
 }
 
 /// A side effect requested by `update`, carried out by the runner.
@@ -179,6 +181,9 @@ pub struct LoadedPlan {
     pub decisions: Vec<crate::review::Decision>,
     /// Who is reviewing, when the source knows.
     pub reviewer: Option<Identity>,
+    /// When the reviewer's approval went stale because the plan changed:
+    /// the digest they approved and what changed since, rendered.
+    pub since_approval: Option<(String, Vec<crate::render::Line>)>,
 }
 
 /// Results of background work.

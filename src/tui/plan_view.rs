@@ -153,6 +153,8 @@ pub struct PlanView {
     pub hidden_by_noise: usize,
     /// The last message for the status line (e.g. why something was refused).
     pub notice: Option<String>,
+    /// Showing only what changed since the reviewer's stale approval.
+    pub show_delta: bool,
 }
 
 impl PlanView {
@@ -187,7 +189,9 @@ impl PlanView {
             show_noise: false,
             hidden_by_noise: 0,
             notice: None,
+            show_delta: false,
         };
+        view.show_delta = view.loaded.since_approval.is_some();
         view.cursor = 0;
         view
     }
@@ -198,6 +202,13 @@ impl PlanView {
         self.texts.clear();
         self.rows.clear();
         self.hidden_by_noise = 0;
+        if let (true, Some((_, lines))) = (self.show_delta, self.loaded.since_approval.clone()) {
+            for line in lines {
+                self.push_text(line);
+            }
+            self.cursor = self.cursor.min(self.rows.len().saturating_sub(1));
+            return;
+        }
         let options = self.render_options(settings);
         let cost = self.loaded.cost.clone();
         let ctx = context(settings, cost.as_deref(), &options);

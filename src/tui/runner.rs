@@ -302,6 +302,26 @@ pub(super) fn load_plan(
         owners.as_ref(),
         unix_now(),
     );
+    let since_approval = reviewer
+        .as_ref()
+        .and_then(|who| stale_approval(&decisions, root, who, &plan.digest))
+        .and_then(|digest| {
+            let old = source
+                .plan_by_digest(request, root, &digest)
+                .ok()
+                .flatten()?;
+            let options = crate::render::RenderOptions::default();
+            let ctx = crate::render::RenderContext {
+                risk: &settings.risk,
+                cost: cost.as_ref(),
+                cost_thresholds: &settings.thresholds,
+                options: &options,
+            };
+            Some((
+                digest,
+                crate::delta::delta_lines(&crate::delta::compare(&old, &plan), &ctx),
+            ))
+        });
     Ok(LoadedPlan {
         plan: Arc::new(plan),
         cost: cost.map(Arc::new),
@@ -312,7 +332,27 @@ pub(super) fn load_plan(
         review,
         decisions,
         reviewer,
+        since_approval,
     })
+}
+
+/// The digest of the reviewer's latest approval of this root, when it is
+/// not the current plan's and they have not approved the current one.
+fn stale_approval(
+    decisions: &[Decision],
+    root: &str,
+    who: &crate::source::Identity,
+    digest: &str,
+) -> Option<String> {
+    let mine = |d: &&Decision| {
+        d.kind == crate::review::DecisionKind::Approve
+            && d.root == root
+            && crate::review::same_person(&d.who, who)
+    };
+    if decisions.iter().filter(mine).any(|d| d.digest == digest) {
+        return None;
+    }
+    decisions.iter().rev().find(mine).map(|d| d.digest.clone())
 }
 
 /// The audit log in the data directory.

@@ -367,6 +367,14 @@ fn plan_action(state: &mut State, action: Action) -> Vec<Effect> {
             view.rebuild(&settings);
         }
         Action::ToggleNoise => view.set_show_noise(!view.show_noise, &settings),
+        Action::ToggleDelta if view.loaded.since_approval.is_some() => {
+            view.show_delta = !view.show_delta;
+            view.cursor = 0;
+            view.rebuild(&settings);
+        }
+        Action::ToggleDelta => {
+            view.notice = Some("no stale approval of yours: nothing to compare".into())
+        }
         Action::ToggleViewed if view.toggle_viewed() => match &view.progress_key {
             Some(key) => {
                 return vec![Effect::SaveProgress {

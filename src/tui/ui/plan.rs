@@ -134,6 +134,17 @@ fn header_lines(view: &PlanView, state: &State, theme: &Theme) -> Vec<Line<'stat
         )));
     }
     lines.extend(decision_lines(view, state, theme));
+    if let Some((digest, _)) = &view.loaded.since_approval {
+        let short: String = digest.chars().take(19).collect();
+        let text = if view.show_delta {
+            format!(
+                "Re-review: your approval of {short} is stale; showing only what changed since (v: whole plan)"
+            )
+        } else {
+            format!("Re-review: your approval of {short} is stale (v: only what changed since)")
+        };
+        lines.push(Line::from(Span::styled(text, theme.role(Role::Warning))));
+    }
     if let Some(notice) = &view.notice {
         filters.push(Span::styled(
             format!(" · {notice}"),
