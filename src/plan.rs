@@ -18,6 +18,7 @@ pub use counts::ActionCounts;
 pub use digest::{DigestError, MAX_VALUE_DEPTH, plan_digest};
 pub use parse::{
     LoadError, MAX_PLAN_BYTES, PlanError, SUPPORTED_FORMAT_VERSIONS, load_plan, parse_plan,
+    parse_plan_text,
 };
 
 /// A JSON value kept as a span of the document text it was read from.
@@ -25,19 +26,19 @@ pub use parse::{
 /// Cloning is cheap (the document is shared); parsing happens on demand.
 #[derive(Clone)]
 pub struct RawJson {
-    source: Arc<str>,
+    source: Arc<String>,
     start: usize,
     end: usize,
 }
 
 impl RawJson {
-    pub(crate) fn new(source: Arc<str>, start: usize, end: usize) -> Self {
+    pub(crate) fn new(source: Arc<String>, start: usize, end: usize) -> Self {
         Self { source, start, end }
     }
 
     /// A standalone value, for documents built in code (tests, plan deltas).
     pub fn from_value(value: &serde_json::Value) -> Self {
-        let text: Arc<str> = Arc::from(value.to_string());
+        let text = Arc::new(value.to_string());
         let end = text.len();
         Self::new(text, 0, end)
     }

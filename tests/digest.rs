@@ -187,3 +187,19 @@ fn digest_has_the_documented_form() {
             .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase())
     );
 }
+
+#[test]
+fn a_big_file_read_in_two_halves_equals_the_text_parsed_in_memory() {
+    let text = plandeck::genplan::plan_string(9_000, 3);
+    assert!(
+        text.len() > 16 * 1024 * 1024,
+        "large enough for the parallel read: {}",
+        text.len()
+    );
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("big.json");
+    std::fs::write(&path, &text).expect("write");
+    let from_file = plandeck::plan::load_plan(&path).expect("loads");
+    assert_eq!(from_file.digest, digest_of(&text));
+    assert_eq!(from_file.resource_changes.len(), 9_000);
+}

@@ -66,7 +66,8 @@ pub fn load_plan(path: &Path) -> Result<Plan, LoadError> {
     let bytes = read_bounded(path).map_err(|error| LoadError::new(path, error))?;
     let text = String::from_utf8(bytes)
         .map_err(|e| LoadError::new(path, PlanError::InvalidUtf8(e.utf8_error().valid_up_to())))?;
-    parse_plan(Arc::from(text)).map_err(|error| LoadError::new(path, error))
+    // Arc<String> shares the buffer without copying 100 MB into an Arc<str>.
+    parse_plan_text(Arc::new(text)).map_err(|error| LoadError::new(path, error))
 }
 
 fn read_bounded(path: &Path) -> Result<Vec<u8>, PlanError> {
@@ -84,6 +85,9 @@ fn read_bounded(path: &Path) -> Result<Vec<u8>, PlanError> {
         if size > MAX_PLAN_BYTES {
             return Err(PlanError::TooLarge { size });
         }
+        if size >= PARALLEL_READ_FROM {
+            return read_in_halves(&file, size).map_err(io_error);
+        }
         bytes.reserve_exact(usize::try_from(size).unwrap_or(0));
         file.take(MAX_PLAN_BYTES + 1)
             .read_to_end(&mut bytes)
@@ -93,6 +97,39 @@ fn read_bounded(path: &Path) -> Result<Vec<u8>, PlanError> {
     if size > MAX_PLAN_BYTES {
         return Err(PlanError::TooLarge { size });
     }
+    Ok(bytes)
+}
+
+/// Big files are read by two threads, each half on its own: copying from
+/// the page cache and faulting in fresh pages is much of a summary's time.
+const PARALLEL_READ_FROM: u64 = 16 * 1024 * 1024;
+
+#[cfg(unix)]
+fn read_in_halves(file: &std::fs::File, size: u64) -> std::io::Result<Vec<u8>> {
+    use std::os::unix::fs::FileExt;
+    let len = usize::try_from(size).map_err(std::io::Error::other)?;
+    let mut bytes = vec![0u8; len];
+    let middle = len / 2;
+    let (first, second) = bytes.split_at_mut(middle);
+    std::thread::scope(|scope| {
+        let helper = scope.spawn(|| file.read_exact_at(second, middle as u64));
+        file.read_exact_at(first, 0)?;
+        helper
+            .join()
+            .map_err(|_| std::io::Error::other("a reading thread failed"))?
+    })?;
+    // A file that grew while it was read is refused, not read half-way.
+    let mut probe = [0u8; 1];
+    if file.read_at(&mut probe, size)? != 0 {
+        return Err(std::io::Error::other("the file changed while it was read"));
+    }
+    Ok(bytes)
+}
+
+#[cfg(not(unix))]
+fn read_in_halves(file: &std::fs::File, size: u64) -> std::io::Result<Vec<u8>> {
+    let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
+    file.take(MAX_PLAN_BYTES + 1).read_to_end(&mut bytes)?;
     Ok(bytes)
 }
 
@@ -111,6 +148,11 @@ fn io_message(e: &std::io::Error) -> String {
 /// slower path checks the version first and then each section on its own,
 /// so the error names the real cause and its place in the file.
 pub fn parse_plan(text: Arc<str>) -> Result<Plan, PlanError> {
+    parse_plan_text(Arc::new(text.to_string()))
+}
+
+/// Parses a plan document, sharing `text` with the plan's values.
+pub fn parse_plan_text(text: Arc<String>) -> Result<Plan, PlanError> {
     let Some(first) = text.trim_start().chars().next() else {
         return Err(PlanError::Empty);
     };
@@ -139,7 +181,7 @@ fn syntax_error(text: &str) -> serde_json::Error {
 }
 
 struct Reader<'t> {
-    text: &'t Arc<str>,
+    text: &'t Arc<String>,
 }
 
 impl<'t> Reader<'t> {
