@@ -10,6 +10,7 @@
 mod counts;
 mod digest;
 mod parse;
+mod pipeline;
 mod wire;
 
 use std::sync::Arc;

@@ -167,11 +167,20 @@ pub fn parse_plan_text(text: Arc<String>) -> Result<Plan, PlanError> {
         }));
     }
     let reader = Reader { text: &text };
+    if text.len() >= PIPELINE_FROM {
+        let read = |raw| reader.read_change(raw);
+        if let Some((sections, changes)) = super::pipeline::read(&text, &read) {
+            return reader.plan(sections, Some(changes));
+        }
+    }
     match serde_json::from_str::<wire::Sections>(&text) {
-        Ok(sections) => reader.plan(sections),
-        Err(_) => reader.plan(reader.sections_one_by_one()?),
+        Ok(sections) => reader.plan(sections, None),
+        Err(_) => reader.plan(reader.sections_one_by_one()?, None),
     }
 }
+
+/// Documents from this size on are read by the multi-threaded pipeline.
+const PIPELINE_FROM: usize = 1024 * 1024;
 
 fn syntax_error(text: &str) -> serde_json::Error {
     match serde_json::from_str::<serde::de::IgnoredAny>(text) {
@@ -228,7 +237,13 @@ impl<'t> Reader<'t> {
         })
     }
 
-    fn plan(&self, sections: wire::Sections<'t>) -> Result<Plan, PlanError> {
+    /// Builds the plan. `read_changes` are the resource changes already read
+    /// by the pipeline; without them they are read here from the sections.
+    fn plan(
+        &self,
+        sections: wire::Sections<'t>,
+        read_changes: Option<Result<Vec<(ResourceChange, ResourceHash)>, PlanError>>,
+    ) -> Result<Plan, PlanError> {
         let mut plan = Plan {
             format_version: check_version(sections.format_version)?,
             ..Plan::default()
@@ -265,8 +280,10 @@ impl<'t> Reader<'t> {
                 .collect()
         };
         plan.terraform_version = sections.terraform_version;
-        let (resource_changes, hashes) =
-            self.resource_changes(sections.resource_changes.unwrap_or_default())?;
+        let (resource_changes, hashes) = match read_changes {
+            Some(read) => read?.into_iter().unzip(),
+            None => self.resource_changes(sections.resource_changes.unwrap_or_default())?,
+        };
         plan.resource_changes = resource_changes;
         plan.resource_drift = changes(sections.resource_drift);
         plan.output_changes = sections
@@ -322,21 +339,7 @@ impl<'t> Reader<'t> {
         const PARALLEL_FROM: usize = 512;
         let read =
             |chunk: &[&'t RawValue]| -> Result<Vec<(ResourceChange, ResourceHash)>, PlanError> {
-                chunk
-                    .iter()
-                    .map(|raw| {
-                        let wire: wire::ResourceChange =
-                            serde_json::from_str(raw.get()).map_err(|e| {
-                                PlanError::Json(format!(
-                                    "in resource_changes: {}",
-                                    json_error(self.text, self.offset(raw), &e)
-                                ))
-                            })?;
-                        let rc = self.resource_change(wire);
-                        let hash = super::digest::resource_hash(&rc)?;
-                        Ok((rc, hash))
-                    })
-                    .collect()
+                chunk.iter().map(|raw| self.read_change(raw)).collect()
             };
         let read_pairs = if raws.len() < PARALLEL_FROM {
             read(&raws)?
@@ -351,6 +354,19 @@ impl<'t> Reader<'t> {
             pairs
         };
         Ok(read_pairs.into_iter().unzip())
+    }
+
+    /// One resource change read into the model and hashed.
+    fn read_change(&self, raw: &'t RawValue) -> Result<(ResourceChange, ResourceHash), PlanError> {
+        let wire: wire::ResourceChange = serde_json::from_str(raw.get()).map_err(|e| {
+            PlanError::Json(format!(
+                "in resource_changes: {}",
+                json_error(self.text, self.offset(raw), &e)
+            ))
+        })?;
+        let rc = self.resource_change(wire);
+        let hash = super::digest::resource_hash(&rc)?;
+        Ok((rc, hash))
     }
 
     fn offset(&self, raw: &RawValue) -> usize {
@@ -530,4 +546,50 @@ fn json_error(text: &str, offset: usize, e: &serde_json::Error) -> String {
         return format!("{what}: {message}");
     }
     format!("{what}: {message} at line {line} column {column}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn slow_path(text: &Arc<String>) -> Result<Plan, PlanError> {
+        let reader = Reader { text };
+        reader.plan(reader.sections_one_by_one()?, None)
+    }
+
+    #[test]
+    fn the_pipeline_reads_what_the_section_reader_reads() {
+        let text = Arc::new(crate::genplan::plan_string(1_200, 5));
+        assert!(text.len() >= PIPELINE_FROM);
+        let fast = parse_plan_text(Arc::clone(&text)).expect("pipeline");
+        let slow = slow_path(&text).expect("slow path");
+        assert_eq!(fast.digest, slow.digest);
+        let addresses = |p: &Plan| {
+            p.resource_changes
+                .iter()
+                .map(|rc| rc.address.clone())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(addresses(&fast), addresses(&slow), "same order");
+        assert_eq!(fast.output_changes.len(), slow.output_changes.len());
+        assert_eq!(fast.resource_drift.len(), slow.resource_drift.len());
+    }
+
+    #[test]
+    fn a_broken_change_in_a_big_plan_is_reported_at_its_place() {
+        let mut text = crate::genplan::plan_string(1_200, 5);
+        let at = text.find("\"actions\": [").expect("an actions list");
+        text.replace_range(at..at + "\"actions\": [".len(), "\"actions\": 7, \"x\": [");
+        let line = text[..at].matches('\n').count() + 1;
+        let error = parse_plan_text(Arc::new(text)).expect_err("broken");
+        let message = error.to_string();
+        assert!(
+            message.starts_with("in resource_changes: wrong type: invalid type: integer `7`"),
+            "{message}"
+        );
+        assert!(
+            message.contains(&format!("at line {line} column")),
+            "{message}"
+        );
+    }
 }
