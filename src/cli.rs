@@ -302,16 +302,7 @@ pub fn run(cli: Cli) -> Result<i32, Failure> {
         } => {
             let plan = load_plan(&plan)?;
             let cost = load_cost(cost)?;
-            let options = RenderOptions {
-                show_unchanged: all,
-                noise_attributes: loaded
-                    .config
-                    .display
-                    .noise_attributes
-                    .iter()
-                    .cloned()
-                    .collect(),
-            };
+            let options = render_options(&loaded, all);
             let ctx = context(&loaded, cost.as_ref(), &options);
             let summary = Summary::of(&plan, &loaded.risk, cost.as_ref(), &loaded.config.cost);
             write_stdout(|out| ansi::write_plan(out, &plan, &summary, &ctx, use_color(color)))?;
@@ -429,6 +420,20 @@ fn demo(
         let _ = std::fs::remove_dir_all(&repo);
     }
     result
+}
+
+/// Render options from the configuration's noise rules.
+pub(crate) fn render_options(loaded: &Loaded, show_unchanged: bool) -> RenderOptions {
+    RenderOptions {
+        show_unchanged,
+        noise_attributes: loaded
+            .config
+            .display
+            .noise_attributes
+            .iter()
+            .cloned()
+            .collect(),
+    }
 }
 
 fn context<'a>(

@@ -10,7 +10,7 @@ use super::{Failure, ListFormat, context, write_stdout};
 use crate::config::Loaded;
 use crate::delta::{compare, delta_lines};
 use crate::plan::load_plan;
-use crate::render::{RenderOptions, ansi};
+use crate::render::ansi;
 use crate::sanitize;
 use std::path::Path;
 
@@ -38,16 +38,7 @@ pub(super) fn run(
             write_stdout(|out| writeln!(out, "{json}"))?;
         }
         ListFormat::Text => {
-            let options = RenderOptions {
-                show_unchanged: false,
-                noise_attributes: loaded
-                    .config
-                    .display
-                    .noise_attributes
-                    .iter()
-                    .cloned()
-                    .collect(),
-            };
+            let options = super::render_options(loaded, false);
             let ctx = context(loaded, None, &options);
             let lines = delta_lines(&delta, &ctx);
             write_stdout(|out| ansi::write_lines(out, &lines, color))?;

@@ -161,7 +161,8 @@ fn header(
     line.finish()
 }
 
-pub(super) fn cost_role(level: CostLevel) -> Role {
+/// The role that shows a cost level.
+pub fn cost_role(level: CostLevel) -> Role {
     match level {
         CostLevel::Decrease => Role::CostDown,
         CostLevel::Neutral => Role::Muted,

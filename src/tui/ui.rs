@@ -149,6 +149,18 @@ pub(super) fn highlight(line: Line<'static>, width: u16, theme: &Theme) -> Line<
     line
 }
 
+/// A popup of `width` × `height` centred in `area` (clamped to it).
+pub(super) fn centered(area: Rect, width: u16, height: u16) -> Rect {
+    use ratatui::layout::Flex;
+    let [row] = Layout::vertical([Constraint::Length(height.min(area.height))])
+        .flex(Flex::Center)
+        .areas(area);
+    let [popup] = Layout::horizontal([Constraint::Length(width.min(area.width))])
+        .flex(Flex::Center)
+        .areas(row);
+    popup
+}
+
 /// Keeps `cursor` inside a window of `height` rows starting at `offset`.
 pub(super) fn scroll_to(offset: &mut usize, cursor: usize, height: usize) {
     if height == 0 {

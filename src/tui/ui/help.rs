@@ -5,7 +5,7 @@ use crate::tui::keymap::Keymap;
 use crate::tui::state::Layer;
 use crate::tui::theme::Theme;
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Flex, Layout, Rect};
+use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
@@ -32,14 +32,7 @@ pub fn draw(frame: &mut Frame, area: Rect, layer: Layer, keymap: &Keymap, theme:
             Span::raw(desc),
         ]));
     }
-    let height = (lines.len() as u16 + 2).min(area.height);
-    let width = 60.min(area.width);
-    let [row] = Layout::vertical([Constraint::Length(height)])
-        .flex(Flex::Center)
-        .areas(area);
-    let [popup] = Layout::horizontal([Constraint::Length(width)])
-        .flex(Flex::Center)
-        .areas(row);
+    let popup = super::centered(area, 60, lines.len() as u16 + 2);
     let title = format!(" Keys ({}) — ? or Esc closes ", layer_name(layer));
     frame.render_widget(Clear, popup);
     frame.render_widget(

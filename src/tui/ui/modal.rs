@@ -7,7 +7,7 @@ use crate::review::GateReport;
 use crate::tui::state::Modal;
 use crate::tui::theme::Theme;
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Flex, Layout, Rect};
+use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
@@ -76,14 +76,7 @@ pub fn draw(frame: &mut Frame, area: Rect, modal: &Modal, theme: &Theme) {
     let mut lines = gate_lines(report, theme);
     lines.push(Line::default());
     lines.extend(prompt);
-    let height = (lines.len() as u16 + 2).min(area.height);
-    let width = 90.min(area.width);
-    let [row] = Layout::vertical([Constraint::Length(height)])
-        .flex(Flex::Center)
-        .areas(area);
-    let [popup] = Layout::horizontal([Constraint::Length(width)])
-        .flex(Flex::Center)
-        .areas(row);
+    let popup = super::centered(area, 90, lines.len() as u16 + 2);
     frame.render_widget(Clear, popup);
     let block = Block::default()
         .borders(Borders::ALL)

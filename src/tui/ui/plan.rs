@@ -4,7 +4,7 @@
 
 use super::requests::clean;
 use super::{UiState, highlight, scroll_to, styled_line};
-use crate::cost::{CostLevel, format_delta};
+use crate::cost::format_delta;
 use crate::render::{self, Role};
 use crate::risk::Risk;
 use crate::tui::plan_view::{PlanView, Row};
@@ -227,15 +227,7 @@ fn resource_header(view: &PlanView, i: usize, theme: &Theme) -> Line<'static> {
     Line::from(spans)
 }
 
-pub(super) fn cost_role(level: CostLevel) -> Role {
-    match level {
-        CostLevel::Decrease => Role::CostDown,
-        CostLevel::Neutral => Role::Muted,
-        CostLevel::Increase => Role::CostUp,
-        CostLevel::Warn => Role::Warning,
-        CostLevel::Critical => Role::Critical,
-    }
-}
+pub(super) use crate::render::cost_role;
 
 /// The Decisions panel: each approval and block with who, when, which plan
 /// and whether it counts, then the gate's failing checks.
