@@ -11,6 +11,7 @@ use crate::risk::Risk;
 use crate::summary::Summary;
 use clap::{Parser, Subcommand, ValueEnum};
 
+mod apply;
 mod audit;
 mod diff_plans;
 mod requests;
@@ -143,6 +144,13 @@ pub enum Command {
         #[arg(long)]
         comment: Option<String>,
     },
+    /// Apply exactly the approved plan of each root (promotion order), or refuse.
+    Apply {
+        request: String,
+        /// Only this root.
+        #[arg(long)]
+        root: Option<String>,
+    },
     /// The gate report of each root of a request: every check, pass or fail, and why.
     Status {
         request: String,
@@ -273,6 +281,7 @@ pub fn run(cli: Cli) -> Result<i32, Failure> {
             root,
             comment,
         } => review::unblock(&loaded, &repo, &request, &root, comment),
+        Command::Apply { request, root } => apply::run(&loaded, &repo, &request, root.as_deref()),
         Command::Status { request, format } => review::status(&loaded, &repo, &request, format),
         Command::Demo { dir, no_tui } => demo(&loaded, dir, no_tui, cli.config.as_deref()),
         Command::Requests { format } => requests::list(&loaded, &repo, format),

@@ -26,6 +26,24 @@ pub struct Config {
     pub environments: BTreeMap<String, EnvironmentConfig>,
     /// Teams for approver lists and CODEOWNERS: name → member emails.
     pub teams: Teams,
+    pub apply: ApplyConfig,
+}
+
+/// `[apply]`: how an approved request reaches the base branch.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ApplyConfig {
+    pub mode: ApplyMode,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ApplyMode {
+    /// Apply from the request's branch; merge only after every root applied.
+    #[default]
+    ApplyThenMerge,
+    /// Approval gates the merge; apply then runs from the base.
+    MergeThenApply,
 }
 
 /// `[source]`: where requests come from (the git source).
@@ -57,7 +75,6 @@ pub struct TofuConfig {
     /// `tofu`, `terraform` or a path; default: `tofu` when on PATH, else `terraform`.
     pub binary: Option<String>,
 }
-
 
 impl Config {
     /// The environment of a root: the first configured environment whose
@@ -212,8 +229,14 @@ fn compile(config: Config, path: Option<PathBuf>) -> Result<Loaded, ConfigError>
 /// Validates what serde cannot (patterns, globs, windows, references) and
 /// compiles the risk rules. `text` is the file's text, to find the line of
 /// a bad value.
-fn compile_checked(config: Config, path: Option<PathBuf>, text: &str) -> Result<Loaded, ConfigError> {
-    let file = path.as_ref().map_or("(defaults)".to_string(), |p| p.display().to_string());
+fn compile_checked(
+    config: Config,
+    path: Option<PathBuf>,
+    text: &str,
+) -> Result<Loaded, ConfigError> {
+    let file = path
+        .as_ref()
+        .map_or("(defaults)".to_string(), |p| p.display().to_string());
     let fail = |needle: &str, message: String| ConfigError {
         file: file.clone(),
         line: line_of(text, needle),
@@ -222,10 +245,13 @@ fn compile_checked(config: Config, path: Option<PathBuf>, text: &str) -> Result<
     check_values(&config).map_err(|(needle, message)| fail(&needle, message))?;
     let risk = RiskPolicy::from_config(&config.risk)
         .map_err(|message| fail("[risk]", format!("key `risk`: {message}")))?;
-    if config.cost.warn_monthly_delta < 0.0 || config.cost.critical_monthly_delta < config.cost.warn_monthly_delta {
+    if config.cost.warn_monthly_delta < 0.0
+        || config.cost.critical_monthly_delta < config.cost.warn_monthly_delta
+    {
         return Err(fail(
             "[cost]",
-            "key `cost`: thresholds must satisfy 0 <= warn_monthly_delta <= critical_monthly_delta".into(),
+            "key `cost`: thresholds must satisfy 0 <= warn_monthly_delta <= critical_monthly_delta"
+                .into(),
         ));
     }
     Ok(Loaded { config, risk, path })
@@ -234,7 +260,12 @@ fn compile_checked(config: Config, path: Option<PathBuf>, text: &str) -> Result<
 /// The first bad value: (text to find its line by, message naming the key).
 fn check_values(config: &Config) -> Result<(), (String, String)> {
     let glob = |key: String, g: &String| {
-        globset::Glob::new(g).map(drop).map_err(|e| (format!("\"{g}\""), format!("key `{key}`: invalid glob {g:?}: {e}")))
+        globset::Glob::new(g).map(drop).map_err(|e| {
+            (
+                format!("\"{g}\""),
+                format!("key `{key}`: invalid glob {g:?}: {e}"),
+            )
+        })
     };
     for g in &config.source.roots {
         glob("source.roots".into(), g)?;
@@ -245,22 +276,37 @@ fn check_values(config: &Config) -> Result<(), (String, String)> {
     for g in &config.display.known_drift {
         glob("display.known_drift".into(), g)?;
     }
-    let known_env = |name: &str| config.environments.contains_key(name) || ["dev", "stage", "prod"].contains(&name);
+    let known_env = |name: &str| {
+        config.environments.contains_key(name) || ["dev", "stage", "prod"].contains(&name)
+    };
     for (name, env) in &config.environments {
         for g in &env.roots {
             glob(format!("environments.{name}.roots"), g)?;
         }
         if let Some(window) = &env.window {
             window.compile().map_err(|e| {
-                let needle = if e.contains("time_zone") { window.time_zone.clone() } else { window.hours.clone() };
-                (format!("\"{needle}\""), format!("key `environments.{name}.window`: {e}"))
+                let needle = if e.contains("time_zone") {
+                    window.time_zone.clone()
+                } else {
+                    window.hours.clone()
+                };
+                (
+                    format!("\"{needle}\""),
+                    format!("key `environments.{name}.window`: {e}"),
+                )
             })?;
         }
         if let Some(after) = env.after.iter().find(|a| !known_env(a)) {
-            return Err((format!("\"{after}\""), format!("key `environments.{name}.after`: unknown environment {after:?}")));
+            return Err((
+                format!("\"{after}\""),
+                format!("key `environments.{name}.after`: unknown environment {after:?}"),
+            ));
         }
         for approver in &env.approvers {
-            if let Some(team) = approver.strip_prefix("team:").filter(|t| !config.teams.contains_key(*t)) {
+            if let Some(team) = approver
+                .strip_prefix("team:")
+                .filter(|t| !config.teams.contains_key(*t))
+            {
                 return Err((
                     format!("\"{approver}\""),
                     format!("key `environments.{name}.approvers`: no team {team:?} in [teams]"),
@@ -273,20 +319,30 @@ fn check_values(config: &Config) -> Result<(), (String, String)> {
 
 /// The 1-based line on which `needle` first appears.
 fn line_of(text: &str, needle: &str) -> Option<usize> {
-    text.find(needle).map(|i| text[..i].matches('\n').count() + 1)
+    text.find(needle)
+        .map(|i| text[..i].matches('\n').count() + 1)
 }
 
 /// Loads the configuration, then the repository's `.plandeck.toml` as read
 /// from its base branch (`repo_layer`: name and text), whose tables
 /// override the user's key by key. Reading it from the base keeps a request
 /// from weakening its own review policy.
-pub fn load_with_repo(explicit: Option<&Path>, repo_layer: Option<(String, String)>) -> Result<Loaded, ConfigError> {
+pub fn load_with_repo(
+    explicit: Option<&Path>,
+    repo_layer: Option<(String, String)>,
+) -> Result<Loaded, ConfigError> {
     let user = load(explicit)?;
-    let Some((name, text)) = repo_layer else { return Ok(user) };
+    let Some((name, text)) = repo_layer else {
+        return Ok(user);
+    };
     let repo_path = PathBuf::from(&name);
     let repo_config = parse(&text, &repo_path)?;
     compile_checked(repo_config, Some(repo_path.clone()), &text)?;
-    let user_text = user.path.as_ref().and_then(|p| std::fs::read_to_string(p).ok()).unwrap_or_default();
+    let user_text = user
+        .path
+        .as_ref()
+        .and_then(|p| std::fs::read_to_string(p).ok())
+        .unwrap_or_default();
     let mut merged: toml::Table = toml::from_str(&user_text).unwrap_or_default();
     let repo_table: toml::Table = toml::from_str(&text).map_err(|e| ConfigError {
         file: name.clone(),
@@ -294,11 +350,18 @@ pub fn load_with_repo(explicit: Option<&Path>, repo_layer: Option<(String, Strin
         message: e.message().replace('\n', " "),
     })?;
     merge_tables(&mut merged, repo_table);
-    let config: Config = merged.try_into().map_err(|e: toml::de::Error| ConfigError {
-        file: format!("{} + {name}", user.path.as_ref().map_or("(defaults)".into(), |p| p.display().to_string())),
-        line: None,
-        message: e.message().replace('\n', " "),
-    })?;
+    let config: Config = merged
+        .try_into()
+        .map_err(|e: toml::de::Error| ConfigError {
+            file: format!(
+                "{} + {name}",
+                user.path
+                    .as_ref()
+                    .map_or("(defaults)".into(), |p| p.display().to_string())
+            ),
+            line: None,
+            message: e.message().replace('\n', " "),
+        })?;
     compile_checked(config, Some(repo_path), &text)
 }
 

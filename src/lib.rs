@@ -16,6 +16,7 @@ pub mod cost;
 pub mod delta;
 pub mod demo;
 pub mod diff;
+pub mod executor;
 pub mod genplan;
 pub mod plan;
 pub mod render;

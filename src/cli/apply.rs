@@ -1,0 +1,69 @@
+//! `plandeck apply REQUEST [--root ROOT]`: the local executor from the
+//! command line. Exit 0 when everything applied, 1 when the gate refused,
+//! drift blocked or an apply failed, 2 on bad input.
+
+use super::Failure;
+use crate::config::Loaded;
+use crate::executor::{Outcome, apply_request, places};
+use crate::sanitize;
+use crate::source::git::GitSource;
+use std::path::Path;
+
+pub(super) fn run(
+    loaded: &Loaded,
+    repo: &Path,
+    request: &str,
+    root: Option<&str>,
+) -> Result<i32, Failure> {
+    let source = GitSource::open(repo, &loaded.config)?;
+    let request = source.resolve_request(request)?;
+    if let Some(root) = root.filter(|r| !request.roots.iter().any(|x| x.path == *r)) {
+        return Err(Failure(format!(
+            "{} does not touch root {root:?}",
+            request.id
+        )));
+    }
+    let data = crate::tui::progress::data_dir()
+        .ok_or_else(|| Failure("no data directory on this platform".into()))?;
+    let places = places(&source, &data)?;
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    let outcome = apply_request(&source, &loaded.config, &request, root, &places, &mut out)?;
+    let id = sanitize::escape(&request.id).text.into_owned();
+    match outcome {
+        Outcome::Applied { merged } => {
+            match merged {
+                Some(commit) => println!(
+                    "{id} applied and merged ({})",
+                    &commit[..commit.len().min(12)]
+                ),
+                None => println!("{id} applied"),
+            }
+            Ok(0)
+        }
+        Outcome::Refused { root, reasons } => {
+            eprintln!(
+                "plandeck: refused: {root}: {}",
+                sanitize::escape(&reasons.join("; ")).text
+            );
+            Ok(1)
+        }
+        Outcome::Drift {
+            root,
+            approved,
+            fresh,
+        } => {
+            eprintln!(
+                "plandeck: refused: {root}: drift: the fresh plan {fresh} differs from the approved {approved}; blocked"
+            );
+            Ok(1)
+        }
+        Outcome::Failed { root, reason } => {
+            eprintln!(
+                "plandeck: {root}: apply failed: {}; the request stays open",
+                sanitize::escape(&reason).text
+            );
+            Ok(1)
+        }
+    }
+}

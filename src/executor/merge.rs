@@ -1,0 +1,65 @@
+//! Merging a request into its base with a merge commit that names the
+//! request, its roots and their digests. When the base is checked out in the
+//! repository the merge happens there; otherwise the branch ref is moved with
+//! plumbing (`merge-tree` and `commit-tree`), guarded by its old value.
+
+use crate::source::git::GitSource;
+use crate::source::{Request, SourceError};
+
+/// Merges `request` into its base; returns the merge commit.
+pub fn merge_request(
+    source: &GitSource,
+    request: &Request,
+    roots: &[(String, String)],
+) -> Result<String, SourceError> {
+    let mut message = format!(
+        "Merge {}: {}\n\nApplied by plandeck:\n",
+        request.id, request.title
+    );
+    for (root, digest) in roots {
+        message.push_str(&format!("  {root} {digest}\n"));
+    }
+    let base_ref = format!("refs/heads/{}", request.base);
+    let checked_out = source
+        .git(&["symbolic-ref", "-q", "HEAD"])
+        .map(|h| h.trim() == base_ref)
+        .unwrap_or(false);
+    if checked_out {
+        source.git(&[
+            "-c",
+            "core.hooksPath=/dev/null",
+            "merge",
+            "--no-ff",
+            "--no-edit",
+            "-m",
+            &message,
+            &request.head,
+        ])?;
+        return Ok(source.git(&["rev-parse", "HEAD"])?.trim().to_string());
+    }
+    let base = source.git(&["rev-parse", &base_ref])?.trim().to_string();
+    let tree = source
+        .git(&["merge-tree", "--write-tree", &base, &request.head])
+        .map_err(|_| {
+            SourceError::Invalid(format!(
+                "{} does not merge cleanly into {}",
+                request.id, request.base
+            ))
+        })?;
+    let tree = tree.lines().next().unwrap_or("").trim().to_string();
+    let commit = source
+        .git(&[
+            "commit-tree",
+            &tree,
+            "-p",
+            &base,
+            "-p",
+            &request.head,
+            "-m",
+            &message,
+        ])?
+        .trim()
+        .to_string();
+    source.git(&["update-ref", &base_ref, &commit, &base])?;
+    Ok(commit)
+}

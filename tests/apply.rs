@@ -1,0 +1,395 @@
+//! The local executor with the real Terraform 1.0.3 and null provider, on
+//! real git repositories: approved requests apply and merge, drift blocks,
+//! failures leave the request open, the gate refuses, merge-then-apply, and
+//! a killed apply is reported.
+
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use support::{TestRepo, terraform};
+
+fn root_tf(state: &Path, env: &str, version: &str, extra: &str) -> String {
+    format!(
+        r#"terraform {{
+  required_providers {{
+    null = {{
+      source  = "hashicorp/null"
+      version = "2.1.2"
+    }}
+  }}
+  backend "local" {{
+    path = "{state}/{env}.tfstate"
+  }}
+}}
+
+resource "null_resource" "app" {{
+  triggers = {{
+    version = "{version}"
+  }}
+}}
+
+output "version" {{
+  value = "{version}"
+}}
+{extra}"#,
+        state = state.display()
+    )
+}
+
+struct Fixture {
+    repo: TestRepo,
+    state: PathBuf,
+    config: PathBuf,
+    data: PathBuf,
+}
+
+const ALICE: (&str, &str) = ("Alice Author", "alice@example.com");
+
+impl Fixture {
+    /// stage and prod roots applied at version 1 on main; request/1 moves
+    /// both to version 2 (a replacement), with `prod_extra` added to prod.
+    fn new(config: &str, prod_extra: &str) -> Self {
+        let repo = TestRepo::new();
+        let state = repo.scratch("state");
+        let tf = terraform();
+        for env in ["stage", "prod"] {
+            repo.write(
+                &format!("apps/web/{env}/main.tf"),
+                &root_tf(&state, env, "1", ""),
+            );
+        }
+        repo.commit("base", &[]);
+        for env in ["stage", "prod"] {
+            tf.apply(&repo.path.join(format!("apps/web/{env}")));
+        }
+        // Terraform's working files stay out of the repository.
+        repo.write(".gitignore", ".terraform/\n.terraform.lock.hcl\n");
+        repo.commit("ignore terraform files", &[]);
+        repo.branch("request/1", "main");
+        repo.write("apps/web/stage/main.tf", &root_tf(&state, "stage", "2", ""));
+        repo.write(
+            "apps/web/prod/main.tf",
+            &root_tf(&state, "prod", "2", prod_extra),
+        );
+        repo.commit_as("web: version 2", &[], ALICE, ALICE);
+        repo.checkout("main");
+        let config_path = repo.scratch("config").join("plandeck.toml");
+        let toml = format!(
+            "[tofu]\nbinary = {:?}\n{config}",
+            tf.binary.display().to_string()
+        );
+        std::fs::write(&config_path, toml).expect("config");
+        let data = repo.scratch("data");
+        let fixture = Self {
+            repo,
+            state,
+            config: config_path,
+            data,
+        };
+        fixture.ok("Bob", &["plan", "request/1"]);
+        fixture
+    }
+
+    fn run(&self, person: &str, args: &[&str]) -> Output {
+        let email = format!("{}@example.com", person.to_lowercase());
+        Command::new(env!("CARGO_BIN_EXE_plandeck"))
+            .arg("--repo")
+            .arg(&self.repo.path)
+            .arg("--config")
+            .arg(&self.config)
+            .args(args)
+            .env("GIT_COMMITTER_NAME", person)
+            .env("GIT_COMMITTER_EMAIL", &email)
+            .env("XDG_DATA_HOME", &self.data)
+            .envs(terraform().env.iter().map(|(k, v)| (k, v)))
+            .output()
+            .expect("plandeck runs")
+    }
+
+    fn ok(&self, person: &str, args: &[&str]) -> String {
+        let out = self.run(person, args);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{args:?}: {}{}",
+            text(&out.stdout),
+            text(&out.stderr)
+        );
+        text(&out.stdout)
+    }
+
+    fn approve_all(&self) {
+        for person in ["Bob", "Carol"] {
+            for root in ["apps/web/stage", "apps/web/prod"] {
+                self.ok(
+                    person,
+                    &[
+                        "approve",
+                        "request/1",
+                        "--root",
+                        root,
+                        "--ack",
+                        "null_resource.app",
+                    ],
+                );
+            }
+        }
+    }
+
+    fn state_version(&self, env: &str) -> String {
+        let state: serde_json::Value = serde_json::from_slice(
+            &std::fs::read(self.state.join(format!("{env}.tfstate"))).expect("state"),
+        )
+        .expect("json");
+        state["outputs"]["version"]["value"]
+            .as_str()
+            .unwrap_or("")
+            .to_string()
+    }
+
+    fn audit_actions(&self) -> Vec<String> {
+        let out = self.ok("Bob", &["audit", "--format", "json"]);
+        let records: serde_json::Value = serde_json::from_str(&out).expect("json");
+        records
+            .as_array()
+            .expect("array")
+            .iter()
+            .map(|r| r["action"].as_str().unwrap_or("").to_string())
+            .collect()
+    }
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[test]
+fn an_approved_request_applies_in_promotion_order_and_merges() {
+    let fx = Fixture::new("[environments.prod]\nafter = [\"stage\"]\n", "");
+    fx.approve_all();
+    let main_before = fx.repo.rev("main");
+    let out = fx.ok("Bob", &["apply", "request/1"]);
+    assert!(out.contains("request/1 applied and merged"), "{out}");
+    let stage_at = out.find("apps/web/stage: applied").expect("stage applied");
+    let prod_at = out.find("apps/web/prod: applied").expect("prod applied");
+    assert!(stage_at < prod_at, "stage before prod:\n{out}");
+    assert_eq!(fx.state_version("stage"), "2");
+    assert_eq!(fx.state_version("prod"), "2");
+    let log = fx.repo.git(&["log", "-1", "--format=%s%n%b", "main"]);
+    assert!(log.starts_with("Merge request/1: web: version 2"), "{log}");
+    assert!(log.contains("apps/web/prod sha256:"), "{log}");
+    assert_ne!(fx.repo.rev("main"), main_before);
+    let actions = fx.audit_actions();
+    for expected in ["apply-started", "apply-succeeded", "merge"] {
+        assert!(
+            actions.iter().any(|a| a == expected),
+            "{expected} in {actions:?}"
+        );
+    }
+    let audit = fx.ok("Bob", &["audit", "--format", "json"]);
+    assert!(
+        audit.contains("\"action\":\"apply-succeeded\"")
+            || audit.contains("\"action\": \"apply-succeeded\"")
+    );
+    assert!(fx.ok("Bob", &["audit", "verify"]).contains("audit log OK"));
+}
+
+#[test]
+fn an_out_of_band_change_blocks_the_apply_and_leaves_the_base_alone() {
+    let fx = Fixture::new("", "");
+    fx.approve_all();
+    // Someone changes prod by hand: the state's trigger is no longer "1".
+    let path = fx.state.join("prod.tfstate");
+    let state = std::fs::read_to_string(&path).expect("state");
+    let edited = state.replace("\"version\": \"1\"", "\"version\": \"1-hotfix\"");
+    assert_ne!(edited, state, "the state holds the trigger");
+    std::fs::write(&path, edited).expect("write state");
+    let main_before = fx.repo.rev("main");
+    let out = fx.run("Bob", &["apply", "request/1", "--root", "apps/web/prod"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stdout));
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("DRIFT") && stdout.contains("null_resource.app"),
+        "{stdout}"
+    );
+    assert!(text(&out.stderr).contains("drift"), "{}", text(&out.stderr));
+    assert_eq!(fx.repo.rev("main"), main_before, "base untouched");
+    let status = fx.ok("Bob", &["status", "request/1"]);
+    assert!(
+        status.contains("blocked by Bob <bob@example.com>: drift"),
+        "{status}"
+    );
+    assert!(fx.audit_actions().iter().any(|a| a == "drift-block"));
+}
+
+#[test]
+fn a_failing_apply_leaves_the_request_open_and_records_the_failure() {
+    let boom = "\nresource \"null_resource\" \"boom\" {\n  provisioner \"local-exec\" {\n    command = \"echo failing on purpose; exit 3\"\n  }\n}\n";
+    let fx = Fixture::new("", boom);
+    fx.approve_all();
+    let out = fx.run("Bob", &["apply", "request/1"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stdout));
+    assert!(
+        text(&out.stderr).contains("apply failed") && text(&out.stderr).contains("stays open"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(
+        text(&out.stdout).contains("failing on purpose"),
+        "the output streams: {}",
+        text(&out.stdout)
+    );
+    let requests = fx.ok("Bob", &["requests", "--format", "json"]);
+    assert!(requests.contains("request/1"), "still open: {requests}");
+    assert!(fx.audit_actions().iter().any(|a| a == "apply-failed"));
+    assert!(
+        std::fs::read_dir(fx.data.join("plandeck/logs"))
+            .expect("logs kept")
+            .count()
+            >= 1
+    );
+}
+
+#[test]
+fn the_gate_refuses_missing_and_stale_approvals_a_closed_window_and_promotion_order() {
+    let fx = Fixture::new("[environments.prod]\nafter = [\"stage\"]\n", "");
+    let refused = |args: &[&str], why: &str| {
+        let out = fx.run("Bob", args);
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "{args:?}: {}",
+            text(&out.stdout)
+        );
+        assert!(
+            text(&out.stderr).contains(why),
+            "{args:?}: {} lacks {why}",
+            text(&out.stderr)
+        );
+    };
+    refused(&["apply", "request/1"], "approvals: 0/1 approvals in stage");
+    fx.approve_all();
+    refused(
+        &["apply", "request/1", "--root", "apps/web/prod"],
+        "promotion: must apply first: apps/web/stage (stage)",
+    );
+    // A new commit makes the approvals stale (and the plan outdated).
+    fx.repo.checkout("request/1");
+    fx.repo.write("README.md", "notes\n");
+    fx.repo.commit_as("notes", &[], ALICE, ALICE);
+    fx.repo.checkout("main");
+    refused(
+        &["apply", "request/1", "--root", "apps/web/stage"],
+        "plan again",
+    );
+    let stale = fx.ok("Bob", &["status", "request/1"]);
+    assert!(stale.contains("stale"), "{stale}");
+}
+
+#[test]
+fn a_closed_window_refuses_the_apply() {
+    // A window on no day that is today: the day after tomorrow only, one minute long.
+    let day = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+    let today = (std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_secs()
+        / 86_400
+        + 3)
+        % 7;
+    // 1970-01-01 was a Thursday (index 3).
+    let other = day[((today + 2) % 7) as usize];
+    let config = format!(
+        "[environments.stage]\nwindow = {{ days = [\"{other}\"], hours = \"03:00-03:01\", time_zone = \"UTC\" }}\n"
+    );
+    let fx = Fixture::new(&config, "");
+    fx.approve_all();
+    let out = fx.run("Bob", &["apply", "request/1", "--root", "apps/web/stage"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("window: closed"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn merge_then_apply_merges_first_and_applies_from_the_base() {
+    let fx = Fixture::new("[apply]\nmode = \"merge-then-apply\"\n", "");
+    fx.approve_all();
+    let out = fx.ok("Bob", &["apply", "request/1"]);
+    assert!(out.contains("request/1 applied and merged"), "{out}");
+    assert_eq!(fx.state_version("prod"), "2");
+    let merge = fx.repo.git(&["log", "-1", "--format=%s", "main"]);
+    assert!(merge.starts_with("Merge request/1"), "{merge}");
+    let actions = fx.audit_actions();
+    let merge_at = actions.iter().position(|a| a == "merge").expect("merge");
+    let applied_at = actions
+        .iter()
+        .position(|a| a == "apply-succeeded")
+        .expect("applied");
+    assert!(merge_at < applied_at, "merged before applying: {actions:?}");
+}
+
+#[test]
+fn a_killed_apply_is_reported_as_interrupted_with_its_log_kept() {
+    use std::os::unix::process::CommandExt;
+    let slow = "\nresource \"null_resource\" \"slow\" {\n  provisioner \"local-exec\" {\n    command = \"echo started; sleep 30\"\n  }\n}\n";
+    let fx = Fixture::new("", slow);
+    fx.approve_all();
+    let email = "bob@example.com";
+    let mut child = Command::new(env!("CARGO_BIN_EXE_plandeck"))
+        .arg("--repo")
+        .arg(&fx.repo.path)
+        .arg("--config")
+        .arg(&fx.config)
+        .args(["apply", "request/1", "--root", "apps/web/stage"])
+        .env("GIT_COMMITTER_NAME", "Bob")
+        .env("GIT_COMMITTER_EMAIL", email)
+        .env("XDG_DATA_HOME", &fx.data)
+        .envs(terraform().env.iter().map(|(k, v)| (k, v)))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .process_group(0)
+        .spawn()
+        .expect("spawn");
+    let locks = fx.repo.path.join(".git/plandeck/locks");
+    let logs = fx.data.join("plandeck/logs");
+    let started = std::time::Instant::now();
+    loop {
+        let log_has_started = std::fs::read_dir(&logs)
+            .ok()
+            .and_then(|mut d| d.next())
+            .and_then(|e| std::fs::read_to_string(e.ok()?.path()).ok())
+            .is_some_and(|t| t.contains("Creating"));
+        if log_has_started || started.elapsed() > std::time::Duration::from_secs(60) {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert!(
+        std::fs::read_dir(&locks).expect("lock dir").count() == 1,
+        "the lock is held"
+    );
+    let group = format!("-{}", child.id());
+    let status = Command::new("kill")
+        .args(["-9", "--", &group])
+        .status()
+        .expect("kill");
+    assert!(status.success());
+    let _ = child.wait();
+    let out = fx.run("Bob", &["apply", "request/1", "--root", "apps/web/stage"]);
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("was interrupted (log kept:"),
+        "{stdout}{}",
+        text(&out.stderr)
+    );
+    let actions = fx.audit_actions();
+    assert!(actions.iter().any(|a| a == "apply-failed"), "{actions:?}");
+    assert!(
+        std::fs::read_dir(&logs).expect("logs").count() >= 1,
+        "the log is kept"
+    );
+}
