@@ -212,3 +212,84 @@ fn a_stale_approval_opens_on_what_changed_since() {
         "{whole}"
     );
 }
+
+#[test]
+fn apply_confirmation_lists_every_gate_check_and_refuses_a_failing_gate() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut h = harness(&dir);
+    // request/103 (prod) has no approvals: the gate fails.
+    h.press("j j <Enter> A");
+    let modal = h.screen();
+    assert!(
+        modal.contains("Apply request/103 · apps/web/prod"),
+        "{modal}"
+    );
+    assert!(
+        modal.contains("✗ approvals") && modal.contains("✓ plan") && modal.contains("✓ blocks"),
+        "{modal}"
+    );
+    assert!(
+        modal.contains("The gate fails: the apply cannot start"),
+        "{modal}"
+    );
+    h.press("y");
+    assert!(
+        h.screen()
+            .contains("the gate fails: the apply cannot start")
+    );
+    assert!(
+        !h.unhandled
+            .iter()
+            .any(|e| matches!(e, plandeck::tui::Effect::RunApply { .. })),
+        "nothing was started"
+    );
+    h.press("<Esc>");
+    assert!(h.state.modal.is_none());
+}
+
+#[test]
+fn a_passing_gate_starts_the_apply_and_its_output_streams_into_the_log_pane() {
+    use plandeck::tui::{BackendEvent, Effect, Msg};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut h = harness(&dir);
+    // request/101 is dev: no approval needed.
+    h.press("G <Enter> A");
+    assert!(h.screen().contains("Apply? y yes"), "{}", h.screen());
+    h.press("<Enter>");
+    assert!(h.screen().contains("not applied"), "Enter means no");
+    h.press("A y");
+    assert!(
+        matches!(h.unhandled.last(), Some(Effect::RunApply { request, root }) if request == "request/101" && root == "apps/web/dev"),
+        "{:?}",
+        h.unhandled
+    );
+    for line in [
+        "apps/web/dev: planning again at 1234abcd",
+        "  | null_resource.app: Creating...",
+        "apps/web/dev: applied",
+    ] {
+        plandeck::tui::update(
+            &mut h.state,
+            Msg::Backend(BackendEvent::ApplyLine { text: line.into() }),
+            &h.keymap,
+        );
+    }
+    let running = h.screen();
+    assert!(
+        running.contains("apply request/101 apps/web/dev · running")
+            && running.contains("Creating..."),
+        "{running}"
+    );
+    plandeck::tui::update(
+        &mut h.state,
+        Msg::Backend(BackendEvent::ApplyFinished {
+            result: Ok("request/101 applied and merged (abc)".into()),
+        }),
+        &h.keymap,
+    );
+    assert!(
+        h.screen().contains("request/101 applied and merged"),
+        "{}",
+        h.screen()
+    );
+}

@@ -167,6 +167,11 @@ impl Default for Keymap {
                     "changes since your approval / whole plan",
                 ),
                 hinted(char_key('x', Action::Block, "block")),
+                char_key(
+                    'A',
+                    Action::ApplyPlan,
+                    "apply (the confirmation lists every gate check)",
+                ),
                 hinted(char_key('d', Action::NextDestructive, "next destructive")),
                 char_key('D', Action::PrevDestructive, "previous destructive"),
                 hinted(key(

@@ -97,6 +97,8 @@ pub enum Action {
     OpenAudit,
     /// Switch between what changed since your approval and the whole plan.
     ToggleDelta,
+    /// Apply the root on screen (opens a confirmation listing every gate check).
+    ApplyPlan,
 }
 
 /// A side effect requested by `update`, carried out by the runner.
@@ -127,6 +129,8 @@ pub enum Effect {
     },
     /// Read the audit log.
     LoadAudit { req: ReqId },
+    /// Run `plandeck apply REQUEST --root ROOT`, streaming its output.
+    RunApply { request: String, root: String },
     /// Stop the program.
     Quit,
 }
@@ -208,6 +212,10 @@ pub enum BackendEvent {
         req: ReqId,
         result: Result<String, String>,
     },
+    /// A line of an apply's output.
+    ApplyLine { text: String },
+    /// The apply ended: its last words, or why it failed.
+    ApplyFinished { result: Result<String, String> },
     /// A decision was stored (or why not).
     DecisionRecorded { result: Result<String, String> },
     AuditLoaded {

@@ -96,6 +96,17 @@ impl Runner {
                     result: load_audit(dir.as_deref()),
                 });
             }
+            Effect::RunApply { request, root } => {
+                let command = self.plan_command.clone();
+                tokio::spawn(async move {
+                    let args = ["apply".to_string(), request, "--root".to_string(), root];
+                    let result = run_child(&command, &args, &tx, |text| BackendEvent::ApplyLine {
+                        text,
+                    })
+                    .await;
+                    let _ = tx.send(BackendEvent::ApplyFinished { result }).await;
+                });
+            }
             Effect::RunPlan { req, request } => {
                 let command = self.plan_command.clone();
                 tokio::spawn(async move {
@@ -384,6 +395,61 @@ pub(super) fn load_audit(
     data_dir: Option<&std::path::Path>,
 ) -> Result<Vec<crate::audit::AuditRecord>, String> {
     audit_log(data_dir)?.records().map_err(|e| e.to_string())
+}
+
+/// Runs `plandeck ARGS` (with the repo and config of this session) and
+/// streams both output streams as events; the last stderr line explains a failure.
+async fn run_child(
+    command: &PlanCommand,
+    args: &[String],
+    tx: &Sender<BackendEvent>,
+    event: fn(String) -> BackendEvent,
+) -> Result<String, String> {
+    let mut cmd = tokio::process::Command::new(&command.program);
+    cmd.arg("--repo").arg(&command.repo);
+    if let Some(config) = &command.config {
+        cmd.arg("--config").arg(config);
+    }
+    cmd.args(args)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true);
+    let mut child = cmd
+        .spawn()
+        .map_err(|e| format!("cannot start plandeck: {e}"))?;
+    let stderr = child.stderr.take();
+    let err_tx = tx.clone();
+    let errors = tokio::spawn(async move {
+        let mut last = String::new();
+        if let Some(stderr) = stderr {
+            let mut lines = tokio::io::BufReader::new(stderr).lines();
+            while let Ok(Some(line)) = lines.next_line().await {
+                last.clone_from(&line);
+                let _ = err_tx.send(event(line)).await;
+            }
+        }
+        last
+    });
+    let mut last = String::new();
+    if let Some(stdout) = child.stdout.take() {
+        let mut lines = tokio::io::BufReader::new(stdout).lines();
+        while let Ok(Some(line)) = lines.next_line().await {
+            last.clone_from(&line);
+            let _ = tx.send(event(line)).await;
+        }
+    }
+    let last_error = errors.await.unwrap_or_default();
+    let status = child.wait().await.map_err(|e| e.to_string())?;
+    if status.success() {
+        Ok(last)
+    } else {
+        Err(if last_error.is_empty() {
+            format!("exit status {status}")
+        } else {
+            last_error
+        })
+    }
 }
 
 /// Runs `plandeck plan REQUEST` and streams its output lines as progress.

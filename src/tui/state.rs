@@ -135,6 +135,7 @@ pub enum Screen {
     Plan(Box<Loadable<PlanView>>),
     Code(Box<CodeScreen>),
     Audit(Box<AuditScreen>),
+    Log(Box<LogScreen>),
 }
 
 /// The code view of a request.
@@ -163,6 +164,37 @@ pub enum Modal {
         report: Box<crate::review::GateReport>,
         reason: String,
     },
+    /// Apply a root: every gate check; `y` starts it only when all pass.
+    Apply {
+        request: String,
+        root: String,
+        report: Box<crate::review::GateReport>,
+    },
+}
+
+/// Output of a running or finished apply.
+#[derive(Debug, Default)]
+pub struct LogScreen {
+    pub title: String,
+    /// The newest lines; older ones are dropped past the cap.
+    pub lines: std::collections::VecDeque<String>,
+    pub dropped: usize,
+    pub finished: Option<Result<String, String>>,
+    pub cursor: usize,
+}
+
+impl LogScreen {
+    /// Lines kept in memory (the full output is in the apply's log file).
+    pub const CAP: usize = 5_000;
+
+    pub fn push(&mut self, line: String) {
+        if self.lines.len() == Self::CAP {
+            self.lines.pop_front();
+            self.dropped += 1;
+        }
+        self.lines.push_back(line);
+        self.cursor = self.lines.len().saturating_sub(1);
+    }
 }
 
 /// The audit log view.
@@ -256,7 +288,7 @@ impl State {
             },
             Screen::Code(code) if code.search_editing => Layer::Input,
             Screen::Code(_) => Layer::Code,
-            Screen::Audit(_) => Layer::Audit,
+            Screen::Audit(_) | Screen::Log(_) => Layer::Audit,
         }
     }
 

@@ -170,12 +170,16 @@ fn audit_action(state: &mut State, action: Action) -> Vec<Effect> {
         go_back(state);
         return Vec::new();
     }
-    if let Screen::Audit(audit) = &mut state.screen {
-        let len = match &audit.records {
-            Loadable::Loaded(records) => records.len(),
-            _ => 0,
-        };
-        audit.cursor = moved(audit.cursor, len, action);
+    match &mut state.screen {
+        Screen::Audit(audit) => {
+            let len = match &audit.records {
+                Loadable::Loaded(records) => records.len(),
+                _ => 0,
+            };
+            audit.cursor = moved(audit.cursor, len, action);
+        }
+        Screen::Log(log) => log.cursor = moved(log.cursor, log.lines.len(), action),
+        _ => {}
     }
     Vec::new()
 }
@@ -241,6 +245,18 @@ fn open_plan(state: &mut State, request: Request, root_index: usize) -> Vec<Effe
         request: Box::new(request),
         root,
     }]
+}
+
+/// The apply log, on screen or under the current screen.
+fn log_screen(state: &mut State) -> Option<&mut Screen> {
+    if matches!(state.screen, Screen::Log(_)) {
+        return Some(&mut state.screen);
+    }
+    state
+        .back
+        .iter_mut()
+        .rev()
+        .find(|s| matches!(s, Screen::Log(_)))
 }
 
 /// Loads the plan view's plan again (after a decision changed its gate).
@@ -397,6 +413,10 @@ fn plan_action(state: &mut State, action: Action) -> Vec<Effect> {
         Action::Block if state.read_only => {
             state.status = Some("read-only: blocking is disabled".into())
         }
+        Action::ApplyPlan if state.read_only => {
+            state.status = Some("read-only: applying is disabled".into())
+        }
+        Action::ApplyPlan => review::apply(state),
         Action::Approve => review::approve(state),
         Action::Block => review::block(state),
         _ => {}
@@ -573,6 +593,22 @@ fn backend(state: &mut State, event: BackendEvent) -> Vec<Effect> {
             return load_requests(state);
         }
         BackendEvent::Saved => {}
+        BackendEvent::ApplyLine { text } => {
+            if let Some(Screen::Log(log)) = log_screen(state) {
+                log.push(text);
+            }
+        }
+        BackendEvent::ApplyFinished { result } => {
+            end_job(state, "applying");
+            state.status = Some(match &result {
+                Ok(done) => done.clone(),
+                Err(e) => format!("apply did not complete: {e}"),
+            });
+            if let Some(Screen::Log(log)) = log_screen(state) {
+                log.finished = Some(result);
+            }
+            return load_requests(state);
+        }
         BackendEvent::DecisionRecorded { result } => {
             end_job(state, "recording decision");
             state.status = Some(match result {

@@ -77,3 +77,41 @@ pub fn draw(frame: &mut Frame, area: Rect, audit: &AuditScreen, ui: &mut UiState
     ];
     frame.render_widget(Table::new(rows, widths).header(header).block(block), area);
 }
+
+/// The output of a running or finished apply (the log pane).
+pub fn draw_log(
+    frame: &mut Frame,
+    area: Rect,
+    log: &crate::tui::state::LogScreen,
+    ui: &mut UiState,
+    theme: &Theme,
+) {
+    let state = match &log.finished {
+        None => Span::styled("running…", theme.role(Role::Warning)),
+        Some(Ok(done)) => Span::styled(clean(done), theme.role(Role::Create)),
+        Some(Err(e)) => Span::styled(clean(e), theme.role(Role::High)),
+    };
+    let mut title = vec![
+        Span::styled(format!(" {} · ", clean(&log.title)), theme.title()),
+        state,
+    ];
+    if log.dropped > 0 {
+        title.push(Span::styled(
+            format!(" · {} earlier lines in the log file", log.dropped),
+            theme.role(Role::Muted),
+        ));
+    }
+    let block = Block::default()
+        .borders(Borders::TOP)
+        .title(ratatui::text::Line::from(title));
+    let height = area.height.saturating_sub(1) as usize;
+    scroll_to(&mut ui.code_offset, log.cursor, height);
+    let lines: Vec<ratatui::text::Line> = log
+        .lines
+        .iter()
+        .skip(ui.code_offset)
+        .take(height)
+        .map(|l| ratatui::text::Line::from(clean(l)))
+        .collect();
+    frame.render_widget(Paragraph::new(lines).block(block), area);
+}

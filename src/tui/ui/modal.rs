@@ -52,6 +52,33 @@ pub fn draw(frame: &mut Frame, area: Rect, modal: &Modal, theme: &Theme) {
                 prompt,
             )
         }
+        Modal::Apply {
+            request,
+            root,
+            report,
+        } => (
+            format!(" Apply {} · {} ", clean(request), clean(root)),
+            report,
+            if report.passed {
+                vec![
+                    Line::from(
+                        "Re-plans the root, checks the digest against the approved one, applies that plan file.",
+                    ),
+                    Line::from(vec![
+                        Span::raw("Apply? "),
+                        Span::styled("y", theme.key()),
+                        Span::raw(" yes · "),
+                        Span::styled("n <Enter> <Esc>", theme.key()),
+                        Span::raw(" no"),
+                    ]),
+                ]
+            } else {
+                vec![Line::from(Span::styled(
+                    "The gate fails: the apply cannot start. <Esc> closes.",
+                    theme.role(Role::High),
+                ))]
+            },
+        ),
         Modal::Block {
             decision,
             report,

@@ -94,6 +94,21 @@ pub(super) fn block(state: &mut State) {
     });
 }
 
+/// `A`: the apply confirmation with every gate check.
+pub(super) fn apply(state: &mut State) {
+    let Screen::Plan(view) = &state.screen else {
+        return;
+    };
+    let Loadable::Loaded(view) = view.as_ref() else {
+        return;
+    };
+    state.modal = Some(Modal::Apply {
+        request: view.request.id.clone(),
+        root: view.root.clone(),
+        report: Box::new(view.loaded.review.report.clone()),
+    });
+}
+
 /// Keys while a modal is open.
 pub(super) fn modal_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     let Some(modal) = state.modal.as_mut() else {
@@ -113,6 +128,32 @@ pub(super) fn modal_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         }
         _ => {}
     };
+    if let Modal::Apply {
+        request,
+        root,
+        report,
+    } = modal
+    {
+        if key.code != KeyCode::Char('y') {
+            state.modal = None;
+            state.status = Some("not applied".into());
+            return Vec::new();
+        }
+        if !report.passed {
+            state.status = Some("the gate fails: the apply cannot start".into());
+            return Vec::new();
+        }
+        let (request, root) = (request.clone(), root.clone());
+        state.modal = None;
+        state.jobs.push("applying".into());
+        let log = super::super::state::LogScreen {
+            title: format!("apply {request} {root}"),
+            ..Default::default()
+        };
+        let previous = std::mem::replace(&mut state.screen, Screen::Log(Box::new(log)));
+        state.back.push(previous);
+        return vec![Effect::RunApply { request, root }];
+    }
     let confirmed = match modal {
         Modal::Approve {
             typed_confirmation: Some(root),
@@ -142,6 +183,7 @@ pub(super) fn modal_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
                 return Vec::new();
             }
         },
+        Modal::Apply { .. } => false,
         Modal::Block { reason, .. } => match key.code {
             KeyCode::Enter if !reason.trim().is_empty() => true,
             KeyCode::Enter => {
@@ -159,6 +201,7 @@ pub(super) fn modal_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     }
     let decision = match state.modal.take() {
         Some(Modal::Approve { decision, .. }) => decision,
+        Some(Modal::Apply { .. }) => return Vec::new(),
         Some(Modal::Block {
             mut decision,
             reason,
