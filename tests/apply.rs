@@ -393,3 +393,23 @@ fn a_killed_apply_is_reported_as_interrupted_with_its_log_kept() {
         "the log is kept"
     );
 }
+
+#[test]
+fn auto_apply_roots_need_no_approval() {
+    let fx = Fixture::new(
+        "[environments.stage]\nrequired_approvals = 1\nauto_apply = true\n",
+        "",
+    );
+    let out = fx.ok("Bob", &["apply", "request/1", "--root", "apps/web/stage"]);
+    assert!(out.contains("apps/web/stage: applied"), "{out}");
+    assert_eq!(fx.state_version("stage"), "2");
+    assert_eq!(fx.state_version("prod"), "1", "only the selected root");
+    // prod is not auto-applied: refused without approvals.
+    let out = fx.run("Bob", &["apply", "request/1", "--root", "apps/web/prod"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("approvals: 0/2"),
+        "{}",
+        text(&out.stderr)
+    );
+}
