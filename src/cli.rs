@@ -14,6 +14,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 mod apply;
 mod audit;
 mod diff_plans;
+mod drift;
 mod requests;
 mod review;
 use std::io::{self, IsTerminal, Write};
@@ -157,6 +158,11 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = ListFormat::Text)]
         format: ListFormat,
     },
+    /// Drift checks of the base branch's roots (`drift check --help` for exit codes).
+    Drift {
+        #[command(subcommand)]
+        action: drift::DriftAction,
+    },
     /// For CI: exit 1 when the plan violates the risk policy, 0 when not.
     Check {
         plan: PathBuf,
@@ -283,6 +289,7 @@ pub fn run(cli: Cli) -> Result<i32, Failure> {
         } => review::unblock(&loaded, &repo, &request, &root, comment),
         Command::Apply { request, root } => apply::run(&loaded, &repo, &request, root.as_deref()),
         Command::Status { request, format } => review::status(&loaded, &repo, &request, format),
+        Command::Drift { action } => drift::run(&loaded, &repo, action),
         Command::Demo { dir, no_tui } => demo(&loaded, dir, no_tui, cli.config.as_deref()),
         Command::Requests { format } => requests::list(&loaded, &repo, format),
         Command::Plan { request, root } => {

@@ -16,6 +16,7 @@ pub mod cost;
 pub mod delta;
 pub mod demo;
 pub mod diff;
+pub mod drift;
 pub mod executor;
 pub mod genplan;
 pub mod plan;

@@ -1,0 +1,290 @@
+//! Drift checks: has the real infrastructure (or the state) moved away from
+//! what the base branch last applied? A check of a root runs the configured
+//! binary's `plan -refresh-only -detailed-exitcode` in a temporary worktree
+//! of the base branch's head ([`tofu::Workspace`]) and keeps a report per
+//! root in the [`store`] under `<git-dir>/plandeck/drift/`.
+//!
+//! Exit status 0 of the binary means no drift, 2 drift, anything else an
+//! error; exit 2 with nothing drifted in the plan (Terraform 1.0 does that
+//! when it would only rewrite the state) counts as clean. Blocking the requests that touch a drifted root and acknowledging
+//! a drift live in [`actions`]. This module never applies, never edits the
+//! operator's checkout and never renders: addresses, notes and error text
+//! are untrusted and kept raw (escape them to show them).
+
+pub mod actions;
+mod run;
+pub mod store;
+
+use crate::config::Config;
+use crate::plan::{Plan, parse_plan};
+use crate::source::SourceError;
+use crate::source::git::GitSource;
+use crate::tofu::{self, Workspace};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+pub use actions::{BlockOutcome, acknowledge, block_requests};
+
+/// What a check found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DriftStatus {
+    Clean,
+    Drift,
+    Error,
+}
+
+impl DriftStatus {
+    pub fn word(self) -> &'static str {
+        match self {
+            Self::Clean => "clean",
+            Self::Drift => "drift",
+            Self::Error => "error",
+        }
+    }
+}
+
+/// A resource (or output, as `output.NAME`) that changed outside of the
+/// binary, with the actions of the refresh-only plan.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DriftedChange {
+    pub address: String,
+    pub actions: Vec<String>,
+}
+
+/// An operator's acknowledgement of a drift.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DriftAck {
+    pub who: crate::source::Identity,
+    /// Unix seconds.
+    pub at: i64,
+    pub note: String,
+    /// The refresh-only plan's digest acknowledged (empty when none).
+    pub digest: String,
+}
+
+/// `report.json`: the last drift check of a root.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DriftReport {
+    pub root: String,
+    /// Unix seconds.
+    pub checked_at: i64,
+    pub base_commit: String,
+    pub status: DriftStatus,
+    /// The binary's exit code of `plan`; `None` when it never ran or was killed.
+    pub exit_code: Option<i32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    #[serde(default)]
+    pub drifted: Vec<DriftedChange>,
+    /// Digest of the refresh-only plan, when there is one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub digest: Option<String>,
+    #[serde(default)]
+    pub acks: Vec<DriftAck>,
+    /// `plan.json` beside the report, when one was stored.
+    #[serde(skip)]
+    pub plan_json: Option<PathBuf>,
+}
+
+impl DriftReport {
+    /// The latest acknowledgement of this very check, if any.
+    pub fn current_ack(&self) -> Option<&DriftAck> {
+        let digest = self.digest.as_deref().unwrap_or("");
+        self.acks.iter().rev().find(|a| a.digest == digest)
+    }
+}
+
+/// Why a drift check or its storage failed (not the binary: that is a report).
+#[derive(Debug, thiserror::Error)]
+pub enum DriftError {
+    #[error(transparent)]
+    Source(#[from] SourceError),
+    #[error("{0}")]
+    Io(String),
+    #[error("{root}: no such root on the base branch (roots: {known})")]
+    UnknownRoot { root: String, known: String },
+    #[error("no drift report for {0}; run `plandeck drift check --root` first")]
+    NoReport(String),
+    #[error(transparent)]
+    Audit(#[from] crate::audit::AuditError),
+}
+
+/// Checks one root at the base branch's head and stores its report.
+/// A failing binary is a report with [`DriftStatus::Error`], not an `Err`.
+pub fn check_root(
+    source: &GitSource,
+    config: &Config,
+    root: &str,
+) -> Result<DriftReport, DriftError> {
+    let base = base_commit(source, config)?;
+    let binary = tofu::choose_binary(&config.tofu);
+    let workspace = Workspace::create(source, &base)?;
+    let root_dir = workspace.worktree().join(root);
+    let outcome = if root_dir.is_dir() {
+        run::refresh_only(&binary, &root_dir)
+    } else {
+        Err(run::Failed {
+            code: None,
+            message: "the root does not exist on the base branch".into(),
+        })
+    };
+    // The worktree is gone before anything is stored.
+    workspace.remove()?;
+    let mut report = DriftReport {
+        root: root.to_string(),
+        checked_at: crate::audit::unix_now(),
+        base_commit: base,
+        status: DriftStatus::Error,
+        exit_code: None,
+        error: None,
+        drifted: Vec::new(),
+        digest: None,
+        acks: store::previous_acks(source, root),
+        plan_json: None,
+    };
+    let plan_json = match outcome {
+        Ok(done) => fill(&mut report, done),
+        Err(failed) => {
+            report.exit_code = failed.code;
+            report.error = Some(failed.message);
+            None
+        }
+    };
+    store::save(source, &report, plan_json.as_deref())
+}
+
+/// Fills a report from a finished refresh-only plan; the JSON to keep.
+fn fill(report: &mut DriftReport, done: run::Done) -> Option<Vec<u8>> {
+    report.exit_code = Some(done.code);
+    let text = String::from_utf8_lossy(&done.plan_json).into_owned();
+    match parse_plan(Arc::from(text)) {
+        Ok(plan) => {
+            report.drifted = drifted(&plan);
+            // Terraform 1.0 exits 2 from a refresh-only plan whenever it would
+            // rewrite the state, even with nothing drifted: the plan decides.
+            report.status = if done.code == 2 && !report.drifted.is_empty() {
+                DriftStatus::Drift
+            } else {
+                DriftStatus::Clean
+            };
+            report.digest = Some(plan.digest);
+            Some(done.plan_json)
+        }
+        Err(e) => {
+            report.error = Some(format!("show -json printed no readable plan: {e}"));
+            None
+        }
+    }
+}
+
+/// Drifted resources, then changed outputs (`output.NAME`).
+pub fn drifted(plan: &Plan) -> Vec<DriftedChange> {
+    let resources = plan.resource_drift.iter().map(|rc| DriftedChange {
+        address: rc.address.clone(),
+        actions: rc.change.actions.clone(),
+    });
+    let outputs = plan
+        .output_changes
+        .iter()
+        .filter(|o| o.change.actions.iter().any(|a| a != "no-op"))
+        .map(|o| DriftedChange {
+            address: format!("output.{}", o.name),
+            actions: o.change.actions.clone(),
+        });
+    resources.chain(outputs).collect()
+}
+
+/// Every stored drift report, sorted by root.
+pub fn reports(source: &GitSource) -> Result<Vec<DriftReport>, DriftError> {
+    store::list(source)
+}
+
+/// The stored refresh-only plan of a report (its `resource_drift` renders
+/// the drifted resources).
+pub fn load_plan(report: &DriftReport) -> Result<Plan, DriftError> {
+    let path = report
+        .plan_json
+        .as_deref()
+        .ok_or_else(|| DriftError::NoReport(report.root.clone()))?;
+    Ok(crate::plan::load_plan(path).map_err(SourceError::from)?)
+}
+
+/// The base branch's head commit.
+pub fn base_commit(source: &GitSource, config: &Config) -> Result<String, DriftError> {
+    let spec = format!("{}^{{commit}}", config.source.base);
+    let out = source.git(&[
+        "rev-parse",
+        "--verify",
+        "--quiet",
+        "--end-of-options",
+        &spec,
+    ])?;
+    Ok(out.trim().to_string())
+}
+
+/// The roots on the base branch: directories holding configuration files,
+/// kept when they match `[source] roots` if globs are configured.
+pub fn base_roots(source: &GitSource, config: &Config) -> Result<Vec<String>, DriftError> {
+    let base = base_commit(source, config)?;
+    let listing = source.git(&[
+        "ls-tree",
+        "-r",
+        "-z",
+        "--name-only",
+        "--end-of-options",
+        &base,
+    ])?;
+    let globs = root_globs(&config.source.roots)?;
+    let dirs: BTreeSet<String> = listing
+        .split('\0')
+        .filter(|f| {
+            [".tf", ".tf.json", ".tofu", ".tofu.json"]
+                .iter()
+                .any(|e| f.ends_with(e))
+        })
+        .map(|f| f.rsplit_once('/').map_or(".", |(dir, _)| dir).to_string())
+        .filter(|dir| globs.as_ref().is_none_or(|g| g.is_match(dir)))
+        .collect();
+    Ok(dirs.into_iter().collect())
+}
+
+fn root_globs(globs: &[String]) -> Result<Option<globset::GlobSet>, DriftError> {
+    if globs.is_empty() {
+        return Ok(None);
+    }
+    let mut set = globset::GlobSetBuilder::new();
+    for glob in globs {
+        let built = globset::GlobBuilder::new(glob.trim_end_matches('/'))
+            .literal_separator(true)
+            .build()
+            .map_err(|e| DriftError::Io(format!("config: source.roots: `{glob}`: {e}")))?;
+        set.add(built);
+    }
+    let set = set
+        .build()
+        .map_err(|e| DriftError::Io(format!("config: source.roots: {e}")))?;
+    Ok(Some(set))
+}
+
+/// Resolves `--root`: one known root, or every root of the base branch.
+pub fn roots_to_check(
+    source: &GitSource,
+    config: &Config,
+    only: Option<&str>,
+) -> Result<Vec<String>, DriftError> {
+    let roots = base_roots(source, config)?;
+    let Some(only) = only else {
+        return Ok(roots);
+    };
+    let only = only.trim_end_matches('/');
+    if roots.iter().any(|r| r == only) {
+        return Ok(vec![only.to_string()]);
+    }
+    Err(DriftError::UnknownRoot {
+        root: only.to_string(),
+        known: roots.join(", "),
+    })
+}
