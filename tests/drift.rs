@@ -213,6 +213,15 @@ fn a_drifted_and_a_clean_root_are_checked_blocked_and_acknowledged() {
             .is_some_and(|d| d.starts_with("sha256:"))
     );
 
+    // The library reads the same reports and their refresh-only plans.
+    let source =
+        plandeck::source::git::GitSource::open(&fx.repo.path, &Default::default()).expect("source");
+    let reports = plandeck::drift::reports(&source).expect("reports");
+    assert_eq!(reports.len(), 2);
+    let plan = plandeck::drift::load_plan(&reports[0]).expect("plan");
+    assert!(plan.output_changes.iter().any(|o| o.name == "label"));
+    assert_eq!(Some(plan.digest), reports[0].digest);
+
     // Blocking touches exactly the requests of the drifted root.
     assert_eq!(fx.blocks_check("request/1"), vec![(NET.to_string(), true)]);
     let out = fx.code(
