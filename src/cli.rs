@@ -408,6 +408,10 @@ fn open_tui(
             config: config.map(std::path::Path::to_path_buf),
         },
         read_only: false,
+        drift: Some(std::sync::Arc::new(crate::source::git::GitSource::open(
+            repo,
+            &loaded.config,
+        )?)),
     };
     crate::tui::run(std::sync::Arc::new(source), options)?;
     Ok(0)

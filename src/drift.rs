@@ -12,6 +12,7 @@
 //! are untrusted and kept raw (escape them to show them).
 
 pub mod actions;
+mod ops;
 mod run;
 pub mod store;
 
@@ -26,6 +27,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 pub use actions::{BlockOutcome, acknowledge, block_requests};
+pub use ops::DriftOps;
 
 /// What a check found.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

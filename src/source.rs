@@ -159,7 +159,12 @@ pub trait Source: Send + Sync {
     fn record_decision(&self, decision: &crate::review::Decision) -> Result<(), SourceError>;
     /// An earlier plan of a root by digest (the one an approval was bound
     /// to), when the source kept it.
-    fn plan_by_digest(&self, request: &Request, root: &str, digest: &str) -> Result<Option<Plan>, SourceError>;
+    fn plan_by_digest(
+        &self,
+        request: &Request,
+        root: &str,
+        digest: &str,
+    ) -> Result<Option<Plan>, SourceError>;
     /// The CODEOWNERS file of the base branch, if there is one.
     fn code_owners(&self) -> Result<Option<crate::review::CodeOwners>, SourceError>;
 }

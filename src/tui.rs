@@ -18,7 +18,7 @@ pub use keymap::Keymap;
 pub use msg::{
     Action, BackendEvent, Effect, LoadedPlan, Msg, RequestEntry, RequestsSnapshot, RootPlanInfo,
 };
-pub use msg::ProgressKey;
+pub use msg::{DriftEntry, ProgressKey};
 pub use plan_view::{NoiseRules, Settings};
 pub use runner::PlanCommand;
 pub use state::{Layer, Loadable, Screen, State};
@@ -43,6 +43,8 @@ pub struct TuiOptions {
     pub settings: Arc<Settings>,
     pub plan_command: PlanCommand,
     pub read_only: bool,
+    /// Drift reports and actions, when the source keeps them.
+    pub drift: Option<Arc<dyn crate::drift::DriftOps>>,
 }
 
 /// Runs the TUI until the user quits. The terminal is restored on return,
@@ -80,6 +82,7 @@ async fn event_loop(
         highlighter: Arc::new(CodeHighlighter::new()),
         data_dir: progress::data_dir(),
         plan_command: options.plan_command,
+        drift: options.drift,
         tx,
     };
     let keymap = Keymap::default();

@@ -264,25 +264,47 @@ fn approve_a_critical_plan_with_the_typed_root_name() {
     tmux.keys(&["j", "j", "Enter"]);
     tmux.wait_for("the plan", |s| s.contains("request/103 · apps/web/prod"));
     tmux.keys(&["a"]);
-    tmux.wait_for("the refusal", |s| s.contains("refused: 1 of 1 destructive changes not marked viewed"));
+    tmux.wait_for("the refusal", |s| {
+        s.contains("refused: 1 of 1 destructive changes not marked viewed")
+    });
     tmux.keys(&["d"]);
-    tmux.wait_for("the destructive change", |_| tmux.selected_line().contains("aws_s3_bucket.legacy_exports"));
+    tmux.wait_for("the destructive change", |_| {
+        tmux.selected_line()
+            .contains("aws_s3_bucket.legacy_exports")
+    });
     tmux.keys(&["Space"]);
     tmux.wait_for("the viewed mark", |s| s.contains("destructive viewed 1/1"));
     tmux.keys(&["a"]);
-    let modal = tmux.wait_for("the confirmation", |s| s.contains("Type the root's name to approve"));
+    let modal = tmux.wait_for("the confirmation", |s| {
+        s.contains("Type the root's name to approve")
+    });
     assert!(modal.contains("0/2 approvals in prod"), "{modal}");
     tmux.literal("apps/web/prod");
     tmux.keys(&["Enter"]);
-    let done = tmux.wait_for("the recorded approval", |s| s.contains("riley@example.com approved"));
+    let done = tmux.wait_for("the recorded approval", |s| {
+        s.contains("riley@example.com approved")
+    });
     assert!(done.contains("1/2 approvals in prod"), "{done}");
     tmux.keys(&["q"]);
     assert_restored(&tmux);
-    let head = Command::new("git").arg("-C").arg(&repo).args(["rev-parse", "request/103"]).output().expect("git");
+    let head = Command::new("git")
+        .arg("-C")
+        .arg(&repo)
+        .args(["rev-parse", "request/103"])
+        .output()
+        .expect("git");
     let head = String::from_utf8_lossy(&head.stdout).trim().to_string();
-    let note = Command::new("git").arg("-C").arg(&repo).args(["notes", "--ref", "refs/notes/plandeck", "show", &head]).output().expect("git");
+    let note = Command::new("git")
+        .arg("-C")
+        .arg(&repo)
+        .args(["notes", "--ref", "refs/notes/plandeck", "show", &head])
+        .output()
+        .expect("git");
     let note = String::from_utf8_lossy(&note.stdout).into_owned();
-    assert!(note.contains("\"kind\":\"approve\"") && note.contains("riley@example.com"), "{note}");
+    assert!(
+        note.contains("\"kind\":\"approve\"") && note.contains("riley@example.com"),
+        "{note}"
+    );
 }
 
 #[test]
@@ -299,11 +321,16 @@ fn self_approval_is_refused_on_screen() {
     tmux.keys(&["j", "j", "Enter"]);
     tmux.wait_for("the plan", |s| s.contains("request/103 · apps/web/prod"));
     tmux.keys(&["d"]);
-    tmux.wait_for("the destructive change", |_| tmux.selected_line().contains("aws_s3_bucket.legacy_exports"));
+    tmux.wait_for("the destructive change", |_| {
+        tmux.selected_line()
+            .contains("aws_s3_bucket.legacy_exports")
+    });
     tmux.keys(&["Space"]);
     tmux.wait_for("the viewed mark", |s| s.contains("destructive viewed 1/1"));
     tmux.keys(&["a"]);
-    tmux.wait_for("the refusal", |s| s.contains("authored or committed this request"));
+    tmux.wait_for("the refusal", |s| {
+        s.contains("authored or committed this request")
+    });
     tmux.keys(&["q"]);
     assert_restored(&tmux);
 }

@@ -61,12 +61,16 @@ impl Window {
     /// Whether `now` (unix seconds) is inside the window. A window that
     /// crosses midnight belongs to the day it starts on.
     pub fn contains(&self, now: i64) -> bool {
-        let Ok(timestamp) = jiff::Timestamp::from_second(now) else { return false };
+        let Ok(timestamp) = jiff::Timestamp::from_second(now) else {
+            return false;
+        };
         let local = timestamp.to_zoned(self.time_zone.clone());
-        let minute = u32::from(local.hour().unsigned_abs()) * 60 + u32::from(local.minute().unsigned_abs());
+        let minute =
+            u32::from(local.hour().unsigned_abs()) * 60 + u32::from(local.minute().unsigned_abs());
         let today = local.weekday();
         if self.start_minute <= self.end_minute {
-            return self.days.contains(&today) && (self.start_minute..self.end_minute).contains(&minute);
+            return self.days.contains(&today)
+                && (self.start_minute..self.end_minute).contains(&minute);
         }
         let yesterday = today.previous();
         (self.days.contains(&today) && minute >= self.start_minute)
@@ -77,7 +81,11 @@ impl Window {
 impl WindowConfig {
     /// Checks days, hours and time zone; the error names the bad value.
     pub fn compile(&self) -> Result<Window, String> {
-        let days = self.days.iter().map(|d| weekday(d)).collect::<Result<Vec<_>, _>>()?;
+        let days = self
+            .days
+            .iter()
+            .map(|d| weekday(d))
+            .collect::<Result<Vec<_>, _>>()?;
         if days.is_empty() {
             return Err("window.days is empty: no day would allow an apply".into());
         }
@@ -85,8 +93,10 @@ impl WindowConfig {
             .hours
             .split_once('-')
             .ok_or_else(|| format!("window.hours {:?} is not HH:MM-HH:MM", self.hours))?;
-        let start_minute = minute_of_day(start.trim()).ok_or_else(|| format!("window.hours: bad time {start:?}"))?;
-        let end_minute = minute_of_day(end.trim()).ok_or_else(|| format!("window.hours: bad time {end:?}"))?;
+        let start_minute = minute_of_day(start.trim())
+            .ok_or_else(|| format!("window.hours: bad time {start:?}"))?;
+        let end_minute =
+            minute_of_day(end.trim()).ok_or_else(|| format!("window.hours: bad time {end:?}"))?;
         if start_minute == end_minute {
             return Err(format!("window.hours {:?} is empty", self.hours));
         }
@@ -131,18 +141,28 @@ mod tests {
     use super::*;
 
     fn window(days: &[&str], hours: &str, tz: &str) -> Window {
-        WindowConfig { days: days.iter().map(|d| d.to_string()).collect(), hours: hours.into(), time_zone: tz.into() }
-            .compile()
-            .expect("valid window")
+        WindowConfig {
+            days: days.iter().map(|d| d.to_string()).collect(),
+            hours: hours.into(),
+            time_zone: tz.into(),
+        }
+        .compile()
+        .expect("valid window")
     }
 
     fn at(text: &str) -> i64 {
-        text.parse::<jiff::Timestamp>().expect("timestamp").as_second()
+        text.parse::<jiff::Timestamp>()
+            .expect("timestamp")
+            .as_second()
     }
 
     #[test]
     fn windows_follow_the_named_time_zone() {
-        let berlin = window(&["mon", "tue", "wed", "thu", "fri"], "09:00-17:00", "Europe/Berlin");
+        let berlin = window(
+            &["mon", "tue", "wed", "thu", "fri"],
+            "09:00-17:00",
+            "Europe/Berlin",
+        );
         // 07:30 UTC in winter is 08:30 in Berlin: closed; 08:30 UTC is 09:30: open.
         assert!(!berlin.contains(at("2026-01-14T07:30:00Z")));
         assert!(berlin.contains(at("2026-01-14T08:30:00Z")));
@@ -159,18 +179,31 @@ mod tests {
     fn windows_across_midnight_belong_to_the_starting_day() {
         let night = window(&["sat"], "22:00-02:00", "UTC");
         assert!(night.contains(at("2026-01-17T23:00:00Z")), "Saturday 23:00");
-        assert!(night.contains(at("2026-01-18T01:30:00Z")), "Sunday 01:30 still Saturday's window");
+        assert!(
+            night.contains(at("2026-01-18T01:30:00Z")),
+            "Sunday 01:30 still Saturday's window"
+        );
         assert!(!night.contains(at("2026-01-18T02:30:00Z")));
-        assert!(!night.contains(at("2026-01-18T23:00:00Z")), "Sunday night is not in the window");
-        assert!(!night.contains(at("2026-01-17T01:00:00Z")), "Saturday 01:00 belongs to Friday");
+        assert!(
+            !night.contains(at("2026-01-18T23:00:00Z")),
+            "Sunday night is not in the window"
+        );
+        assert!(
+            !night.contains(at("2026-01-17T01:00:00Z")),
+            "Saturday 01:00 belongs to Friday"
+        );
     }
 
     #[test]
     fn bad_windows_are_refused_with_the_value_named() {
         let bad = |days: &[&str], hours: &str, tz: &str| {
-            WindowConfig { days: days.iter().map(|d| d.to_string()).collect(), hours: hours.into(), time_zone: tz.into() }
-                .compile()
-                .expect_err("invalid")
+            WindowConfig {
+                days: days.iter().map(|d| d.to_string()).collect(),
+                hours: hours.into(),
+                time_zone: tz.into(),
+            }
+            .compile()
+            .expect_err("invalid")
         };
         assert!(bad(&["mon"], "09:00-17:00", "Mars/Olympus").contains("Mars/Olympus"));
         assert!(bad(&["funday"], "09:00-17:00", "UTC").contains("funday"));

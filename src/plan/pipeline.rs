@@ -18,7 +18,10 @@ const WORKERS: usize = 2;
 type Batch<'t> = Vec<(usize, &'t RawValue)>;
 pub(super) type ReadChange = Result<(ResourceChange, ResourceHash), PlanError>;
 /// What the pipeline read: the other sections, and every resource change.
-pub(super) type Read<'t> = (wire::Sections<'t>, Result<Vec<(ResourceChange, ResourceHash)>, PlanError>);
+pub(super) type Read<'t> = (
+    wire::Sections<'t>,
+    Result<Vec<(ResourceChange, ResourceHash)>, PlanError>,
+);
 
 /// Scans `text` and reads its resource changes with `read` on worker
 /// threads. `None` when the document is not well-formed (use the slow path).

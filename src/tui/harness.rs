@@ -28,6 +28,7 @@ pub struct Harness {
     source: Arc<dyn Source>,
     highlighter: CodeHighlighter,
     data_dir: Option<PathBuf>,
+    drift: Option<Arc<dyn crate::drift::DriftOps>>,
     /// Effects `update` asked for that the harness does not carry out.
     pub unhandled: Vec<Effect>,
 }
@@ -53,11 +54,18 @@ impl Harness {
             source,
             highlighter: CodeHighlighter::new(),
             data_dir,
+            drift: None,
             unhandled: Vec::new(),
         };
         let effects = load_requests(&mut harness.state);
         harness.run(effects);
         harness
+    }
+
+    /// Gives the harness drift reports and actions (the Drift view).
+    pub fn with_drift(mut self, drift: Arc<dyn crate::drift::DriftOps>) -> Self {
+        self.drift = Some(drift);
+        self
     }
 
     /// Presses keys written as in the key hints: `j`, `G`, `<Enter>`,
@@ -183,6 +191,19 @@ impl Harness {
             },
             Effect::RecordDecision { decision } => BackendEvent::DecisionRecorded {
                 result: runner::record_decision(source, self.data_dir.as_deref(), &decision),
+            },
+            Effect::LoadDrift { req } => BackendEvent::DriftLoaded {
+                req,
+                result: runner::load_drift(self.drift.as_deref(), &settings),
+            },
+            Effect::DriftAction { root, text, block } => BackendEvent::DriftActed {
+                result: runner::drift_action(
+                    self.drift.as_deref(),
+                    self.data_dir.as_deref(),
+                    &root,
+                    &text,
+                    block,
+                ),
             },
             Effect::LoadAudit { req } => BackendEvent::AuditLoaded {
                 req,

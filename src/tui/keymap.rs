@@ -124,6 +124,7 @@ impl Default for Keymap {
                 hinted(char_key('c', Action::OpenCode, "code")),
                 char_key('p', Action::RunPlan, "plan the request again"),
                 char_key('L', Action::OpenAudit, "audit log"),
+                char_key('w', Action::OpenDrift, "drift view"),
                 hinted(char_key('r', Action::Refresh, "refresh")),
                 key(
                     "<Esc>",
@@ -202,6 +203,19 @@ impl Default for Keymap {
                 hinted(char_key('/', Action::Search, "search")),
                 char_key('n', Action::SearchNext, "next match"),
                 char_key('N', Action::SearchPrev, "previous match"),
+                hinted(key("<Esc>", KeyCode::Esc, NONE, Action::Back, "back")),
+            ],
+        );
+        add(Layer::Drift, movement());
+        add(
+            Layer::Drift,
+            vec![
+                hinted(char_key(
+                    'b',
+                    Action::BlockDriftedRoot,
+                    "block requests touching the root",
+                )),
+                hinted(char_key('a', Action::AcknowledgeDrift, "acknowledge")),
                 hinted(key("<Esc>", KeyCode::Esc, NONE, Action::Back, "back")),
             ],
         );

@@ -99,6 +99,12 @@ pub enum Action {
     ToggleDelta,
     /// Apply the root on screen (opens a confirmation listing every gate check).
     ApplyPlan,
+    /// Open the Drift view.
+    OpenDrift,
+    /// Drift view: block every open request touching the selected root.
+    BlockDriftedRoot,
+    /// Drift view: acknowledge the selected root's drift with a note.
+    AcknowledgeDrift,
 }
 
 /// A side effect requested by `update`, carried out by the runner.
@@ -129,6 +135,14 @@ pub enum Effect {
     },
     /// Read the audit log.
     LoadAudit { req: ReqId },
+    /// Read the drift reports.
+    LoadDrift { req: ReqId },
+    /// Block every request touching a drifted root, or acknowledge its drift.
+    DriftAction {
+        root: String,
+        text: String,
+        block: bool,
+    },
     /// Run `plandeck apply REQUEST --root ROOT`, streaming its output.
     RunApply { request: String, root: String },
     /// Stop the program.
@@ -212,6 +226,12 @@ pub enum BackendEvent {
         req: ReqId,
         result: Result<String, String>,
     },
+    DriftLoaded {
+        req: ReqId,
+        result: Result<Vec<DriftEntry>, String>,
+    },
+    /// A drift block or acknowledgement was recorded (or why not).
+    DriftActed { result: Result<String, String> },
     /// A line of an apply's output.
     ApplyLine { text: String },
     /// The apply ended: its last words, or why it failed.
@@ -236,4 +256,11 @@ pub struct RequestsSnapshot {
     /// Request id → head commit when the operator last opened it.
     pub seen: std::collections::BTreeMap<String, String>,
     pub source: String,
+}
+
+/// One root's drift report, its drifted resources rendered.
+#[derive(Clone, Debug)]
+pub struct DriftEntry {
+    pub report: crate::drift::DriftReport,
+    pub lines: Vec<crate::render::Line>,
 }

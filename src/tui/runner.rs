@@ -31,6 +31,7 @@ pub struct Runner {
     pub highlighter: Arc<CodeHighlighter>,
     pub data_dir: Option<PathBuf>,
     pub plan_command: PlanCommand,
+    pub drift: Option<Arc<dyn crate::drift::DriftOps>>,
     pub tx: Sender<BackendEvent>,
 }
 
@@ -94,6 +95,19 @@ impl Runner {
                 self.blocking(move || BackendEvent::AuditLoaded {
                     req,
                     result: load_audit(dir.as_deref()),
+                });
+            }
+            Effect::LoadDrift { req } => {
+                let (drift, settings) = (self.drift.clone(), Arc::clone(&self.settings));
+                self.blocking(move || BackendEvent::DriftLoaded {
+                    req,
+                    result: load_drift(drift.as_deref(), &settings),
+                });
+            }
+            Effect::DriftAction { root, text, block } => {
+                let (drift, dir) = (self.drift.clone(), self.data_dir.clone());
+                self.blocking(move || BackendEvent::DriftActed {
+                    result: drift_action(drift.as_deref(), dir.as_deref(), &root, &text, block),
                 });
             }
             Effect::RunApply { request, root } => {
@@ -389,6 +403,57 @@ pub(super) fn record_decision(
         decision.request,
         decision.root
     ))
+}
+
+/// The drift reports with their drifted resources rendered as diffs.
+pub(super) fn load_drift(
+    drift: Option<&dyn crate::drift::DriftOps>,
+    settings: &Settings,
+) -> Result<Vec<super::msg::DriftEntry>, String> {
+    let drift = drift.ok_or("this source keeps no drift reports")?;
+    let options = crate::render::RenderOptions::default();
+    let ctx = crate::render::RenderContext {
+        risk: &settings.risk,
+        cost: None,
+        cost_thresholds: &settings.thresholds,
+        options: &options,
+    };
+    Ok(drift
+        .drift_reports()?
+        .into_iter()
+        .map(|(report, plan)| {
+            let lines = plan.map_or_else(Vec::new, |plan| {
+                let mut lines: Vec<crate::render::Line> = plan
+                    .resource_drift
+                    .iter()
+                    .flat_map(|rc| {
+                        crate::render::resource_lines(rc, crate::render::ResourceView::Drift, &ctx)
+                    })
+                    .collect();
+                lines.extend(crate::render::outputs_lines(&plan, &ctx));
+                lines
+            });
+            super::msg::DriftEntry { report, lines }
+        })
+        .collect())
+}
+
+pub(super) fn drift_action(
+    drift: Option<&dyn crate::drift::DriftOps>,
+    data_dir: Option<&std::path::Path>,
+    root: &str,
+    text: &str,
+    block: bool,
+) -> Result<String, String> {
+    let drift = drift.ok_or("this source keeps no drift reports")?;
+    let log = audit_log(data_dir)?;
+    if block {
+        let n = drift.block_for_drift(&log, root, text)?;
+        Ok(format!("blocked {n} request(s) touching {root}"))
+    } else {
+        drift.acknowledge_drift(&log, root, text)?;
+        Ok(format!("drift of {root} acknowledged"))
+    }
 }
 
 pub(super) fn load_audit(

@@ -136,6 +136,14 @@ pub enum Screen {
     Code(Box<CodeScreen>),
     Audit(Box<AuditScreen>),
     Log(Box<LogScreen>),
+    Drift(Box<DriftScreen>),
+}
+
+/// The Drift view: roots with their last drift check.
+#[derive(Debug)]
+pub struct DriftScreen {
+    pub entries: Loadable<Vec<super::msg::DriftEntry>>,
+    pub selected: usize,
 }
 
 /// The code view of a request.
@@ -163,6 +171,13 @@ pub enum Modal {
         decision: Box<crate::review::Decision>,
         report: Box<crate::review::GateReport>,
         reason: String,
+    },
+    /// A reason to block every request touching a drifted root, or a note
+    /// acknowledging its drift.
+    Drift {
+        root: String,
+        block: bool,
+        text: String,
     },
     /// Apply a root: every gate check; `y` starts it only when all pass.
     Apply {
@@ -218,6 +233,7 @@ pub enum Layer {
     Plan,
     Code,
     Audit,
+    Drift,
 }
 
 /// The whole TUI state.
@@ -289,6 +305,7 @@ impl State {
             Screen::Code(code) if code.search_editing => Layer::Input,
             Screen::Code(_) => Layer::Code,
             Screen::Audit(_) | Screen::Log(_) => Layer::Audit,
+            Screen::Drift(_) => Layer::Drift,
         }
     }
 

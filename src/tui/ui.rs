@@ -3,6 +3,7 @@
 
 mod audit;
 mod code;
+mod drift;
 mod help;
 mod matrix;
 mod modal;
@@ -49,6 +50,7 @@ pub fn draw(frame: &mut Frame, state: &State, ui: &mut UiState, theme: &Theme, k
         Screen::Code(code) => code::draw(frame, main, code, ui, theme),
         Screen::Audit(audit) => audit::draw(frame, main, audit, ui, theme),
         Screen::Log(log) => audit::draw_log(frame, main, log, ui, theme),
+        Screen::Drift(drift) => drift::draw(frame, main, drift, state.now, ui, theme),
     }
     draw_status(frame, status, state, theme, keymap);
     if state.help {

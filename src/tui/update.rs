@@ -92,6 +92,7 @@ fn act(state: &mut State, action: Action) -> Vec<Effect> {
         Layer::Plan => plan_action(state, action),
         Layer::Code => code_action(state, action),
         Layer::Audit => audit_action(state, action),
+        Layer::Drift => drift_action(state, action),
         Layer::Help | Layer::Input | Layer::Modal => Vec::new(),
     }
 }
@@ -160,7 +161,33 @@ fn list_action(state: &mut State, action: Action) -> Vec<Effect> {
             state.code_req = req;
             return review::open_audit(state, req);
         }
+        Action::OpenDrift => {
+            let req = state.next_req();
+            state.code_req = req;
+            return review::open_drift(state, req);
+        }
         _ => {}
+    }
+    Vec::new()
+}
+
+fn drift_action(state: &mut State, action: Action) -> Vec<Effect> {
+    match action {
+        Action::Back => go_back(state),
+        Action::BlockDriftedRoot if !state.read_only => review::drift_prompt(state, true),
+        Action::AcknowledgeDrift if !state.read_only => review::drift_prompt(state, false),
+        Action::BlockDriftedRoot | Action::AcknowledgeDrift => {
+            state.status = Some("read-only".into())
+        }
+        _ => {
+            if let Screen::Drift(drift) = &mut state.screen {
+                let len = match &drift.entries {
+                    Loadable::Loaded(entries) => entries.len(),
+                    _ => 0,
+                };
+                drift.selected = moved(drift.selected, len, action);
+            }
+        }
     }
     Vec::new()
 }
@@ -593,6 +620,31 @@ fn backend(state: &mut State, event: BackendEvent) -> Vec<Effect> {
             return load_requests(state);
         }
         BackendEvent::Saved => {}
+        BackendEvent::DriftLoaded { req, result } => {
+            if req != state.code_req {
+                return Vec::new();
+            }
+            if let Screen::Drift(drift) = &mut state.screen {
+                drift.entries = match result {
+                    Ok(entries) => Loadable::Loaded(entries),
+                    Err(e) => Loadable::Failed(e),
+                };
+            }
+        }
+        BackendEvent::DriftActed { result } => {
+            end_job(state, "recording drift decision");
+            state.status = Some(match result {
+                Ok(done) => done,
+                Err(e) => format!("not recorded: {e}"),
+            });
+            let mut effects = load_requests(state);
+            if matches!(state.screen, Screen::Drift(_)) {
+                let req = state.next_req();
+                state.code_req = req;
+                effects.push(Effect::LoadDrift { req });
+            }
+            return effects;
+        }
         BackendEvent::ApplyLine { text } => {
             if let Some(Screen::Log(log)) = log_screen(state) {
                 log.push(text);

@@ -55,5 +55,6 @@ fn layer_name(layer: Layer) -> &'static str {
         Layer::Input => "typing",
         Layer::Modal => "confirmation",
         Layer::Audit => "audit log",
+        Layer::Drift => "drift",
     }
 }

@@ -12,7 +12,11 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
 pub fn draw(frame: &mut Frame, area: Rect, modal: &Modal, theme: &Theme) {
+    if let Modal::Drift { root, block, text } = modal {
+        return draw_drift(frame, area, root, *block, text, theme);
+    }
     let (title, report, prompt) = match modal {
+        Modal::Drift { .. } => return,
         Modal::Approve {
             decision,
             report,
@@ -143,4 +147,32 @@ pub fn gate_lines(report: &GateReport, theme: &Theme) -> Vec<Line<'static>> {
         ]));
     }
     lines
+}
+
+fn draw_drift(frame: &mut Frame, area: Rect, root: &str, block: bool, text: &str, theme: &Theme) {
+    let (title, ask) = if block {
+        (
+            format!(" Block every open request touching {} ", clean(root)),
+            "Why? (recorded as `drift: …` on each request)",
+        )
+    } else {
+        (
+            format!(" Acknowledge the drift of {} ", clean(root)),
+            "Note (recorded and audited):",
+        )
+    };
+    let lines = vec![
+        Line::from(ask),
+        Line::from(Span::styled(format!("> {}▏", clean(text)), theme.key())),
+        Line::from(Span::styled(
+            "  <Enter> record · <Esc> cancel",
+            theme.role(Role::Muted),
+        )),
+    ];
+    let popup = super::centered(area, 90, lines.len() as u16 + 2);
+    frame.render_widget(Clear, popup);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .title(Span::styled(title, theme.title()));
+    frame.render_widget(Paragraph::new(lines).block(block), popup);
 }

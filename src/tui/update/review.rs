@@ -128,6 +128,30 @@ pub(super) fn modal_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         }
         _ => {}
     };
+    if let Modal::Drift { root, block, text } = modal {
+        match key.code {
+            KeyCode::Enter if text.trim().is_empty() => {
+                let what = if *block {
+                    "a block needs a reason"
+                } else {
+                    "an acknowledgement needs a note"
+                };
+                state.status = Some(what.into());
+            }
+            KeyCode::Enter => {
+                let effect = Effect::DriftAction {
+                    root: root.clone(),
+                    text: text.trim().to_string(),
+                    block: *block,
+                };
+                state.modal = None;
+                state.jobs.push("recording drift decision".into());
+                return vec![effect];
+            }
+            _ => typing(text),
+        }
+        return Vec::new();
+    }
     if let Modal::Apply {
         request,
         root,
@@ -183,7 +207,7 @@ pub(super) fn modal_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
                 return Vec::new();
             }
         },
-        Modal::Apply { .. } => false,
+        Modal::Apply { .. } | Modal::Drift { .. } => false,
         Modal::Block { reason, .. } => match key.code {
             KeyCode::Enter if !reason.trim().is_empty() => true,
             KeyCode::Enter => {
@@ -201,7 +225,7 @@ pub(super) fn modal_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     }
     let decision = match state.modal.take() {
         Some(Modal::Approve { decision, .. }) => decision,
-        Some(Modal::Apply { .. }) => return Vec::new(),
+        Some(Modal::Apply { .. } | Modal::Drift { .. }) => return Vec::new(),
         Some(Modal::Block {
             mut decision,
             reason,
@@ -228,4 +252,40 @@ pub(super) fn open_audit(state: &mut State, req: ReqId) -> Vec<Effect> {
     );
     state.back.push(previous);
     vec![Effect::LoadAudit { req }]
+}
+
+/// Opens the Drift view.
+pub(super) fn open_drift(state: &mut State, req: ReqId) -> Vec<Effect> {
+    let drift = super::super::state::DriftScreen {
+        entries: Loadable::Loading,
+        selected: 0,
+    };
+    let previous = std::mem::replace(&mut state.screen, Screen::Drift(Box::new(drift)));
+    state.back.push(previous);
+    vec![Effect::LoadDrift { req }]
+}
+
+/// `b` / `a` in the Drift view: the prompt for a reason or a note.
+pub(super) fn drift_prompt(state: &mut State, block: bool) {
+    let Screen::Drift(drift) = &state.screen else {
+        return;
+    };
+    let Loadable::Loaded(entries) = &drift.entries else {
+        return;
+    };
+    let Some(entry) = entries.get(drift.selected) else {
+        return;
+    };
+    if entry.report.status != crate::drift::DriftStatus::Drift {
+        state.status = Some(format!(
+            "{} has no drift to act on",
+            crate::sanitize::escape(&entry.report.root).text
+        ));
+        return;
+    }
+    state.modal = Some(Modal::Drift {
+        root: entry.report.root.clone(),
+        block,
+        text: String::new(),
+    });
 }

@@ -1,0 +1,45 @@
+//! What the TUI's Drift view needs from a source, behind one trait so the
+//! view does not depend on the git source: the stored reports with their
+//! refresh-only plans, blocking every request touching a root, and
+//! acknowledging a drift. Both actions are audited in `log`.
+
+use super::{DriftReport, acknowledge, block_requests, load_plan, reports};
+use crate::audit::AuditLog;
+use crate::plan::Plan;
+use crate::source::git::GitSource;
+
+pub trait DriftOps: Send + Sync {
+    /// Every root's last drift report, with its refresh-only plan when stored.
+    fn drift_reports(&self) -> Result<Vec<(DriftReport, Option<Plan>)>, String>;
+    /// Blocks every open request touching `root`; returns how many.
+    fn block_for_drift(&self, log: &AuditLog, root: &str, reason: &str) -> Result<usize, String>;
+    fn acknowledge_drift(&self, log: &AuditLog, root: &str, note: &str) -> Result<(), String>;
+}
+
+impl DriftOps for GitSource {
+    fn drift_reports(&self) -> Result<Vec<(DriftReport, Option<Plan>)>, String> {
+        let reports = reports(self).map_err(|e| e.to_string())?;
+        Ok(reports
+            .into_iter()
+            .map(|report| {
+                let plan = report
+                    .plan_json
+                    .as_ref()
+                    .and_then(|_| load_plan(&report).ok());
+                (report, plan)
+            })
+            .collect())
+    }
+
+    fn block_for_drift(&self, log: &AuditLog, root: &str, reason: &str) -> Result<usize, String> {
+        block_requests(self, log, root, reason)
+            .map(|b| b.len())
+            .map_err(|e| e.to_string())
+    }
+
+    fn acknowledge_drift(&self, log: &AuditLog, root: &str, note: &str) -> Result<(), String> {
+        acknowledge(self, log, root, note)
+            .map(drop)
+            .map_err(|e| e.to_string())
+    }
+}
