@@ -108,17 +108,7 @@ pub fn apply_request(
                 });
             }
         }
-        let commit = merge::merge_request(source, request, &digests(&reviews))?;
-        audit(
-            places,
-            &who,
-            AuditAction::Merge,
-            request,
-            None,
-            Some(&commit),
-            None,
-            None,
-        )?;
+        let commit = merge_and_audit(source, request, &reviews, places, &who)?;
         merged = Some(commit.clone());
         commit
     } else {
@@ -145,20 +135,32 @@ pub fn apply_request(
         }
     }
     if mode == ApplyMode::ApplyThenMerge && every_root_applied(source, request)? {
-        let commit = merge::merge_request(source, request, &digests(&reviews))?;
-        audit(
-            places,
-            &who,
-            AuditAction::Merge,
-            request,
-            None,
-            Some(&commit),
-            None,
-            None,
-        )?;
+        let commit = merge_and_audit(source, request, &reviews, places, &who)?;
         merged = Some(commit);
     }
     Ok(Outcome::Applied { merged })
+}
+
+/// Merges the request and records the merge in the audit log.
+fn merge_and_audit(
+    source: &GitSource,
+    request: &Request,
+    reviews: &[RootReview],
+    places: &Places,
+    who: &Identity,
+) -> Result<String, ExecError> {
+    let commit = merge::merge_request(source, request, &digests(reviews))?;
+    audit(
+        places,
+        who,
+        AuditAction::Merge,
+        request,
+        None,
+        Some(&commit),
+        None,
+        None,
+    )?;
+    Ok(commit)
 }
 
 /// The gate checks that fail; approvals do not count for auto-applied roots.
