@@ -344,7 +344,7 @@ fn a_killed_apply_is_reported_as_interrupted_with_its_log_kept() {
         .arg(&fx.repo.path)
         .arg("--config")
         .arg(&fx.config)
-        .args(["apply", "request/1", "--root", "apps/web/stage"])
+        .args(["apply", "request/1", "--root", "apps/web/prod"])
         .env("GIT_COMMITTER_NAME", "Bob")
         .env("GIT_COMMITTER_EMAIL", email)
         .env("XDG_DATA_HOME", &fx.data)
@@ -362,7 +362,7 @@ fn a_killed_apply_is_reported_as_interrupted_with_its_log_kept() {
             .ok()
             .and_then(|mut d| d.next())
             .and_then(|e| std::fs::read_to_string(e.ok()?.path()).ok())
-            .is_some_and(|t| t.contains("Creating"));
+            .is_some_and(|t| t.contains("(local-exec): started"));
         if log_has_started || started.elapsed() > std::time::Duration::from_secs(60) {
             break;
         }
@@ -379,7 +379,7 @@ fn a_killed_apply_is_reported_as_interrupted_with_its_log_kept() {
         .expect("kill");
     assert!(status.success());
     let _ = child.wait();
-    let out = fx.run("Bob", &["apply", "request/1", "--root", "apps/web/stage"]);
+    let out = fx.run("Bob", &["apply", "request/1", "--root", "apps/web/prod"]);
     let stdout = text(&out.stdout);
     assert!(
         stdout.contains("was interrupted (log kept:"),
