@@ -6,7 +6,6 @@ use super::Failure;
 use crate::config::Loaded;
 use crate::executor::{Outcome, apply_request, places};
 use crate::sanitize;
-use crate::source::git::GitSource;
 use std::path::Path;
 
 pub(super) fn run(
@@ -15,14 +14,7 @@ pub(super) fn run(
     request: &str,
     root: Option<&str>,
 ) -> Result<i32, Failure> {
-    let source = GitSource::open(repo, &loaded.config)?;
-    let request = source.resolve_request(request)?;
-    if let Some(root) = root.filter(|r| !request.roots.iter().any(|x| x.path == *r)) {
-        return Err(Failure(format!(
-            "{} does not touch root {root:?}",
-            request.id
-        )));
-    }
+    let (source, request) = super::review::open(loaded, repo, request, root)?;
     let data = crate::tui::progress::data_dir()
         .ok_or_else(|| Failure("no data directory on this platform".into()))?;
     let places = places(&source, &data)?;

@@ -19,7 +19,8 @@ fn now() -> i64 {
         .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(0))
 }
 
-fn open(
+/// The git source and a request, checking that it touches `root`.
+pub(super) fn open(
     loaded: &Loaded,
     repo: &Path,
     request: &str,
