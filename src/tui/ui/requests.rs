@@ -66,7 +66,17 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, ui: &mut UiState, them
             }
         });
     let header = Row::new([
-        "", "Request", "Title", "Author", "Roots", "+ ~ - ±", "Risk", "Cost", "Status", "Age",
+        "",
+        "Request",
+        "Title",
+        "Author",
+        "Roots",
+        "+ ~ - ±",
+        "Risk",
+        "Cost",
+        "Approvals",
+        "Status",
+        "Age",
     ])
     .style(theme.role(Role::Heading));
     let widths = [
