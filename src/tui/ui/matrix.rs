@@ -71,6 +71,7 @@ pub fn draw(
             Cell::from(counts_spans(counts, theme)),
             Cell::from(risk_span(info.highest_risk(), theme)),
             Cell::from(cost),
+            Cell::from(approvals(info, theme)),
             Cell::from(Span::styled(digest, theme.role(Role::Muted))),
         ]);
         if i == selected {
@@ -79,8 +80,17 @@ pub fn draw(
             row
         }
     });
-    let header = Row::new(["Env", "Root", "Plan", "+ ~ - ±", "Risk", "Cost", "Digest"])
-        .style(theme.role(Role::Heading));
+    let header = Row::new([
+        "Env",
+        "Root",
+        "Plan",
+        "+ ~ - ±",
+        "Risk",
+        "Cost",
+        "Approvals",
+        "Digest",
+    ])
+    .style(theme.role(Role::Heading));
     let widths = [
         Constraint::Length(8),
         Constraint::Fill(2),
@@ -88,7 +98,27 @@ pub fn draw(
         Constraint::Length(15),
         Constraint::Length(6),
         Constraint::Length(14),
+        Constraint::Length(10),
         Constraint::Length(20),
     ];
     frame.render_widget(Table::new(rows, widths).header(header).block(block), area);
+}
+
+/// `1/2`, `blocked` or `-` for one root.
+fn approvals(info: &crate::tui::msg::RootPlanInfo, theme: &Theme) -> Span<'static> {
+    match &info.gate {
+        Some(gate) if !gate.blocks.is_empty() => Span::styled("blocked", theme.role(Role::High)),
+        Some(gate) => {
+            let role = if gate.counted >= gate.required {
+                Role::Create
+            } else {
+                Role::Plain
+            };
+            Span::styled(
+                format!("{}/{}", gate.counted, gate.required),
+                theme.role(role),
+            )
+        }
+        None => Span::styled("-", theme.role(Role::Muted)),
+    }
 }
