@@ -263,38 +263,21 @@ fn blocks_are_lifted_only_by_whoever_blocked() {
 fn refusals_name_the_cause_in_one_line() {
     let env = setup();
     let repo = env.repo.clone();
-    let no_plan = as_person(
-        &env,
-        &repo,
-        "Erin",
-        &["approve", "request/105", "--root", "apps/api/dev"],
-    );
-    assert_eq!(no_plan.status.code(), Some(1));
-    assert!(
-        text(&no_plan.stderr).contains("no plan for apps/api/dev"),
-        "{}",
-        text(&no_plan.stderr)
-    );
-    let outdated = as_person(
-        &env,
-        &repo,
-        "Erin",
-        &["approve", "request/104", "--root", "apps/web/stage"],
-    );
-    assert_eq!(outdated.status.code(), Some(1));
-    assert!(
-        text(&outdated.stderr).contains("older head"),
-        "{}",
-        text(&outdated.stderr)
-    );
-    let wrong_root = as_person(
-        &env,
-        &repo,
-        "Erin",
-        &["approve", "request/104", "--root", "apps/api/prod"],
-    );
-    assert_eq!(wrong_root.status.code(), Some(2));
-    assert!(text(&wrong_root.stderr).contains("does not touch root"));
+    let cases: [(&str, &str, i32, &str); 3] = [
+        ("request/105", "apps/api/dev", 1, "no plan for apps/api/dev"),
+        ("request/104", "apps/web/stage", 1, "older head"),
+        ("request/104", "apps/api/prod", 2, "does not touch root"),
+    ];
+    for (request, root, code, cause) in cases {
+        let out = as_person(&env, &repo, "Erin", &["approve", request, "--root", root]);
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(code), "{request} {root}: {stderr}");
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+        assert!(
+            stderr.contains(cause),
+            "{request} {root}: {stderr:?} lacks {cause:?}"
+        );
+    }
 }
 
 #[test]

@@ -88,6 +88,26 @@ impl Tmux {
         }
     }
 
+    /// From the request list: open request/103's plan (apps/web/prod).
+    fn open_request_103(&self) {
+        self.wait_for("the request list", |s| s.contains("Requests 5/5"));
+        self.keys(&["j", "j", "Enter"]);
+        self.wait_for("the plan of request/103", |s| {
+            s.contains("request/103 · apps/web/prod")
+        });
+    }
+
+    /// In the plan view: jump to the destructive change and mark it viewed.
+    fn view_destructive(&self) {
+        self.keys(&["d"]);
+        self.wait_for("the jump to the destructive change", |_| {
+            self.selected_line()
+                .contains("aws_s3_bucket.legacy_exports")
+        });
+        self.keys(&["Space"]);
+        self.wait_for("the viewed mark", |s| s.contains("destructive viewed 1/1"));
+    }
+
     /// The line drawn in reverse video (the cursor), without escapes.
     fn selected_line(&self) -> String {
         let screen = self.capture(true);
@@ -213,13 +233,7 @@ fn demo_review_flow_in_a_real_terminal() {
         "{}",
         tmux.selected_line()
     );
-    tmux.keys(&["d"]);
-    tmux.wait_for("the jump to the destructive change", |_| {
-        tmux.selected_line()
-            .contains("aws_s3_bucket.legacy_exports")
-    });
-    tmux.keys(&["Space"]);
-    tmux.wait_for("the viewed mark", |s| s.contains("destructive viewed 1/1"));
+    tmux.view_destructive();
     tmux.keys(&["?"]);
     let help = tmux.wait_for("the help overlay", |s| s.contains("Keys (plan)"));
     assert!(
@@ -248,9 +262,7 @@ fn ctrl_c_quits_and_restores_the_terminal() {
     let dir = tempfile::tempdir().expect("tempdir");
     let repo = demo(dir.path());
     let tmux = Tmux::start("ctrlc", &repo, &session_command(dir.path()));
-    tmux.wait_for("the request list", |s| s.contains("Requests 5/5"));
-    tmux.keys(&["j", "j", "Enter"]);
-    tmux.wait_for("the plan", |s| s.contains("request/103"));
+    tmux.open_request_103();
     tmux.keys(&["C-c"]);
     assert_restored(&tmux);
 }
@@ -260,20 +272,12 @@ fn approve_a_critical_plan_with_the_typed_root_name() {
     let dir = tempfile::tempdir().expect("tempdir");
     let repo = demo(dir.path());
     let tmux = Tmux::start("approve", &repo, &session_command(dir.path()));
-    tmux.wait_for("the request list", |s| s.contains("Requests 5/5"));
-    tmux.keys(&["j", "j", "Enter"]);
-    tmux.wait_for("the plan", |s| s.contains("request/103 · apps/web/prod"));
+    tmux.open_request_103();
     tmux.keys(&["a"]);
     tmux.wait_for("the refusal", |s| {
         s.contains("refused: 1 of 1 destructive changes not marked viewed")
     });
-    tmux.keys(&["d"]);
-    tmux.wait_for("the destructive change", |_| {
-        tmux.selected_line()
-            .contains("aws_s3_bucket.legacy_exports")
-    });
-    tmux.keys(&["Space"]);
-    tmux.wait_for("the viewed mark", |s| s.contains("destructive viewed 1/1"));
+    tmux.view_destructive();
     tmux.keys(&["a"]);
     let modal = tmux.wait_for("the confirmation", |s| {
         s.contains("Type the root's name to approve")
@@ -317,16 +321,8 @@ fn self_approval_is_refused_on_screen() {
         session_command(dir.path())
     );
     let tmux = Tmux::start("selfapprove", &repo, &command);
-    tmux.wait_for("the request list", |s| s.contains("Requests 5/5"));
-    tmux.keys(&["j", "j", "Enter"]);
-    tmux.wait_for("the plan", |s| s.contains("request/103 · apps/web/prod"));
-    tmux.keys(&["d"]);
-    tmux.wait_for("the destructive change", |_| {
-        tmux.selected_line()
-            .contains("aws_s3_bucket.legacy_exports")
-    });
-    tmux.keys(&["Space"]);
-    tmux.wait_for("the viewed mark", |s| s.contains("destructive viewed 1/1"));
+    tmux.open_request_103();
+    tmux.view_destructive();
     tmux.keys(&["a"]);
     tmux.wait_for("the refusal", |s| {
         s.contains("authored or committed this request")
