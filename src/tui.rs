@@ -70,6 +70,28 @@ fn unix_now() -> i64 {
         .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
 }
 
+/// One turn of the event loop, as far as redrawing is concerned.
+#[derive(Clone, Copy, Debug)]
+struct Turn {
+    /// The message that woke the loop was a tick.
+    tick: bool,
+    /// Background results were drained after it.
+    drained: bool,
+    /// Jobs were running before the turn / are running after it.
+    jobs_before: bool,
+    jobs_after: bool,
+}
+
+impl Turn {
+    /// A bare tick redraws only to animate running jobs; anything else
+    /// (a key, a result, also one drained after a tick) changed the state.
+    /// A tick whose drained result ended the last job must still redraw,
+    /// or the screen keeps showing "loading" until the next key.
+    fn needs_redraw(self) -> bool {
+        !self.tick || self.drained || self.jobs_before || self.jobs_after
+    }
+}
+
 async fn event_loop(
     terminal: &mut ratatui::DefaultTerminal,
     source: Arc<dyn Source>,
@@ -113,13 +135,20 @@ async fn event_loop(
             Some(event) = rx.recv() => Msg::Backend(event),
             _ = ticker.tick() => Msg::Tick { now: unix_now() },
         };
-        let tick = matches!(msg, Msg::Tick { .. });
+        let mut turn = Turn {
+            tick: matches!(msg, Msg::Tick { .. }),
+            drained: false,
+            jobs_before: !state.jobs.is_empty(),
+            jobs_after: false,
+        };
         let mut effects = update(&mut state, msg, &keymap);
         // Coalesce bursts of background results into one redraw.
         while let Ok(event) = rx.try_recv() {
+            turn.drained = true;
             effects.extend(update(&mut state, Msg::Backend(event), &keymap));
         }
-        dirty |= !tick || !state.jobs.is_empty();
+        turn.jobs_after = !state.jobs.is_empty();
+        dirty |= turn.needs_redraw();
         for effect in effects {
             runner.run(effect);
         }
@@ -128,4 +157,37 @@ async fn event_loop(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Turn;
+
+    fn turn(tick: bool, drained: bool, jobs_before: bool, jobs_after: bool) -> Turn {
+        Turn {
+            tick,
+            drained,
+            jobs_before,
+            jobs_after,
+        }
+    }
+
+    #[test]
+    fn an_idle_tick_does_not_redraw() {
+        assert!(!turn(true, false, false, false).needs_redraw());
+    }
+
+    #[test]
+    fn a_tick_that_drains_the_last_jobs_result_redraws() {
+        // The case that left "loading plan…" on screen: the plan arrived
+        // while a tick was handled and ended the only running job.
+        assert!(turn(true, true, true, false).needs_redraw());
+        assert!(turn(true, true, false, false).needs_redraw());
+    }
+
+    #[test]
+    fn keys_results_and_running_jobs_redraw() {
+        assert!(turn(false, false, false, false).needs_redraw());
+        assert!(turn(true, false, true, true).needs_redraw());
+    }
 }
