@@ -376,6 +376,58 @@ fn sensitive_values_appear_in_no_output_mode() {
     }
 }
 
+/// Partly sensitive values in shapes that are shown whole: an object that
+/// becomes unknown, a value that changes type, sides marked differently.
+fn partly_sensitive_plan() -> serde_json::Value {
+    let change = |address: &str, before, after, unknown, bs, sa| {
+        json!({ "address": address, "type": "null_resource", "name": "x",
+                "change": { "actions": ["update"], "before": before, "after": after,
+                            "after_unknown": unknown, "before_sensitive": bs, "after_sensitive": sa } })
+    };
+    json!({
+        "format_version": "1.2",
+        "resource_changes": [
+            change("null_resource.unknown", json!({ "m": { "k": "SECRET-U" } }), json!({}),
+                   json!({ "m": true }), json!({ "m": { "k": true } }), json!({})),
+            change("null_resource.to_object", json!({ "m": "plain" }), json!({ "m": { "k": "SECRET-B" } }),
+                   json!({}), json!({}), json!({ "m": { "k": true } })),
+            change("null_resource.to_string", json!({ "m": { "k": "SECRET-C" } }), json!({ "m": "plain" }),
+                   json!({}), json!({ "m": { "k": true } }), json!({})),
+            change("null_resource.list_to_string", json!({ "l": ["SECRET-D", "x"] }), json!({ "l": "str" }),
+                   json!({}), json!({ "l": [true, false] }), json!({})),
+            change("null_resource.marks_differ", json!({ "l": ["SECRET-L"] }), json!({ "l": ["SECRET-L2"] }),
+                   json!({}), json!({ "l": true }), json!({ "l": [true] })),
+        ]
+    })
+}
+
+#[test]
+fn partly_sensitive_values_shown_whole_are_masked_in_every_mode() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = write(
+        dir.path(),
+        "partly.json",
+        partly_sensitive_plan().to_string(),
+    );
+    for mode in MODES {
+        let out = run_mode(mode, &path, dir.path());
+        assert!(
+            matches!(out.status.code(), Some(0 | 1)),
+            "{mode:?}: {}",
+            text(&out.stderr)
+        );
+        let all = format!("{}{}", text(&out.stdout), text(&out.stderr));
+        assert!(!all.contains("SECRET"), "{mode:?} leaked a secret:\n{all}");
+        if mode[0] == "show" {
+            assert!(all.contains("(sensitive value)"), "{mode:?}:\n{all}");
+            assert!(
+                all.contains("plain"),
+                "non-sensitive sides still show:\n{all}"
+            );
+        }
+    }
+}
+
 #[test]
 fn check_exits_1_on_critical_and_0_within_policy() {
     let dir = tempfile::tempdir().expect("tempdir");

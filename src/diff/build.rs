@@ -135,10 +135,15 @@ impl Builder<'_> {
                 body: Body::Unchanged(value),
             });
         }
-        let before_sensitive = sides.before_sensitive == &Value::Bool(true);
-        let after_sensitive = sides.after_sensitive == &Value::Bool(true);
-        let body = if unknown || before_sensitive || after_sensitive {
-            self.scalar(before, after, unknown, before_sensitive, after_sensitive)
+        // A side shown as one scalar is masked when anything in it is
+        // sensitive: partial marks cannot be honoured inside a whole value
+        // (an object turning unknown, or changing type).
+        let before_masked = contains_true(sides.before_sensitive);
+        let after_masked = contains_true(sides.after_sensitive);
+        let whole_sensitive = sides.before_sensitive == &Value::Bool(true)
+            || sides.after_sensitive == &Value::Bool(true);
+        let body = if unknown || whole_sensitive {
+            self.scalar(before, after, unknown, before_masked, after_masked)
         } else {
             // The shape comes from the values, or from `after_unknown` when
             // neither side is known yet.
@@ -158,7 +163,7 @@ impl Builder<'_> {
                 (Some(Value::String(b)), Some(Value::String(a))) => text(Some(b), Some(a)),
                 (Some(Value::String(b)), None) => text(Some(b), None),
                 (None, Some(Value::String(a))) => text(None, Some(a)),
-                _ => self.scalar(before, after, false, false, false),
+                _ => self.scalar(before, after, false, before_masked, after_masked),
             }
         };
         let delta = match (before, after, unknown) {
