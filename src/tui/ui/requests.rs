@@ -79,17 +79,23 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, ui: &mut UiState, them
         "Age",
     ])
     .style(theme.role(Role::Heading));
+    // Columns as wide as their content (within caps); the title takes the rest.
+    let entries: Vec<&RequestEntry> = visible.iter().map(|&i| &snapshot.entries[i]).collect();
+    let width_of = |header: &str, cap: usize, text: &dyn Fn(&RequestEntry) -> usize| {
+        let widest = entries.iter().map(|e| text(e)).max().unwrap_or(0);
+        Constraint::Length(widest.max(header.chars().count()).min(cap) as u16)
+    };
     let widths = [
         Constraint::Length(1),
-        Constraint::Length(14),
-        Constraint::Fill(3),
+        width_of("Request", 24, &|e| clean(&display_name(e)).chars().count()),
         Constraint::Fill(1),
-        Constraint::Fill(2),
-        Constraint::Length(15),
-        Constraint::Length(8),
-        Constraint::Length(14),
-        Constraint::Length(10),
+        width_of("Author", 16, &|e| clean(&author_of(e)).chars().count()),
+        width_of("Roots", 28, &|e| roots_line(e, theme).width()),
+        Constraint::Length(12),
+        Constraint::Length(6),
+        width_of("Cost", 14, &|e| cost_span(e, theme).width()),
         Constraint::Length(9),
+        Constraint::Length(8),
         Constraint::Length(4),
     ];
     frame.render_widget(Table::new(rows, widths).header(header).block(block), area);
@@ -97,14 +103,8 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, ui: &mut UiState, them
 
 fn request_row(entry: &RequestEntry, new: bool, now: i64, theme: &Theme) -> Row<'static> {
     let request = &entry.request;
-    let name = request
-        .number
-        .map_or_else(|| request.id.clone(), |n| format!("#{n}"));
-    let author = request
-        .authors
-        .first()
-        .map(|a| a.name.clone())
-        .unwrap_or_default();
+    let name = display_name(entry);
+    let author = author_of(entry);
     let cells = vec![
         Cell::from(if new {
             Span::styled("●", theme.role(Role::Read))
@@ -123,6 +123,23 @@ fn request_row(entry: &RequestEntry, new: bool, now: i64, theme: &Theme) -> Row<
         Cell::from(age(now, request.updated_at)),
     ];
     Row::new(cells)
+}
+
+/// `#104` for a numbered request, else its id.
+fn display_name(entry: &RequestEntry) -> String {
+    let request = &entry.request;
+    request
+        .number
+        .map_or_else(|| request.id.clone(), |n| format!("#{n}"))
+}
+
+fn author_of(entry: &RequestEntry) -> String {
+    entry
+        .request
+        .authors
+        .first()
+        .map(|a| a.name.clone())
+        .unwrap_or_default()
 }
 
 /// An untrusted string, escaped for display.
@@ -154,6 +171,10 @@ pub(super) fn env_badge(env: &str, theme: &Theme) -> Span<'static> {
 }
 
 fn counts_line(entry: &RequestEntry, theme: &Theme) -> Line<'static> {
+    // No plan at all is not the same as an empty plan.
+    if entry.roots.iter().all(|r| r.summary.is_none()) {
+        return Line::from(Span::styled("-", theme.role(Role::Muted)));
+    }
     let mut totals = [0usize; 4];
     for root in entry.roots.iter().filter_map(|r| r.summary.as_ref()) {
         let c = &root.counts;
