@@ -48,7 +48,8 @@ pub struct TuiOptions {
 }
 
 /// Runs the TUI until the user quits. The terminal is restored on return,
-/// on panic (ratatui's hook) and on Ctrl-C (a key in raw mode).
+/// on a panic of the UI thread (see `restore_on_ui_panic`) and on Ctrl-C
+/// (a key in raw mode).
 pub fn run(source: Arc<dyn Source>, options: TuiOptions) -> std::io::Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -56,12 +57,36 @@ pub fn run(source: Arc<dyn Source>, options: TuiOptions) -> std::io::Result<()> 
         .build()?;
     runtime.block_on(async move {
         let mut terminal = ratatui::init();
+        restore_on_ui_panic();
         let _ = crossterm::execute!(std::io::stdout(), crossterm::event::EnableMouseCapture);
         let result = event_loop(&mut terminal, source, options).await;
         let _ = crossterm::execute!(std::io::stdout(), crossterm::event::DisableMouseCapture);
         ratatui::restore();
         result
     })
+}
+
+/// Wraps ratatui's panic hook (which leaves raw mode and the alternate
+/// screen): a panic of the UI thread also turns mouse capture off before the
+/// message is printed; a panic of a background thread leaves the terminal
+/// alone and prints nothing over the screen, since the runner reports the
+/// failed task in the UI and the UI keeps running.
+fn restore_on_ui_panic() {
+    let ui_thread = std::thread::current().id();
+    let restore_and_report = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if std::thread::current().id() == ui_thread {
+            let _ = crossterm::execute!(std::io::stdout(), crossterm::event::DisableMouseCapture);
+            restore_and_report(info);
+        }
+    }));
+}
+
+/// For the end-to-end tests of the panic paths: `PLANDECK_TEST_PANIC=ui`
+/// panics in the event loop after the first frame, `=task` in the first
+/// background load. Unset in normal use.
+pub(crate) fn test_panic(place: &str) -> bool {
+    std::env::var("PLANDECK_TEST_PANIC").is_ok_and(|v| v == place)
 }
 
 fn unix_now() -> i64 {
@@ -115,6 +140,7 @@ async fn event_loop(
     for effect in load_requests(&mut state) {
         runner.run(effect);
     }
+    let panic_in_ui = test_panic("ui");
     let mut events = EventStream::new();
     let mut ticker = tokio::time::interval(TICK_INTERVAL);
     let mut dirty = true;
@@ -122,6 +148,10 @@ async fn event_loop(
         if dirty {
             terminal.draw(|frame| draw(frame, &state, &mut ui, &theme, &keymap))?;
             dirty = false;
+            assert!(
+                !panic_in_ui,
+                "PLANDECK_TEST_PANIC=ui: a panic in the UI thread"
+            );
         }
         let msg = tokio::select! {
             event = events.next() => match event {

@@ -108,6 +108,16 @@ impl Tmux {
         self.wait_for("the viewed mark", |s| s.contains("destructive viewed 1/1"));
     }
 
+    /// Whether the program in the pane has any mouse reporting mode on.
+    fn mouse_on(&self) -> bool {
+        let out = Command::new("tmux")
+            .args(["-L", &self.socket, "display-message", "-p", "-t", "e2e"])
+            .arg("#{mouse_any_flag}")
+            .output()
+            .expect("display-message");
+        String::from_utf8_lossy(&out.stdout).trim() == "1"
+    }
+
     /// The line drawn in reverse video (the cursor), without escapes.
     fn selected_line(&self) -> String {
         let screen = self.capture(true);
@@ -182,6 +192,12 @@ fn session_command(dir: &Path) -> String {
 fn assert_restored(tmux: &Tmux) {
     let screen = tmux.wait_for("plandeck to exit", |s| s.contains("EXIT:"));
     assert!(screen.contains("EXIT:0"), "{screen}");
+    assert_modes_restored(tmux);
+}
+
+/// Raw mode, the alternate screen, attributes and mouse reporting are off.
+fn assert_modes_restored(tmux: &Tmux) {
+    assert!(!tmux.mouse_on(), "mouse reporting left on");
     let modes = tmux.wait_for("stty output", |s| s.contains("icanon"));
     assert!(
         !modes.contains("-icanon") && !modes.contains("-echo "),
@@ -327,6 +343,43 @@ fn self_approval_is_refused_on_screen() {
     tmux.wait_for("the refusal", |s| {
         s.contains("authored or committed this request")
     });
+    tmux.keys(&["q"]);
+    assert_restored(&tmux);
+}
+
+#[test]
+fn a_panic_in_the_ui_restores_the_terminal_and_says_why() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let repo = demo(dir.path());
+    let command = format!(
+        "RUST_BACKTRACE=0 PLANDECK_TEST_PANIC=ui {}",
+        session_command(dir.path())
+    );
+    let tmux = Tmux::start("panicui", &repo, &command);
+    let screen = tmux.wait_for("plandeck to exit", |s| s.contains("EXIT:"));
+    assert!(screen.contains("EXIT:101"), "{screen}");
+    assert!(
+        screen.contains("PLANDECK_TEST_PANIC=ui: a panic in the UI thread"),
+        "the panic message is printed on the restored terminal:\n{screen}"
+    );
+    assert_modes_restored(&tmux);
+}
+
+#[test]
+fn a_panic_in_a_background_task_is_shown_and_the_ui_goes_on() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let repo = demo(dir.path());
+    let command = format!("PLANDECK_TEST_PANIC=task {}", session_command(dir.path()));
+    let tmux = Tmux::start("panictask", &repo, &command);
+    let screen = tmux.wait_for("the failed load", |s| {
+        s.contains("a background task failed: PLANDECK_TEST_PANIC=task")
+    });
+    assert!(!screen.contains("EXIT:"), "still running:\n{screen}");
+    assert!(!screen.contains("loading requests"), "{screen}");
+    assert!(
+        tmux.mouse_on(),
+        "the terminal was left alone (mouse still on)"
+    );
     tmux.keys(&["q"]);
     assert_restored(&tmux);
 }

@@ -46,10 +46,23 @@ impl Runner {
                     Arc::clone(&self.settings),
                     self.data_dir.clone(),
                 );
-                self.blocking(move || BackendEvent::RequestsLoaded {
-                    req,
-                    result: load_requests(source.as_ref(), &settings, data_dir),
-                });
+                let panic = super::test_panic("task");
+                self.blocking(
+                    move || {
+                        assert!(
+                            !panic,
+                            "PLANDECK_TEST_PANIC=task: a panic in a background task"
+                        );
+                        BackendEvent::RequestsLoaded {
+                            req,
+                            result: load_requests(source.as_ref(), &settings, data_dir),
+                        }
+                    },
+                    move |error| BackendEvent::RequestsLoaded {
+                        req,
+                        result: Err(error),
+                    },
+                );
             }
             Effect::LoadPlan { req, request, root } => {
                 let (source, settings, data_dir) = (
@@ -57,58 +70,92 @@ impl Runner {
                     Arc::clone(&self.settings),
                     self.data_dir.clone(),
                 );
-                self.blocking(move || BackendEvent::PlanLoaded {
-                    req,
-                    result: load_plan(source.as_ref(), &settings, data_dir, &request, &root)
-                        .map(Box::new),
-                });
+                self.blocking(
+                    move || BackendEvent::PlanLoaded {
+                        req,
+                        result: load_plan(source.as_ref(), &settings, data_dir, &request, &root)
+                            .map(Box::new),
+                    },
+                    move |error| BackendEvent::PlanLoaded {
+                        req,
+                        result: Err(error),
+                    },
+                );
             }
             Effect::LoadCode { req, request } => {
                 let (source, highlighter) =
                     (Arc::clone(&self.source), Arc::clone(&self.highlighter));
-                self.blocking(move || BackendEvent::CodeLoaded {
-                    req,
-                    result: source
-                        .code_diff(&request)
-                        .map(|diff| highlighter.diff_view(&diff))
-                        .map_err(|e| e.to_string()),
-                });
+                self.blocking(
+                    move || BackendEvent::CodeLoaded {
+                        req,
+                        result: source
+                            .code_diff(&request)
+                            .map(|diff| highlighter.diff_view(&diff))
+                            .map_err(|e| e.to_string()),
+                    },
+                    move |error| BackendEvent::CodeLoaded {
+                        req,
+                        result: Err(error),
+                    },
+                );
             }
             Effect::SaveProgress { key, viewed } => {
                 let dir = self.data_dir.clone();
-                self.blocking(move || save(dir, |d| progress::save_viewed(d, &key, &viewed)));
+                self.blocking(
+                    move || save(dir, |d| progress::save_viewed(d, &key, &viewed)),
+                    save_failed,
+                );
             }
             Effect::SaveSeen { request, head } => {
                 let (dir, source) = (self.data_dir.clone(), self.source.describe());
-                self.blocking(move || {
-                    save(dir, |d| progress::save_seen(d, &source, &request, &head))
-                });
+                self.blocking(
+                    move || save(dir, |d| progress::save_seen(d, &source, &request, &head)),
+                    save_failed,
+                );
             }
             Effect::RecordDecision { decision } => {
                 let (source, dir) = (Arc::clone(&self.source), self.data_dir.clone());
-                self.blocking(move || BackendEvent::DecisionRecorded {
-                    result: record_decision(source.as_ref(), dir.as_deref(), &decision),
-                });
+                self.blocking(
+                    move || BackendEvent::DecisionRecorded {
+                        result: record_decision(source.as_ref(), dir.as_deref(), &decision),
+                    },
+                    |error| BackendEvent::DecisionRecorded { result: Err(error) },
+                );
             }
             Effect::LoadAudit { req } => {
                 let dir = self.data_dir.clone();
-                self.blocking(move || BackendEvent::AuditLoaded {
-                    req,
-                    result: load_audit(dir.as_deref()),
-                });
+                self.blocking(
+                    move || BackendEvent::AuditLoaded {
+                        req,
+                        result: load_audit(dir.as_deref()),
+                    },
+                    move |error| BackendEvent::AuditLoaded {
+                        req,
+                        result: Err(error),
+                    },
+                );
             }
             Effect::LoadDrift { req } => {
                 let (drift, settings) = (self.drift.clone(), Arc::clone(&self.settings));
-                self.blocking(move || BackendEvent::DriftLoaded {
-                    req,
-                    result: load_drift(drift.as_deref(), &settings),
-                });
+                self.blocking(
+                    move || BackendEvent::DriftLoaded {
+                        req,
+                        result: load_drift(drift.as_deref(), &settings),
+                    },
+                    move |error| BackendEvent::DriftLoaded {
+                        req,
+                        result: Err(error),
+                    },
+                );
             }
             Effect::DriftAction { root, text, block } => {
                 let (drift, dir) = (self.drift.clone(), self.data_dir.clone());
-                self.blocking(move || BackendEvent::DriftActed {
-                    result: drift_action(drift.as_deref(), dir.as_deref(), &root, &text, block),
-                });
+                self.blocking(
+                    move || BackendEvent::DriftActed {
+                        result: drift_action(drift.as_deref(), dir.as_deref(), &root, &text, block),
+                    },
+                    |error| BackendEvent::DriftActed { result: Err(error) },
+                );
             }
             Effect::RunApply { request, root } => {
                 let command = self.plan_command.clone();
@@ -131,18 +178,40 @@ impl Runner {
         }
     }
 
-    /// Runs `work` on the blocking pool and sends what it returns.
-    fn blocking(&self, work: impl FnOnce() -> BackendEvent + Send + 'static) {
+    /// Runs `work` on the blocking pool and sends what it returns. Should it
+    /// panic, `failed` turns the message into the event the screen waits for,
+    /// so a loading pane shows the failure instead of loading forever.
+    fn blocking(
+        &self,
+        work: impl FnOnce() -> BackendEvent + Send + 'static,
+        failed: impl FnOnce(String) -> BackendEvent + Send + 'static,
+    ) {
         let tx = self.tx.clone();
         tokio::spawn(async move {
-            let event = tokio::task::spawn_blocking(work).await.unwrap_or_else(|e| {
-                BackendEvent::SaveFailed {
-                    error: format!("a background task failed: {e}"),
-                }
-            });
+            let event = tokio::task::spawn_blocking(work)
+                .await
+                .unwrap_or_else(|e| failed(task_failure(e)));
             let _ = tx.send(event).await;
         });
     }
+}
+
+fn save_failed(error: String) -> BackendEvent {
+    BackendEvent::SaveFailed { error }
+}
+
+/// A background task's panic, in one line for the status bar.
+fn task_failure(error: tokio::task::JoinError) -> String {
+    let cause = match error.try_into_panic() {
+        Ok(payload) => payload
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_string())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "a panic".to_string()),
+        Err(error) => error.to_string(),
+    };
+    let cause = crate::sanitize::escape(&cause).text.replace('\n', " ");
+    format!("a background task failed: {cause}")
 }
 
 /// Writes in the data dir; failures are reported in the UI.
