@@ -56,6 +56,9 @@ pub struct SourceConfig {
     pub base: String,
     /// Globs of root directories; when empty, every directory holding `*.tf`.
     pub roots: Vec<String>,
+    /// The remote whose branches are requests too where no local branch of
+    /// that name exists (a fresh clone); empty for local branches only.
+    pub remote: String,
 }
 
 impl Default for SourceConfig {
@@ -64,6 +67,7 @@ impl Default for SourceConfig {
             request_pattern: "request/*".into(),
             base: "main".into(),
             roots: Vec::new(),
+            remote: "origin".into(),
         }
     }
 }

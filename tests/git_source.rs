@@ -387,3 +387,65 @@ fn a_root_at_the_top_and_a_pattern_with_two_stars() {
     assert_eq!(requests[0].number, Some(17));
     assert_eq!(requests[0].roots, [root(".", None)]);
 }
+
+/// Runs git in `dir`, panicking with its message on failure.
+fn git_in(dir: &Path, args: &[&str]) -> String {
+    let out = support::git_command(dir)
+        .args(args)
+        .output()
+        .expect("git runs");
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn a_fresh_clone_lists_the_remotes_requests_and_a_local_branch_wins() {
+    let repo = config_repo();
+    repo.branch("request/1", "main");
+    repo.commit("Scale web dev", &[("apps/web/dev1/main.tf", "# scaled\n")]);
+    repo.branch("request/2", "main");
+    repo.commit("Touch prod", &[("apps/web/prod1/main.tf", "# touched\n")]);
+    repo.branch("request/3", "main");
+    repo.commit("Merged already", &[("README.md", "merged\n")]);
+    repo.checkout("main");
+    repo.merge("request/3");
+    let clone_dir = repo.scratch("clone");
+    let clone = clone_dir.join("repo");
+    git_in(
+        &clone_dir,
+        &["clone", "-q", repo.path.to_str().expect("path"), "repo"],
+    );
+    let source = GitSource::open(&clone, &config("")).expect("opens the clone");
+    let requests = source.list_requests().expect("lists");
+    assert_eq!(ids(&requests), ["request/2", "request/1"]);
+    assert_eq!(find(&requests, "request/1").head, repo.rev("request/1"));
+    assert_eq!(
+        find(&requests, "request/2").roots,
+        [root("apps/web/prod1", Some("prod"))]
+    );
+
+    // A local branch of the same name (the operator's newer work) wins.
+    git_in(
+        &clone,
+        &["checkout", "-q", "-b", "request/1", "origin/request/1"],
+    );
+    git_in(&clone, &["config", "user.name", "Alice Author"]);
+    git_in(&clone, &["config", "user.email", "alice@example.com"]);
+    std::fs::write(clone.join("apps/web/dev1/main.tf"), "# scaled twice\n").expect("write");
+    git_in(&clone, &["commit", "-q", "-am", "Scale again"]);
+    let local_head = git_in(&clone, &["rev-parse", "HEAD"]).trim().to_string();
+    let requests = source.list_requests().expect("lists");
+    assert_eq!(requests.len(), 2, "{:?}", ids(&requests));
+    assert_eq!(find(&requests, "request/1").head, local_head);
+
+    // With `remote = ""` only local branches are requests.
+    let local_only = GitSource::open(&clone, &config("[source]\nremote = \"\"\n")).expect("opens");
+    assert_eq!(
+        ids(&local_only.list_requests().expect("lists")),
+        ["request/1"]
+    );
+}

@@ -137,19 +137,39 @@ impl GitSource {
         Ok(out.trim().to_string())
     }
 
-    /// Local branches matching the request pattern, with their head commits.
+    /// Branches matching the request pattern, with their head commits:
+    /// local ones, then those of the configured remote that have no local
+    /// branch of the same name (a fresh clone has only remote-tracking ones).
     fn candidate_branches(&self) -> Result<Vec<(String, String)>, SourceError> {
+        let remote = &self.config.source.remote;
+        let remote_prefix = format!("refs/remotes/{remote}/");
+        let mut patterns = vec!["refs/heads/"];
+        if !remote.is_empty() {
+            patterns.push(&remote_prefix);
+        }
         let out = self.run(
-            "for-each-ref --format=%(refname)%00%(objectname) refs/heads/",
-            &[],
+            "for-each-ref --format=%(refname)%00%(objectname)",
+            &patterns,
         )?;
-        Ok(out
-            .lines()
-            .filter_map(|line| line.split_once('\0'))
-            .filter_map(|(name, sha)| Some((name.strip_prefix("refs/heads/")?, sha)))
-            .filter(|(name, _)| self.pattern.is_match(name))
-            .map(|(name, sha)| (name.to_string(), sha.to_string()))
-            .collect())
+        let mut branches: Vec<(String, String)> = Vec::new();
+        for (name, sha) in out.lines().filter_map(|line| line.split_once('\0')) {
+            let (local, branch) = match name.strip_prefix("refs/heads/") {
+                Some(branch) => (true, branch),
+                None => match name.strip_prefix(remote_prefix.as_str()) {
+                    Some(branch) if branch != "HEAD" => (false, branch),
+                    _ => continue,
+                },
+            };
+            if !self.pattern.is_match(branch) {
+                continue;
+            }
+            // for-each-ref lists refs/heads before refs/remotes: a local
+            // branch wins over the remote's of the same name.
+            if local || !branches.iter().any(|(b, _)| b == branch) {
+                branches.push((branch.to_string(), sha.to_string()));
+            }
+        }
+        Ok(branches)
     }
 
     /// The request on `branch`, or `None` when it has nothing beyond the
