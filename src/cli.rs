@@ -287,12 +287,19 @@ pub fn run(cli: Cli) -> Result<i32, Failure> {
             root,
             comment,
         } => review::unblock(&loaded, &repo, &request, &root, comment),
-        Command::Apply { request, root } => apply::run(&loaded, &repo, &request, root.as_deref()),
+        Command::Apply { request, root } => {
+            crate::tofu::outlive_interrupts();
+            apply::run(&loaded, &repo, &request, root.as_deref())
+        }
         Command::Status { request, format } => review::status(&loaded, &repo, &request, format),
-        Command::Drift { action } => drift::run(&loaded, &repo, action),
+        Command::Drift { action } => {
+            crate::tofu::outlive_interrupts();
+            drift::run(&loaded, &repo, action)
+        }
         Command::Demo { dir, no_tui } => demo(&loaded, dir, no_tui, cli.config.as_deref()),
         Command::Requests { format } => requests::list(&loaded, &repo, format),
         Command::Plan { request, root } => {
+            crate::tofu::outlive_interrupts();
             requests::plan(&loaded, &repo, &request, root.as_deref())
         }
         Command::ImportPlan {

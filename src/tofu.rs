@@ -356,6 +356,19 @@ fn private_temp_dir() -> Result<PathBuf, SourceError> {
     )))
 }
 
+/// Ctrl-C (SIGINT to the process group) stops Terraform gracefully: it ends
+/// its step, releases the state lock and exits non-zero. plandeck keeps
+/// running until then, so it records the result and removes its worktree
+/// instead of dying first and leaving both behind. Only SIGINT: SIGTERM
+/// still ends plandeck at once.
+pub fn outlive_interrupts() {
+    #[cfg(unix)]
+    {
+        let interrupted = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let _ = signal_hook::flag::register(signal_hook::consts::SIGINT, interrupted);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -3,6 +3,7 @@
 //! state changes and `Effect`s; the runner carries effects out on tokio
 //! tasks; `ui::draw` redraws only when something changed.
 
+mod children;
 pub mod harness;
 mod keymap;
 mod msg;
@@ -28,6 +29,7 @@ pub use update::{load_requests, update};
 
 use crate::codeview::CodeHighlighter;
 use crate::source::Source;
+use children::Children;
 use crossterm::event::{Event, EventStream, KeyEventKind};
 use futures_util::StreamExt;
 use std::sync::Arc;
@@ -59,11 +61,30 @@ pub fn run(source: Arc<dyn Source>, options: TuiOptions) -> std::io::Result<()> 
         let mut terminal = ratatui::init();
         restore_on_ui_panic();
         let _ = crossterm::execute!(std::io::stdout(), crossterm::event::EnableMouseCapture);
-        let result = event_loop(&mut terminal, source, options).await;
+        let children = Arc::new(Children::default());
+        let result = event_loop(&mut terminal, source, options, Arc::clone(&children)).await;
         let _ = crossterm::execute!(std::io::stdout(), crossterm::event::DisableMouseCapture);
         ratatui::restore();
+        stop_children(&children).await;
         result
     })
+}
+
+/// Plans and applies still running when the user quits are interrupted and
+/// waited for, on the restored terminal, so none is left holding a state lock.
+async fn stop_children(children: &Children) {
+    let running = children.running();
+    if running == 0 {
+        return;
+    }
+    eprintln!(
+        "plandeck: interrupting {running} running plan/apply process(es) and waiting up to {}s…",
+        children::STOP_TIMEOUT.as_secs()
+    );
+    match children.stop(children::STOP_TIMEOUT).await {
+        0 => eprintln!("plandeck: stopped"),
+        left => eprintln!("plandeck: {left} process(es) did not stop in time: killed"),
+    }
 }
 
 /// Wraps ratatui's panic hook (which leaves raw mode and the alternate
@@ -121,6 +142,7 @@ async fn event_loop(
     terminal: &mut ratatui::DefaultTerminal,
     source: Arc<dyn Source>,
     options: TuiOptions,
+    children: Arc<Children>,
 ) -> std::io::Result<()> {
     let (tx, mut rx) = tokio::sync::mpsc::channel(CHANNEL_CAPACITY);
     let runner = runner::Runner {
@@ -130,6 +152,7 @@ async fn event_loop(
         data_dir: progress::data_dir(),
         plan_command: options.plan_command,
         drift: options.drift,
+        children,
         tx,
     };
     let keymap = Keymap::default();

@@ -383,3 +383,95 @@ fn a_panic_in_a_background_task_is_shown_and_the_ui_goes_on() {
     tmux.keys(&["q"]);
     assert_restored(&tmux);
 }
+
+/// A stand-in for tofu whose `plan` runs until interrupted, noting in
+/// `marker` that it started and that SIGINT reached it. It stands in for a
+/// long real plan: what is tested is how plandeck stops its children.
+fn slow_tofu(dir: &Path, marker: &Path) -> std::path::PathBuf {
+    let script = dir.join("slow-tofu");
+    std::fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\ncase \"$1\" in -chdir=*) shift;; esac\ncase \"$1\" in\n  \
+             plan) trap 'echo interrupted >> {m}; exit 130' INT; echo started >> {m}; sleep 60;;\n  \
+             *) exit 0;;\nesac\n",
+            m = marker.display()
+        ),
+    )
+    .expect("write script");
+    let status = Command::new("chmod")
+        .arg("+x")
+        .arg(&script)
+        .status()
+        .expect("chmod");
+    assert!(status.success());
+    script
+}
+
+#[test]
+fn quitting_during_a_plan_interrupts_it_and_leaves_no_worktree() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let repo = demo(dir.path());
+    let marker = dir.path().join("marker");
+    let tofu = slow_tofu(dir.path(), &marker);
+    let config_dir = dir.path().join("xdg").join("plandeck");
+    std::fs::create_dir_all(&config_dir).expect("config dir");
+    std::fs::write(
+        config_dir.join("config.toml"),
+        format!("[tofu]\nbinary = \"{}\"\n", tofu.display()),
+    )
+    .expect("config");
+    let tmp = dir.path().join("tmp");
+    std::fs::create_dir(&tmp).expect("tmp");
+    let command = format!("TMPDIR={} {}", tmp.display(), session_command(dir.path()));
+    let tmux = Tmux::start("quitplan", &repo, &command);
+    tmux.wait_for("the request list", |s| s.contains("Requests 5/5"));
+    tmux.keys(&["j"]);
+    tmux.wait_for("request #105", |_| tmux.selected_line().contains("#105"));
+    tmux.keys(&["p"]);
+    let start = Instant::now();
+    while !std::fs::read_to_string(&marker).is_ok_and(|m| m.contains("started")) {
+        assert!(
+            start.elapsed() < WAIT,
+            "the plan never started:\n{}",
+            tmux.capture(false)
+        );
+        std::thread::sleep(Duration::from_millis(40));
+    }
+    tmux.wait_for("the planning job", |s| s.contains("planning request/105"));
+    tmux.keys(&["q"]);
+    let screen = tmux.wait_for("plandeck to exit", |s| s.contains("EXIT:"));
+    assert!(screen.contains("EXIT:0"), "{screen}");
+    assert!(
+        screen.contains("interrupting 1 running plan/apply process") && screen.contains("stopped"),
+        "{screen}"
+    );
+    assert_modes_restored(&tmux);
+    let noted = std::fs::read_to_string(&marker).expect("marker");
+    assert!(
+        noted.contains("interrupted"),
+        "SIGINT reached the plan: {noted}"
+    );
+    let worktrees = support_git(&repo, &["worktree", "list", "--porcelain"]);
+    assert_eq!(
+        worktrees.matches("worktree ").count(),
+        1,
+        "only the repository itself:\n{worktrees}"
+    );
+    let left: Vec<_> = std::fs::read_dir(&tmp)
+        .expect("tmp")
+        .filter_map(Result::ok)
+        .map(|e| e.file_name())
+        .collect();
+    assert!(left.is_empty(), "temporary worktrees left: {left:?}");
+}
+
+fn support_git(repo: &Path, args: &[&str]) -> String {
+    let out = Command::new("git")
+        .arg("-C")
+        .arg(repo)
+        .args(args)
+        .output()
+        .expect("git");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}

@@ -2,6 +2,7 @@
 //! Blocking work (git, plan files, highlighting) runs on the blocking pool;
 //! planning runs `plandeck plan` as a child process whose output streams in.
 
+use super::children::{Children, run_child, run_plan};
 use super::msg::{
     BackendEvent, Effect, LoadedPlan, ProgressKey, RequestEntry, RequestsSnapshot, RootPlanInfo,
 };
@@ -14,7 +15,6 @@ use crate::source::{Request, Source};
 use crate::summary::Summary;
 use std::path::PathBuf;
 use std::sync::Arc;
-use tokio::io::AsyncBufReadExt;
 use tokio::sync::mpsc::Sender;
 
 /// How `plandeck plan` is run for the `p` key.
@@ -32,6 +32,8 @@ pub struct Runner {
     pub data_dir: Option<PathBuf>,
     pub plan_command: PlanCommand,
     pub drift: Option<Arc<dyn crate::drift::DriftOps>>,
+    /// The `plandeck plan`/`apply` processes running for this session.
+    pub children: Arc<Children>,
     pub tx: Sender<BackendEvent>,
 }
 
@@ -159,10 +161,11 @@ impl Runner {
             }
             Effect::RunApply { request, root } => {
                 let command = self.plan_command.clone();
+                let children = Arc::clone(&self.children);
                 tokio::spawn(async move {
                     let args = ["apply".to_string(), request, "--root".to_string(), root];
-                    let result = run_child(&command, &args, &tx, |text| BackendEvent::ApplyLine {
-                        text,
+                    let result = run_child(&command, &args, &children, &tx, |text| {
+                        BackendEvent::ApplyLine { text }
                     })
                     .await;
                     let _ = tx.send(BackendEvent::ApplyFinished { result }).await;
@@ -170,8 +173,9 @@ impl Runner {
             }
             Effect::RunPlan { req, request } => {
                 let command = self.plan_command.clone();
+                let children = Arc::clone(&self.children);
                 tokio::spawn(async move {
-                    let result = run_plan(&command, &request, &tx).await;
+                    let result = run_plan(&command, &request, &children, &tx).await;
                     let _ = tx.send(BackendEvent::PlanFinished { req, result }).await;
                 });
             }
@@ -529,109 +533,4 @@ pub(super) fn load_audit(
     data_dir: Option<&std::path::Path>,
 ) -> Result<Vec<crate::audit::AuditRecord>, String> {
     audit_log(data_dir)?.records().map_err(|e| e.to_string())
-}
-
-/// Runs `plandeck ARGS` (with the repo and config of this session) and
-/// streams both output streams as events; the last stderr line explains a failure.
-async fn run_child(
-    command: &PlanCommand,
-    args: &[String],
-    tx: &Sender<BackendEvent>,
-    event: fn(String) -> BackendEvent,
-) -> Result<String, String> {
-    let mut cmd = tokio::process::Command::new(&command.program);
-    cmd.arg("--repo").arg(&command.repo);
-    if let Some(config) = &command.config {
-        cmd.arg("--config").arg(config);
-    }
-    cmd.args(args)
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .kill_on_drop(true);
-    let mut child = cmd
-        .spawn()
-        .map_err(|e| format!("cannot start plandeck: {e}"))?;
-    let stderr = child.stderr.take();
-    let err_tx = tx.clone();
-    let errors = tokio::spawn(async move {
-        let mut last = String::new();
-        if let Some(stderr) = stderr {
-            let mut lines = tokio::io::BufReader::new(stderr).lines();
-            while let Ok(Some(line)) = lines.next_line().await {
-                last.clone_from(&line);
-                let _ = err_tx.send(event(line)).await;
-            }
-        }
-        last
-    });
-    let mut last = String::new();
-    if let Some(stdout) = child.stdout.take() {
-        let mut lines = tokio::io::BufReader::new(stdout).lines();
-        while let Ok(Some(line)) = lines.next_line().await {
-            last.clone_from(&line);
-            let _ = tx.send(event(line)).await;
-        }
-    }
-    let last_error = errors.await.unwrap_or_default();
-    let status = child.wait().await.map_err(|e| e.to_string())?;
-    if status.success() {
-        Ok(last)
-    } else {
-        Err(if last_error.is_empty() {
-            format!("exit status {status}")
-        } else {
-            last_error
-        })
-    }
-}
-
-/// Runs `plandeck plan REQUEST` and streams its output lines as progress.
-async fn run_plan(
-    command: &PlanCommand,
-    request: &Request,
-    tx: &Sender<BackendEvent>,
-) -> Result<String, String> {
-    let mut cmd = tokio::process::Command::new(&command.program);
-    cmd.arg("--repo").arg(&command.repo);
-    if let Some(config) = &command.config {
-        cmd.arg("--config").arg(config);
-    }
-    cmd.arg("plan").arg(&request.id);
-    cmd.stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .kill_on_drop(true);
-    let mut child = cmd
-        .spawn()
-        .map_err(|e| format!("cannot start plandeck plan: {e}"))?;
-    let mut last = String::new();
-    if let Some(stdout) = child.stdout.take() {
-        let mut lines = tokio::io::BufReader::new(stdout).lines();
-        while let Ok(Some(line)) = lines.next_line().await {
-            last = line.clone();
-            let _ = tx.send(BackendEvent::JobProgress { text: line }).await;
-        }
-    }
-    let mut stderr_text = String::new();
-    if let Some(stderr) = child.stderr.take() {
-        let mut lines = tokio::io::BufReader::new(stderr).lines();
-        while let Ok(Some(line)) = lines.next_line().await {
-            stderr_text = line;
-        }
-    }
-    let status = child.wait().await.map_err(|e| e.to_string())?;
-    if status.success() {
-        Ok(if last.is_empty() {
-            format!("planned {}", request.id)
-        } else {
-            last
-        })
-    } else {
-        Err(if stderr_text.is_empty() {
-            format!("exit status {status}")
-        } else {
-            stderr_text
-        })
-    }
 }
