@@ -308,3 +308,63 @@ fn mouse_wheel_scrolls_the_list() {
         "three rows down"
     );
 }
+
+#[test]
+fn search_steps_with_n_and_shift_n_and_the_risk_filter_narrows() {
+    let fx = fixture();
+    let mut h = harness(&fx, &loaded(""));
+    h.press("j j <Enter>");
+    h.press("/");
+    h.type_text("aws_");
+    h.press("<Enter>");
+    // Three resources of the plan match (the drifted one is not a change).
+    assert!(h.screen().contains("/aws_ (3 matches)"), "{}", h.screen());
+    let selected = |h: &mut Harness| h.selected_row().expect("selection");
+    assert!(selected(&mut h).contains("aws_s3_bucket.legacy_exports"));
+    h.press("n");
+    assert!(selected(&mut h).contains("aws_instance.web"));
+    h.press("n");
+    assert!(selected(&mut h).contains("aws_iam_policy.assets"));
+    h.press("N");
+    assert!(selected(&mut h).contains("aws_instance.web"));
+    // F raises the minimum risk: medium keeps all three, high only the delete.
+    h.press("F");
+    let medium = h.screen();
+    assert!(medium.contains("risk ≥ medium") && medium.contains("aws_instance.web will be"));
+    h.press("F");
+    let high = h.screen();
+    assert!(high.contains("risk ≥ high"), "{high}");
+    assert!(
+        high.contains("aws_s3_bucket.legacy_exports will be destroyed"),
+        "{high}"
+    );
+    assert!(
+        !high.contains("aws_instance.web will be")
+            && !high.contains("aws_iam_policy.assets will be"),
+        "{high}"
+    );
+    h.press("F F");
+    assert!(h.screen().contains("risk ≥ any") && h.screen().contains("aws_instance.web will be"));
+}
+
+#[test]
+fn p_plans_again_from_the_plan_view_and_the_matrix() {
+    let fx = fixture();
+    let mut h = harness(&fx, &loaded(""));
+    h.press("j j <Enter> p");
+    assert!(
+        h.screen().contains("planning request/103"),
+        "the job shows:\n{}",
+        h.screen()
+    );
+    h.press("<Esc> j <Enter> p");
+    let planned: Vec<String> = h
+        .unhandled
+        .iter()
+        .filter_map(|e| match e {
+            plandeck::tui::Effect::RunPlan { request, .. } => Some(request.id.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(planned, ["request/103", "request/102"]);
+}

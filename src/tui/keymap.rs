@@ -147,6 +147,7 @@ impl Default for Keymap {
                     "open root",
                 )),
                 hinted(char_key('c', Action::OpenCode, "code")),
+                char_key('p', Action::RunPlan, "plan the request again"),
                 hinted(key("<Esc>", KeyCode::Esc, NONE, Action::Back, "back")),
             ],
         );
@@ -191,6 +192,7 @@ impl Default for Keymap {
                 char_key('F', Action::CycleRiskFilter, "risk filter"),
                 char_key('.', Action::ToggleNoise, "show or hide noise"),
                 char_key('c', Action::OpenCode, "code"),
+                char_key('p', Action::RunPlan, "plan the request again"),
                 hinted(key("<Esc>", KeyCode::Esc, NONE, Action::Back, "back")),
             ],
         );

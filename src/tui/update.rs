@@ -362,6 +362,7 @@ fn matrix_action(state: &mut State, action: Action) -> Vec<Effect> {
         Action::Back => go_back(state),
         Action::Open => return open_plan(state, entry.request, root_index),
         Action::OpenCode => return open_code(state, entry.request),
+        Action::RunPlan => return run_plan(state),
         _ => {}
     }
     Vec::new()
@@ -434,6 +435,7 @@ fn plan_action(state: &mut State, action: Action) -> Vec<Effect> {
             let request = view.request.clone();
             return open_code(state, request);
         }
+        Action::RunPlan => return run_plan(state),
         Action::Approve if state.read_only => {
             state.status = Some("read-only: approving is disabled".into())
         }
@@ -615,9 +617,20 @@ fn backend(state: &mut State, event: BackendEvent) -> Vec<Effect> {
             state.jobs.retain(|j| !j.starts_with("planning "));
             state.status = Some(match result {
                 Ok(done) => done,
-                Err(e) => format!("planning failed: {e}"),
+                Err(e) => {
+                    // The child's own line already says what failed.
+                    let e = e.strip_prefix("plandeck: ").unwrap_or(&e);
+                    if e.contains("planning failed") {
+                        e.to_string()
+                    } else {
+                        format!("planning failed: {e}")
+                    }
+                }
             });
-            return load_requests(state);
+            // The open plan view shows the new plan, not the outdated one.
+            let mut effects = load_requests(state);
+            effects.extend(reload_plan(state));
+            return effects;
         }
         BackendEvent::Saved => {}
         BackendEvent::DriftLoaded { req, result } => {
