@@ -32,8 +32,16 @@ pub fn draw(frame: &mut Frame, area: Rect, layer: Layer, keymap: &Keymap, theme:
             Span::raw(desc),
         ]));
     }
-    let popup = super::centered(area, 60, lines.len() as u16 + 2);
     let title = format!(" Keys ({}) — ? or Esc closes ", layer_name(layer));
+    // As wide as the longest line (or the title), so no description is cut.
+    let widest = lines
+        .iter()
+        .map(Line::width)
+        .chain([title.chars().count()])
+        .max()
+        .unwrap_or(0);
+    let width = u16::try_from(widest + 3).unwrap_or(u16::MAX);
+    let popup = super::centered(area, width, lines.len() as u16 + 2);
     frame.render_widget(Clear, popup);
     frame.render_widget(
         Paragraph::new(lines).block(
