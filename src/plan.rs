@@ -17,6 +17,7 @@ use std::sync::Arc;
 
 pub use counts::ActionCounts;
 pub use digest::{DigestError, MAX_VALUE_DEPTH, plan_digest};
+pub(crate) use parse::io_message;
 pub use parse::{
     LoadError, MAX_PLAN_BYTES, PlanError, SUPPORTED_FORMAT_VERSIONS, load_plan, parse_plan,
     parse_plan_text,

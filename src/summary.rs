@@ -51,13 +51,76 @@ pub struct DestructiveChange {
     pub symbol: &'static str,
 }
 
+/// The cost of the plan. Amounts are rounded to cents (JSON numbers such as
+/// `63.85`, never `63.849999999999994`); `null` when not known.
 #[derive(Clone, Debug, Serialize)]
 pub struct CostSummary {
     pub currency: String,
+    #[serde(serialize_with = "cents")]
     pub monthly_before: Option<f64>,
+    #[serde(serialize_with = "cents")]
     pub monthly_after: Option<f64>,
+    #[serde(serialize_with = "cents")]
+    pub monthly_delta: Option<f64>,
+    /// How `monthly_delta` compares with `thresholds`.
+    pub level: CostLevel,
+    pub thresholds: CostThresholds,
+    /// Every priced or unpriced resource of the cost file, in file order.
+    pub resources: Vec<ResourceCostSummary>,
+}
+
+/// One resource of the cost file.
+#[derive(Clone, Debug, Serialize)]
+pub struct ResourceCostSummary {
+    pub address: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub project: Option<String>,
+    #[serde(serialize_with = "cents")]
+    pub monthly_before: Option<f64>,
+    #[serde(serialize_with = "cents")]
+    pub monthly_after: Option<f64>,
+    #[serde(serialize_with = "cents")]
     pub monthly_delta: Option<f64>,
     pub level: CostLevel,
+}
+
+/// Rounds an amount to cents for JSON; `-0.0` becomes `0.0`.
+pub fn round_cents(amount: f64) -> f64 {
+    let rounded = (amount * 100.0).round() / 100.0;
+    if rounded == 0.0 { 0.0 } else { rounded }
+}
+
+fn cents<S: serde::Serializer>(amount: &Option<f64>, s: S) -> Result<S::Ok, S::Error> {
+    match amount {
+        Some(a) if a.is_finite() => s.serialize_f64(round_cents(*a)),
+        _ => s.serialize_none(),
+    }
+}
+
+impl CostSummary {
+    fn of(report: &CostReport, thresholds: &CostThresholds) -> Self {
+        let level = |delta: Option<f64>| delta.map_or(CostLevel::Neutral, |d| thresholds.level(d));
+        Self {
+            currency: report.currency.clone(),
+            monthly_before: report.monthly_before,
+            monthly_after: report.monthly_after,
+            monthly_delta: report.monthly_delta,
+            level: level(report.monthly_delta),
+            thresholds: *thresholds,
+            resources: report
+                .resources
+                .iter()
+                .map(|r| ResourceCostSummary {
+                    address: r.address.clone(),
+                    project: r.project.clone(),
+                    monthly_before: r.monthly_before,
+                    monthly_after: r.monthly_after,
+                    monthly_delta: r.monthly_delta,
+                    level: level(r.monthly_delta),
+                })
+                .collect(),
+        }
+    }
 }
 
 impl Summary {
@@ -112,15 +175,7 @@ impl Summary {
                 .iter()
                 .filter(|c| matches!(c.status, CheckStatus::Fail | CheckStatus::Error))
                 .count(),
-            cost: cost.map(|c| CostSummary {
-                currency: c.currency.clone(),
-                monthly_before: c.monthly_before,
-                monthly_after: c.monthly_after,
-                monthly_delta: c.monthly_delta,
-                level: c
-                    .monthly_delta
-                    .map_or(CostLevel::Neutral, |d| thresholds.level(d)),
-            }),
+            cost: cost.map(|c| CostSummary::of(c, thresholds)),
             digest: plan.digest.clone(),
         }
     }
@@ -168,8 +223,11 @@ impl Summary {
             let delta = cost
                 .monthly_delta
                 .map_or("unknown".to_string(), |d| format_delta(d, &cost.currency));
+            let badge = render::cost_badge(cost.level, &cost.thresholds, &cost.currency)
+                .map(|b| format!(" **{b}**"))
+                .unwrap_or_default();
             md.push_str(&format!(
-                "**Cost:** {}\n\n",
+                "**Cost:** {}{badge}\n\n",
                 sanitize::markdown_inline(&delta)
             ));
         }

@@ -133,7 +133,8 @@ fn read_in_halves(file: &std::fs::File, size: u64) -> std::io::Result<Vec<u8>> {
     Ok(bytes)
 }
 
-fn io_message(e: &std::io::Error) -> String {
+/// An I/O error in the words every file error uses: `no such file`, …
+pub(crate) fn io_message(e: &std::io::Error) -> String {
     match e.kind() {
         std::io::ErrorKind::NotFound => "no such file".to_string(),
         std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),

@@ -1,7 +1,7 @@
 //! The parts of a whole plan around its resource changes: the header with
 //! flags, counts, risk and cost; drift; outputs; checks; deferred changes.
 
-use super::resource::{ResourceView, cost_role, resource_lines};
+use super::resource::{ResourceView, cost_badge, cost_role, resource_lines};
 use super::value::ValueRenderer;
 use super::{Line, RenderContext, Role};
 use crate::cost::format_delta;
@@ -128,6 +128,10 @@ pub fn plan_header_lines(summary: &Summary) -> Vec<Line> {
             Some(delta) => line.push(cost_role(cost.level), format_delta(delta, &cost.currency)),
             None => line.push(Role::Muted, "unknown"),
         };
+        if let Some(badge) = cost_badge(cost.level, &cost.thresholds, &cost.currency) {
+            line.push(Role::Plain, " ");
+            line.push(cost_role(cost.level), badge);
+        }
         lines.push(line);
     }
     let extra = [
