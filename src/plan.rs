@@ -88,7 +88,8 @@ pub enum ChangeKind {
     NoOp,
     /// Removed from state without being destroyed (`removed` blocks).
     Forget,
-    /// An action list this version of plandeck does not know; treated as risky.
+    /// An action list this version of plandeck does not know (`[]` too:
+    /// Terraform never writes it); treated as risky.
     Unknown(Vec<String>),
 }
 
@@ -102,7 +103,7 @@ impl ChangeKind {
             ["delete", "create"] => Self::DeleteThenCreate,
             ["create", "delete"] => Self::CreateThenDelete,
             ["read"] => Self::Read,
-            ["no-op"] | [] => Self::NoOp,
+            ["no-op"] => Self::NoOp,
             ["forget"] => Self::Forget,
             _ => Self::Unknown(actions.to_vec()),
         }

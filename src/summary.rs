@@ -21,6 +21,8 @@ pub struct Summary {
     pub counts: ActionCounts,
     pub risk: RiskCounts,
     pub destructive: Vec<DestructiveChange>,
+    /// Changes whose action list plandeck does not know (not in `counts`).
+    pub unknown_actions: Vec<UnknownAction>,
     pub outputs: usize,
     pub drift: usize,
     pub deferred: usize,
@@ -53,6 +55,14 @@ pub struct DestructiveChange {
 
 /// The cost of the plan. Amounts are rounded to cents (JSON numbers such as
 /// `63.85`, never `63.849999999999994`); `null` when not known.
+/// A change with an action list this build cannot judge, e.g.
+/// `["create", "update"]` or `[]`.
+#[derive(Clone, Debug, Serialize)]
+pub struct UnknownAction {
+    pub address: String,
+    pub actions: Vec<String>,
+}
+
 #[derive(Clone, Debug, Serialize)]
 pub struct CostSummary {
     pub currency: String,
@@ -154,6 +164,15 @@ impl Summary {
                 });
             }
         }
+        let unknown_actions = plan
+            .resource_changes
+            .iter()
+            .filter(|rc| matches!(rc.change.kind, crate::plan::ChangeKind::Unknown(_)))
+            .map(|rc| UnknownAction {
+                address: rc.address.clone(),
+                actions: rc.change.actions.clone(),
+            })
+            .collect();
         destructive.sort_by(|a, b| b.risk.cmp(&a.risk).then_with(|| a.address.cmp(&b.address)));
         Self {
             format_version: plan.format_version.clone(),
@@ -163,6 +182,7 @@ impl Summary {
             counts: ActionCounts::of(&plan.resource_changes),
             risk: risk_counts,
             destructive,
+            unknown_actions,
             outputs: plan
                 .output_changes
                 .iter()
@@ -231,6 +251,20 @@ impl Summary {
                 sanitize::markdown_inline(&delta)
             ));
         }
+        if !self.unknown_actions.is_empty() {
+            md.push_str(&format!(
+                "**Unknown actions ({}), not judged by plandeck:**\n\n",
+                self.unknown_actions.len()
+            ));
+            for u in &self.unknown_actions {
+                md.push_str(&format!(
+                    "- {} {}\n",
+                    code_span(&u.address),
+                    code_span(&actions_text(&u.actions))
+                ));
+            }
+            md.push('\n');
+        }
         if !self.destructive.is_empty() {
             md.push_str(&format!(
                 "**Destructive changes ({}):**\n\n",
@@ -261,6 +295,11 @@ impl Summary {
         ));
         md
     }
+}
+
+/// An action list as JSON text: `["create","update"]`, `[]`.
+pub fn actions_text(actions: &[String]) -> String {
+    serde_json::to_string(actions).unwrap_or_default()
 }
 
 /// An inline code span that no backtick in the text can close early.

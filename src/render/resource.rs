@@ -15,12 +15,13 @@ pub enum ResourceView {
     Drift,
 }
 
-/// The header sentence, e.g. `aws_instance.web will be updated in-place`.
+/// The header sentence after the address, e.g. `will be updated in-place`,
+/// or `(deposed object 1a2b) will be destroyed` (the key escaped).
 pub fn resource_header_text(rc: &ResourceChange, view: ResourceView) -> String {
     let deposed = rc
         .deposed
         .as_deref()
-        .map(|key| format!(" (deposed object {key})"))
+        .map(|key| format!("(deposed object {}) ", crate::sanitize::escape(key).text))
         .unwrap_or_default();
     if view == ResourceView::Drift {
         return match rc.change.kind {

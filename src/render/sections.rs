@@ -112,6 +112,25 @@ pub fn plan_header_lines(summary: &Summary) -> Vec<Line> {
         line.push(Role::Muted, format!("  ({})", d.reason));
         lines.push(line.finish());
     }
+    if !summary.unknown_actions.is_empty() {
+        lines.push(text_line(
+            Role::High,
+            format!(
+                "Unknown actions: {} change(s) with an action list plandeck cannot judge",
+                summary.unknown_actions.len()
+            ),
+        ));
+        for u in &summary.unknown_actions {
+            let mut line = Line::new();
+            line.push(Role::High, "    ? ")
+                .push_untrusted(Role::High, &u.address);
+            line.push(
+                Role::Muted,
+                format!("  (actions {})", crate::summary::actions_text(&u.actions)),
+            );
+            lines.push(line.finish());
+        }
+    }
     if summary.destructive.len() > 20 {
         lines.push(text_line(
             Role::Muted,
