@@ -1,8 +1,11 @@
 //! `plandeck check`: the risk policy a CI job enforces on a plan.
+//!
+//! A change whose action list plandeck does not know always fails the
+//! check, whatever `fail_on` says: its risk cannot be judged.
 
 use crate::config::CheckConfig;
 use crate::cost::CostReport;
-use crate::plan::Plan;
+use crate::plan::{ChangeKind, Plan};
 use crate::risk::RiskPolicy;
 use crate::sanitize;
 use std::io::{self, Write};
@@ -28,7 +31,14 @@ pub fn violations(
     }
     for rc in &plan.resource_changes {
         let assessment = risk.assess(rc);
-        if assessment.risk >= check.fail_on {
+        if let ChangeKind::Unknown(actions) = &rc.change.kind {
+            // Whatever the threshold: plandeck cannot say what this does.
+            found.push(Violation(format!(
+                "unknown action {} on {}: plandeck cannot judge it",
+                sanitize::escape(&crate::summary::actions_text(actions)).text,
+                sanitize::escape(&rc.address).text,
+            )));
+        } else if assessment.risk >= check.fail_on {
             found.push(Violation(format!(
                 "{} risk: {} {} ({})",
                 assessment.risk.word(),

@@ -323,7 +323,7 @@ pub fn run(cli: Cli) -> Result<i32, Failure> {
             cost,
             all,
         } => {
-            let plan = load_plan(&plan)?;
+            let plan = load_plan_warning(&plan)?;
             let cost = load_cost(cost)?;
             let options = render_options(&loaded, all);
             let ctx = context(&loaded, cost.as_ref(), &options);
@@ -337,7 +337,7 @@ pub fn run(cli: Cli) -> Result<i32, Failure> {
             cost,
             color,
         } => {
-            let plan = load_plan(&plan)?;
+            let plan = load_plan_warning(&plan)?;
             let cost = load_cost(cost)?;
             let summary = Summary::of(&plan, &loaded.risk, cost.as_ref(), &loaded.config.cost);
             let options = RenderOptions::default();
@@ -354,7 +354,7 @@ pub fn run(cli: Cli) -> Result<i32, Failure> {
             cost,
             fail_on,
         } => {
-            let plan = load_plan(&plan)?;
+            let plan = load_plan_warning(&plan)?;
             let cost = load_cost(cost)?;
             let mut check = loaded.config.check.clone();
             if let Some(level) = fail_on {
@@ -474,6 +474,17 @@ fn context<'a>(
         cost_thresholds: &loaded.config.cost,
         options,
     }
+}
+
+/// Loads a plan and writes its warnings (newer minor format version, no
+/// `format_version`) to stderr, one line each: `plandeck: warning: FILE: …`.
+fn load_plan_warning(path: &std::path::Path) -> Result<crate::plan::Plan, Failure> {
+    let plan = load_plan(path)?;
+    for warning in &plan.warnings {
+        let line = format!("{}: {warning}", path.display());
+        eprintln!("plandeck: warning: {}", crate::sanitize::escape(&line).text);
+    }
+    Ok(plan)
 }
 
 fn load_cost(path: Option<PathBuf>) -> Result<Option<CostReport>, Failure> {

@@ -191,8 +191,8 @@ impl CostReport {
 /// add it themselves).
 #[derive(Debug, thiserror::Error)]
 pub enum CostError {
-    /// The file could not be read.
-    #[error("cannot read cost file {}: {source}", path.display())]
+    /// The file could not be read: `FILE: no such file`, as for plan files.
+    #[error("{}: {}", path.display(), crate::plan::io_message(source))]
     Io {
         /// The file.
         path: PathBuf,
@@ -207,6 +207,9 @@ pub enum CostError {
         /// What is wrong with its content.
         error: Box<CostError>,
     },
+    /// The file is not UTF-8 text.
+    #[error("invalid UTF-8 at byte {0}")]
+    InvalidUtf8(usize),
     /// The text is not JSON.
     #[error("invalid JSON: {0}")]
     InvalidJson(#[from] serde_json::Error),
@@ -283,9 +286,13 @@ fn not_object_reason(value: &serde_json::Value) -> String {
 
 /// Reads and parses a cost file; errors name the file.
 pub fn load_cost_file(path: &Path) -> Result<CostReport, CostError> {
-    let text = std::fs::read_to_string(path).map_err(|source| CostError::Io {
+    let bytes = std::fs::read(path).map_err(|source| CostError::Io {
         path: path.to_path_buf(),
         source,
+    })?;
+    let text = String::from_utf8(bytes).map_err(|e| CostError::InFile {
+        path: path.to_path_buf(),
+        error: Box::new(CostError::InvalidUtf8(e.utf8_error().valid_up_to())),
     })?;
     parse_cost(&text).map_err(|error| CostError::InFile {
         path: path.to_path_buf(),

@@ -17,6 +17,7 @@ use std::sync::Arc;
 
 pub use counts::ActionCounts;
 pub use digest::{DigestError, MAX_VALUE_DEPTH, plan_digest};
+pub(crate) use parse::io_message;
 pub use parse::{
     LoadError, MAX_PLAN_BYTES, PlanError, SUPPORTED_FORMAT_VERSIONS, load_plan, parse_plan,
     parse_plan_text,
@@ -87,7 +88,8 @@ pub enum ChangeKind {
     NoOp,
     /// Removed from state without being destroyed (`removed` blocks).
     Forget,
-    /// An action list this version of plandeck does not know; treated as risky.
+    /// An action list this version of plandeck does not know (`[]` too:
+    /// Terraform never writes it); treated as risky.
     Unknown(Vec<String>),
 }
 
@@ -101,7 +103,7 @@ impl ChangeKind {
             ["delete", "create"] => Self::DeleteThenCreate,
             ["create", "delete"] => Self::CreateThenDelete,
             ["read"] => Self::Read,
-            ["no-op"] | [] => Self::NoOp,
+            ["no-op"] => Self::NoOp,
             ["forget"] => Self::Forget,
             _ => Self::Unknown(actions.to_vec()),
         }

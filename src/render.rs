@@ -11,7 +11,7 @@ mod resource;
 mod sections;
 mod value;
 
-pub use resource::{ResourceView, cost_role, resource_header_text, resource_lines};
+pub use resource::{ResourceView, cost_badge, cost_role, resource_header_text, resource_lines};
 pub use sections::{
     checks_lines, deferred_lines, drift_lines, is_shown, outputs_lines, plan_chunks,
     plan_header_lines, plan_lines,

@@ -21,6 +21,8 @@ pub struct Summary {
     pub counts: ActionCounts,
     pub risk: RiskCounts,
     pub destructive: Vec<DestructiveChange>,
+    /// Changes whose action list plandeck does not know (not in `counts`).
+    pub unknown_actions: Vec<UnknownAction>,
     pub outputs: usize,
     pub drift: usize,
     pub deferred: usize,
@@ -51,13 +53,84 @@ pub struct DestructiveChange {
     pub symbol: &'static str,
 }
 
+/// The cost of the plan. Amounts are rounded to cents (JSON numbers such as
+/// `63.85`, never `63.849999999999994`); `null` when not known.
+/// A change with an action list this build cannot judge, e.g.
+/// `["create", "update"]` or `[]`.
+#[derive(Clone, Debug, Serialize)]
+pub struct UnknownAction {
+    pub address: String,
+    pub actions: Vec<String>,
+}
+
 #[derive(Clone, Debug, Serialize)]
 pub struct CostSummary {
     pub currency: String,
+    #[serde(serialize_with = "cents")]
     pub monthly_before: Option<f64>,
+    #[serde(serialize_with = "cents")]
     pub monthly_after: Option<f64>,
+    #[serde(serialize_with = "cents")]
+    pub monthly_delta: Option<f64>,
+    /// How `monthly_delta` compares with `thresholds`.
+    pub level: CostLevel,
+    pub thresholds: CostThresholds,
+    /// Every priced or unpriced resource of the cost file, in file order.
+    pub resources: Vec<ResourceCostSummary>,
+}
+
+/// One resource of the cost file.
+#[derive(Clone, Debug, Serialize)]
+pub struct ResourceCostSummary {
+    pub address: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub project: Option<String>,
+    #[serde(serialize_with = "cents")]
+    pub monthly_before: Option<f64>,
+    #[serde(serialize_with = "cents")]
+    pub monthly_after: Option<f64>,
+    #[serde(serialize_with = "cents")]
     pub monthly_delta: Option<f64>,
     pub level: CostLevel,
+}
+
+/// Rounds an amount to cents for JSON; `-0.0` becomes `0.0`.
+pub fn round_cents(amount: f64) -> f64 {
+    let rounded = (amount * 100.0).round() / 100.0;
+    if rounded == 0.0 { 0.0 } else { rounded }
+}
+
+fn cents<S: serde::Serializer>(amount: &Option<f64>, s: S) -> Result<S::Ok, S::Error> {
+    match amount {
+        Some(a) if a.is_finite() => s.serialize_f64(round_cents(*a)),
+        _ => s.serialize_none(),
+    }
+}
+
+impl CostSummary {
+    fn of(report: &CostReport, thresholds: &CostThresholds) -> Self {
+        let level = |delta: Option<f64>| delta.map_or(CostLevel::Neutral, |d| thresholds.level(d));
+        Self {
+            currency: report.currency.clone(),
+            monthly_before: report.monthly_before,
+            monthly_after: report.monthly_after,
+            monthly_delta: report.monthly_delta,
+            level: level(report.monthly_delta),
+            thresholds: *thresholds,
+            resources: report
+                .resources
+                .iter()
+                .map(|r| ResourceCostSummary {
+                    address: r.address.clone(),
+                    project: r.project.clone(),
+                    monthly_before: r.monthly_before,
+                    monthly_after: r.monthly_after,
+                    monthly_delta: r.monthly_delta,
+                    level: level(r.monthly_delta),
+                })
+                .collect(),
+        }
+    }
 }
 
 impl Summary {
@@ -91,6 +164,15 @@ impl Summary {
                 });
             }
         }
+        let unknown_actions = plan
+            .resource_changes
+            .iter()
+            .filter(|rc| matches!(rc.change.kind, crate::plan::ChangeKind::Unknown(_)))
+            .map(|rc| UnknownAction {
+                address: rc.address.clone(),
+                actions: rc.change.actions.clone(),
+            })
+            .collect();
         destructive.sort_by(|a, b| b.risk.cmp(&a.risk).then_with(|| a.address.cmp(&b.address)));
         Self {
             format_version: plan.format_version.clone(),
@@ -100,6 +182,7 @@ impl Summary {
             counts: ActionCounts::of(&plan.resource_changes),
             risk: risk_counts,
             destructive,
+            unknown_actions,
             outputs: plan
                 .output_changes
                 .iter()
@@ -112,15 +195,7 @@ impl Summary {
                 .iter()
                 .filter(|c| matches!(c.status, CheckStatus::Fail | CheckStatus::Error))
                 .count(),
-            cost: cost.map(|c| CostSummary {
-                currency: c.currency.clone(),
-                monthly_before: c.monthly_before,
-                monthly_after: c.monthly_after,
-                monthly_delta: c.monthly_delta,
-                level: c
-                    .monthly_delta
-                    .map_or(CostLevel::Neutral, |d| thresholds.level(d)),
-            }),
+            cost: cost.map(|c| CostSummary::of(c, thresholds)),
             digest: plan.digest.clone(),
         }
     }
@@ -168,10 +243,27 @@ impl Summary {
             let delta = cost
                 .monthly_delta
                 .map_or("unknown".to_string(), |d| format_delta(d, &cost.currency));
+            let badge = render::cost_badge(cost.level, &cost.thresholds, &cost.currency)
+                .map(|b| format!(" **{b}**"))
+                .unwrap_or_default();
             md.push_str(&format!(
-                "**Cost:** {}\n\n",
+                "**Cost:** {}{badge}\n\n",
                 sanitize::markdown_inline(&delta)
             ));
+        }
+        if !self.unknown_actions.is_empty() {
+            md.push_str(&format!(
+                "**Unknown actions ({}), not judged by plandeck:**\n\n",
+                self.unknown_actions.len()
+            ));
+            for u in &self.unknown_actions {
+                md.push_str(&format!(
+                    "- {} {}\n",
+                    code_span(&u.address),
+                    code_span(&actions_text(&u.actions))
+                ));
+            }
+            md.push('\n');
         }
         if !self.destructive.is_empty() {
             md.push_str(&format!(
@@ -203,6 +295,11 @@ impl Summary {
         ));
         md
     }
+}
+
+/// An action list as JSON text: `["create","update"]`, `[]`.
+pub fn actions_text(actions: &[String]) -> String {
+    serde_json::to_string(actions).unwrap_or_default()
 }
 
 /// An inline code span that no backtick in the text can close early.

@@ -290,13 +290,70 @@ fn color_always_writes_only_sgr_sequences_and_never_writes_none() {
     // auto with stdout not a terminal: no colour.
     let auto = text(&plandeck(&["show", &path], dir.path()).stdout);
     assert_eq!(auto, plain);
-    let no_color = Command::new(env!("CARGO_BIN_EXE_plandeck"))
-        .args(["summary", &path, "--format", "text"])
-        .env("XDG_CONFIG_HOME", dir.path())
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("runs");
-    assert!(!text(&no_color.stdout).contains('\u{1b}'));
+}
+
+/// Runs plandeck with stdout on a pseudo-terminal (util-linux `script`), so
+/// `--color auto` sees a terminal. Returns what the terminal received, with
+/// the terminal's `\r\n` turned back into `\n`.
+fn on_terminal(args: &[&str], home: &Path, no_color: Option<&str>) -> String {
+    let quote = |a: &str| format!("'{}'", a.replace('\'', r"'\''"));
+    let command: Vec<String> = std::iter::once(env!("CARGO_BIN_EXE_plandeck"))
+        .chain(args.iter().copied())
+        .map(quote)
+        .collect();
+    let mut script = Command::new("script");
+    script
+        .args(["-qec", &command.join(" "), "/dev/null"])
+        .env("XDG_CONFIG_HOME", home)
+        .env("HOME", home)
+        .env("TERM", "xterm")
+        .stdin(std::process::Stdio::null());
+    match no_color {
+        Some(value) => script.env("NO_COLOR", value),
+        None => script.env_remove("NO_COLOR"),
+    };
+    let output = script.output().unwrap_or_else(|e| {
+        panic!("this test needs `script` (util-linux) to run plandeck on a pseudo-terminal: {e}")
+    });
+    assert!(
+        output.status.success(),
+        "script/plandeck failed: {}",
+        text(&output.stderr)
+    );
+    text(&output.stdout).replace("\r\n", "\n")
+}
+
+#[test]
+fn color_auto_colours_a_terminal_unless_no_color_is_set() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = format!("{PLANS}/tofu-equiv-fully-populated-complex-update-plan.json");
+    let always = text(&plandeck(&["show", &path, "--color", "always"], dir.path()).stdout);
+    let never = text(&plandeck(&["show", &path, "--color", "never"], dir.path()).stdout);
+    assert!(always.contains('\u{1b}') && !never.contains('\u{1b}'));
+    // A terminal, no NO_COLOR: coloured exactly as --color always.
+    let auto = on_terminal(&["show", &path], dir.path(), None);
+    assert!(auto.contains("\u{1b}[33m~\u{1b}[0m "), "{auto:?}");
+    assert_eq!(auto, always);
+    // An empty NO_COLOR does not count (no-color.org).
+    assert_eq!(on_terminal(&["show", &path], dir.path(), Some("")), always);
+    // NO_COLOR=1 on a terminal: plain, exactly as --color never.
+    let no_color = on_terminal(&["show", &path], dir.path(), Some("1"));
+    assert!(!no_color.contains('\u{1b}'), "{no_color:?}");
+    assert_eq!(no_color, never);
+    let summary = on_terminal(
+        &["summary", &path, "--format", "text"],
+        dir.path(),
+        Some("1"),
+    );
+    assert!(
+        summary.starts_with("Plan: ") && !summary.contains('\u{1b}'),
+        "{summary:?}"
+    );
+    let summary = on_terminal(&["summary", &path, "--format", "text"], dir.path(), None);
+    assert!(summary.starts_with("\u{1b}[1mPlan: "), "{summary:?}");
+    // An explicit --color always wins over NO_COLOR.
+    let forced = on_terminal(&["show", &path, "--color", "always"], dir.path(), Some("1"));
+    assert_eq!(forced, always);
 }
 
 /// Secrets flagged sensitive in every place a plan can flag them.

@@ -40,6 +40,14 @@ pub enum PlanError {
     UnsupportedVersion(String),
     #[error("invalid format_version {0}: expected a string such as \"1.2\"")]
     BadVersion(String),
+    #[error(
+        "invalid JSON: lone surrogate escape {escape} (half of a UTF-16 pair, not Unicode) at line {line} column {column}"
+    )]
+    LoneSurrogate {
+        escape: String,
+        line: usize,
+        column: usize,
+    },
     #[error(transparent)]
     Value(#[from] super::DigestError),
 }
@@ -133,7 +141,8 @@ fn read_in_halves(file: &std::fs::File, size: u64) -> std::io::Result<Vec<u8>> {
     Ok(bytes)
 }
 
-fn io_message(e: &std::io::Error) -> String {
+/// An I/O error in the words every file error uses: `no such file`, …
+pub(crate) fn io_message(e: &std::io::Error) -> String {
     match e.kind() {
         std::io::ErrorKind::NotFound => "no such file".to_string(),
         std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
@@ -151,8 +160,67 @@ pub fn parse_plan(text: Arc<str>) -> Result<Plan, PlanError> {
     parse_plan_text(Arc::new(text.to_string()))
 }
 
-/// Parses a plan document, sharing `text` with the plan's values.
+/// Parses a plan document, sharing `text` with the plan's values. A leading
+/// UTF-8 byte order mark (as Windows shells write) is ignored, as in cost
+/// files. A failure caused by a lone surrogate escape (`"\ud800"`, not
+/// Unicode) says so, with its place.
 pub fn parse_plan_text(text: Arc<String>) -> Result<Plan, PlanError> {
+    let text = match text.strip_prefix('\u{feff}') {
+        Some(rest) => Arc::new(rest.to_string()),
+        None => text,
+    };
+    parse_document(&text).map_err(|error| match lone_surrogate(&text) {
+        Some((offset, escape)) => {
+            let (line, column) = line_column(&text, offset);
+            PlanError::LoneSurrogate {
+                escape,
+                line,
+                column,
+            }
+        }
+        None => error,
+    })
+}
+
+/// The first `\uXXXX` escape in `text` that is half of a surrogate pair
+/// without its other half: its byte offset and the escape as written.
+/// Backslashes occur in JSON only inside strings, so no string tracking is
+/// needed.
+fn lone_surrogate(text: &str) -> Option<(usize, String)> {
+    let bytes = text.as_bytes();
+    let hex_at = |i: usize| -> Option<u16> {
+        let digits = text.get(i + 2..i + 6)?;
+        (bytes.get(i + 1) == Some(&b'u'))
+            .then(|| u16::from_str_radix(digits, 16).ok())
+            .flatten()
+    };
+    let mut i = 0;
+    while let Some(found) = memchr::memchr(b'\\', &bytes[i..]) {
+        let at = i + found;
+        match hex_at(at) {
+            Some(0xD800..=0xDBFF) => match hex_at(at + 6) {
+                Some(0xDC00..=0xDFFF) if bytes.get(at + 6) == Some(&b'\\') => i = at + 12,
+                _ => return Some((at, text[at..at + 6].to_string())),
+            },
+            Some(0xDC00..=0xDFFF) => return Some((at, text[at..at + 6].to_string())),
+            _ => i = at + 2,
+        }
+        if i >= bytes.len() {
+            break;
+        }
+    }
+    None
+}
+
+/// 1-based line and column (in bytes) of a byte offset.
+fn line_column(text: &str, offset: usize) -> (usize, usize) {
+    let prefix = &text[..offset.min(text.len())];
+    let line = prefix.matches('\n').count() + 1;
+    let column = prefix.len() - prefix.rfind('\n').map_or(0, |i| i + 1) + 1;
+    (line, column)
+}
+
+fn parse_document(text: &Arc<String>) -> Result<Plan, PlanError> {
     let Some(first) = text.trim_start().chars().next() else {
         return Err(PlanError::Empty);
     };
@@ -163,17 +231,17 @@ pub fn parse_plan_text(text: Arc<String>) -> Result<Plan, PlanError> {
             't' | 'f' => "a boolean",
             'n' => "null",
             '-' | '0'..='9' => "a number",
-            _ => return Err(PlanError::Json(json_error(&text, 0, &syntax_error(&text)))),
+            _ => return Err(PlanError::Json(json_error(text, 0, &syntax_error(text)))),
         }));
     }
-    let reader = Reader { text: &text };
+    let reader = Reader { text };
     if text.len() >= PIPELINE_FROM {
         let read = |raw| reader.read_change(raw);
-        if let Some((sections, changes)) = super::pipeline::read(&text, &read) {
+        if let Some((sections, changes)) = super::pipeline::read(text, &read) {
             return reader.plan(sections, Some(changes));
         }
     }
-    match serde_json::from_str::<wire::Sections>(&text) {
+    match serde_json::from_str::<wire::Sections>(text) {
         Ok(sections) => reader.plan(sections, None),
         Err(_) => reader.plan(reader.sections_one_by_one()?, None),
     }

@@ -3,7 +3,7 @@
 
 use super::value::ValueRenderer;
 use super::{Line, RenderContext, Role};
-use crate::cost::{CostLevel, format_delta};
+use crate::cost::{CostLevel, CostThresholds, format_delta};
 use crate::diff::diff_change;
 use crate::plan::{ChangeKind, Mode, ResourceChange};
 use crate::risk::{Assessment, Risk};
@@ -15,12 +15,13 @@ pub enum ResourceView {
     Drift,
 }
 
-/// The header sentence, e.g. `aws_instance.web will be updated in-place`.
+/// The header sentence after the address, e.g. `will be updated in-place`,
+/// or `(deposed object 1a2b) will be destroyed` (the key escaped).
 pub fn resource_header_text(rc: &ResourceChange, view: ResourceView) -> String {
     let deposed = rc
         .deposed
         .as_deref()
-        .map(|key| format!(" (deposed object {key})"))
+        .map(|key| format!("(deposed object {}) ", crate::sanitize::escape(key).text))
         .unwrap_or_default();
     if view == ResourceView::Drift {
         return match rc.change.kind {
@@ -147,18 +148,38 @@ fn header(
             }
             _ => {}
         }
-        if let Some(delta) = ctx.cost.and_then(|c| c.resource_delta(&rc.address)) {
+        if let Some((delta, cost)) = ctx
+            .cost
+            .and_then(|c| c.resource_delta(&rc.address).map(|d| (d, c)))
+        {
+            let currency = cost.currency.as_str();
+            let level = ctx.cost_thresholds.level(delta);
             line.push(Role::Plain, " ");
             line.push(
-                cost_role(ctx.cost_thresholds.level(delta)),
-                format!(
-                    "({})",
-                    format_delta(delta, ctx.cost.map_or("USD", |c| &c.currency))
-                ),
+                cost_role(level),
+                format!("({})", format_delta(delta, currency)),
             );
+            if let Some(badge) = cost_badge(level, ctx.cost_thresholds, currency) {
+                line.push(Role::Plain, " ");
+                line.push(cost_role(level), badge);
+            }
         }
     }
     line.finish()
+}
+
+/// The words that mark a delta past a threshold, so it shows without
+/// colour too: `[COST WARN: at least +$100.00/mo]`; `None` below the warning.
+pub fn cost_badge(level: CostLevel, thresholds: &CostThresholds, currency: &str) -> Option<String> {
+    let (word, threshold) = match level {
+        CostLevel::Warn => ("WARN", thresholds.warn_monthly_delta),
+        CostLevel::Critical => ("CRITICAL", thresholds.critical_monthly_delta),
+        _ => return None,
+    };
+    Some(format!(
+        "[COST {word}: at least {}]",
+        format_delta(threshold, currency)
+    ))
 }
 
 /// The role that shows a cost level.

@@ -1,7 +1,7 @@
 //! The parts of a whole plan around its resource changes: the header with
 //! flags, counts, risk and cost; drift; outputs; checks; deferred changes.
 
-use super::resource::{ResourceView, cost_role, resource_lines};
+use super::resource::{ResourceView, cost_badge, cost_role, resource_lines};
 use super::value::ValueRenderer;
 use super::{Line, RenderContext, Role};
 use crate::cost::format_delta;
@@ -112,6 +112,25 @@ pub fn plan_header_lines(summary: &Summary) -> Vec<Line> {
         line.push(Role::Muted, format!("  ({})", d.reason));
         lines.push(line.finish());
     }
+    if !summary.unknown_actions.is_empty() {
+        lines.push(text_line(
+            Role::High,
+            format!(
+                "Unknown actions: {} change(s) with an action list plandeck cannot judge",
+                summary.unknown_actions.len()
+            ),
+        ));
+        for u in &summary.unknown_actions {
+            let mut line = Line::new();
+            line.push(Role::High, "    ? ")
+                .push_untrusted(Role::High, &u.address);
+            line.push(
+                Role::Muted,
+                format!("  (actions {})", crate::summary::actions_text(&u.actions)),
+            );
+            lines.push(line.finish());
+        }
+    }
     if summary.destructive.len() > 20 {
         lines.push(text_line(
             Role::Muted,
@@ -128,6 +147,10 @@ pub fn plan_header_lines(summary: &Summary) -> Vec<Line> {
             Some(delta) => line.push(cost_role(cost.level), format_delta(delta, &cost.currency)),
             None => line.push(Role::Muted, "unknown"),
         };
+        if let Some(badge) = cost_badge(cost.level, &cost.thresholds, &cost.currency) {
+            line.push(Role::Plain, " ");
+            line.push(cost_role(cost.level), badge);
+        }
         lines.push(line);
     }
     let extra = [
