@@ -139,7 +139,11 @@ fn root_row(
                 let summary = Summary::of(&plan, &loaded.risk, cost.as_ref(), &loaded.config.cost);
                 row.counts = Some(summary.counts);
                 row.risk = summary.risk.highest;
-                row.cost_delta = summary.cost.as_ref().and_then(|c| c.monthly_delta);
+                row.cost_delta = summary
+                    .cost
+                    .as_ref()
+                    .and_then(|c| c.monthly_delta)
+                    .map(crate::summary::round_cents);
                 row.currency = summary.cost.map(|c| c.currency);
             }
             // One unreadable plan must not hide the other requests.
