@@ -53,8 +53,6 @@ pub struct DestructiveChange {
     pub symbol: &'static str,
 }
 
-/// The cost of the plan. Amounts are rounded to cents (JSON numbers such as
-/// `63.85`, never `63.849999999999994`); `null` when not known.
 /// A change with an action list this build cannot judge, e.g.
 /// `["create", "update"]` or `[]`.
 #[derive(Clone, Debug, Serialize)]
@@ -63,6 +61,8 @@ pub struct UnknownAction {
     pub actions: Vec<String>,
 }
 
+/// The cost of the plan. Amounts are rounded to cents (JSON numbers such as
+/// `63.85`, never `63.849999999999994`); `null` when not known.
 #[derive(Clone, Debug, Serialize)]
 pub struct CostSummary {
     pub currency: String,
