@@ -117,3 +117,54 @@ fn drift_view_renders_blocks_the_right_requests_and_acknowledges() {
         "{audit}"
     );
 }
+
+#[test]
+fn the_root_matrix_shows_each_roots_last_drift_check() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let repo = plandeck::demo::build_at(&dir.path().join("repo"), NOW).expect("demo");
+    let loaded = config::load(None).expect("defaults");
+    let source = GitSource::open(&repo, &loaded.config).expect("opens");
+    let change = |address: &str| DriftedChange {
+        address: address.into(),
+        actions: vec!["update".into()],
+    };
+    plandeck::drift::store::save(
+        &source,
+        &report(
+            "apps/api/prod",
+            DriftStatus::Drift,
+            vec![change("aws_db_instance.main"), change("aws_kms_key.db")],
+        ),
+        None,
+    )
+    .expect("saved");
+    plandeck::drift::store::save(
+        &source,
+        &report("apps/api/stage", DriftStatus::Clean, Vec::new()),
+        None,
+    )
+    .expect("saved");
+    let settings = Settings::from_config(&loaded).expect("settings");
+    let ops = GitSource::open(&repo, &loaded.config).expect("opens");
+    let mut h = Harness::new(
+        Arc::new(source),
+        settings,
+        NOW,
+        (120, 40),
+        Some(dir.path().join("data")),
+    )
+    .with_drift(Arc::new(ops));
+    // request/102 touches apps/api/prod and apps/api/stage: its matrix.
+    h.press("j j j <Enter>");
+    let matrix = h.screen();
+    let row = |root: &str| {
+        matrix
+            .lines()
+            .find(|l| l.contains(root))
+            .unwrap_or_else(|| panic!("{root} in\n{matrix}"))
+            .to_string()
+    };
+    assert!(matrix.contains("Drift"), "{matrix}");
+    assert!(row("apps/api/prod").contains("2 drifted 2h"), "{matrix}");
+    assert!(row("apps/api/stage").contains("clean 2h"), "{matrix}");
+}

@@ -11,6 +11,8 @@ use crate::source::git::GitSource;
 pub trait DriftOps: Send + Sync {
     /// Every root's last drift report, with its refresh-only plan when stored.
     fn drift_reports(&self) -> Result<Vec<(DriftReport, Option<Plan>)>, String>;
+    /// Every root's last drift report without its plan (for the root matrix).
+    fn drift_summaries(&self) -> Result<Vec<DriftReport>, String>;
     /// Blocks every open request touching `root`; returns how many.
     fn block_for_drift(&self, log: &AuditLog, root: &str, reason: &str) -> Result<usize, String>;
     fn acknowledge_drift(&self, log: &AuditLog, root: &str, note: &str) -> Result<(), String>;
@@ -29,6 +31,10 @@ impl DriftOps for GitSource {
                 (report, plan)
             })
             .collect())
+    }
+
+    fn drift_summaries(&self) -> Result<Vec<DriftReport>, String> {
+        reports(self).map_err(|e| e.to_string())
     }
 
     fn block_for_drift(&self, log: &AuditLog, root: &str, reason: &str) -> Result<usize, String> {

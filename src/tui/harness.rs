@@ -62,9 +62,12 @@ impl Harness {
         harness
     }
 
-    /// Gives the harness drift reports and actions (the Drift view).
+    /// Gives the harness drift reports and actions (the Drift view, the
+    /// matrix's drift column), and loads the list again with them.
     pub fn with_drift(mut self, drift: Arc<dyn crate::drift::DriftOps>) -> Self {
         self.drift = Some(drift);
+        let effects = load_requests(&mut self.state);
+        self.run(effects);
         self
     }
 
@@ -160,7 +163,12 @@ impl Harness {
         Some(match effect {
             Effect::LoadRequests { req } => BackendEvent::RequestsLoaded {
                 req,
-                result: runner::load_requests(source, &settings, self.data_dir.clone()),
+                result: runner::load_requests(
+                    source,
+                    self.drift.as_deref(),
+                    &settings,
+                    self.data_dir.clone(),
+                ),
             },
             Effect::LoadPlan { req, request, root } => BackendEvent::PlanLoaded {
                 req,

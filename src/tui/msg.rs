@@ -167,6 +167,8 @@ pub struct RootPlanInfo {
     pub gate: Option<crate::review::GateReport>,
     /// Why the stored plan could not be read, when it could not.
     pub error: Option<String>,
+    /// The root's last drift check on the base branch, when there is one.
+    pub drift: Option<crate::drift::DriftReport>,
 }
 
 impl RootPlanInfo {

@@ -48,6 +48,7 @@ impl Runner {
                     Arc::clone(&self.settings),
                     self.data_dir.clone(),
                 );
+                let drift = self.drift.clone();
                 let panic = super::test_panic("task");
                 self.blocking(
                     move || {
@@ -57,7 +58,12 @@ impl Runner {
                         );
                         BackendEvent::RequestsLoaded {
                             req,
-                            result: load_requests(source.as_ref(), &settings, data_dir),
+                            result: load_requests(
+                                source.as_ref(),
+                                drift.as_deref(),
+                                &settings,
+                                data_dir,
+                            ),
                         }
                     },
                     move |error| BackendEvent::RequestsLoaded {
@@ -235,11 +241,16 @@ fn save(
 
 pub(super) fn load_requests(
     source: &dyn Source,
+    drift: Option<&dyn crate::drift::DriftOps>,
     settings: &Settings,
     data_dir: Option<PathBuf>,
 ) -> Result<RequestsSnapshot, String> {
     let requests = source.list_requests().map_err(|e| e.to_string())?;
     let owners = source.code_owners().map_err(|e| e.to_string())?;
+    // A missing or unreadable drift store only leaves the column empty.
+    let drift_reports = drift
+        .and_then(|d| d.drift_summaries().ok())
+        .unwrap_or_default();
     let now = unix_now();
     let entries = requests
         .into_iter()
@@ -248,8 +259,9 @@ pub(super) fn load_requests(
             let roots = request
                 .roots
                 .iter()
-                .map(|root| {
-                    root_info(
+                .map(|root| RootPlanInfo {
+                    drift: drift_reports.iter().find(|d| d.root == root.path).cloned(),
+                    ..root_info(
                         source,
                         settings,
                         &request,
@@ -325,6 +337,7 @@ fn root_info(
                 summary: None,
                 gate: gate(None),
                 error: Some(e.to_string()),
+                drift: None,
             };
         }
     };
@@ -334,6 +347,7 @@ fn root_info(
             summary: None,
             gate: gate(None),
             error: None,
+            drift: None,
         };
     };
     match source.load_plan(&stored) {
@@ -347,12 +361,14 @@ fn root_info(
             gate: gate(Some(facts_of(&plan, &stored.head))),
             stored: Some(stored),
             error: None,
+            drift: None,
         },
         Err(e) => RootPlanInfo {
             stored: Some(stored),
             summary: None,
             gate: gate(None),
             error: Some(e.to_string()),
+            drift: None,
         },
     }
 }

@@ -1,5 +1,6 @@
 //! The root matrix of a request touching several roots: one row per root
-//! with its environment, plan state, counts, risk, cost and digest.
+//! with its environment, plan state, counts, risk, cost, last drift check,
+//! approvals and digest.
 
 use super::requests::{clean, counts_spans, env_badge, risk_span};
 use crate::cost::format_delta;
@@ -71,6 +72,7 @@ pub fn draw(
             Cell::from(counts_spans(counts, theme)),
             Cell::from(risk_span(info.highest_risk(), theme)),
             Cell::from(cost),
+            Cell::from(drift(info, state.now, theme)),
             Cell::from(approvals(info, theme)),
             Cell::from(Span::styled(digest, theme.role(Role::Muted))),
         ]);
@@ -87,6 +89,7 @@ pub fn draw(
         "+ ~ - ±",
         "Risk",
         "Cost",
+        "Drift",
         "Approvals",
         "Digest",
     ])
@@ -98,10 +101,33 @@ pub fn draw(
         Constraint::Length(15),
         Constraint::Length(6),
         Constraint::Length(14),
+        Constraint::Length(16),
         Constraint::Length(10),
         Constraint::Length(20),
     ];
     frame.render_widget(Table::new(rows, widths).header(header).block(block), area);
+}
+
+/// The root's last drift check on the base: `clean 2h`, `3 drifted 1d`,
+/// `acked 1d` (this very drift acknowledged), `error 5m`, or `-` when never
+/// checked.
+fn drift(info: &crate::tui::msg::RootPlanInfo, now: i64, theme: &Theme) -> Span<'static> {
+    use crate::drift::DriftStatus;
+    let Some(report) = &info.drift else {
+        return Span::styled("-", theme.role(Role::Muted));
+    };
+    let age = super::age(now, report.checked_at);
+    match report.status {
+        DriftStatus::Clean => Span::styled(format!("clean {age}"), theme.role(Role::Create)),
+        DriftStatus::Drift if report.current_ack().is_some() => {
+            Span::styled(format!("acked {age}"), theme.role(Role::Muted))
+        }
+        DriftStatus::Drift => Span::styled(
+            format!("{} drifted {age}", report.drifted.len()),
+            theme.role(Role::High),
+        ),
+        DriftStatus::Error => Span::styled(format!("error {age}"), theme.role(Role::Warning)),
+    }
 }
 
 /// `1/2`, `blocked` or `-` for one root.
