@@ -218,7 +218,19 @@ impl AuditLog {
     /// Appends `entry` as the next record and returns it once it is on disk.
     /// Fails, writing nothing, when the last record is damaged (run
     /// [`Self::verify`]); only the last record is checked here.
-    pub fn append(&self, mut entry: AuditEntry) -> Result<AuditRecord, AuditError> {
+    pub fn append(&self, entry: AuditEntry) -> Result<AuditRecord, AuditError> {
+        self.append_after(entry, || Ok::<(), AuditError>(()))
+    }
+
+    /// Appends `entry` like [`Self::append`], but first runs `before` while
+    /// holding the lock, once the log's tail is known to be sound: what
+    /// `before` stores (a decision) then never exists without a log able to
+    /// take its entry. Nothing is appended when `before` fails.
+    pub fn append_after<E: From<AuditError>>(
+        &self,
+        mut entry: AuditEntry,
+        before: impl FnOnce() -> Result<(), E>,
+    ) -> Result<AuditRecord, E> {
         if entry
             .details
             .as_ref()
@@ -242,6 +254,7 @@ impl AuditLog {
         let (seq, prev) = self.next_link(&mut file)?;
         let record = seal(seq, prev, entry);
         let line = checked_line(&record)?;
+        before()?;
         self.write_durably(&mut file, &line)?;
         if !existed {
             sync_dir(dir);

@@ -391,3 +391,66 @@ fn the_repository_policy_is_read_from_the_base_branch() {
         "{stderr}"
     );
 }
+
+#[test]
+fn a_damaged_audit_log_refuses_the_decision_before_it_is_stored() {
+    let env = setup();
+    let repo = env.repo.clone();
+    let out = as_person(
+        &env,
+        &repo,
+        "Erin",
+        &[
+            "block",
+            "request/101",
+            "--root",
+            "apps/web/dev",
+            "--reason",
+            "first entry",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    // A crash cut the last entry short.
+    let log = env.dir.path().join("data-Erin/plandeck/audit.log");
+    let bytes = std::fs::read(&log).expect("log");
+    std::fs::write(&log, &bytes[..bytes.len() - 10]).expect("truncate");
+    let head = git(&repo, &["rev-parse", "request/102"]);
+    let notes_before = git(&repo, &["notes", "--ref", "refs/notes/plandeck", "list"]);
+    let before = prod_report(&env, &repo);
+    let attempts: [&[&str]; 2] = [
+        &[
+            "approve",
+            "request/102",
+            "--root",
+            "apps/api/prod",
+            "--ack",
+            "aws_db_instance.main",
+        ],
+        &[
+            "block",
+            "request/102",
+            "--root",
+            "apps/api/prod",
+            "--reason",
+            "no",
+        ],
+    ];
+    for args in attempts {
+        let out = as_person(&env, &repo, "Erin", args);
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {stderr}");
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+        assert!(
+            stderr.contains("decision not recorded") && stderr.contains(&*log.to_string_lossy()),
+            "{stderr}"
+        );
+        assert!(stderr.contains("cut short"), "{stderr}");
+    }
+    let notes_after = git(&repo, &["notes", "--ref", "refs/notes/plandeck", "list"]);
+    assert_eq!(notes_before, notes_after, "no note was written");
+    assert!(!notes_after.contains(head.trim()));
+    let after = prod_report(&env, &repo);
+    assert_eq!(after["approvals"], before["approvals"]);
+    assert_eq!(after["blocks"], before["blocks"]);
+    assert_eq!(after["counted"], 0);
+}

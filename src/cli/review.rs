@@ -110,7 +110,9 @@ pub(super) fn approve(
             .cloned()
             .collect(),
     };
-    record(&source, &decision)?;
+    if !record(&source, &decision)? {
+        return Ok(REFUSED);
+    }
     let after = review_root(
         &loaded.config,
         &request,
@@ -195,7 +197,9 @@ fn decide(
         comment,
         viewed_destructive: Vec::new(),
     };
-    record(&source, &decision)?;
+    if !record(&source, &decision)? {
+        return Ok(REFUSED);
+    }
     println!(
         "{} {} {root}",
         kind.word(),
@@ -205,12 +209,19 @@ fn decide(
 }
 
 /// Stores a decision with the source and in the audit log, durably, before
-/// it is reported done.
-fn record(source: &dyn Source, decision: &Decision) -> Result<(), Failure> {
-    source.record_decision(decision)?;
-    crate::audit_trail::record_decision(decision)
-        .map(drop)
-        .map_err(|e| Failure(format!("decision stored, but the audit log failed: {e}")))
+/// it is reported done. `Ok(false)`: refused (printed) because the audit
+/// log cannot take the entry; nothing was stored.
+fn record(source: &dyn Source, decision: &Decision) -> Result<bool, Failure> {
+    use crate::audit_trail::{RecordError, default_log, record_with_source};
+    let log = default_log()?;
+    match record_with_source(&log, source, decision) {
+        Ok(_) => Ok(true),
+        Err(e @ RecordError::Audit(_)) => {
+            refuse(&e.to_string())?;
+            Ok(false)
+        }
+        Err(e) => Err(Failure(e.to_string())),
+    }
 }
 
 pub(super) fn status(
