@@ -285,7 +285,10 @@ fn check_values(config: &Config) -> Result<(), (String, String)> {
         }
         if let Some(window) = &env.window {
             window.compile().map_err(|e| {
-                let needle = if e.contains("time_zone") {
+                let bad_day = window.days.iter().find(|d| policy::weekday(d).is_err());
+                let needle = if let Some(day) = bad_day {
+                    day.clone()
+                } else if e.contains("time_zone") {
                     window.time_zone.clone()
                 } else {
                     window.hours.clone()

@@ -243,6 +243,20 @@ fn blocks_are_lifted_only_by_whoever_blocked() {
         status.contains("apps/web/dev [dev]: ready to apply (0/0 approvals)"),
         "dev needs no approval: {status}"
     );
+    // The block is lifted: a second unblock has nothing to lift.
+    let out = as_person(
+        &env,
+        &repo,
+        "Erin",
+        &["unblock", "request/101", "--root", "apps/web/dev"],
+    );
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains("Erin <erin@example.com> has no block in force on apps/web/dev"),
+        "{stderr}"
+    );
     let out = as_person(
         &env,
         &repo,

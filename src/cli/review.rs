@@ -162,13 +162,30 @@ pub(super) fn unblock(
     let (source, request_found) = open(loaded, repo, request, Some(root))?;
     let who = source.reviewer()?;
     let decisions = source.decisions(&request_found)?;
-    let mine = decisions.iter().any(|d| {
-        d.kind == DecisionKind::Block && d.root == root && crate::review::same_person(&d.who, &who)
-    });
-    if !mine {
-        return refuse(&format!(
-            "{who} has no block on {root} to lift: only the person who blocked can"
-        ));
+    let facts = plan_facts(&source, &request_found, root)?;
+    // Only blocks in force count: one already lifted, or superseded by a
+    // new plan, leaves nothing to lift.
+    let review = review_root(
+        &loaded.config,
+        &request_found,
+        root,
+        facts,
+        &decisions,
+        None,
+        now(),
+    );
+    let blocks = &review.report.blocks;
+    if !blocks
+        .iter()
+        .any(|b| crate::review::same_person(&b.who, &who))
+    {
+        return refuse(&match blocks.first() {
+            Some(other) => format!(
+                "{who} has no block on {root} to lift: only the person who blocked can ({})",
+                other.who
+            ),
+            None => format!("{who} has no block in force on {root}: nothing to lift"),
+        });
     }
     decide(loaded, repo, request, root, DecisionKind::Unblock, comment)
 }
