@@ -392,3 +392,29 @@ fn the_decisions_panel_shows_each_decision_on_its_own_line_with_its_comment() {
         screen.replace(&dir.path().display().to_string(), "[tmp]")
     );
 }
+
+#[test]
+fn a_damaged_audit_log_refuses_a_block_in_the_ui_and_stores_nothing() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut h = harness(&dir);
+    let data = dir.path().join("data");
+    std::fs::create_dir_all(&data).expect("data dir");
+    // An append cut short by a crash.
+    std::fs::write(data.join("audit.log"), "{\"seq\":1,\"prev\":\"\"").expect("log");
+    h.press("j j <Enter> x");
+    h.type_text("bucket still read by reporting");
+    h.press("<Enter>");
+    let screen = h.screen();
+    assert!(
+        screen.contains("decision not recorded") && screen.contains("audit.log"),
+        "{screen}"
+    );
+    assert!(!screen.contains("in force"), "no block shown:\n{screen}");
+    let notes = std::process::Command::new("git")
+        .arg("-C")
+        .arg(dir.path().join("repo"))
+        .args(["notes", "--ref", "refs/notes/plandeck", "list"])
+        .output()
+        .expect("git");
+    assert!(notes.stdout.is_empty(), "no note was written");
+}
