@@ -7,10 +7,13 @@
 //! Appends take a lock file beside the log, refuse to extend a log whose last
 //! entry is damaged, write the line with one `write_all` and `sync_all` it
 //! before returning: an action is reported done only once its entry is on
-//! disk. This module never rewrites, repairs or deletes entries, never
+//! disk. After each append the log's head file (`audit.log.head`: last seq
+//! and hash) is replaced atomically, so that verify also finds entries
+//! removed from the end. This module never rewrites, repairs or deletes entries, never
 //! renders (strings in records are untrusted: escape them to show them) and
 //! decides nothing; callers decide, then record.
 
+mod head;
 mod lock;
 mod record;
 mod tail;
@@ -215,10 +218,27 @@ impl AuditLog {
         PathBuf::from(name)
     }
 
+    /// The head file: the log's name plus `.head`, in the same directory.
+    pub fn head_path(&self) -> PathBuf {
+        head::path_of(&self.path)
+    }
+
     /// Appends `entry` as the next record and returns it once it is on disk.
     /// Fails, writing nothing, when the last record is damaged (run
     /// [`Self::verify`]); only the last record is checked here.
-    pub fn append(&self, mut entry: AuditEntry) -> Result<AuditRecord, AuditError> {
+    pub fn append(&self, entry: AuditEntry) -> Result<AuditRecord, AuditError> {
+        self.append_after(entry, || Ok::<(), AuditError>(()))
+    }
+
+    /// Appends `entry` like [`Self::append`], but first runs `before` while
+    /// holding the lock, once the log's tail is known to be sound: what
+    /// `before` stores (a decision) then never exists without a log able to
+    /// take its entry. Nothing is appended when `before` fails.
+    pub fn append_after<E: From<AuditError>>(
+        &self,
+        mut entry: AuditEntry,
+        before: impl FnOnce() -> Result<(), E>,
+    ) -> Result<AuditRecord, E> {
         if entry
             .details
             .as_ref()
@@ -232,7 +252,6 @@ impl AuditLog {
                 .map_err(|e| AuditError::io(dir, "cannot create the directory", e))?;
         }
         let _lock = lock::acquire(&self.lock_path(), self.lock_wait)?;
-        let existed = self.path.exists();
         let mut file = OpenOptions::new()
             .read(true)
             .append(true)
@@ -242,10 +261,19 @@ impl AuditLog {
         let (seq, prev) = self.next_link(&mut file)?;
         let record = seal(seq, prev, entry);
         let line = checked_line(&record)?;
+        before()?;
         self.write_durably(&mut file, &line)?;
-        if !existed {
-            sync_dir(dir);
-        }
+        // Best effort: the entry is durable already, and a head one entry
+        // behind the log is what verify expects after a crash here.
+        let _ = head::write(
+            &self.head_path(),
+            &head::Head {
+                seq: record.seq,
+                hash: record.hash.clone(),
+            },
+        );
+        // A new log's entry and the renamed head need their directory synced.
+        sync_dir(dir);
         Ok(record)
     }
 
@@ -273,10 +301,20 @@ impl AuditLog {
     }
 
     /// Checks every record and the chain; a missing file is an empty, OK log.
+    /// The last entries are checked against the head file, when there is one.
     pub fn verify(&self) -> VerifyReport {
+        let head = match head::read(&self.head_path()) {
+            Ok(head) => head,
+            Err(error) => {
+                return VerifyReport::Unreadable {
+                    path: self.head_path(),
+                    error,
+                };
+            }
+        };
         match self.read_all() {
-            Ok(Some(bytes)) => verify::check(&bytes),
-            Ok(None) => verify::check(&[]),
+            Ok(Some(bytes)) => verify::check_with_head(&bytes, head.as_ref()),
+            Ok(None) => verify::check_with_head(&[], head.as_ref()),
             Err(e) => VerifyReport::Unreadable {
                 path: self.path.clone(),
                 error: e.to_string(),
@@ -307,7 +345,7 @@ impl AuditLog {
             Tail::Line(line) => line,
         };
         let last = record::parse_line(&line).map_err(|e| damaged(format!("last line: {e}")))?;
-        if !last.is_intact() {
+        if !last.is_intact() || !record::is_canonical(&last, &line) {
             return Err(damaged(format!(
                 "the last entry (seq {}) was edited: its hash does not match its content",
                 last.seq

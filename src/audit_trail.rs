@@ -1,17 +1,57 @@
 //! Decisions into the audit log: the one place that maps a review decision
-//! to an audit entry and appends it (durably) to the user's log.
+//! to an audit entry and appends it (durably) to the user's log, and that
+//! stores a decision with its source only once the log can take its entry.
 
 use crate::audit::{AuditAction, AuditEntry, AuditError, AuditLog, AuditRecord};
 use crate::review::{Decision, DecisionKind};
+use crate::source::{Source, SourceError};
+use std::cell::Cell;
 
-/// Appends a decision to the default audit log; returns once it is on disk.
-pub fn record_decision(decision: &Decision) -> Result<AuditRecord, AuditError> {
-    let path = AuditLog::default_path().ok_or_else(|| AuditError::Io {
-        path: "audit.log".into(),
-        what: "finding the data directory",
-        source: std::io::Error::other("no data directory on this platform"),
-    })?;
-    record_decision_in(&AuditLog::open(path), decision)
+/// Why a decision was not recorded (or, rarely, not audited). One line each.
+#[derive(Debug, thiserror::Error)]
+pub enum RecordError {
+    /// The log could not take the entry: the decision was not stored.
+    #[error("decision not recorded: {0}")]
+    Audit(AuditError),
+    #[error("decision not recorded: {0}")]
+    Source(SourceError),
+    /// The write itself failed after the decision was stored (disk full…).
+    #[error("decision stored, but the audit log failed: {0}")]
+    StoredUnaudited(AuditError),
+}
+
+impl From<AuditError> for RecordError {
+    fn from(e: AuditError) -> Self {
+        Self::Audit(e)
+    }
+}
+
+/// Stores `decision` with `source` and appends its entry to `log`. The
+/// log's lock is held and its tail checked *before* the decision is stored,
+/// so a damaged or locked log refuses the decision instead of leaving a
+/// counted decision with no audit entry.
+pub fn record_with_source(
+    log: &AuditLog,
+    source: &dyn Source,
+    decision: &Decision,
+) -> Result<AuditRecord, RecordError> {
+    let stored = Cell::new(false);
+    log.append_after(entry_of(decision), || {
+        source
+            .record_decision(decision)
+            .map_err(RecordError::Source)?;
+        stored.set(true);
+        Ok(())
+    })
+    .map_err(|e| match e {
+        RecordError::Audit(a) if stored.get() => RecordError::StoredUnaudited(a),
+        e => e,
+    })
+}
+
+/// The default audit log (the platform data dir).
+pub fn default_log() -> Result<AuditLog, AuditError> {
+    AuditLog::open_default()
 }
 
 /// Appends a decision to a given log.

@@ -81,24 +81,39 @@ pub struct TofuConfig {
 }
 
 impl Config {
-    /// The environment of a root: the first configured environment whose
-    /// globs match, else one inferred from the directory name
-    /// (`prod…` → prod, `stag…` → stage, `dev…` → dev).
-    pub fn environment_of(&self, root: &str) -> Option<String> {
-        for (name, env) in &self.environments {
-            let matches = env
-                .roots
-                .iter()
-                .any(|g| globset::Glob::new(g).is_ok_and(|g| g.compile_matcher().is_match(root)));
-            if matches {
-                return Some(name.clone());
+    /// The environment of a root: the configured environment whose globs
+    /// match, else one inferred from the directory name (`prod…` → prod,
+    /// `stag…` → stage, `dev…` → dev). A root matched by the globs of two
+    /// environments is refused: TOML tables have no order to pick one by,
+    /// and guessing a root's policy could pick the weaker one.
+    pub fn environment_of(&self, root: &str) -> Result<Option<String>, String> {
+        let matching: Vec<&String> = self
+            .environments
+            .iter()
+            .filter(|(_, env)| {
+                env.roots.iter().any(|g| {
+                    globset::Glob::new(g).is_ok_and(|g| g.compile_matcher().is_match(root))
+                })
+            })
+            .map(|(name, _)| name)
+            .collect();
+        match matching.as_slice() {
+            [one] => return Ok(Some((*one).clone())),
+            [] => {}
+            [first, rest @ ..] => {
+                let rest: Vec<&str> = rest.iter().map(|n| n.as_str()).collect();
+                return Err(format!(
+                    "root {root:?} matches the roots of more than one environment \
+                     ({first} and {}): make environments.*.roots disjoint",
+                    rest.join(" and ")
+                ));
             }
         }
         let leaf = root.rsplit('/').next().unwrap_or(root).to_ascii_lowercase();
-        [("prod", "prod"), ("stag", "stage"), ("dev", "dev")]
+        Ok([("prod", "prod"), ("stag", "stage"), ("dev", "dev")]
             .into_iter()
             .find(|(needle, _)| leaf.contains(needle))
-            .map(|(_, env)| env.to_string())
+            .map(|(_, env)| env.to_string()))
     }
 }
 
@@ -289,7 +304,10 @@ fn check_values(config: &Config) -> Result<(), (String, String)> {
         }
         if let Some(window) = &env.window {
             window.compile().map_err(|e| {
-                let needle = if e.contains("time_zone") {
+                let bad_day = window.days.iter().find(|d| policy::weekday(d).is_err());
+                let needle = if let Some(day) = bad_day {
+                    day.clone()
+                } else if e.contains("time_zone") {
                     window.time_zone.clone()
                 } else {
                     window.hours.clone()
@@ -412,6 +430,32 @@ mod tests {
         assert_eq!(config.check.max_destructive, Some(10));
         assert_eq!(config.display.noise_attributes, ["tags_all"]);
         compile(config, None).expect("example compiles");
+    }
+
+    #[test]
+    fn a_root_in_two_environments_is_refused_naming_both() {
+        let text = "[environments.prod]\nroots = [\"apps/*/prod*\"]\n\
+                    [environments.stage]\nroots = [\"apps/web/*\"]\n";
+        let config = parse(text, Path::new("c.toml")).expect("parses");
+        let err = config
+            .environment_of("apps/web/prod")
+            .expect_err("ambiguous");
+        assert!(
+            err.contains("\"apps/web/prod\"") && err.contains("(prod and stage)"),
+            "{err}"
+        );
+        assert_eq!(
+            config.environment_of("apps/api/prod1"),
+            Ok(Some("prod".into()))
+        );
+        assert_eq!(
+            config.environment_of("apps/web/stage"),
+            Ok(Some("stage".into()))
+        );
+        assert_eq!(
+            config.environment_of("apps/db/dev3"),
+            Ok(Some("dev".into()))
+        );
     }
 
     #[test]

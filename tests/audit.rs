@@ -660,3 +660,102 @@ fn cli_on_a_crashed_or_unreadable_log() {
     assert_eq!(verify.status.code(), Some(2));
     assert!(stderr(&verify).starts_with("plandeck: cannot read the audit log "));
 }
+
+#[test]
+fn verify_names_entries_removed_from_the_end_by_the_head_file() {
+    let (_dir, log) = log_of(7);
+    assert!(log.head_path().exists(), "{}", log.head_path().display());
+    assert!(log.verify().is_ok());
+    let mut all = lines(&log);
+    all.pop();
+    write_lines(&log, &all);
+    let report = log.verify();
+    let removed = ProblemKind::RemovedAtEnd { last: 6, head: 7 };
+    assert_eq!(problem(report.clone()), (7, None, removed));
+    assert!(
+        report
+            .to_string()
+            .contains("entries 7.. removed: the log ends at 6, its head file says 7"),
+        "{report}"
+    );
+    // Everything removed: still found.
+    write_lines(&log, &[]);
+    let empty = ProblemKind::RemovedAtEnd { last: 0, head: 7 };
+    assert_eq!(problem(log.verify()), (1, None, empty));
+}
+
+#[test]
+fn verify_accepts_a_log_one_entry_ahead_of_its_head_but_not_a_rewritten_one() {
+    let (_dir, log) = log_of(3);
+    let head_of_3 = std::fs::read(log.head_path()).expect("head");
+    log.append(entry(AuditAction::Approve, "request/42", "c4"))
+        .expect("append");
+    // A crash between the entry's sync and the head's rename.
+    std::fs::write(log.head_path(), &head_of_3).expect("old head");
+    assert!(log.verify().is_ok(), "{}", log.verify());
+    // The whole log replaced by another with valid hashes: the head's entry differs.
+    let other = tempfile::tempdir().expect("temp dir");
+    let forged = AuditLog::open(other.path().join("audit.log"));
+    for i in 1..=4 {
+        forged
+            .append(entry(AuditAction::Approve, "request/42", &format!("f{i}")))
+            .expect("append");
+    }
+    std::fs::copy(forged.path(), log.path()).expect("replace");
+    assert_eq!(
+        problem(log.verify()),
+        (3, Some(3), ProblemKind::HeadMismatch { seq: 3 })
+    );
+}
+
+#[test]
+fn verify_names_a_line_edited_only_in_whitespace_or_key_order() {
+    let (_dir, log) = log_of(3);
+    let original = lines(&log);
+    let spaced = original[1].replacen("\"comment\":", "\"comment\": ", 1);
+    let mut all = original.clone();
+    all[1] = spaced;
+    write_lines(&log, &all);
+    let report = log.verify();
+    assert_eq!(
+        problem(report.clone()),
+        (2, Some(2), ProblemKind::Reformatted)
+    );
+    assert!(
+        report
+            .to_string()
+            .contains("line 2 (seq 2): the line was edited")
+    );
+    // An edited last line also refuses further appends.
+    let mut all = original;
+    all[2] = all[2].replacen("{\"seq\":3", "{\"seq\": 3", 1);
+    write_lines(&log, &all);
+    assert_eq!(
+        problem(log.verify()),
+        (3, Some(3), ProblemKind::Reformatted)
+    );
+    let err = log
+        .append(entry(AuditAction::Approve, "request/42", "c4"))
+        .expect_err("damaged tail");
+    assert!(matches!(err, AuditError::Damaged { .. }), "{err}");
+}
+
+#[test]
+fn cli_verify_names_a_removed_last_entry() {
+    let home = tempfile::tempdir().expect("temp dir");
+    let log = cli_log(home.path());
+    for i in 1..=7 {
+        log.append(entry(AuditAction::Approve, "request/42", &format!("c{i}")))
+            .expect("append");
+    }
+    let mut all = lines(&log);
+    all.pop();
+    write_lines(&log, &all);
+    let bad = plandeck(home.path(), &["audit", "verify"]);
+    assert_eq!(bad.status.code(), Some(1));
+    assert_eq!(
+        stdout(&bad),
+        "audit log broken at line 7: entries 7.. removed: the log ends at 6, \
+         its head file says 7\n"
+    );
+}

@@ -67,3 +67,44 @@ fn the_example_config_is_valid_for_every_command() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[test]
+fn a_root_matched_by_two_environments_is_refused_naming_both_and_the_root() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let repo = plandeck::demo::build_at(&dir.path().join("repo"), 1_790_000_000).expect("demo");
+    let config = dir.path().join("config.toml");
+    let run = |text: &str| {
+        std::fs::write(&config, text).expect("config");
+        Command::new(env!("CARGO_BIN_EXE_plandeck"))
+            .arg("--config")
+            .arg(&config)
+            .arg("--repo")
+            .arg(&repo)
+            .args(["status", "request/102"])
+            .env("XDG_CONFIG_HOME", dir.path())
+            .env("XDG_DATA_HOME", dir.path().join("data"))
+            .output()
+            .expect("runs")
+    };
+    let out = run("[environments.prod]\nroots = [\"apps/*/prod\"]\n\
+                   [environments.critical]\nroots = [\"apps/api/*\"]\n");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains("root \"apps/api/prod\" matches the roots of more than one environment")
+            && stderr.contains("(critical and prod)"),
+        "{stderr}"
+    );
+    // Disjoint globs: each root has its one environment.
+    let out = run("[environments.prod]\nroots = [\"apps/*/prod\"]\n\
+                   [environments.critical]\nroots = [\"apps/api/stage\"]\n");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("apps/api/prod [prod]"), "{stdout}");
+}

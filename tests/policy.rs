@@ -2,11 +2,13 @@
 //! `approval_refusal` functions.
 
 use plandeck::config::{self, Config};
+use plandeck::plan::parse_plan;
 use plandeck::review::{
     ApprovalState, CodeOwners, Decision, DecisionKind, EnvironmentPolicy, GateInput, GateReport,
     PlanFacts, approval_refusal, evaluate,
 };
 use plandeck::source::{Identity, Request, RootRef};
+use std::sync::Arc;
 
 const HEAD: &str = "1111111111111111111111111111111111111111";
 const OLD_HEAD: &str = "0000000000000000000000000000000000000000";
@@ -88,6 +90,8 @@ struct Case {
     decisions: Vec<Decision>,
     plan: Option<PlanFacts>,
     owners: Option<&'static str>,
+    /// Changed files besides those in the two roots.
+    extra_files: Vec<&'static str>,
     now: i64,
 }
 
@@ -98,6 +102,7 @@ impl Default for Case {
             decisions: Vec::new(),
             plan: Some(plan()),
             owners: None,
+            extra_files: Vec::new(),
             now: WEDNESDAY_10_UTC,
         }
     }
@@ -107,7 +112,10 @@ fn run(case: Case) -> GateReport {
     let config = config(case.config);
     let policy = EnvironmentPolicy::from_config(&config, "prod");
     let owners = case.owners.map(CodeOwners::parse);
-    let request = request();
+    let mut request = request();
+    request
+        .changed_files
+        .extend(case.extra_files.iter().map(|f| f.to_string()));
     let roots = vec![
         ("apps/web/prod".to_string(), "prod".to_string()),
         ("apps/web/stage".to_string(), "stage".to_string()),
@@ -177,7 +185,7 @@ fn authors_and_committers_never_count() {
 }
 
 #[test]
-fn a_new_commit_or_a_changed_plan_makes_approvals_stale_but_identical_content_keeps_them() {
+fn a_new_commit_or_a_changed_plan_makes_approvals_stale() {
     let old_head = decision(DecisionKind::Approve, "Bob", OLD_HEAD, DIGEST);
     let report = run(Case {
         decisions: vec![old_head, approve("Dave")],
@@ -196,12 +204,75 @@ fn a_new_commit_or_a_changed_plan_makes_approvals_stale_but_identical_content_ke
         matches!(&report.approvals[0].state, ApprovalState::Stale(r) if r.contains("the plan changed"))
     );
     assert!(check(&report, "approvals").1.contains("1 stale"));
-    // A plan made again with identical content has the same digest: still valid.
+}
+
+/// Facts of a plan document made from `HEAD`, its digest computed.
+fn facts_of(doc: &serde_json::Value) -> PlanFacts {
+    let plan = parse_plan(Arc::from(doc.to_string().as_str())).expect("plan");
+    PlanFacts {
+        digest: plan.digest,
+        head: HEAD.into(),
+        destructive: Vec::new(),
+    }
+}
+
+/// Every object's keys in reverse order.
+fn reversed(value: &serde_json::Value) -> serde_json::Value {
+    match value {
+        serde_json::Value::Object(map) => {
+            let mut out = serde_json::Map::new();
+            for (k, v) in map.iter().rev() {
+                out.insert(k.clone(), reversed(v));
+            }
+            serde_json::Value::Object(out)
+        }
+        serde_json::Value::Array(items) => items.iter().map(reversed).collect(),
+        other => other.clone(),
+    }
+}
+
+#[test]
+fn an_identical_re_plan_keeps_approvals_and_a_changed_one_on_the_same_head_stales_them() {
+    let text =
+        std::fs::read_to_string("tests/fixtures/corpus/plans/tofu-show-json-basic-delete.json")
+            .expect("fixture");
+    let mut doc: serde_json::Value = serde_json::from_str(&text).expect("json");
+    doc["timestamp"] = "2026-01-14T09:00:00Z".into();
+    let approved = facts_of(&doc);
+    let at = |facts: &PlanFacts, person: &str| {
+        decision(DecisionKind::Approve, person, HEAD, &facts.digest)
+    };
+    let decisions = vec![at(&approved, "Bob"), at(&approved, "Dave")];
+    // Planned again an hour later: new timestamp, keys in another order.
+    let mut again = reversed(&doc);
+    again["timestamp"] = "2026-01-14T10:00:00Z".into();
+    assert_ne!(again.to_string(), doc.to_string(), "a different document");
+    let replanned = facts_of(&again);
     let report = run(Case {
-        decisions: vec![approve("Bob"), approve("Dave")],
+        decisions: decisions.clone(),
+        plan: Some(replanned),
         ..Case::default()
     });
-    assert!(report.passed);
+    assert_eq!(report.counted, 2, "{report:#?}");
+    assert!(report.passed, "{report:#?}");
+    // Planned again on the same head, but it would now do something else.
+    let mut changed = doc.clone();
+    changed["resource_changes"][1]["change"]["actions"] = serde_json::json!(["delete", "create"]);
+    let changed = facts_of(&changed);
+    assert_ne!(changed.digest, approved.digest);
+    let report = run(Case {
+        decisions,
+        plan: Some(changed),
+        ..Case::default()
+    });
+    assert_eq!(report.counted, 0);
+    assert!(!report.passed);
+    for approval in &report.approvals {
+        assert!(
+            matches!(&approval.state, ApprovalState::Stale(r) if r.contains("the plan changed")),
+            "{approval:?}"
+        );
+    }
 }
 
 #[test]
@@ -331,6 +402,73 @@ fn code_owners_of_the_changed_files_must_approve() {
         !check(&no_file, "code owners").0,
         "required but no CODEOWNERS: fail closed"
     );
+}
+
+#[test]
+fn files_changed_outside_every_root_need_their_owners_for_each_root() {
+    let cfg = "[teams]\nweb = [\"dave@example.com\"]\nmodules = [\"erin@example.com\"]\n\
+               [environments.prod]\nrequire_code_owners = true\n";
+    let owners = Some("apps/web/prod/ @org/web\nmodules/ @org/modules\n.github/ @org/modules\n");
+    // (case, extra changed files, decisions, passes, detail contains)
+    type OwnerCase = (
+        &'static str,
+        Vec<&'static str>,
+        Vec<Decision>,
+        bool,
+        &'static str,
+    );
+    let cases: [OwnerCase; 5] = [
+        // A shared module changed: its owner must approve prod too.
+        (
+            "module without its owner",
+            vec!["modules/db/main.tf"],
+            vec![approve("Bob"), approve("Dave")],
+            false,
+            "modules/db/main.tf (@org/modules)",
+        ),
+        (
+            "module with its owner",
+            vec!["modules/db/main.tf"],
+            vec![approve("Dave"), approve("Erin")],
+            true,
+            "every changed file",
+        ),
+        // Another root's files are that root's business.
+        (
+            "another root's file",
+            vec!["apps/web/stage/extra.tf"],
+            vec![approve("Bob"), approve("Dave")],
+            true,
+            "every changed file",
+        ),
+        // The CODEOWNERS file itself, owned outside every root.
+        (
+            "CODEOWNERS-owned file at the top",
+            vec![".github/CODEOWNERS"],
+            vec![approve("Bob"), approve("Dave")],
+            false,
+            ".github/CODEOWNERS (@org/modules)",
+        ),
+        (
+            "unowned file outside the roots",
+            vec!["README.md"],
+            vec![approve("Bob"), approve("Dave")],
+            true,
+            "every changed file",
+        ),
+    ];
+    for (name, extra_files, decisions, passes, detail_has) in cases {
+        let report = run(Case {
+            config: cfg,
+            owners,
+            decisions,
+            extra_files,
+            ..Case::default()
+        });
+        let (passed, detail) = check(&report, "code owners");
+        assert_eq!(passed, passes, "{name}: {detail}");
+        assert!(detail.contains(detail_has), "{name}: {detail}");
+    }
 }
 
 #[test]

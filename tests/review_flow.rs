@@ -243,6 +243,20 @@ fn blocks_are_lifted_only_by_whoever_blocked() {
         status.contains("apps/web/dev [dev]: ready to apply (0/0 approvals)"),
         "dev needs no approval: {status}"
     );
+    // The block is lifted: a second unblock has nothing to lift.
+    let out = as_person(
+        &env,
+        &repo,
+        "Erin",
+        &["unblock", "request/101", "--root", "apps/web/dev"],
+    );
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains("Erin <erin@example.com> has no block in force on apps/web/dev"),
+        "{stderr}"
+    );
     let out = as_person(
         &env,
         &repo,
@@ -389,5 +403,191 @@ fn the_repository_policy_is_read_from_the_base_branch() {
     assert!(
         stderr.contains(".plandeck.toml (main):2: key `environments.prod.required_approvals`"),
         "{stderr}"
+    );
+}
+
+#[test]
+fn a_damaged_audit_log_refuses_the_decision_before_it_is_stored() {
+    let env = setup();
+    let repo = env.repo.clone();
+    let out = as_person(
+        &env,
+        &repo,
+        "Erin",
+        &[
+            "block",
+            "request/101",
+            "--root",
+            "apps/web/dev",
+            "--reason",
+            "first entry",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    // A crash cut the last entry short.
+    let log = env.dir.path().join("data-Erin/plandeck/audit.log");
+    let bytes = std::fs::read(&log).expect("log");
+    std::fs::write(&log, &bytes[..bytes.len() - 10]).expect("truncate");
+    let head = git(&repo, &["rev-parse", "request/102"]);
+    let notes_before = git(&repo, &["notes", "--ref", "refs/notes/plandeck", "list"]);
+    let before = prod_report(&env, &repo);
+    let attempts: [&[&str]; 2] = [
+        &[
+            "approve",
+            "request/102",
+            "--root",
+            "apps/api/prod",
+            "--ack",
+            "aws_db_instance.main",
+        ],
+        &[
+            "block",
+            "request/102",
+            "--root",
+            "apps/api/prod",
+            "--reason",
+            "no",
+        ],
+    ];
+    for args in attempts {
+        let out = as_person(&env, &repo, "Erin", args);
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {stderr}");
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+        assert!(
+            stderr.contains("decision not recorded") && stderr.contains(&*log.to_string_lossy()),
+            "{stderr}"
+        );
+        assert!(stderr.contains("cut short"), "{stderr}");
+    }
+    let notes_after = git(&repo, &["notes", "--ref", "refs/notes/plandeck", "list"]);
+    assert_eq!(notes_before, notes_after, "no note was written");
+    assert!(!notes_after.contains(head.trim()));
+    let after = prod_report(&env, &repo);
+    assert_eq!(after["approvals"], before["approvals"]);
+    assert_eq!(after["blocks"], before["blocks"]);
+    assert_eq!(after["counted"], 0);
+}
+
+/// The gate report of one root, as `status --format json` gives it.
+fn root_report(env: &Env, repo: &Path, request: &str, root: &str) -> Value {
+    let out = as_person(env, repo, "Erin", &["status", request, "--format", "json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let reports: Value = serde_json::from_slice(&out.stdout).expect("json");
+    reports
+        .as_array()
+        .expect("array")
+        .iter()
+        .find(|r| r["root"] == root)
+        .expect("root report")
+        .clone()
+}
+
+#[test]
+fn a_block_survives_rewritten_history_and_travels_with_the_notes() {
+    let env = setup();
+    let repo = env.repo.clone();
+    let (request, root) = ("request/103", "apps/web/prod");
+    let out = as_person(
+        &env,
+        &repo,
+        "Erin",
+        &[
+            "block",
+            request,
+            "--root",
+            root,
+            "--reason",
+            "bucket still in use",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let plan = env.dir.path().join("plan-103.json");
+    std::fs::copy(
+        find_plan(&repo, "request%2F103", "apps%2Fweb%2Fprod"),
+        &plan,
+    )
+    .expect("copy");
+    // `git commit --amend` on the branch: same tree and parent, a new commit.
+    let old_head = git(&repo, &["rev-parse", request]);
+    let new_head = git(
+        &repo,
+        &[
+            "-c",
+            "user.name=Carol",
+            "-c",
+            "user.email=carol@example.com",
+            "commit-tree",
+            &format!("{}^{{tree}}", old_head.trim()),
+            "-p",
+            &format!("{}^", old_head.trim()),
+            "-m",
+            "amended",
+        ],
+    );
+    git(
+        &repo,
+        &[
+            "update-ref",
+            &format!("refs/heads/{request}"),
+            new_head.trim(),
+        ],
+    );
+    assert_ne!(old_head, new_head);
+    let import = |repo: &Path| {
+        let out = as_person(
+            &env,
+            repo,
+            "Erin",
+            &[
+                "import-plan",
+                request,
+                "--root",
+                root,
+                plan.to_str().expect("path"),
+            ],
+        );
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    };
+    import(&repo);
+    let report = root_report(&env, &repo, request, root);
+    assert_eq!(report["passed"], false, "{report:#}");
+    let blocks = report["blocks"].as_array().expect("blocks");
+    assert_eq!(blocks.len(), 1, "{report:#}");
+    assert_eq!(blocks[0]["who"]["email"], "erin@example.com");
+    assert_eq!(
+        blocks[0]["head"],
+        old_head.trim(),
+        "the block of the old head"
+    );
+    // A clone that fetches the notes ref sees the block too.
+    let clone = env.dir.path().join("clone");
+    let (repo_s, clone_s) = (repo.to_str().expect("path"), clone.to_str().expect("path"));
+    git(env.dir.path(), &["clone", "-q", repo_s, clone_s]);
+    git(
+        &clone,
+        &[
+            "fetch",
+            "-q",
+            "origin",
+            "refs/notes/plandeck:refs/notes/plandeck",
+        ],
+    );
+    git(
+        &clone,
+        &["branch", "-q", request, &format!("origin/{request}")],
+    );
+    import(&clone);
+    let cloned = root_report(&env, &clone, request, root);
+    assert_eq!(cloned["blocks"], report["blocks"], "{cloned:#}");
+    assert_eq!(cloned["passed"], false);
+    // Only Erin lifts it, whatever the history.
+    let out = as_person(&env, &repo, "Erin", &["unblock", request, "--root", root]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let report = root_report(&env, &repo, request, root);
+    assert_eq!(
+        report["blocks"].as_array().map(Vec::len),
+        Some(0),
+        "{report:#}"
     );
 }

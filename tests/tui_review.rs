@@ -140,7 +140,9 @@ fn blocks_need_a_reason_and_show_in_the_list_and_the_audit_view() {
     let screen = h.screen();
     assert!(screen.contains("block recorded"), "{screen}");
     assert!(
-        screen.contains("blocked by riley@example.com: bucket still read by reporting"),
+        screen.contains("riley@example.com blocked 0m ago")
+            && screen.contains("in force")
+            && screen.contains("      “bucket still read by reporting”"),
         "{screen}"
     );
     h.press("<Esc>");
@@ -292,4 +294,127 @@ fn a_passing_gate_starts_the_apply_and_its_output_streams_into_the_log_pane() {
         "{}",
         h.screen()
     );
+}
+
+#[test]
+fn the_decisions_panel_shows_each_decision_on_its_own_line_with_its_comment() {
+    use plandeck::review::{Decision, DecisionKind};
+    use plandeck::source::{Identity, Source};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let repo = dir.path().join("repo");
+    plandeck::demo::build_at(&repo, NOW).expect("demo");
+    let loaded = config::load(None).expect("defaults");
+    let source = GitSource::open(&repo, &loaded.config).expect("opens");
+    let request = source.resolve_request("request/103").expect("request");
+    let root = "apps/web/prod";
+    let digest = plandeck::source::gate::plan_facts(&source, &request, root)
+        .expect("facts")
+        .expect("a plan")
+        .digest;
+    let person = |name: &str| Identity {
+        name: name.into(),
+        email: format!("{}@example.com", name.to_lowercase()),
+    };
+    let decision = |kind, who: &str, head: &str, at: i64, comment: Option<&str>| Decision {
+        kind,
+        request: request.id.clone(),
+        root: root.into(),
+        head: head.into(),
+        digest: digest.clone(),
+        who: person(who),
+        at,
+        comment: comment.map(str::to_string),
+        viewed_destructive: Vec::new(),
+    };
+    let old_head = "0123456789abcdef0123456789abcdef01234567";
+    for d in [
+        decision(
+            DecisionKind::Approve,
+            "Erin",
+            old_head,
+            NOW - 7200,
+            Some("looked fine"),
+        ),
+        decision(
+            DecisionKind::Approve,
+            "Frank",
+            &request.head,
+            NOW - 600,
+            Some("ok\n\u{1b}[31mforged line"),
+        ),
+        decision(
+            DecisionKind::Block,
+            "Grace",
+            &request.head,
+            NOW - 60,
+            Some("wait for backup"),
+        ),
+    ] {
+        source.record_decision(&d).expect("record");
+    }
+    let mut h = harness(&dir);
+    h.press("j j <Enter>");
+    let screen = h.screen();
+    // Each decision's line, then its comment on the next line.
+    let lines: Vec<&str> = screen.lines().collect();
+    let at = |needle: &str| {
+        let i = lines
+            .iter()
+            .position(|l| l.contains(needle))
+            .unwrap_or_else(|| panic!("no line with {needle:?}:\n{screen}"));
+        (lines[i], lines.get(i + 1).copied().unwrap_or(""))
+    };
+    let (block, reason) = at("grace@example.com");
+    assert!(
+        block.contains("blocked 1m ago") && block.contains("in force"),
+        "{block}"
+    );
+    assert_eq!(reason.trim(), "“wait for backup”");
+    let (frank, comment) = at("frank@example.com");
+    let short: String = digest.chars().take(15).collect();
+    assert!(
+        frank.contains(&format!("approved 10m ago · plan {short} · counted")),
+        "{frank}"
+    );
+    assert_eq!(comment.trim(), "“ok\\n\\x1b[31mforged line”", "sanitised");
+    assert!(!screen.contains('\u{1b}'));
+    let (erin, comment) = at("erin@example.com");
+    assert!(
+        erin.contains("approved 2h ago") && erin.contains("stale: approved head 01234567"),
+        "{erin}"
+    );
+    assert_eq!(comment.trim(), "“looked fine”");
+    // Newest first: the block, Frank, then Erin.
+    let pos = |needle: &str| screen.find(needle).expect(needle);
+    assert!(pos("grace@") < pos("frank@") && pos("frank@") < pos("erin@"));
+    insta::assert_snapshot!(
+        "decisions_panel",
+        screen.replace(&dir.path().display().to_string(), "[tmp]")
+    );
+}
+
+#[test]
+fn a_damaged_audit_log_refuses_a_block_in_the_ui_and_stores_nothing() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut h = harness(&dir);
+    let data = dir.path().join("data");
+    std::fs::create_dir_all(&data).expect("data dir");
+    // An append cut short by a crash.
+    std::fs::write(data.join("audit.log"), "{\"seq\":1,\"prev\":\"\"").expect("log");
+    h.press("j j <Enter> x");
+    h.type_text("bucket still read by reporting");
+    h.press("<Enter>");
+    let screen = h.screen();
+    assert!(
+        screen.contains("decision not recorded") && screen.contains("audit.log"),
+        "{screen}"
+    );
+    assert!(!screen.contains("in force"), "no block shown:\n{screen}");
+    let notes = std::process::Command::new("git")
+        .arg("-C")
+        .arg(dir.path().join("repo"))
+        .args(["notes", "--ref", "refs/notes/plandeck", "list"])
+        .output()
+        .expect("git");
+    assert!(notes.stdout.is_empty(), "no note was written");
 }

@@ -156,6 +156,15 @@ impl Serialize for AuditRecord {
     }
 }
 
+/// The line (without its `\n`) is exactly what the writer wrote for this
+/// record: JSON that parses the same but differs in whitespace, key order or
+/// escapes was edited by hand, though its content still hashes the same.
+pub(super) fn is_canonical(record: &AuditRecord, line: &[u8]) -> bool {
+    record
+        .to_line()
+        .is_ok_and(|l| l.strip_suffix(b"\n") == Some(line))
+}
+
 /// Parses one line (without its `\n`); the error is a one-line cause.
 pub(super) fn parse_line(line: &[u8]) -> Result<AuditRecord, String> {
     if line.iter().all(u8::is_ascii_whitespace) {

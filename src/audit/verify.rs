@@ -3,11 +3,12 @@
 //!
 //! Pure: it judges bytes and never reads or repairs the file. What no chain
 //! can show: whole entries removed from the *end* (the log then looks like
-//! an older, shorter one) or a log rewritten with every hash recomputed.
-//! Keeping the last hash ([`VerifyReport::Ok`]) somewhere else catches both.
+//! an older, shorter one) or a log rewritten with every hash recomputed;
+//! the head file (see `head`) catches both while it is left in place.
 
 use super::AuditRecord;
-use super::record::{LINE_START, parse_line};
+use super::head::Head;
+use super::record::{LINE_START, is_canonical, parse_line};
 use std::fmt;
 use std::path::PathBuf;
 
@@ -50,6 +51,15 @@ pub enum ProblemKind {
     Invalid(String),
     /// The hash does not match the content: the entry was edited.
     Edited,
+    /// The content hashes right, but the line is not as written (whitespace,
+    /// key order or escapes changed): the line was edited by hand.
+    Reformatted,
+    /// Entries after the last one were removed: the head file names a
+    /// later `head` than the log's `last` (0: the log is empty).
+    RemovedAtEnd { last: u64, head: u64 },
+    /// The entry the head file names is not the one in the log: the log
+    /// from there on was replaced (rewritten with recomputed hashes).
+    HeadMismatch { seq: u64 },
     /// Entries were removed: `expected` is missing, `found` came instead.
     Missing { expected: u64, found: u64 },
     /// Entries were reordered: `found` stands where `expected` belongs;
@@ -98,6 +108,17 @@ impl ProblemKind {
                 .into(),
             Self::Invalid(cause) => cause.clone(),
             Self::Edited => "the entry was edited: its hash does not match its content".into(),
+            Self::Reformatted => "the line was edited: it is not as written \
+                 (whitespace, key order or escapes changed), though its content hashes the same"
+                .into(),
+            Self::RemovedAtEnd { last, head } => format!(
+                "entries {}.. removed: the log ends at {last}, its head file says {head}",
+                last + 1
+            ),
+            Self::HeadMismatch { seq } => format!(
+                "the entry seq {seq} is not the one the head file names: \
+                 the log was rewritten from there on"
+            ),
             Self::Missing { expected, found } => {
                 format!(
                     "entry seq {expected} is missing (removed); seq {found} stands in its place"
@@ -130,6 +151,36 @@ impl ProblemKind {
     }
 }
 
+/// Checks a whole log's bytes, then its end against its head file.
+pub(super) fn check_with_head(bytes: &[u8], head: Option<&Head>) -> VerifyReport {
+    let report = check(bytes);
+    let (VerifyReport::Ok { entries, .. }, Some(head)) = (&report, head) else {
+        return report;
+    };
+    let (lines, _) = split_lines(bytes);
+    let records: Vec<AuditRecord> = lines.iter().filter_map(|l| parse_line(l).ok()).collect();
+    let last = records.last().map_or(0, |r| r.seq);
+    let broken = |line: usize, seq, kind| VerifyReport::Broken {
+        intact: *entries,
+        problem: Problem { line, seq, kind },
+    };
+    if last < head.seq {
+        let kind = ProblemKind::RemovedAtEnd {
+            last,
+            head: head.seq,
+        };
+        return broken(lines.len() + 1, None, kind);
+    }
+    // Seqs are 1.. in order here: the head's entry is at its seq's line.
+    let at = usize::try_from(head.seq).unwrap_or(usize::MAX);
+    match records.get(at.wrapping_sub(1)) {
+        Some(r) if r.hash == head.hash => report,
+        Some(r) => broken(at, Some(r.seq), ProblemKind::HeadMismatch { seq: r.seq }),
+        // A head of seq 0 names no entry.
+        None => report,
+    }
+}
+
 /// Checks a whole log's bytes.
 pub(super) fn check(bytes: &[u8]) -> VerifyReport {
     let (lines, unterminated) = split_lines(bytes);
@@ -149,7 +200,7 @@ pub(super) fn check(bytes: &[u8]) -> VerifyReport {
             Ok(record) => record,
             Err(cause) => return broken(None, ProblemKind::Invalid(cause.clone())),
         };
-        if let Some(kind) = link_problem(record, prev, &parsed, index) {
+        if let Some(kind) = link_problem(record, lines[index], prev, &parsed, index) {
             return broken(Some(record.seq), kind);
         }
         prev = Some(record);
@@ -183,12 +234,16 @@ fn cut_short(line: &[u8], parsed: &Result<AuditRecord, String>) -> ProblemKind {
 /// What is wrong with `record` given the entry before it, if anything.
 fn link_problem(
     record: &AuditRecord,
+    line: &[u8],
     prev: Option<&AuditRecord>,
     all: &[Result<AuditRecord, String>],
     index: usize,
 ) -> Option<ProblemKind> {
     if !record.is_intact() {
         return Some(ProblemKind::Edited);
+    }
+    if !is_canonical(record, line) {
+        return Some(ProblemKind::Reformatted);
     }
     let expected = prev.map_or(1, |p| p.seq.saturating_add(1));
     let line_of = |seq: u64, range: std::ops::Range<usize>| {

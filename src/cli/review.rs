@@ -110,7 +110,9 @@ pub(super) fn approve(
             .cloned()
             .collect(),
     };
-    record(&source, &decision)?;
+    if !record(&source, &decision)? {
+        return Ok(REFUSED);
+    }
     let after = review_root(
         &loaded.config,
         &request,
@@ -160,13 +162,30 @@ pub(super) fn unblock(
     let (source, request_found) = open(loaded, repo, request, Some(root))?;
     let who = source.reviewer()?;
     let decisions = source.decisions(&request_found)?;
-    let mine = decisions.iter().any(|d| {
-        d.kind == DecisionKind::Block && d.root == root && crate::review::same_person(&d.who, &who)
-    });
-    if !mine {
-        return refuse(&format!(
-            "{who} has no block on {root} to lift: only the person who blocked can"
-        ));
+    let facts = plan_facts(&source, &request_found, root)?;
+    // Only blocks in force count: one already lifted, or superseded by a
+    // new plan, leaves nothing to lift.
+    let review = review_root(
+        &loaded.config,
+        &request_found,
+        root,
+        facts,
+        &decisions,
+        None,
+        now(),
+    );
+    let blocks = &review.report.blocks;
+    if !blocks
+        .iter()
+        .any(|b| crate::review::same_person(&b.who, &who))
+    {
+        return refuse(&match blocks.first() {
+            Some(other) => format!(
+                "{who} has no block on {root} to lift: only the person who blocked can ({})",
+                other.who
+            ),
+            None => format!("{who} has no block in force on {root}: nothing to lift"),
+        });
     }
     decide(loaded, repo, request, root, DecisionKind::Unblock, comment)
 }
@@ -195,7 +214,9 @@ fn decide(
         comment,
         viewed_destructive: Vec::new(),
     };
-    record(&source, &decision)?;
+    if !record(&source, &decision)? {
+        return Ok(REFUSED);
+    }
     println!(
         "{} {} {root}",
         kind.word(),
@@ -205,12 +226,19 @@ fn decide(
 }
 
 /// Stores a decision with the source and in the audit log, durably, before
-/// it is reported done.
-fn record(source: &dyn Source, decision: &Decision) -> Result<(), Failure> {
-    source.record_decision(decision)?;
-    crate::audit_trail::record_decision(decision)
-        .map(drop)
-        .map_err(|e| Failure(format!("decision stored, but the audit log failed: {e}")))
+/// it is reported done. `Ok(false)`: refused (printed) because the audit
+/// log cannot take the entry; nothing was stored.
+fn record(source: &dyn Source, decision: &Decision) -> Result<bool, Failure> {
+    use crate::audit_trail::{RecordError, default_log, record_with_source};
+    let log = default_log()?;
+    match record_with_source(&log, source, decision) {
+        Ok(_) => Ok(true),
+        Err(e @ RecordError::Audit(_)) => {
+            refuse(&e.to_string())?;
+            Ok(false)
+        }
+        Err(e) => Err(Failure(e.to_string())),
+    }
 }
 
 pub(super) fn status(

@@ -112,18 +112,26 @@ impl WindowConfig {
     }
 }
 
-fn weekday(name: &str) -> Result<jiff::civil::Weekday, String> {
+/// A day by its full English name or its standard three-letter
+/// abbreviation, any case: a prefix like `month` is not Monday.
+pub(super) fn weekday(name: &str) -> Result<jiff::civil::Weekday, String> {
     use jiff::civil::Weekday::*;
-    Ok(match name.to_ascii_lowercase().get(..3) {
-        Some("mon") => Monday,
-        Some("tue") => Tuesday,
-        Some("wed") => Wednesday,
-        Some("thu") => Thursday,
-        Some("fri") => Friday,
-        Some("sat") => Saturday,
-        Some("sun") => Sunday,
-        _ => return Err(format!("window.days: unknown day {name:?}")),
-    })
+    const DAYS: [(&str, jiff::civil::Weekday); 7] = [
+        ("monday", Monday),
+        ("tuesday", Tuesday),
+        ("wednesday", Wednesday),
+        ("thursday", Thursday),
+        ("friday", Friday),
+        ("saturday", Saturday),
+        ("sunday", Sunday),
+    ];
+    let lower = name.to_ascii_lowercase();
+    DAYS.iter()
+        .find(|(full, _)| lower == *full || lower == full[..3])
+        .map(|(_, day)| *day)
+        .ok_or_else(|| {
+            format!("window.days: unknown day {name:?} (use monday..sunday or mon..sun)")
+        })
 }
 
 fn minute_of_day(text: &str) -> Option<u32> {
@@ -154,6 +162,23 @@ mod tests {
         text.parse::<jiff::Timestamp>()
             .expect("timestamp")
             .as_second()
+    }
+
+    #[test]
+    fn days_are_full_names_or_three_letter_abbreviations() {
+        use jiff::civil::Weekday::*;
+        let full = window(&["Monday", "TUE", "wednesday", "Sun"], "09:00-17:00", "UTC");
+        assert_eq!(full.days, [Monday, Tuesday, Wednesday, Sunday]);
+        for bad in ["month", "mo", "tues", "thursdays", "fri "] {
+            let err = WindowConfig {
+                days: vec![bad.into()],
+                hours: "09:00-17:00".into(),
+                time_zone: "UTC".into(),
+            }
+            .compile()
+            .expect_err(bad);
+            assert!(err.contains(&format!("unknown day {bad:?}")), "{err}");
+        }
     }
 
     #[test]

@@ -50,11 +50,13 @@ pub fn block_requests(
             comment: Some(format!("drift: {reason}")),
             viewed_destructive: Vec::new(),
         };
-        source.record_decision(&decision)?;
         let mut entry = crate::audit_trail::entry_of(&decision);
         entry.action = AuditAction::DriftBlock;
         entry.details = report.as_ref().map(details);
-        log.append(entry)?;
+        // The log's tail is checked before the block is stored.
+        log.append_after(entry, || {
+            source.record_decision(&decision).map_err(DriftError::from)
+        })?;
         blocked.push(BlockOutcome {
             request: request.id,
             head: request.head,

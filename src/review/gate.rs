@@ -321,16 +321,12 @@ fn code_owner_check(input: &GateInput<'_>, counted: &[&ApprovalStatus]) -> GateC
             detail: "required, but the base branch has no CODEOWNERS".into(),
         };
     };
-    let prefix = if input.root == "." {
-        String::new()
-    } else {
-        format!("{}/", input.root)
-    };
-    let files = input
-        .request
-        .changed_files
-        .iter()
-        .filter(|f| f.starts_with(&prefix));
+    // A file outside every root of the request (a shared module, CI, the
+    // CODEOWNERS file itself) can change what every root does: its owners
+    // must approve each root.
+    let files = input.request.changed_files.iter().filter(|f| {
+        in_root(f, input.root) || !input.request.roots.iter().any(|r| in_root(f, &r.path))
+    });
     let mut missing = Vec::new();
     for file in files {
         let file_owners = owners.owners_of(file);
@@ -353,6 +349,13 @@ fn code_owner_check(input: &GateInput<'_>, counted: &[&ApprovalStatus]) -> GateC
             format!("no approval from an owner of {}", missing.join(", "))
         },
     }
+}
+
+fn in_root(file: &str, root: &str) -> bool {
+    root == "."
+        || file
+            .strip_prefix(root)
+            .is_some_and(|rest| rest.starts_with('/'))
 }
 
 fn promotion_check(input: &GateInput<'_>) -> GateCheck {

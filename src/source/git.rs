@@ -271,13 +271,16 @@ impl GitSource {
             .filter_map(|file| ancestors(file).find(|dir| is_root(dir)))
             .map(String::from)
             .collect();
-        Ok(paths
+        paths
             .into_iter()
-            .map(|path| RootRef {
-                environment: self.config.environment_of(&path),
-                path,
+            .map(|path| {
+                let environment = self
+                    .config
+                    .environment_of(&path)
+                    .map_err(SourceError::Invalid)?;
+                Ok(RootRef { environment, path })
             })
-            .collect())
+            .collect()
     }
 
     /// Directories holding configuration files at a commit (`.` for the top).

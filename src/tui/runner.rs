@@ -475,17 +475,15 @@ fn audit_log(data_dir: Option<&std::path::Path>) -> Result<crate::audit::AuditLo
     Ok(crate::audit::AuditLog::open(dir.join("audit.log")))
 }
 
-/// Stores a decision with the source, then in the audit log.
+/// Stores a decision with the source and in the audit log; a log that
+/// cannot take the entry refuses the decision before it is stored.
 pub(super) fn record_decision(
     source: &dyn Source,
     data_dir: Option<&std::path::Path>,
     decision: &Decision,
 ) -> Result<String, String> {
-    source
-        .record_decision(decision)
+    crate::audit_trail::record_with_source(&audit_log(data_dir)?, source, decision)
         .map_err(|e| e.to_string())?;
-    crate::audit_trail::record_decision_in(&audit_log(data_dir)?, decision)
-        .map_err(|e| format!("decision stored, but the audit log failed: {e}"))?;
     Ok(format!(
         "{} recorded for {} {}",
         decision.kind.word(),

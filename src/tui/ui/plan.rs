@@ -229,41 +229,62 @@ fn resource_header(view: &PlanView, i: usize, theme: &Theme) -> Line<'static> {
 
 pub(super) use crate::render::cost_role;
 
-/// The Decisions panel: each approval and block with who, when, which plan
-/// and whether it counts, then the gate's failing checks.
+/// Decisions shown before the rest are summed up: the header must leave
+/// room for the plan.
+const MAX_DECISIONS: usize = 4;
+
+/// The Decisions panel: each block in force and each approval on its own
+/// line, with who, when, which plan, whether it counts and why, and its
+/// comment (every string sanitised); then the gate's failing checks.
 fn decision_lines(view: &PlanView, state: &State, theme: &Theme) -> Vec<Line<'static>> {
     use crate::review::ApprovalState;
     let report = &view.loaded.review.report;
-    let mut spans = vec![Span::styled("Decisions: ", theme.role(Role::Heading))];
+    let mut lines = Vec::new();
     if report.approvals.is_empty() && report.blocks.is_empty() {
-        spans.push(Span::styled("none yet", theme.role(Role::Muted)));
-    }
-    for approval in &report.approvals {
-        let d = &approval.decision;
-        let when = super::age(state.now, d.at);
-        let digest: String = d.digest.chars().take(15).collect();
-        let (mark, role, why) = match &approval.state {
-            ApprovalState::Counted => ("✓", Role::Create, String::new()),
-            ApprovalState::Stale(r) => ("⟲", Role::Warning, format!(", stale: {r}")),
-            ApprovalState::NotCounted(r) => ("✗", Role::Muted, format!(", not counted: {r}")),
-        };
-        spans.push(Span::styled(format!("{mark} "), theme.role(role)));
-        spans.push(Span::raw(format!(
-            "{} approved {when} ago ({digest}{})  ",
-            clean(&d.who.email),
-            clean(&why)
+        lines.push(Line::from(vec![
+            Span::styled("Decisions: ", theme.role(Role::Heading)),
+            Span::styled("none yet", theme.role(Role::Muted)),
+        ]));
+    } else {
+        lines.push(Line::from(Span::styled(
+            "Decisions:",
+            theme.role(Role::Heading),
         )));
     }
+    let mut entries: Vec<Vec<Line<'static>>> = Vec::new();
     for block in &report.blocks {
-        let reason = block.comment.as_deref().unwrap_or("");
-        spans.push(Span::styled(
-            format!(
-                "⛔ blocked by {}: {}  ",
-                clean(&block.who.email),
-                clean(reason)
-            ),
-            theme.role(Role::High),
+        entries.push(decision_line(
+            state,
+            block,
+            ("⛔", Role::High),
+            "blocked",
+            "in force".into(),
+            theme,
         ));
+    }
+    // Newest first: the latest decisions matter most when the list is cut.
+    for approval in report.approvals.iter().rev() {
+        let (mark, state_text) = match &approval.state {
+            ApprovalState::Counted => (("✓", Role::Create), "counted".to_string()),
+            ApprovalState::Stale(r) => (("⟲", Role::Warning), format!("stale: {r}")),
+            ApprovalState::NotCounted(r) => (("✗", Role::Muted), format!("not counted: {r}")),
+        };
+        entries.push(decision_line(
+            state,
+            &approval.decision,
+            mark,
+            "approved",
+            state_text,
+            theme,
+        ));
+    }
+    let hidden = entries.len().saturating_sub(MAX_DECISIONS);
+    lines.extend(entries.into_iter().take(MAX_DECISIONS).flatten());
+    if hidden > 0 {
+        lines.push(Line::from(Span::styled(
+            format!("  … {hidden} more (`plandeck status` lists every decision)"),
+            theme.role(Role::Muted),
+        )));
     }
     let failing: Vec<String> = report
         .checks
@@ -285,5 +306,40 @@ fn decision_lines(view: &PlanView, state: &State, theme: &Theme) -> Vec<Line<'st
             ),
         ])
     };
-    vec![Line::from(spans), gate]
+    lines.push(gate);
+    lines
+}
+
+/// `  ✓ who approved 5m ago · plan sha256:0123abcd · counted`, then the
+/// comment on a line of its own (so a long reason cannot hide it).
+fn decision_line(
+    state: &State,
+    d: &crate::review::Decision,
+    (mark, role): (&str, Role),
+    verb: &str,
+    state_text: String,
+    theme: &Theme,
+) -> Vec<Line<'static>> {
+    let digest: String = if d.digest.is_empty() {
+        "no plan".into()
+    } else {
+        format!("plan {}", d.digest.chars().take(15).collect::<String>())
+    };
+    let spans = vec![
+        Span::styled(format!("  {mark} "), theme.role(role)),
+        Span::raw(format!(
+            "{} {verb} {} ago · {digest} · ",
+            clean(&d.who.email),
+            super::age(state.now, d.at)
+        )),
+        Span::styled(clean(&state_text), theme.role(role)),
+    ];
+    let mut lines = vec![Line::from(spans)];
+    if let Some(comment) = d.comment.as_deref().filter(|c| !c.trim().is_empty()) {
+        lines.push(Line::from(Span::styled(
+            format!("      “{}”", clean(comment)),
+            theme.role(Role::Muted),
+        )));
+    }
+    lines
 }
