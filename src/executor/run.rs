@@ -46,16 +46,27 @@ pub fn apply(
             })
             .unwrap_or_default()
     });
+    // The operator's output is best effort (stdout may be closed); the log
+    // file gets every line and the apply runs to its end either way.
+    let mut out = Some(out);
+    let mut show = |prefix: &str, line: &str| {
+        let shown = out
+            .as_mut()
+            .map(|o| writeln!(o, "  {prefix} {}", crate::sanitize::escape(line).text));
+        if matches!(shown, Some(Err(_))) {
+            out = None;
+        }
+    };
     if let Some(stdout) = child.stdout.take() {
         for line in BufReader::new(stdout).lines().map_while(Result::ok) {
             writeln!(log_file, "{line}")?;
-            writeln!(out, "  | {}", crate::sanitize::escape(&line).text)?;
+            show("|", &line);
         }
     }
     let errors = stderr_lines.join().unwrap_or_default();
     for line in &errors {
         writeln!(log_file, "{line}")?;
-        writeln!(out, "  ! {}", crate::sanitize::escape(line).text)?;
+        show("!", line);
     }
     log_file.sync_all()?;
     let status = child.wait()?;
