@@ -5,7 +5,10 @@
 //! head (`plan -out`); only if the fresh plan's digest equals the approved
 //! digest is *that plan file* applied. A different digest is drift: the
 //! apply is refused, a block is recorded and the difference is shown.
-//! Every start, result, block and merge is audited. This module writes to
+//! In `merge-then-apply` mode approval gates the merge of the whole
+//! request instead: every root must pass (promotion order aside, which
+//! applying in order satisfies), then every root is applied from the merge
+//! commit. Every start, result, block and merge is audited. This module writes to
 //! `out` for the operator; it never reads the terminal.
 
 mod lock;
