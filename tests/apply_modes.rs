@@ -489,3 +489,19 @@ fn a_closed_stdout_does_not_stop_the_apply_or_its_record() {
         "the log has every line: {logs:?}"
     );
 }
+
+#[test]
+fn a_cycle_in_promotion_order_is_a_one_line_config_error() {
+    let config = "[environments.dev]\nafter = [\"stage\"]\n\
+        [environments.stage]\nrequired_approvals = 0\nafter = [\"dev\"]\n";
+    let fx = Fixture::new(config, DEV_AND_STAGE, &["apps/web/dev", "apps/web/stage"]);
+    let out = fx.run("Bob", &["apply", "request/1"]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("form a cycle: dev after stage after dev"),
+        "{stderr}"
+    );
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+    assert_eq!(fx.version("apps-web-dev"), "1", "nothing applied");
+}
