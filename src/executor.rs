@@ -238,29 +238,39 @@ fn merge_then_apply(
     let heading = "Merged by plandeck for apply";
     let commit = merge_and_audit(source, request, &steps, heading, places, who)?;
     let _ = writeln!(out, "{}: merged as {commit}; applying from it", request.id);
-    for (step, held) in steps.iter().zip(&held) {
+    for (at, (step, held)) in steps.iter().zip(&held).enumerate() {
         if already_applied(source, pinned, step, out)? {
             continue;
         }
         let failing = failing_checks(&gate_of(source, config, pinned, &step.root)?, &[]);
-        if !failing.is_empty() {
-            return Ok(Outcome::Refused {
+        let stop = if failing.is_empty() {
+            root::apply_root(
+                source,
+                config,
+                pinned,
+                &step.root,
+                &step.approved,
+                &commit,
+                held,
+                places,
+                who,
+                out,
+            )?
+        } else {
+            Some(Outcome::Refused {
                 root: step.root.clone(),
                 reasons: failing,
-            });
-        }
-        if let Some(stop) = root::apply_root(
-            source,
-            config,
-            pinned,
-            &step.root,
-            &step.approved,
-            &commit,
-            held,
-            places,
-            who,
-            out,
-        )? {
+            })
+        };
+        if let Some(stop) = stop {
+            // The merge stands: say plainly what it left unapplied.
+            let left: Vec<&str> = steps[at..].iter().map(|s| s.root.as_str()).collect();
+            let _ = writeln!(
+                out,
+                "{}: merged as {commit}, but not applied: {}",
+                request.id,
+                left.join(", ")
+            );
             return Ok(stop);
         }
     }

@@ -313,6 +313,53 @@ fn applied_roots_are_skipped_and_the_merge_entry_lists_every_digest() {
     }
 }
 
+/// Holds the fcntl lock Terraform's local backend takes on its state file,
+/// as another run planning or applying the root would; kill to release.
+fn hold_state_lock(state: &Path) -> std::process::Child {
+    let script = "import fcntl,sys,time\nf=open(sys.argv[1],'r+')\n\
+        fcntl.lockf(f,fcntl.LOCK_EX|fcntl.LOCK_NB)\nprint('locked',flush=True)\ntime.sleep(120)\n";
+    let mut holder = Command::new("python3")
+        .args(["-c", script])
+        .arg(state)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("python3");
+    let mut line = String::new();
+    let stdout = holder.stdout.take().expect("stdout");
+    std::io::BufRead::read_line(&mut std::io::BufReader::new(stdout), &mut line).expect("read");
+    assert_eq!(line.trim(), "locked");
+    holder
+}
+
+#[test]
+fn a_root_left_unapplied_after_the_merge_is_named() {
+    let config = format!("[apply]\nmode = \"merge-then-apply\"\n{POLICY}");
+    let fx = Fixture::new(&config, DEV_AND_STAGE, &["apps/web/dev", "apps/web/stage"]);
+    fx.approve("Bob", "apps/web/stage");
+    let main_before = fx.repo.rev("main");
+    let mut holder = hold_state_lock(&fx.state.join("apps-web-stage.tfstate"));
+    let out = fx.run("Bob", &["apply", "request/1"]);
+    let _ = holder.kill();
+    let _ = holder.wait();
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("the state of apps/web/stage is locked by another run"),
+        "{stderr}"
+    );
+    let merge = fx.repo.rev("main");
+    assert_ne!(merge, main_before, "the approved request merged");
+    assert_eq!(fx.version("apps-web-dev"), "2");
+    assert_eq!(fx.version("apps-web-stage"), "1");
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains(&format!(
+            "request/1: merged as {merge}, but not applied: apps/web/stage"
+        )),
+        "{stdout}"
+    );
+}
+
 #[test]
 fn a_state_locked_by_another_run_refuses_without_applying() {
     let fx = Fixture::new(
@@ -321,20 +368,7 @@ fn a_state_locked_by_another_run_refuses_without_applying() {
         &["apps/web/dev", "apps/web/stage"],
     );
     fx.approve("Bob", "apps/web/stage");
-    // Terraform's local backend locks its state file with fcntl: hold it.
-    let state = fx.state.join("apps-web-stage.tfstate");
-    let script = "import fcntl,sys,time\nf=open(sys.argv[1],'r+')\n\
-        fcntl.lockf(f,fcntl.LOCK_EX|fcntl.LOCK_NB)\nprint('locked',flush=True)\ntime.sleep(120)\n";
-    let mut holder = Command::new("python3")
-        .args(["-c", script])
-        .arg(&state)
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .expect("python3");
-    let mut line = String::new();
-    let stdout = holder.stdout.take().expect("stdout");
-    std::io::BufRead::read_line(&mut std::io::BufReader::new(stdout), &mut line).expect("read");
-    assert_eq!(line.trim(), "locked");
+    let mut holder = hold_state_lock(&fx.state.join("apps-web-stage.tfstate"));
     let out = fx.run("Bob", &["apply", "request/1", "--root", "apps/web/stage"]);
     let _ = holder.kill();
     let _ = holder.wait();
