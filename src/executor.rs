@@ -5,11 +5,17 @@
 //! head (`plan -out`); only if the fresh plan's digest equals the approved
 //! digest is *that plan file* applied. A different digest is drift: the
 //! apply is refused, a block is recorded and the difference is shown.
-//! Every start, result, block and merge is audited. This module writes to
+//! In `merge-then-apply` mode approval gates the merge of the whole
+//! request instead: every root must pass (promotion order aside, which
+//! applying in order satisfies), then every root is applied from the merge
+//! commit. Every start, result, block and merge is audited. This module writes to
 //! `out` for the operator; it never reads the terminal.
 
 mod lock;
 mod merge;
+mod order;
+mod record;
+mod root;
 mod run;
 
 pub use lock::{LockInfo, stale_locks};
@@ -20,8 +26,7 @@ use crate::review::{Decision, DecisionKind};
 use crate::source::gate::{RootReview, review_request};
 use crate::source::git::GitSource;
 use crate::source::{Identity, Request, Source, SourceError};
-use crate::tofu::{self, Workspace};
-use lock::{LockError, RootLock};
+use record::{now, record};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -65,16 +70,10 @@ pub struct Places {
     pub audit: AuditLog,
 }
 
-fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(0))
-}
-
-/// Roots sorted so that an environment comes after those it must follow.
-fn promotion_order(reviews: &mut [RootReview]) {
-    let depth = |r: &RootReview| r.policy.after.len() + usize::from(r.policy.environment == "prod");
-    reviews.sort_by_key(depth);
+/// One root to apply: its path and approved digest.
+struct Step {
+    root: String,
+    approved: String,
 }
 
 /// Applies a request's roots (or one) under the gate, then merges or not by mode.
@@ -88,397 +87,323 @@ pub fn apply_request(
 ) -> Result<Outcome, ExecError> {
     let who = source.reviewer()?;
     record_interrupted(source, places, &who, out)?;
-    let mut reviews = review_request(source, config, request, now())?;
-    promotion_order(&mut reviews);
-    let order: Vec<String> = reviews
+    if request.roots.is_empty() {
+        return Ok(Outcome::Refused {
+            root: request.id.clone(),
+            reasons: vec![
+                "roots: the request touches no root, so there is no plan to approve or apply; \
+                 plandeck does not merge it"
+                    .into(),
+            ],
+        });
+    }
+    // Decisions are read over base..head; pinning the base to the merge
+    // base keeps them (and the request) in view once the base has merged it.
+    let mut pinned = request.clone();
+    pinned.base = source
+        .git(&["merge-base", &request.base, &request.head])?
+        .trim()
+        .to_string();
+    let reviews = review_request(source, config, &pinned, now())?;
+    let environments = crate::source::gate::root_environments(&pinned);
+    let after = config
+        .environments
         .iter()
-        .map(|r| r.report.root.clone())
-        .filter(|root| only_root.is_none_or(|only| root == only))
+        .map(|(name, env)| (name.clone(), env.after.clone()))
         .collect();
-    let mode = config.apply.mode;
-    let mut merged = None;
-    let commit = if mode == ApplyMode::MergeThenApply {
-        // Approval gates the merge: every selected root must pass first.
-        for review in reviews.iter().filter(|r| order.contains(&r.report.root)) {
-            let failing = failing_checks(review);
-            if !failing.is_empty() {
-                return Ok(Outcome::Refused {
-                    root: review.report.root.clone(),
-                    reasons: failing,
-                });
-            }
+    let order = order::promotion_order(&environments, &after).map_err(ExecError::Io)?;
+    let steps: Vec<Step> = order
+        .iter()
+        .map(|root| Step {
+            root: root.clone(),
+            approved: approved_digest(&reviews, root),
+        })
+        .collect();
+    match config.apply.mode {
+        ApplyMode::ApplyThenMerge => apply_then_merge(
+            source, config, request, &pinned, steps, only_root, places, &who, out,
+        ),
+        ApplyMode::MergeThenApply => merge_then_apply(
+            source, config, request, &pinned, steps, &reviews, only_root, places, &who, out,
+        ),
+    }
+}
+
+/// Applies from the request's head, root by root; merges once every root
+/// of the request has applied at this head.
+#[allow(clippy::too_many_arguments)]
+fn apply_then_merge(
+    source: &GitSource,
+    config: &Config,
+    request: &Request,
+    pinned: &Request,
+    steps: Vec<Step>,
+    only_root: Option<&str>,
+    places: &Places,
+    who: &Identity,
+    out: &mut dyn Write,
+) -> Result<Outcome, ExecError> {
+    for step in steps
+        .iter()
+        .filter(|s| only_root.is_none_or(|only| s.root == only))
+    {
+        if already_applied(source, pinned, step, out)? {
+            continue;
         }
-        let commit = merge_and_audit(source, request, &reviews, places, &who)?;
-        merged = Some(commit.clone());
-        commit
-    } else {
-        request.head.clone()
-    };
-    for root in &order {
         // The gate again, just before this root: earlier roots' applies
         // count for promotion order.
-        let review = review_request(source, config, request, now())?
-            .into_iter()
-            .find(|r| &r.report.root == root)
-            .ok_or_else(|| ExecError::Io(format!("{root} vanished from the request")))?;
-        let failing = failing_checks(&review);
-        if !failing.is_empty() && mode == ApplyMode::ApplyThenMerge {
+        let failing = failing_checks(&gate_of(source, config, pinned, &step.root)?, &[]);
+        if !failing.is_empty() {
             return Ok(Outcome::Refused {
-                root: root.clone(),
+                root: step.root.clone(),
                 reasons: failing,
             });
         }
-        if let Some(stop) =
-            apply_root(source, config, request, &review, &commit, places, &who, out)?
-        {
+        let held = match root::lock(places, pinned, &step.root, &step.approved)? {
+            Ok(held) => held,
+            Err(refused) => return Ok(refused),
+        };
+        let head = pinned.head.clone();
+        if let Some(stop) = root::apply_root(
+            source,
+            config,
+            pinned,
+            &step.root,
+            &step.approved,
+            &head,
+            &held,
+            places,
+            who,
+            out,
+        )? {
             return Ok(stop);
         }
     }
-    if mode == ApplyMode::ApplyThenMerge && every_root_applied(source, request)? {
-        let commit = merge_and_audit(source, request, &reviews, places, &who)?;
-        merged = Some(commit);
+    let mut merged = None;
+    if every_root_applied(source, pinned, &steps)? {
+        let heading = "Applied by plandeck";
+        merged = Some(merge_and_audit(
+            source, request, &steps, heading, places, who,
+        )?);
     }
     Ok(Outcome::Applied { merged })
 }
 
-/// Merges the request and records the merge in the audit log.
+/// Approval gates the merge of the whole request: every root must pass its
+/// gate (promotion aside: it is met by applying in order below). Then every
+/// root is applied, in promotion order, from the merge commit.
+#[allow(clippy::too_many_arguments)]
+fn merge_then_apply(
+    source: &GitSource,
+    config: &Config,
+    request: &Request,
+    pinned: &Request,
+    steps: Vec<Step>,
+    reviews: &[RootReview],
+    only_root: Option<&str>,
+    places: &Places,
+    who: &Identity,
+    out: &mut dyn Write,
+) -> Result<Outcome, ExecError> {
+    if let Some(only) = only_root {
+        if steps.len() != 1 || steps[0].root != only {
+            return Ok(Outcome::Refused {
+                root: only.to_string(),
+                reasons: vec![format!(
+                    "mode: merge-then-apply merges the whole request, so it applies all its {} roots; \
+                     run `plandeck apply {}` without --root",
+                    steps.len(),
+                    request.id
+                )],
+            });
+        }
+    }
+    for review in reviews {
+        let failing = failing_checks(review, &["promotion"]);
+        if !failing.is_empty() {
+            return Ok(Outcome::Refused {
+                root: review.report.root.clone(),
+                reasons: failing,
+            });
+        }
+    }
+    // Every lock before the merge: once merged, every root is due.
+    let mut held = Vec::new();
+    for step in &steps {
+        match root::lock(places, pinned, &step.root, &step.approved)? {
+            Ok(h) => held.push(h),
+            Err(refused) => return Ok(refused),
+        }
+    }
+    let heading = "Merged by plandeck for apply";
+    let commit = merge_and_audit(source, request, &steps, heading, places, who)?;
+    let _ = writeln!(out, "{}: merged as {commit}; applying from it", request.id);
+    for (at, (step, held)) in steps.iter().zip(&held).enumerate() {
+        if already_applied(source, pinned, step, out)? {
+            continue;
+        }
+        let failing = failing_checks(&gate_of(source, config, pinned, &step.root)?, &[]);
+        let stop = if failing.is_empty() {
+            root::apply_root(
+                source,
+                config,
+                pinned,
+                &step.root,
+                &step.approved,
+                &commit,
+                held,
+                places,
+                who,
+                out,
+            )?
+        } else {
+            Some(Outcome::Refused {
+                root: step.root.clone(),
+                reasons: failing,
+            })
+        };
+        if let Some(stop) = stop {
+            // The merge stands: say plainly what it left unapplied.
+            let left: Vec<&str> = steps[at..].iter().map(|s| s.root.as_str()).collect();
+            let _ = writeln!(
+                out,
+                "{}: merged as {commit}, but not applied: {}",
+                request.id,
+                left.join(", ")
+            );
+            return Ok(stop);
+        }
+    }
+    Ok(Outcome::Applied {
+        merged: Some(commit),
+    })
+}
+
+fn gate_of(
+    source: &GitSource,
+    config: &Config,
+    request: &Request,
+    root: &str,
+) -> Result<RootReview, ExecError> {
+    review_request(source, config, request, now())?
+        .into_iter()
+        .find(|r| r.report.root == root)
+        .ok_or_else(|| ExecError::Io(format!("{root} vanished from the request")))
+}
+
+fn approved_digest(reviews: &[RootReview], root: &str) -> String {
+    reviews
+        .iter()
+        .find(|r| r.report.root == root)
+        .and_then(|r| r.facts.as_ref())
+        .map(|f| f.digest.clone())
+        .unwrap_or_default()
+}
+
+/// Whether `step` already applied at this head with its approved digest;
+/// planning it again would be a no-op plan with another digest.
+fn already_applied(
+    source: &GitSource,
+    request: &Request,
+    step: &Step,
+    out: &mut dyn Write,
+) -> Result<bool, ExecError> {
+    let decisions = source.decisions(request)?;
+    let applied = has_applied(&decisions, request, &step.root, &step.approved);
+    if applied {
+        let _ = writeln!(
+            out,
+            "{}: already applied at {} with the approved {}; skipped",
+            step.root,
+            &request.head[..request.head.len().min(8)],
+            step.approved
+        );
+    }
+    Ok(applied)
+}
+
+fn has_applied(decisions: &[Decision], request: &Request, root: &str, digest: &str) -> bool {
+    !digest.is_empty()
+        && decisions.iter().any(|d| {
+            d.kind == DecisionKind::ApplySucceeded
+                && d.root == root
+                && d.head == request.head
+                && d.digest == digest
+        })
+}
+
+/// Merges the request and records the merge: the request's head, each
+/// root with its approved digest, and the merge commit.
 fn merge_and_audit(
     source: &GitSource,
     request: &Request,
-    reviews: &[RootReview],
+    steps: &[Step],
+    heading: &str,
     places: &Places,
     who: &Identity,
 ) -> Result<String, ExecError> {
-    let commit = merge::merge_request(source, request, &digests(reviews))?;
-    audit(
-        places,
-        who,
-        AuditAction::Merge,
-        request,
-        None,
-        Some(&commit),
-        None,
-        None,
-    )?;
+    let pairs: Vec<(String, String)> = steps
+        .iter()
+        .map(|s| (s.root.clone(), s.approved.clone()))
+        .collect();
+    let commit = merge::merge_request(source, request, &pairs, heading)?;
+    let listed: Vec<String> = pairs.iter().map(|(r, d)| format!("{r}={d}")).collect();
+    let mut entry = AuditEntry::new(who.clone(), AuditAction::Merge, request.id.clone());
+    entry.head = Some(request.head.clone());
+    entry.comment = Some(format!("merge commit {commit}; {}", listed.join(" ")));
+    entry.details = Some(serde_json::json!({
+        "merge_commit": commit,
+        "roots": pairs
+            .iter()
+            .map(|(r, d)| serde_json::json!({"root": r, "digest": d}))
+            .collect::<Vec<_>>(),
+    }));
+    record::append(places, entry)?;
     Ok(commit)
 }
 
-/// The gate checks that fail; approvals do not count for auto-applied roots.
-fn failing_checks(review: &RootReview) -> Vec<String> {
+/// The gate checks that fail, `ignored` aside; approvals do not count for
+/// auto-applied roots.
+fn failing_checks(review: &RootReview, ignored: &[&str]) -> Vec<String> {
     review
         .report
         .checks
         .iter()
         .filter(|c| !(c.passed || (review.policy.auto_apply && c.name == "approvals")))
+        .filter(|c| !ignored.contains(&c.name))
         .map(|c| format!("{}: {}", c.name, c.detail))
         .collect()
 }
 
-fn digests(reviews: &[RootReview]) -> Vec<(String, String)> {
-    reviews
-        .iter()
-        .map(|r| {
-            (
-                r.report.root.clone(),
-                r.facts
-                    .as_ref()
-                    .map(|f| f.digest.clone())
-                    .unwrap_or_default(),
-            )
-        })
-        .collect()
-}
-
-fn every_root_applied(source: &GitSource, request: &Request) -> Result<bool, ExecError> {
+fn every_root_applied(
+    source: &GitSource,
+    request: &Request,
+    steps: &[Step],
+) -> Result<bool, ExecError> {
     let decisions = source.decisions(request)?;
-    Ok(request.roots.iter().all(|root| {
-        decisions.iter().any(|d| {
-            d.kind == DecisionKind::ApplySucceeded && d.root == root.path && d.head == request.head
-        })
-    }))
-}
-
-#[allow(clippy::too_many_arguments)]
-fn apply_root(
-    source: &GitSource,
-    config: &Config,
-    request: &Request,
-    review: &RootReview,
-    commit: &str,
-    places: &Places,
-    who: &Identity,
-    out: &mut dyn Write,
-) -> Result<Option<Outcome>, ExecError> {
-    let root = review.report.root.clone();
-    let approved = review
-        .facts
-        .as_ref()
-        .map(|f| f.digest.clone())
-        .unwrap_or_default();
-    std::fs::create_dir_all(&places.logs)?;
-    let log = places.logs.join(format!(
-        "{}-{}-{}.log",
-        crate::source::store::encode(&request.id)?,
-        crate::source::store::encode(&root)?,
-        now()
-    ));
-    let info = LockInfo {
-        pid: std::process::id(),
-        started_at: now(),
-        request: request.id.clone(),
-        root: root.clone(),
-        digest: approved.clone(),
-        log: log.clone(),
-    };
-    let _lock = match RootLock::acquire(&places.locks, &root, &info) {
-        Ok((lock, _)) => lock,
-        Err(LockError::Held(held)) => {
-            return Ok(Some(Outcome::Refused {
-                root,
-                reasons: vec![format!(
-                    "lock: {} is being applied by pid {} for {}",
-                    held.root, held.pid, held.request
-                )],
-            }));
-        }
-        Err(LockError::Io(e)) => return Err(ExecError::Io(e)),
-    };
-    writeln!(
-        out,
-        "{root}: planning again at {}",
-        &commit[..commit.len().min(8)]
-    )?;
-    audit(
-        places,
-        who,
-        AuditAction::ApplyStarted,
-        request,
-        Some(&root),
-        Some(commit),
-        Some(&approved),
-        None,
-    )?;
-    let binary = tofu::choose_binary(&config.tofu);
-    let mut workspace = Workspace::create(source, commit)?;
-    let fresh = match workspace.plan(&binary, &root) {
-        Ok(fresh) => fresh,
-        Err(e) => {
-            return failed(
-                source,
-                request,
-                &root,
-                &approved,
-                places,
-                who,
-                format!("planning failed: {e}"),
-            )
-            .map(Some);
-        }
-    };
-    let fresh_plan = crate::plan::parse_plan_text(std::sync::Arc::new(
-        String::from_utf8_lossy(&fresh.plan_json).into_owned(),
-    ))
-    .map_err(|e| ExecError::Io(format!("the fresh plan of {root} could not be read: {e}")))?;
-    if fresh_plan.digest != approved {
-        drift(
-            source,
-            request,
-            &root,
-            &approved,
-            &fresh_plan,
-            places,
-            who,
-            out,
-        )?;
-        return Ok(Some(Outcome::Drift {
-            root,
-            approved,
-            fresh: fresh_plan.digest,
-        }));
-    }
-    writeln!(
-        out,
-        "{root}: the fresh plan matches the approved {approved}; applying it"
-    )?;
-    let root_dir = workspace.worktree().join(&root);
-    let finished = run::apply(&binary, &root_dir, &fresh.plan_file, &log, out)?;
-    workspace.remove()?;
-    if !finished.success {
-        let reason = if finished.state_locked {
-            "the state is locked by another run".to_string()
-        } else {
-            format!(
-                "apply exited with {}",
-                finished.code.map_or("a signal".into(), |c| c.to_string())
-            )
-        };
-        return failed(source, request, &root, &approved, places, who, reason).map(Some);
-    }
-    record(
-        source,
-        places,
-        who,
-        request,
-        &root,
-        &approved,
-        DecisionKind::ApplySucceeded,
-        Some(format!("log: {}", log.display())),
-    )?;
-    writeln!(out, "{root}: applied (log {})", log.display())?;
-    Ok(None)
-}
-
-#[allow(clippy::too_many_arguments)]
-fn drift(
-    source: &GitSource,
-    request: &Request,
-    root: &str,
-    approved: &str,
-    fresh: &crate::plan::Plan,
-    places: &Places,
-    who: &Identity,
-    out: &mut dyn Write,
-) -> Result<(), ExecError> {
-    writeln!(
-        out,
-        "{root}: DRIFT: the fresh plan {} differs from the approved {approved}; not applied",
-        fresh.digest
-    )?;
-    if let Some(old) = source.plan_by_digest(request, root, approved)? {
-        let risk = crate::risk::RiskPolicy::default();
-        let thresholds = crate::cost::CostThresholds::default();
-        let options = crate::render::RenderOptions::default();
-        let ctx = crate::render::RenderContext {
-            risk: &risk,
-            cost: None,
-            cost_thresholds: &thresholds,
-            options: &options,
-        };
-        let lines = crate::delta::delta_lines(&crate::delta::compare(&old, fresh), &ctx);
-        crate::render::ansi::write_lines(out, &lines, false)?;
-    }
-    let comment = format!(
-        "drift: the fresh plan {} differs from the approved one",
-        fresh.digest
-    );
-    let decision = Decision {
-        kind: DecisionKind::Block,
-        request: request.id.clone(),
-        root: root.to_string(),
-        head: request.head.clone(),
-        digest: approved.to_string(),
-        who: who.clone(),
-        at: now(),
-        comment: Some(comment.clone()),
-        viewed_destructive: Vec::new(),
-    };
-    source.record_decision(&decision)?;
-    audit(
-        places,
-        who,
-        AuditAction::DriftBlock,
-        request,
-        Some(root),
-        Some(&request.head),
-        Some(approved),
-        Some(comment),
-    )?;
-    Ok(())
-}
-
-fn failed(
-    source: &GitSource,
-    request: &Request,
-    root: &str,
-    approved: &str,
-    places: &Places,
-    who: &Identity,
-    reason: String,
-) -> Result<Outcome, ExecError> {
-    record(
-        source,
-        places,
-        who,
-        request,
-        root,
-        approved,
-        DecisionKind::ApplyFailed,
-        Some(reason.clone()),
-    )?;
-    Ok(Outcome::Failed {
-        root: root.to_string(),
-        reason,
-    })
-}
-
-#[allow(clippy::too_many_arguments)]
-fn record(
-    source: &GitSource,
-    places: &Places,
-    who: &Identity,
-    request: &Request,
-    root: &str,
-    digest: &str,
-    kind: DecisionKind,
-    comment: Option<String>,
-) -> Result<(), ExecError> {
-    let decision = Decision {
-        kind,
-        request: request.id.clone(),
-        root: root.to_string(),
-        head: request.head.clone(),
-        digest: digest.to_string(),
-        who: who.clone(),
-        at: now(),
-        comment,
-        viewed_destructive: Vec::new(),
-    };
-    source.record_decision(&decision)?;
-    crate::audit_trail::record_decision_in(&places.audit, &decision)
-        .map_err(|e| ExecError::Io(e.to_string()))?;
-    Ok(())
-}
-
-#[allow(clippy::too_many_arguments)]
-fn audit(
-    places: &Places,
-    who: &Identity,
-    action: AuditAction,
-    request: &Request,
-    root: Option<&str>,
-    head: Option<&str>,
-    digest: Option<&str>,
-    comment: Option<String>,
-) -> Result<(), ExecError> {
-    let mut entry = AuditEntry::new(who.clone(), action, request.id.clone());
-    entry.root = root.map(str::to_string);
-    entry.head = head.map(str::to_string);
-    entry.digest = digest.map(str::to_string);
-    entry.comment = comment;
-    places
-        .audit
-        .append(entry)
-        .map_err(|e| ExecError::Io(e.to_string()))?;
-    Ok(())
+    Ok(!steps.is_empty()
+        && steps
+            .iter()
+            .all(|s| has_applied(&decisions, request, &s.root, &s.approved)))
 }
 
 /// Applies interrupted by a killed process: their lock is stale. Each is
-/// reported, recorded as failed (with its log), and its lock removed.
+/// claimed (by one process only), reported and recorded as failed (with its log).
 fn record_interrupted(
     source: &GitSource,
     places: &Places,
     who: &Identity,
     out: &mut dyn Write,
 ) -> Result<(), ExecError> {
-    for stale in stale_locks(&places.locks) {
-        writeln!(
+    for stale in lock::take_over_stale(&places.locks) {
+        let _ = writeln!(
             out,
             "{}: the apply of {} by pid {} was interrupted (log kept: {}); recorded as failed",
             stale.root,
             stale.request,
             stale.pid,
             stale.log.display()
-        )?;
+        );
         if let Ok(request) = source.resolve_request(&stale.request) {
             record(
                 source,
@@ -495,11 +420,6 @@ fn record_interrupted(
                 )),
             )?;
         }
-        let path = places.locks.join(format!(
-            "{}.json",
-            crate::source::store::encode(&stale.root)?
-        ));
-        let _ = std::fs::remove_file(path);
     }
     Ok(())
 }

@@ -6,6 +6,7 @@ use super::Failure;
 use crate::config::Loaded;
 use crate::executor::{Outcome, apply_request, places};
 use crate::sanitize;
+use std::io::Write;
 use std::path::Path;
 
 pub(super) fn run(
@@ -24,13 +25,15 @@ pub(super) fn run(
     let id = sanitize::escape(&request.id).text.into_owned();
     match outcome {
         Outcome::Applied { merged } => {
-            match merged {
-                Some(commit) => println!(
+            // A closed stdout must not turn a finished apply into a panic.
+            let _ = match merged {
+                Some(commit) => writeln!(
+                    out,
                     "{id} applied and merged ({})",
                     &commit[..commit.len().min(12)]
                 ),
-                None => println!("{id} applied"),
-            }
+                None => writeln!(out, "{id} applied"),
+            };
             Ok(0)
         }
         Outcome::Refused { root, reasons } => {

@@ -11,10 +11,11 @@ pub fn merge_request(
     source: &GitSource,
     request: &Request,
     roots: &[(String, String)],
+    heading: &str,
 ) -> Result<String, SourceError> {
     let mut message = format!(
-        "Merge {}: {}\n\nApplied by plandeck:\n",
-        request.id, request.title
+        "Merge {}: {}\n\n{heading} (head {}):\n",
+        request.id, request.title, request.head
     );
     for (root, digest) in roots {
         message.push_str(&format!("  {root} {digest}\n"));

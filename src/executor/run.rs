@@ -46,16 +46,27 @@ pub fn apply(
             })
             .unwrap_or_default()
     });
+    // The operator's output is best effort (stdout may be closed); the log
+    // file gets every line and the apply runs to its end either way.
+    let mut out = Some(out);
+    let mut show = |prefix: &str, line: &str| {
+        let shown = out
+            .as_mut()
+            .map(|o| writeln!(o, "  {prefix} {}", crate::sanitize::escape(line).text));
+        if matches!(shown, Some(Err(_))) {
+            out = None;
+        }
+    };
     if let Some(stdout) = child.stdout.take() {
         for line in BufReader::new(stdout).lines().map_while(Result::ok) {
             writeln!(log_file, "{line}")?;
-            writeln!(out, "  | {}", crate::sanitize::escape(&line).text)?;
+            show("|", &line);
         }
     }
     let errors = stderr_lines.join().unwrap_or_default();
     for line in &errors {
         writeln!(log_file, "{line}")?;
-        writeln!(out, "  ! {}", crate::sanitize::escape(line).text)?;
+        show("!", line);
     }
     log_file.sync_all()?;
     let status = child.wait()?;
@@ -66,4 +77,74 @@ pub fn apply(
             .iter()
             .any(|l| l.contains("Error acquiring the state lock")),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A stand-in for terraform: a shell script running `body`. Written by
+    /// a child process, so no thread of this test binary holds it open for
+    /// writing when another forks (that makes exec fail with ETXTBSY).
+    fn fake(dir: &Path, body: &str) -> std::path::PathBuf {
+        let path = dir.join("fake-terraform");
+        let status = Command::new("sh")
+            .arg("-c")
+            .arg("printf '#!/bin/sh\\n%s\\n' \"$1\" > \"$2\" && chmod 755 \"$2\"")
+            .args(["sh", body])
+            .arg(&path)
+            .status()
+            .expect("sh");
+        assert!(status.success());
+        path
+    }
+
+    /// An operator's output that has gone away.
+    struct Closed;
+    impl Write for Closed {
+        fn write(&mut self, _: &[u8]) -> std::io::Result<usize> {
+            Err(std::io::ErrorKind::BrokenPipe.into())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Err(std::io::ErrorKind::BrokenPipe.into())
+        }
+    }
+
+    #[test]
+    fn a_closed_output_still_logs_every_line_and_waits_for_the_end() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let binary = fake(
+            dir.path(),
+            "for i in 1 2 3; do echo line $i; done; echo oops >&2",
+        );
+        let log = dir.path().join("apply.log");
+        let finished =
+            apply(&binary, dir.path(), Path::new("plan"), &log, &mut Closed).expect("runs");
+        assert!(finished.success && !finished.state_locked);
+        let text = std::fs::read_to_string(&log).expect("log");
+        assert_eq!(text, "line 1\nline 2\nline 3\noops\n");
+    }
+
+    #[test]
+    fn a_state_lock_error_in_the_apply_is_recognised() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let binary = fake(
+            dir.path(),
+            "echo 'Error: Error acquiring the state lock' >&2; exit 1",
+        );
+        let mut out = Vec::new();
+        let finished = apply(
+            &binary,
+            dir.path(),
+            Path::new("plan"),
+            &dir.path().join("log"),
+            &mut out,
+        )
+        .expect("runs");
+        assert!(!finished.success && finished.state_locked);
+        assert_eq!(finished.code, Some(1));
+        assert!(
+            String::from_utf8_lossy(&out).contains("  ! Error: Error acquiring the state lock")
+        );
+    }
 }

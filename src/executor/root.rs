@@ -1,0 +1,268 @@
+//! Applying one root: plan again at the commit to apply, compare the fresh
+//! plan's digest with the approved one, apply exactly that plan file, and
+//! record the result. Drift records a block; a state locked by another run
+//! is a refusal (nothing was attempted).
+
+use super::lock::{LockError, LockInfo, RootLock};
+use super::record::{audit, now, record};
+use super::{ExecError, Outcome, Places, run};
+use crate::audit::AuditAction;
+use crate::config::Config;
+use crate::review::{Decision, DecisionKind};
+use crate::source::git::GitSource;
+use crate::source::{Identity, Request, Source};
+use crate::tofu::{self, Workspace};
+use std::io::Write;
+use std::path::PathBuf;
+
+/// Terraform's and OpenTofu's words when another run holds the state lock.
+const STATE_LOCKED: &str = "Error acquiring the state lock";
+
+/// A root's lock and the log its apply writes.
+pub struct Held {
+    _lock: RootLock,
+    pub log: PathBuf,
+}
+
+/// Takes the executor's lock of `root`; `Err(outcome)` when another live
+/// apply holds it.
+pub fn lock(
+    places: &Places,
+    request: &Request,
+    root: &str,
+    approved: &str,
+) -> Result<Result<Held, Outcome>, ExecError> {
+    std::fs::create_dir_all(&places.logs)?;
+    let log = places.logs.join(format!(
+        "{}-{}-{}.log",
+        crate::source::store::encode(&request.id)?,
+        crate::source::store::encode(root)?,
+        now()
+    ));
+    let info = LockInfo {
+        pid: std::process::id(),
+        started_at: now(),
+        request: request.id.clone(),
+        root: root.to_string(),
+        digest: approved.to_string(),
+        log: log.clone(),
+    };
+    match RootLock::acquire(&places.locks, root, &info) {
+        Ok(lock) => Ok(Ok(Held { _lock: lock, log })),
+        Err(LockError::Held(path, held)) => Ok(Err(Outcome::Refused {
+            root: root.to_string(),
+            reasons: vec![format!(
+                "lock: {} is being applied by pid {} for {} (lock file {})",
+                held.root,
+                held.pid,
+                held.request,
+                path.display()
+            )],
+        })),
+        Err(LockError::Io(e)) => Err(ExecError::Io(e)),
+    }
+}
+
+/// Plans `root` again at `commit` and applies it when the digest matches
+/// `approved`. `None` when it applied; otherwise the outcome that stops the run.
+#[allow(clippy::too_many_arguments)]
+pub fn apply_root(
+    source: &GitSource,
+    config: &Config,
+    request: &Request,
+    root: &str,
+    approved: &str,
+    commit: &str,
+    held: &Held,
+    places: &Places,
+    who: &Identity,
+    out: &mut dyn Write,
+) -> Result<Option<Outcome>, ExecError> {
+    let log = &held.log;
+    // The operator's terminal going away must not stop an apply: output
+    // is best effort, the log file and the records are not.
+    let _ = writeln!(
+        out,
+        "{root}: planning again at {}",
+        &commit[..commit.len().min(8)]
+    );
+    audit(
+        places,
+        who,
+        AuditAction::ApplyStarted,
+        request,
+        Some(root),
+        Some(commit),
+        Some(approved),
+        None,
+    )?;
+    let binary = tofu::choose_binary(&config.tofu);
+    let mut workspace = Workspace::create(source, commit)?;
+    let fresh = match workspace.plan(&binary, root) {
+        Ok(fresh) => fresh,
+        Err(e) if e.to_string().contains(STATE_LOCKED) => return Ok(Some(state_locked(root))),
+        Err(e) => {
+            let reason = format!("planning failed: {e}");
+            return failed(source, request, root, approved, places, who, reason).map(Some);
+        }
+    };
+    let fresh_plan = crate::plan::parse_plan_text(std::sync::Arc::new(
+        String::from_utf8_lossy(&fresh.plan_json).into_owned(),
+    ))
+    .map_err(|e| ExecError::Io(format!("the fresh plan of {root} could not be read: {e}")))?;
+    if fresh_plan.digest != approved {
+        drift(
+            source,
+            request,
+            root,
+            approved,
+            &fresh_plan,
+            places,
+            who,
+            out,
+        )?;
+        return Ok(Some(Outcome::Drift {
+            root: root.to_string(),
+            approved: approved.to_string(),
+            fresh: fresh_plan.digest,
+        }));
+    }
+    let _ = writeln!(
+        out,
+        "{root}: the fresh plan matches the approved {approved}; applying it"
+    );
+    let root_dir = workspace.worktree().join(root);
+    let finished = run::apply(&binary, &root_dir, &fresh.plan_file, log, out);
+    // Record first, clean up after: a cleanup error must not lose the result.
+    let stop = match finished {
+        Ok(f) if f.state_locked => Some(state_locked(root)),
+        Ok(f) if f.success => {
+            record(
+                source,
+                places,
+                who,
+                request,
+                root,
+                approved,
+                DecisionKind::ApplySucceeded,
+                Some(format!("log: {}", log.display())),
+            )?;
+            let _ = writeln!(out, "{root}: applied (log {})", log.display());
+            None
+        }
+        Ok(f) => {
+            let code = f.code.map_or("a signal".into(), |c| c.to_string());
+            let reason = format!("apply exited with {code}");
+            Some(failed(
+                source, request, root, approved, places, who, reason,
+            )?)
+        }
+        Err(e) => {
+            let reason = format!("apply could not run: {e}");
+            Some(failed(
+                source, request, root, approved, places, who, reason,
+            )?)
+        }
+    };
+    if let Err(e) = workspace.remove() {
+        let _ = writeln!(
+            out,
+            "{root}: warning: cleaning up the workspace failed: {e}"
+        );
+    }
+    Ok(stop)
+}
+
+/// The state lock is Terraform's: another run is planning or applying this
+/// root. Nothing was changed, so this is a refusal to retry, not a failure.
+fn state_locked(root: &str) -> Outcome {
+    Outcome::Refused {
+        root: root.to_string(),
+        reasons: vec![format!(
+            "state: the state of {root} is locked by another run; nothing applied, try again later"
+        )],
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn drift(
+    source: &GitSource,
+    request: &Request,
+    root: &str,
+    approved: &str,
+    fresh: &crate::plan::Plan,
+    places: &Places,
+    who: &Identity,
+    out: &mut dyn Write,
+) -> Result<(), ExecError> {
+    let _ = writeln!(
+        out,
+        "{root}: DRIFT: the fresh plan {} differs from the approved {approved}; not applied",
+        fresh.digest
+    );
+    if let Some(old) = source.plan_by_digest(request, root, approved)? {
+        let risk = crate::risk::RiskPolicy::default();
+        let thresholds = crate::cost::CostThresholds::default();
+        let options = crate::render::RenderOptions::default();
+        let ctx = crate::render::RenderContext {
+            risk: &risk,
+            cost: None,
+            cost_thresholds: &thresholds,
+            options: &options,
+        };
+        let lines = crate::delta::delta_lines(&crate::delta::compare(&old, fresh), &ctx);
+        let _ = crate::render::ansi::write_lines(out, &lines, false);
+    }
+    let comment = format!(
+        "drift: the fresh plan {} differs from the approved one",
+        fresh.digest
+    );
+    let decision = Decision {
+        kind: DecisionKind::Block,
+        request: request.id.clone(),
+        root: root.to_string(),
+        head: request.head.clone(),
+        digest: approved.to_string(),
+        who: who.clone(),
+        at: now(),
+        comment: Some(comment.clone()),
+        viewed_destructive: Vec::new(),
+    };
+    source.record_decision(&decision)?;
+    audit(
+        places,
+        who,
+        AuditAction::DriftBlock,
+        request,
+        Some(root),
+        Some(&request.head),
+        Some(approved),
+        Some(comment),
+    )?;
+    Ok(())
+}
+
+fn failed(
+    source: &GitSource,
+    request: &Request,
+    root: &str,
+    approved: &str,
+    places: &Places,
+    who: &Identity,
+    reason: String,
+) -> Result<Outcome, ExecError> {
+    record(
+        source,
+        places,
+        who,
+        request,
+        root,
+        approved,
+        DecisionKind::ApplyFailed,
+        Some(reason.clone()),
+    )?;
+    Ok(Outcome::Failed {
+        root: root.to_string(),
+        reason,
+    })
+}

@@ -1,0 +1,541 @@
+//! The executor across roots, with the real Terraform 1.0.3 and null
+//! provider on real git repositories: merge-then-apply gates the merge of
+//! the whole request, a request without roots is never merged, applied
+//! roots are skipped, the merge entry lists every digest, a state locked
+//! by another run refuses, and a `terraform_remote_state` input edited
+//! after approval is drift.
+
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use support::{TestRepo, terraform};
+
+const ALICE: (&str, &str) = ("Alice Author", "alice@example.com");
+
+/// A root with a variable, a local, a null_resource and outputs; `extra`
+/// is appended (data sources, more outputs).
+fn root_tf(state: &Path, name: &str, version: &str, extra: &str) -> String {
+    format!(
+        r#"terraform {{
+  required_providers {{
+    null = {{
+      source  = "hashicorp/null"
+      version = "2.1.2"
+    }}
+  }}
+  backend "local" {{
+    path = "{state}/{name}.tfstate"
+  }}
+}}
+
+variable "release" {{
+  type    = string
+  default = "{version}"
+}}
+
+locals {{
+  label = "{name}-${{var.release}}"
+}}
+
+resource "null_resource" "app" {{
+  triggers = {{
+    label = local.label
+  }}
+}}
+
+output "version" {{
+  value = var.release
+}}
+{extra}"#,
+        state = state.display()
+    )
+}
+
+struct Fixture {
+    repo: TestRepo,
+    state: PathBuf,
+    config: PathBuf,
+    data: PathBuf,
+}
+
+impl Fixture {
+    /// `roots` (path, extra) applied at version 1 on main; request/1 moves
+    /// those listed in `changed` to version 2. State files are named after
+    /// the root's path, `/` as `-`.
+    fn new(config: &str, roots: &[(&str, &str)], changed: &[&str]) -> Self {
+        let repo = TestRepo::new();
+        let state = repo.scratch("state");
+        let tf = terraform();
+        let name = |root: &str| root.replace('/', "-");
+        for (root, extra) in roots {
+            repo.write(
+                &format!("{root}/main.tf"),
+                &root_tf(&state, &name(root), "1", extra),
+            );
+        }
+        repo.write(".gitignore", ".terraform/\n.terraform.lock.hcl\n");
+        repo.commit("base", &[]);
+        for (root, _) in roots {
+            tf.apply(&repo.path.join(root));
+        }
+        repo.branch("request/1", "main");
+        for (root, extra) in roots.iter().filter(|(r, _)| changed.contains(r)) {
+            repo.write(
+                &format!("{root}/main.tf"),
+                &root_tf(&state, &name(root), "2", extra),
+            );
+        }
+        if changed.is_empty() {
+            repo.write("README.md", "docs only\n");
+        }
+        repo.commit_as("version 2", &[], ALICE, ALICE);
+        repo.checkout("main");
+        let config_path = repo.scratch("config").join("plandeck.toml");
+        let toml = format!(
+            "[tofu]\nbinary = {:?}\n{config}",
+            tf.binary.display().to_string()
+        );
+        std::fs::write(&config_path, toml).expect("config");
+        let data = repo.scratch("data");
+        let fixture = Self {
+            repo,
+            state,
+            config: config_path,
+            data,
+        };
+        if !changed.is_empty() {
+            fixture.ok("Bob", &["plan", "request/1"]);
+        }
+        fixture
+    }
+
+    fn run(&self, person: &str, args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_plandeck"))
+            .arg("--repo")
+            .arg(&self.repo.path)
+            .arg("--config")
+            .arg(&self.config)
+            .args(args)
+            .env("GIT_COMMITTER_NAME", person)
+            .env(
+                "GIT_COMMITTER_EMAIL",
+                format!("{}@example.com", person.to_lowercase()),
+            )
+            .env("XDG_DATA_HOME", &self.data)
+            .envs(terraform().env.iter().map(|(k, v)| (k, v)))
+            .output()
+            .expect("plandeck runs")
+    }
+
+    fn ok(&self, person: &str, args: &[&str]) -> String {
+        let out = self.run(person, args);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{args:?}: {}{}",
+            text(&out.stdout),
+            text(&out.stderr)
+        );
+        text(&out.stdout)
+    }
+
+    /// Runs and expects exit 1 with `why` on stderr; returns stdout.
+    fn refused(&self, args: &[&str], why: &str) -> String {
+        let out = self.run("Bob", args);
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "{args:?}: {}{}",
+            text(&out.stdout),
+            text(&out.stderr)
+        );
+        assert!(
+            text(&out.stderr).contains(why),
+            "{args:?}: {} lacks {why}",
+            text(&out.stderr)
+        );
+        text(&out.stdout)
+    }
+
+    fn approve(&self, person: &str, root: &str) {
+        self.ok(
+            person,
+            &[
+                "approve",
+                "request/1",
+                "--root",
+                root,
+                "--ack",
+                "null_resource.app",
+            ],
+        );
+    }
+
+    fn state_json(&self, name: &str) -> serde_json::Value {
+        let bytes = std::fs::read(self.state.join(format!("{name}.tfstate"))).expect("state");
+        serde_json::from_slice(&bytes).expect("json")
+    }
+
+    fn version(&self, name: &str) -> String {
+        self.state_json(name)["outputs"]["version"]["value"]
+            .as_str()
+            .unwrap_or("")
+            .to_string()
+    }
+
+    fn audit(&self) -> Vec<serde_json::Value> {
+        let out = self.ok("Bob", &["audit", "--format", "json"]);
+        let records: serde_json::Value = serde_json::from_str(&out).expect("json");
+        records.as_array().expect("array").clone()
+    }
+
+    fn entries(&self, action: &str) -> Vec<serde_json::Value> {
+        self.audit()
+            .into_iter()
+            .filter(|r| r["action"] == action)
+            .collect()
+    }
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+const DEV_AND_STAGE: &[(&str, &str)] = &[("apps/web/dev", ""), ("apps/web/stage", "")];
+const POLICY: &str = "[environments.dev]\nauto_apply = true\n\
+    [environments.stage]\nrequired_approvals = 1\nafter = [\"dev\"]\n";
+
+#[test]
+fn merge_then_apply_gates_the_whole_request_then_applies_every_root_from_the_merge() {
+    let config = format!("[apply]\nmode = \"merge-then-apply\"\n{POLICY}");
+    let fx = Fixture::new(&config, DEV_AND_STAGE, &["apps/web/dev", "apps/web/stage"]);
+    let main_before = fx.repo.rev("main");
+    // stage is unapproved: the whole request is refused, nothing merges.
+    fx.refused(&["apply", "request/1"], "apps/web/stage: approvals: 0/1");
+    assert_eq!(fx.repo.rev("main"), main_before, "main untouched");
+    assert_eq!(
+        (fx.version("apps-web-dev"), fx.version("apps-web-stage")),
+        ("1".into(), "1".into())
+    );
+    // One root of two cannot be selected: the merge takes both.
+    fx.refused(
+        &["apply", "request/1", "--root", "apps/web/dev"],
+        "merges the whole request",
+    );
+    assert!(fx.entries("merge").is_empty());
+
+    fx.approve("Bob", "apps/web/stage");
+    let out = fx.ok("Bob", &["apply", "request/1"]);
+    let merge = fx.repo.rev("main");
+    assert_ne!(merge, main_before);
+    assert!(out.contains("request/1 applied and merged"), "{out}");
+    let message = fx.repo.git(&["log", "-1", "--format=%B", "main"]);
+    assert!(
+        message.contains("Merged by plandeck for apply"),
+        "{message}"
+    );
+    assert!(
+        !message.contains("Applied"),
+        "the merge claims no apply: {message}"
+    );
+    assert_eq!(
+        (fx.version("apps-web-dev"), fx.version("apps-web-stage")),
+        ("2".into(), "2".into())
+    );
+    // Both planned again and applied at the merge commit, dev first.
+    let dev_at = out.find(&format!("apps/web/dev: planning again at {}", &merge[..8]));
+    let stage_at = out.find(&format!(
+        "apps/web/stage: planning again at {}",
+        &merge[..8]
+    ));
+    assert!(
+        dev_at.is_some() && stage_at.is_some() && dev_at < stage_at,
+        "{out}"
+    );
+    let started = fx.entries("apply-started");
+    assert_eq!(started.len(), 2, "{started:?}");
+    assert!(
+        started.iter().all(|e| e["head"] == merge.as_str()),
+        "{started:?}"
+    );
+    assert_eq!(fx.entries("apply-succeeded").len(), 2);
+    // The results stay visible on the (now merged) request's commits.
+    let log = fx.repo.git(&[
+        "notes",
+        "--ref",
+        "refs/notes/plandeck",
+        "show",
+        &fx.repo.rev("request/1"),
+    ]);
+    assert_eq!(log.matches("\"apply-succeeded\"").count(), 2, "{log}");
+}
+
+#[test]
+fn a_request_touching_no_root_is_not_merged() {
+    let fx = Fixture::new(POLICY, DEV_AND_STAGE, &[]);
+    let main_before = fx.repo.rev("main");
+    fx.refused(&["apply", "request/1"], "touches no root");
+    assert_eq!(fx.repo.rev("main"), main_before);
+    assert!(fx.entries("merge").is_empty());
+}
+
+#[test]
+fn applied_roots_are_skipped_and_the_merge_entry_lists_every_digest() {
+    let fx = Fixture::new(POLICY, DEV_AND_STAGE, &["apps/web/dev", "apps/web/stage"]);
+    let out = fx.ok("Bob", &["apply", "request/1", "--root", "apps/web/dev"]);
+    assert!(out.contains("apps/web/dev: applied"), "{out}");
+    assert!(!out.contains("merged"), "stage is still due: {out}");
+    fx.approve("Carol", "apps/web/stage");
+    let out = fx.ok("Bob", &["apply", "request/1"]);
+    assert!(out.contains("apps/web/dev: already applied at"), "{out}");
+    assert!(!out.contains("apps/web/dev: planning again"), "{out}");
+    assert!(!out.contains("DRIFT"), "{out}");
+    assert!(out.contains("request/1 applied and merged"), "{out}");
+    assert_eq!(fx.version("apps-web-stage"), "2");
+    let merges = fx.entries("merge");
+    assert_eq!(merges.len(), 1, "{merges:?}");
+    let merge = &merges[0];
+    assert_eq!(merge["head"], fx.repo.rev("request/1").as_str());
+    let comment = merge["comment"].as_str().unwrap_or("");
+    assert!(
+        comment.contains(&fx.repo.rev("main")),
+        "merge commit in {comment}"
+    );
+    for applied in fx.entries("apply-succeeded") {
+        let pair = format!(
+            "{}={}",
+            applied["root"].as_str().unwrap_or("?"),
+            applied["digest"].as_str().unwrap_or("?")
+        );
+        assert!(pair.contains("=sha256:"), "{applied}");
+        assert!(comment.contains(&pair), "{pair} in {comment}");
+    }
+}
+
+/// Holds the fcntl lock Terraform's local backend takes on its state file,
+/// as another run planning or applying the root would; kill to release.
+fn hold_state_lock(state: &Path) -> std::process::Child {
+    let script = "import fcntl,sys,time\nf=open(sys.argv[1],'r+')\n\
+        fcntl.lockf(f,fcntl.LOCK_EX|fcntl.LOCK_NB)\nprint('locked',flush=True)\ntime.sleep(120)\n";
+    let mut holder = Command::new("python3")
+        .args(["-c", script])
+        .arg(state)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("python3");
+    let mut line = String::new();
+    let stdout = holder.stdout.take().expect("stdout");
+    std::io::BufRead::read_line(&mut std::io::BufReader::new(stdout), &mut line).expect("read");
+    assert_eq!(line.trim(), "locked");
+    holder
+}
+
+#[test]
+fn a_root_left_unapplied_after_the_merge_is_named() {
+    let config = format!("[apply]\nmode = \"merge-then-apply\"\n{POLICY}");
+    let fx = Fixture::new(&config, DEV_AND_STAGE, &["apps/web/dev", "apps/web/stage"]);
+    fx.approve("Bob", "apps/web/stage");
+    let main_before = fx.repo.rev("main");
+    let mut holder = hold_state_lock(&fx.state.join("apps-web-stage.tfstate"));
+    let out = fx.run("Bob", &["apply", "request/1"]);
+    let _ = holder.kill();
+    let _ = holder.wait();
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("the state of apps/web/stage is locked by another run"),
+        "{stderr}"
+    );
+    let merge = fx.repo.rev("main");
+    assert_ne!(merge, main_before, "the approved request merged");
+    assert_eq!(fx.version("apps-web-dev"), "2");
+    assert_eq!(fx.version("apps-web-stage"), "1");
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains(&format!(
+            "request/1: merged as {merge}, but not applied: apps/web/stage"
+        )),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn a_state_locked_by_another_run_refuses_without_applying() {
+    let fx = Fixture::new(
+        "[environments.stage]\nrequired_approvals = 1\n",
+        DEV_AND_STAGE,
+        &["apps/web/dev", "apps/web/stage"],
+    );
+    fx.approve("Bob", "apps/web/stage");
+    let mut holder = hold_state_lock(&fx.state.join("apps-web-stage.tfstate"));
+    let out = fx.run("Bob", &["apply", "request/1", "--root", "apps/web/stage"]);
+    let _ = holder.kill();
+    let _ = holder.wait();
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stdout));
+    assert!(
+        text(&out.stderr).contains("the state of apps/web/stage is locked by another run"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert_eq!(fx.version("apps-web-stage"), "1", "nothing applied");
+    assert!(
+        fx.entries("apply-failed").is_empty(),
+        "a refusal, not a failure"
+    );
+    // Once the other run is gone, the same apply goes through.
+    let out = fx.ok("Bob", &["apply", "request/1", "--root", "apps/web/stage"]);
+    assert!(out.contains("apps/web/stage: applied"), "{out}");
+}
+
+#[test]
+fn an_edited_remote_state_output_after_approval_is_drift() {
+    // STATE is the fixture's state dir, outside the repository.
+    let network_state = "STATE/apps-network-stage.tfstate";
+    let reader = format!(
+        r#"
+data "terraform_remote_state" "network" {{
+  backend = "local"
+  config = {{
+    path = "{network_state}"
+  }}
+}}
+
+resource "null_resource" "uses_network" {{
+  triggers = {{
+    subnet = data.terraform_remote_state.network.outputs.subnet
+  }}
+}}
+
+output "upstream_subnet" {{
+  value = data.terraform_remote_state.network.outputs.subnet
+}}
+"#
+    );
+    let writer = "\noutput \"subnet\" {\n  value = \"10.0.1.0/24\"\n}\n";
+    let fx = Fixture::new(
+        "[environments.stage]\nrequired_approvals = 1\n",
+        &[("apps/network/stage", writer), ("apps/app/stage", "")],
+        &[],
+    );
+    // Root B reads A's state: written on main, then changed by request/2.
+    let b_tf = |version: &str| {
+        root_tf(
+            &fx.state,
+            "apps-app-stage",
+            version,
+            &reader.replace("STATE", &fx.state.display().to_string()),
+        )
+    };
+    fx.repo.write("apps/app/stage/main.tf", &b_tf("1"));
+    fx.repo.commit("app reads the network", &[]);
+    terraform().apply(&fx.repo.path.join("apps/app/stage"));
+    fx.repo.branch("request/2", "main");
+    fx.repo.write("apps/app/stage/main.tf", &b_tf("2"));
+    fx.repo.commit_as("app version 2", &[], ALICE, ALICE);
+    fx.repo.checkout("main");
+    fx.ok("Bob", &["plan", "request/2"]);
+    fx.ok(
+        "Bob",
+        &[
+            "approve",
+            "request/2",
+            "--root",
+            "apps/app/stage",
+            "--ack",
+            "null_resource.app",
+        ],
+    );
+    // Out of band, between approval and apply: A's output changes.
+    let path = fx.state.join("apps-network-stage.tfstate");
+    let before = std::fs::read_to_string(&path).expect("state");
+    let edited = before.replace("10.0.1.0/24", "10.0.9.0/24");
+    assert_ne!(edited, before, "the state holds the output");
+    std::fs::write(&path, edited).expect("edit");
+    let main_before = fx.repo.rev("main");
+    let b_state = std::fs::read(fx.state.join("apps-app-stage.tfstate")).expect("b state");
+    let out = fx.run("Bob", &["apply", "request/2"]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("DRIFT"), "{stdout}");
+    assert!(
+        stdout.contains("upstream_subnet"),
+        "the changed output is named: {stdout}"
+    );
+    assert!(text(&out.stderr).contains("drift"), "{}", text(&out.stderr));
+    assert_eq!(fx.repo.rev("main"), main_before, "base untouched");
+    assert_eq!(
+        std::fs::read(fx.state.join("apps-app-stage.tfstate")).expect("b state"),
+        b_state,
+        "B not applied"
+    );
+    assert_eq!(fx.entries("drift-block").len(), 1);
+    let status = fx.ok("Bob", &["status", "request/2"]);
+    assert!(
+        status.contains("blocked by Bob <bob@example.com>: drift"),
+        "{status}"
+    );
+}
+
+#[test]
+fn a_closed_stdout_does_not_stop_the_apply_or_its_record() {
+    let slow_output = "\nresource \"null_resource\" \"talk\" {\n  triggers = { label = local.label }\n  provisioner \"local-exec\" {\n    command = \"for i in 1 2 3 4 5; do echo line $i; sleep 0.2; done\"\n  }\n}\n";
+    let roots: &[(&str, &str)] = &[("apps/web/dev", slow_output)];
+    let fx = Fixture::new(POLICY, roots, &["apps/web/dev"]);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_plandeck"))
+        .arg("--repo")
+        .arg(&fx.repo.path)
+        .arg("--config")
+        .arg(&fx.config)
+        .args(["apply", "request/1"])
+        .env("GIT_COMMITTER_NAME", "Bob")
+        .env("GIT_COMMITTER_EMAIL", "bob@example.com")
+        .env("XDG_DATA_HOME", &fx.data)
+        .envs(terraform().env.iter().map(|(k, v)| (k, v)))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    // The operator's terminal goes away before the apply streams anything.
+    drop(child.stdout.take());
+    let out = child.wait_with_output().expect("wait");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        !text(&out.stderr).contains("panicked"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert_eq!(fx.version("apps-web-dev"), "2", "applied to the end");
+    assert_eq!(fx.entries("apply-succeeded").len(), 1);
+    assert_eq!(fx.entries("merge").len(), 1);
+    let logs: Vec<String> = std::fs::read_dir(fx.data.join("plandeck/logs"))
+        .expect("logs")
+        .filter_map(|e| std::fs::read_to_string(e.ok()?.path()).ok())
+        .collect();
+    assert!(
+        logs.iter().any(|l| l.contains("line 5")),
+        "the log has every line: {logs:?}"
+    );
+}
+
+#[test]
+fn a_cycle_in_promotion_order_is_a_one_line_config_error() {
+    let config = "[environments.dev]\nafter = [\"stage\"]\n\
+        [environments.stage]\nrequired_approvals = 0\nafter = [\"dev\"]\n";
+    let fx = Fixture::new(config, DEV_AND_STAGE, &["apps/web/dev", "apps/web/stage"]);
+    let out = fx.run("Bob", &["apply", "request/1"]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("form a cycle: dev after stage after dev"),
+        "{stderr}"
+    );
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+    assert_eq!(fx.version("apps-web-dev"), "1", "nothing applied");
+}
