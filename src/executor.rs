@@ -55,6 +55,12 @@ pub enum ExecError {
     Io(String),
 }
 
+impl From<crate::audit::AuditError> for ExecError {
+    fn from(e: crate::audit::AuditError) -> Self {
+        Self::Io(e.to_string())
+    }
+}
+
 impl From<std::io::Error> for ExecError {
     fn from(e: std::io::Error) -> Self {
         Self::Io(e.to_string())

@@ -35,8 +35,9 @@ pub fn record(
         comment,
         viewed_destructive: Vec::new(),
     };
-    source.record_decision(&decision)?;
-    crate::audit_trail::record_decision_in(&places.audit, &decision)
+    // The log's tail is checked (and locked) before the note is stored: a
+    // recorded apply result always has its audit entry.
+    crate::audit_trail::record_with_source(&places.audit, source, &decision)
         .map_err(|e| ExecError::Io(e.to_string()))?;
     Ok(())
 }

@@ -228,17 +228,12 @@ fn drift(
         comment: Some(comment.clone()),
         viewed_destructive: Vec::new(),
     };
-    source.record_decision(&decision)?;
-    audit(
-        places,
-        who,
-        AuditAction::DriftBlock,
-        request,
-        Some(root),
-        Some(&request.head),
-        Some(approved),
-        Some(comment),
-    )?;
+    let mut entry = crate::audit_trail::entry_of(&decision);
+    entry.action = AuditAction::DriftBlock;
+    // The log's tail is checked before the block is stored.
+    places.audit.append_after(entry, || {
+        source.record_decision(&decision).map_err(ExecError::from)
+    })?;
     Ok(())
 }
 
