@@ -419,6 +419,7 @@ fn open_tui(
             repo,
             &loaded.config,
         )?)),
+        locks: crate::executor::locks_dir(&source).ok(),
     };
     crate::tui::run(std::sync::Arc::new(source), options)?;
     Ok(0)

@@ -18,7 +18,7 @@ mod record;
 mod root;
 mod run;
 
-pub use lock::{LockInfo, stale_locks};
+pub use lock::{LockInfo, current_lock, lock_path, stale_locks};
 
 use crate::audit::{AuditAction, AuditEntry, AuditLog};
 use crate::config::{ApplyMode, Config};
@@ -372,10 +372,8 @@ fn merge_and_audit(
 /// auto-applied roots.
 fn failing_checks(review: &RootReview, ignored: &[&str]) -> Vec<String> {
     review
-        .report
-        .checks
-        .iter()
-        .filter(|c| !(c.passed || (review.policy.auto_apply && c.name == "approvals")))
+        .apply_blockers()
+        .into_iter()
         .filter(|c| !ignored.contains(&c.name))
         .map(|c| format!("{}: {}", c.name, c.detail))
         .collect()
@@ -432,11 +430,19 @@ fn record_interrupted(
 
 /// The executor's places for a repository and the user's data dir.
 pub fn places(source: &GitSource, data_dir: &Path) -> Result<Places, ExecError> {
-    let git_dir = source.git(&["rev-parse", "--git-common-dir"])?;
-    let git_dir = source.repo().join(git_dir.trim());
     Ok(Places {
-        locks: git_dir.join("plandeck").join("locks"),
+        locks: locks_dir(source)?,
         logs: data_dir.join("logs"),
         audit: AuditLog::open(data_dir.join("audit.log")),
     })
+}
+
+/// Where the repository's apply locks live: `<git-dir>/plandeck/locks`.
+pub fn locks_dir(source: &GitSource) -> Result<PathBuf, ExecError> {
+    let git_dir = source.git(&["rev-parse", "--git-common-dir"])?;
+    Ok(source
+        .repo()
+        .join(git_dir.trim())
+        .join("plandeck")
+        .join("locks"))
 }

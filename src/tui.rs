@@ -3,6 +3,7 @@
 //! state changes and `Effect`s; the runner carries effects out on tokio
 //! tasks; `ui::draw` redraws only when something changed.
 
+mod apply_state;
 mod children;
 pub mod harness;
 mod keymap;
@@ -15,6 +16,7 @@ mod theme;
 mod ui;
 mod update;
 
+pub use apply_state::ApplyState;
 pub use keymap::Keymap;
 pub use msg::{
     Action, BackendEvent, Effect, LoadedPlan, Msg, RequestEntry, RequestsSnapshot, RootPlanInfo,
@@ -47,6 +49,8 @@ pub struct TuiOptions {
     pub read_only: bool,
     /// Drift reports and actions, when the source keeps them.
     pub drift: Option<Arc<dyn crate::drift::DriftOps>>,
+    /// The local executor's apply locks (`<git-dir>/plandeck/locks`).
+    pub locks: Option<std::path::PathBuf>,
 }
 
 /// Runs the TUI until the user quits. The terminal is restored on return,
@@ -152,6 +156,7 @@ async fn event_loop(
         data_dir: progress::data_dir(),
         plan_command: options.plan_command,
         drift: options.drift,
+        locks: options.locks,
         children,
         tx,
     };

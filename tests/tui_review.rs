@@ -418,3 +418,125 @@ fn a_damaged_audit_log_refuses_a_block_in_the_ui_and_stores_nothing() {
         .expect("git");
     assert!(notes.stdout.is_empty(), "no note was written");
 }
+
+/// Writes a lock file for `root` as a running apply of `pid` would.
+fn lock_root(locks: &std::path::Path, root: &str, pid: u32, request: &str) {
+    let info = plandeck::executor::LockInfo {
+        pid,
+        started_at: NOW - 60,
+        request: request.into(),
+        root: root.into(),
+        digest: "sha256:approved".into(),
+        log: locks.join("apply.log"),
+    };
+    std::fs::create_dir_all(locks).expect("locks dir");
+    let path = plandeck::executor::lock_path(locks, root).expect("lock path");
+    std::fs::write(path, serde_json::to_vec(&info).expect("json")).expect("lock");
+}
+
+#[test]
+fn the_matrix_and_the_apply_confirmation_show_locks_and_apply_results() {
+    use plandeck::review::{Decision, DecisionKind};
+    use plandeck::source::Source;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let repo = dir.path().join("repo");
+    plandeck::demo::build_at(&repo, NOW).expect("demo");
+    let loaded = config::load(None).expect("defaults");
+    let source = GitSource::open(&repo, &loaded.config).expect("opens");
+    let request = source.resolve_request("request/102").expect("request");
+    // stage applied at this head; prod is being applied by a live process
+    // (this test's own, which is surely running).
+    source
+        .record_decision(&Decision {
+            kind: DecisionKind::ApplySucceeded,
+            request: request.id.clone(),
+            root: "apps/api/stage".into(),
+            head: request.head.clone(),
+            digest: "sha256:x".into(),
+            who: plandeck::source::Identity {
+                name: "Riley".into(),
+                email: "riley@example.com".into(),
+            },
+            at: NOW - 3 * 3600,
+            comment: None,
+            viewed_destructive: Vec::new(),
+        })
+        .expect("recorded");
+    let locks = plandeck::executor::locks_dir(&source).expect("locks dir");
+    lock_root(&locks, "apps/api/prod", std::process::id(), "request/102");
+    let settings = Settings::from_config(&loaded).expect("settings");
+    let mut h = Harness::new(
+        Arc::new(source),
+        settings,
+        NOW,
+        (120, 48),
+        Some(dir.path().join("data")),
+    )
+    .with_locks(locks.clone());
+    h.press("j j j <Enter>");
+    let matrix = h.screen();
+    let row = |root: &str| {
+        matrix
+            .lines()
+            .find(|l| l.contains(root))
+            .unwrap_or_else(|| panic!("{root} in\n{matrix}"))
+            .to_string()
+    };
+    assert!(row("apps/api/prod").contains("applying"), "{matrix}");
+    assert!(row("apps/api/stage").contains("applied 3h"), "{matrix}");
+    // The confirmation names the lock and refuses to start.
+    h.press("<Enter> A");
+    let modal = h.screen();
+    assert!(
+        modal.contains(&format!(
+            "✗ lock: being applied by pid {} for request/102",
+            std::process::id()
+        )),
+        "{modal}"
+    );
+    h.press("y");
+    assert!(
+        !h.unhandled
+            .iter()
+            .any(|e| matches!(e, plandeck::tui::Effect::RunApply { .. })),
+        "nothing was started"
+    );
+    // A lock whose process is gone is an interrupted apply.
+    lock_root(&locks, "apps/api/prod", u32::MAX - 1, "request/102");
+    h.press("<Esc> <Esc> <Esc> r <Enter>");
+    assert!(h.screen().contains("interrupted"), "{}", h.screen());
+}
+
+#[test]
+fn auto_apply_roots_are_offered_the_apply_without_approvals() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let repo = dir.path().join("repo");
+    plandeck::demo::build_at(&repo, NOW).expect("demo");
+    let config_path = dir.path().join("config.toml");
+    std::fs::write(
+        &config_path,
+        "[environments.dev]\nroots = [\"apps/*/dev\"]\nrequired_approvals = 1\nauto_apply = true\n",
+    )
+    .expect("config");
+    let loaded = config::load(Some(&config_path)).expect("config");
+    let source = GitSource::open(&repo, &loaded.config).expect("opens");
+    let settings = Settings::from_config(&loaded).expect("settings");
+    let mut h = Harness::new(
+        Arc::new(source),
+        settings,
+        NOW,
+        (120, 48),
+        Some(dir.path().join("data")),
+    );
+    // request/101 is dev: 0/1 approvals, but dev applies automatically.
+    h.press("G <Enter> A");
+    let modal = h.screen();
+    assert!(modal.contains("✗ approvals"), "{modal}");
+    assert!(modal.contains("Apply? y yes"), "{modal}");
+    h.press("y");
+    assert!(
+        matches!(h.unhandled.last(), Some(plandeck::tui::Effect::RunApply { root, .. }) if root == "apps/web/dev"),
+        "{:?}",
+        h.unhandled
+    );
+}

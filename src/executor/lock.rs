@@ -168,6 +168,15 @@ pub fn take_over_stale(dir: &Path) -> Vec<LockInfo> {
     taken
 }
 
+/// The lock of `root` in `dir`, if one is there, and whether its process
+/// still runs (an apply in progress) or not (an interrupted apply).
+pub fn current_lock(dir: &Path, root: &str) -> Option<(LockInfo, bool)> {
+    let path = lock_path(dir, root).ok()?;
+    let info = parse(&std::fs::read(path).ok()?)?;
+    let alive = is_alive(info.pid);
+    Some((info, alive))
+}
+
 /// Stale locks in `dir`, without taking them over.
 pub fn stale_locks(dir: &Path) -> Vec<LockInfo> {
     let Ok(entries) = std::fs::read_dir(dir) else {

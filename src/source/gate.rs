@@ -16,6 +16,19 @@ pub struct RootReview {
     pub policy: EnvironmentPolicy,
 }
 
+impl RootReview {
+    /// The checks that stop an apply of this root: every failing one, but
+    /// approvals for an environment with `auto_apply`. The executor and the
+    /// TUI's confirmation both decide by this.
+    pub fn apply_blockers(&self) -> Vec<&crate::review::GateCheck> {
+        self.report
+            .checks
+            .iter()
+            .filter(|c| !(c.passed || (self.policy.auto_apply && c.name == "approvals")))
+            .collect()
+    }
+}
+
 /// The facts of a root's stored plan, if it has one.
 pub fn plan_facts(
     source: &dyn Source,

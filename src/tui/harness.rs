@@ -29,6 +29,7 @@ pub struct Harness {
     highlighter: CodeHighlighter,
     data_dir: Option<PathBuf>,
     drift: Option<Arc<dyn crate::drift::DriftOps>>,
+    locks: Option<PathBuf>,
     /// Effects `update` asked for that the harness does not carry out.
     pub unhandled: Vec<Effect>,
 }
@@ -55,6 +56,7 @@ impl Harness {
             highlighter: CodeHighlighter::new(),
             data_dir,
             drift: None,
+            locks: None,
             unhandled: Vec::new(),
         };
         let effects = load_requests(&mut harness.state);
@@ -66,6 +68,15 @@ impl Harness {
     /// matrix's drift column), and loads the list again with them.
     pub fn with_drift(mut self, drift: Arc<dyn crate::drift::DriftOps>) -> Self {
         self.drift = Some(drift);
+        let effects = load_requests(&mut self.state);
+        self.run(effects);
+        self
+    }
+
+    /// Gives the harness the executor's lock directory, and loads the list
+    /// again with it.
+    pub fn with_locks(mut self, locks: PathBuf) -> Self {
+        self.locks = Some(locks);
         let effects = load_requests(&mut self.state);
         self.run(effects);
         self
@@ -166,6 +177,7 @@ impl Harness {
                 result: runner::load_requests(
                     source,
                     self.drift.as_deref(),
+                    self.locks.as_deref(),
                     &settings,
                     self.data_dir.clone(),
                 ),
@@ -179,7 +191,7 @@ impl Harness {
                     &request,
                     &root,
                 )
-                .map(Box::new),
+                .map(|plan| runner::with_apply_state(plan, self.locks.as_deref(), &request, &root)),
             },
             Effect::LoadCode { req, request } => BackendEvent::CodeLoaded {
                 req,

@@ -169,6 +169,8 @@ pub struct RootPlanInfo {
     pub error: Option<String>,
     /// The root's last drift check on the base branch, when there is one.
     pub drift: Option<crate::drift::DriftReport>,
+    /// Being applied, interrupted, or the last apply result for this head.
+    pub apply: Option<super::ApplyState>,
 }
 
 impl RootPlanInfo {
@@ -204,6 +206,8 @@ pub struct LoadedPlan {
     /// When the reviewer's approval went stale because the plan changed:
     /// the digest they approved and what changed since, rendered.
     pub since_approval: Option<(String, Vec<crate::render::Line>)>,
+    /// Being applied, interrupted, or the last apply result for this head.
+    pub apply: Option<super::ApplyState>,
 }
 
 /// Results of background work.

@@ -2,6 +2,7 @@
 //! Blocking work (git, plan files, highlighting) runs on the blocking pool;
 //! planning runs `plandeck plan` as a child process whose output streams in.
 
+use super::ApplyState;
 use super::children::{Children, run_child, run_plan};
 use super::msg::{
     BackendEvent, Effect, LoadedPlan, ProgressKey, RequestEntry, RequestsSnapshot, RootPlanInfo,
@@ -32,6 +33,8 @@ pub struct Runner {
     pub data_dir: Option<PathBuf>,
     pub plan_command: PlanCommand,
     pub drift: Option<Arc<dyn crate::drift::DriftOps>>,
+    /// The local executor's apply locks.
+    pub locks: Option<PathBuf>,
     /// The `plandeck plan`/`apply` processes running for this session.
     pub children: Arc<Children>,
     pub tx: Sender<BackendEvent>,
@@ -48,7 +51,7 @@ impl Runner {
                     Arc::clone(&self.settings),
                     self.data_dir.clone(),
                 );
-                let drift = self.drift.clone();
+                let (drift, locks) = (self.drift.clone(), self.locks.clone());
                 let panic = super::test_panic("task");
                 self.blocking(
                     move || {
@@ -61,6 +64,7 @@ impl Runner {
                             result: load_requests(
                                 source.as_ref(),
                                 drift.as_deref(),
+                                locks.as_deref(),
                                 &settings,
                                 data_dir,
                             ),
@@ -73,16 +77,17 @@ impl Runner {
                 );
             }
             Effect::LoadPlan { req, request, root } => {
-                let (source, settings, data_dir) = (
+                let (source, settings, data_dir, locks) = (
                     Arc::clone(&self.source),
                     Arc::clone(&self.settings),
                     self.data_dir.clone(),
+                    self.locks.clone(),
                 );
                 self.blocking(
                     move || BackendEvent::PlanLoaded {
                         req,
                         result: load_plan(source.as_ref(), &settings, data_dir, &request, &root)
-                            .map(Box::new),
+                            .map(|plan| with_apply_state(plan, locks.as_deref(), &request, &root)),
                     },
                     move |error| BackendEvent::PlanLoaded {
                         req,
@@ -242,6 +247,7 @@ fn save(
 pub(super) fn load_requests(
     source: &dyn Source,
     drift: Option<&dyn crate::drift::DriftOps>,
+    locks: Option<&std::path::Path>,
     settings: &Settings,
     data_dir: Option<PathBuf>,
 ) -> Result<RequestsSnapshot, String> {
@@ -261,6 +267,7 @@ pub(super) fn load_requests(
                 .iter()
                 .map(|root| RootPlanInfo {
                     drift: drift_reports.iter().find(|d| d.root == root.path).cloned(),
+                    apply: ApplyState::of(locks, &decisions, &request, &root.path),
                     ..root_info(
                         source,
                         settings,
@@ -338,6 +345,7 @@ fn root_info(
                 gate: gate(None),
                 error: Some(e.to_string()),
                 drift: None,
+                apply: None,
             };
         }
     };
@@ -348,6 +356,7 @@ fn root_info(
             gate: gate(None),
             error: None,
             drift: None,
+            apply: None,
         };
     };
     match source.load_plan(&stored) {
@@ -362,6 +371,7 @@ fn root_info(
             stored: Some(stored),
             error: None,
             drift: None,
+            apply: None,
         },
         Err(e) => RootPlanInfo {
             stored: Some(stored),
@@ -369,6 +379,7 @@ fn root_info(
             gate: gate(None),
             error: Some(e.to_string()),
             drift: None,
+            apply: None,
         },
     }
 }
@@ -447,7 +458,19 @@ pub(super) fn load_plan(
         decisions,
         reviewer,
         since_approval,
+        apply: None,
     })
+}
+
+/// A loaded plan with its root's apply state (lock, last result).
+pub(super) fn with_apply_state(
+    mut plan: LoadedPlan,
+    locks: Option<&std::path::Path>,
+    request: &Request,
+    root: &str,
+) -> Box<LoadedPlan> {
+    plan.apply = ApplyState::of(locks, &plan.decisions, request, root);
+    Box::new(plan)
 }
 
 /// The digest of the reviewer's latest approval of this root, when it is

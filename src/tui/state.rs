@@ -184,6 +184,10 @@ pub enum Modal {
         request: String,
         root: String,
         report: Box<crate::review::GateReport>,
+        /// What stops the apply, by the executor's rule; empty: it may start.
+        blockers: Vec<String>,
+        /// What the operator should know (an interrupted or finished apply).
+        notes: Vec<String>,
     },
 }
 

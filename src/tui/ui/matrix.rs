@@ -1,6 +1,6 @@
 //! The root matrix of a request touching several roots: one row per root
 //! with its environment, plan state, counts, risk, cost, last drift check,
-//! approvals and digest.
+//! apply state (lock, last result), approvals and digest.
 
 use super::requests::{clean, counts_spans, env_badge, risk_span};
 use crate::cost::format_delta;
@@ -64,7 +64,7 @@ pub fn draw(
         let digest = info
             .stored
             .as_ref()
-            .map_or(String::new(), |s| s.digest.chars().take(19).collect());
+            .map_or(String::new(), |s| s.digest.chars().take(15).collect());
         let row = Row::new(vec![
             Cell::from(env_badge(root.environment.as_deref().unwrap_or("?"), theme)),
             Cell::from(clean(&root.path)),
@@ -73,6 +73,7 @@ pub fn draw(
             Cell::from(risk_span(info.highest_risk(), theme)),
             Cell::from(cost),
             Cell::from(drift(info, state.now, theme)),
+            Cell::from(apply(info, state.now, theme)),
             Cell::from(approvals(info, theme)),
             Cell::from(Span::styled(digest, theme.role(Role::Muted))),
         ]);
@@ -90,6 +91,7 @@ pub fn draw(
         "Risk",
         "Cost",
         "Drift",
+        "Apply",
         "Approvals",
         "Digest",
     ])
@@ -98,12 +100,13 @@ pub fn draw(
         Constraint::Length(8),
         Constraint::Fill(2),
         Constraint::Fill(1),
-        Constraint::Length(15),
+        Constraint::Length(12),
         Constraint::Length(6),
+        Constraint::Length(12),
         Constraint::Length(14),
-        Constraint::Length(16),
-        Constraint::Length(10),
-        Constraint::Length(20),
+        Constraint::Length(12),
+        Constraint::Length(9),
+        Constraint::Length(15),
     ];
     frame.render_widget(Table::new(rows, widths).header(header).block(block), area);
 }
@@ -127,6 +130,25 @@ fn drift(info: &crate::tui::msg::RootPlanInfo, now: i64, theme: &Theme) -> Span<
             theme.role(Role::High),
         ),
         DriftStatus::Error => Span::styled(format!("error {age}"), theme.role(Role::Warning)),
+    }
+}
+
+/// The local executor's state of the root: `applying`, `interrupted`, or
+/// the last result for this head with its age; `-` before any apply.
+fn apply(info: &crate::tui::msg::RootPlanInfo, now: i64, theme: &Theme) -> Span<'static> {
+    use crate::tui::ApplyState;
+    match &info.apply {
+        None => Span::styled("-", theme.role(Role::Muted)),
+        Some(ApplyState::Applying { .. }) => Span::styled("applying", theme.role(Role::Warning)),
+        Some(ApplyState::Interrupted { .. }) => Span::styled("interrupted", theme.role(Role::High)),
+        Some(ApplyState::Applied { at }) => Span::styled(
+            format!("applied {}", super::age(now, *at)),
+            theme.role(Role::Create),
+        ),
+        Some(ApplyState::Failed { at }) => Span::styled(
+            format!("failed {}", super::age(now, *at)),
+            theme.role(Role::High),
+        ),
     }
 }
 

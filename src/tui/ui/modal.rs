@@ -60,28 +60,12 @@ pub fn draw(frame: &mut Frame, area: Rect, modal: &Modal, theme: &Theme) {
             request,
             root,
             report,
+            blockers,
+            notes,
         } => (
             format!(" Apply {} · {} ", clean(request), clean(root)),
             report,
-            if report.passed {
-                vec![
-                    Line::from(
-                        "Re-plans the root, checks the digest against the approved one, applies that plan file.",
-                    ),
-                    Line::from(vec![
-                        Span::raw("Apply? "),
-                        Span::styled("y", theme.key()),
-                        Span::raw(" yes · "),
-                        Span::styled("n <Enter> <Esc>", theme.key()),
-                        Span::raw(" no"),
-                    ]),
-                ]
-            } else {
-                vec![Line::from(Span::styled(
-                    "The gate fails: the apply cannot start. <Esc> closes.",
-                    theme.role(Role::High),
-                ))]
-            },
+            apply_prompt(blockers, notes, theme),
         ),
         Modal::Block {
             decision,
@@ -121,6 +105,43 @@ pub fn draw(frame: &mut Frame, area: Rect, modal: &Modal, theme: &Theme) {
 }
 
 /// The gate report: one line per check, then the approvals.
+/// The apply confirmation's last lines: what stops it, or the question.
+fn apply_prompt(blockers: &[String], notes: &[String], theme: &Theme) -> Vec<Line<'static>> {
+    let mut lines: Vec<Line> = notes
+        .iter()
+        .map(|n| {
+            Line::from(Span::styled(
+                format!("Note: {n}"),
+                theme.role(Role::Warning),
+            ))
+        })
+        .collect();
+    if !blockers.is_empty() {
+        lines.extend(blockers.iter().map(|b| {
+            Line::from(Span::styled(
+                format!("✗ {}", clean(b)),
+                theme.role(Role::High),
+            ))
+        }));
+        lines.push(Line::from(Span::styled(
+            "The gate fails: the apply cannot start. <Esc> closes.",
+            theme.role(Role::High),
+        )));
+        return lines;
+    }
+    lines.push(Line::from(
+        "Re-plans the root, checks the digest against the approved one, applies that plan file.",
+    ));
+    lines.push(Line::from(vec![
+        Span::raw("Apply? "),
+        Span::styled("y", theme.key()),
+        Span::raw(" yes · "),
+        Span::styled("n <Enter> <Esc>", theme.key()),
+        Span::raw(" no"),
+    ]));
+    lines
+}
+
 pub fn gate_lines(report: &GateReport, theme: &Theme) -> Vec<Line<'static>> {
     let verdict = if report.passed {
         ("ready to apply", Role::Create)

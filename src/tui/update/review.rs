@@ -102,10 +102,34 @@ pub(super) fn apply(state: &mut State) {
     let Loadable::Loaded(view) = view.as_ref() else {
         return;
     };
+    // The executor's own rule (approvals waived under auto_apply), plus a
+    // live lock: the confirmation never offers what the executor refuses.
+    let review = &view.loaded.review;
+    let mut blockers: Vec<String> = review
+        .apply_blockers()
+        .iter()
+        .map(|c| format!("{}: {}", c.name, c.detail))
+        .collect();
+    let apply = view.loaded.apply.as_ref();
+    blockers.extend(apply.and_then(crate::tui::ApplyState::blocks_apply));
+    let notes = apply
+        .and_then(|a| match a {
+            crate::tui::ApplyState::Interrupted { pid, .. } => Some(format!(
+                "the last apply (pid {pid}) was interrupted: it is recorded as failed when this one starts"
+            )),
+            crate::tui::ApplyState::Applied { .. } => {
+                Some("already applied at this head: the executor skips it".to_string())
+            }
+            _ => None,
+        })
+        .into_iter()
+        .collect();
     state.modal = Some(Modal::Apply {
         request: view.request.id.clone(),
         root: view.root.clone(),
-        report: Box::new(view.loaded.review.report.clone()),
+        report: Box::new(review.report.clone()),
+        blockers,
+        notes,
     });
 }
 
@@ -155,7 +179,8 @@ pub(super) fn modal_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     if let Modal::Apply {
         request,
         root,
-        report,
+        blockers,
+        ..
     } = modal
     {
         if key.code != KeyCode::Char('y') {
@@ -163,7 +188,7 @@ pub(super) fn modal_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
             state.status = Some("not applied".into());
             return Vec::new();
         }
-        if !report.passed {
+        if !blockers.is_empty() {
             state.status = Some("the gate fails: the apply cannot start".into());
             return Vec::new();
         }
