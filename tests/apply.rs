@@ -215,6 +215,16 @@ fn an_out_of_band_change_blocks_the_apply_and_leaves_the_base_alone() {
     );
     assert!(text(&out.stderr).contains("drift"), "{}", text(&out.stderr));
     assert_eq!(fx.repo.rev("main"), main_before, "base untouched");
+    // The difference is kept on disk, in the apply's log.
+    let logs: Vec<String> = std::fs::read_dir(fx.data.join("plandeck/logs"))
+        .expect("logs")
+        .filter_map(|e| std::fs::read_to_string(e.ok()?.path()).ok())
+        .collect();
+    assert!(
+        logs.iter()
+            .any(|l| l.contains("DRIFT") && l.contains("null_resource.app")),
+        "{logs:?}"
+    );
     let status = fx.ok("Bob", &["status", "request/1"]);
     assert!(
         status.contains("blocked by Bob <bob@example.com>: drift"),

@@ -119,7 +119,7 @@ pub fn apply_root(
             &fresh_plan,
             places,
             who,
-            out,
+            &mut Tee { out, log },
         )?;
         return Ok(Some(Outcome::Drift {
             root: root.to_string(),
@@ -173,6 +173,31 @@ pub fn apply_root(
     Ok(stop)
 }
 
+/// The operator's output and, the one that matters later, the apply's log
+/// file: the drift report is kept on disk beside the apply logs.
+struct Tee<'a> {
+    out: &'a mut dyn Write,
+    log: &'a std::path::Path,
+}
+
+impl Write for Tee<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let mut file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(self.log)?;
+        file.write_all(buf)?;
+        // Best effort to the terminal, as for the apply's output.
+        let _ = self.out.write_all(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        let _ = self.out.flush();
+        Ok(())
+    }
+}
+
 /// The state lock is Terraform's: another run is planning or applying this
 /// root. Nothing was changed, so this is a refusal to retry, not a failure.
 fn state_locked(root: &str) -> Outcome {
@@ -193,13 +218,15 @@ fn drift(
     fresh: &crate::plan::Plan,
     places: &Places,
     who: &Identity,
-    out: &mut dyn Write,
+    out: &mut Tee<'_>,
 ) -> Result<(), ExecError> {
-    let _ = writeln!(
+    writeln!(
         out,
-        "{root}: DRIFT: the fresh plan {} differs from the approved {approved}; not applied",
-        fresh.digest
-    );
+        "{root}: DRIFT: the fresh plan {} differs from the approved {approved}; not applied \
+         (this report is kept in {})",
+        fresh.digest,
+        out.log.display()
+    )?;
     if let Some(old) = source.plan_by_digest(request, root, approved)? {
         let risk = crate::risk::RiskPolicy::default();
         let thresholds = crate::cost::CostThresholds::default();
@@ -211,7 +238,7 @@ fn drift(
             options: &options,
         };
         let lines = crate::delta::delta_lines(&crate::delta::compare(&old, fresh), &ctx);
-        let _ = crate::render::ansi::write_lines(out, &lines, false);
+        crate::render::ansi::write_lines(out, &lines, false)?;
     }
     let comment = format!(
         "drift: the fresh plan {} differs from the approved one",
