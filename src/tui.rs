@@ -12,6 +12,7 @@ mod plan_view;
 pub mod progress;
 mod runner;
 mod state;
+mod summary_cache;
 mod theme;
 mod ui;
 mod update;
@@ -157,6 +158,7 @@ async fn event_loop(
         plan_command: options.plan_command,
         drift: options.drift,
         locks: options.locks,
+        summaries: Arc::default(),
         children,
         tx,
     };

@@ -30,6 +30,7 @@ pub struct Harness {
     data_dir: Option<PathBuf>,
     drift: Option<Arc<dyn crate::drift::DriftOps>>,
     locks: Option<PathBuf>,
+    summaries: super::summary_cache::SummaryCache,
     /// Effects `update` asked for that the harness does not carry out.
     pub unhandled: Vec<Effect>,
 }
@@ -57,6 +58,7 @@ impl Harness {
             data_dir,
             drift: None,
             locks: None,
+            summaries: Default::default(),
             unhandled: Vec::new(),
         };
         let effects = load_requests(&mut harness.state);
@@ -176,8 +178,11 @@ impl Harness {
                 req,
                 result: runner::load_requests(
                     source,
-                    self.drift.as_deref(),
-                    self.locks.as_deref(),
+                    runner::ListStores {
+                        drift: self.drift.as_deref(),
+                        locks: self.locks.as_deref(),
+                        summaries: &self.summaries,
+                    },
                     &settings,
                     self.data_dir.clone(),
                 ),

@@ -9,6 +9,7 @@ use super::msg::{
 };
 use super::plan_view::Settings;
 use super::progress;
+use super::summary_cache::{PlanDigest, SummaryCache};
 use crate::codeview::CodeHighlighter;
 use crate::review::{CodeOwners, Decision, PlanFacts};
 use crate::source::gate::review_root;
@@ -35,6 +36,8 @@ pub struct Runner {
     pub drift: Option<Arc<dyn crate::drift::DriftOps>>,
     /// The local executor's apply locks.
     pub locks: Option<PathBuf>,
+    /// Summaries of stored plans, kept between list loads.
+    pub summaries: Arc<SummaryCache>,
     /// The `plandeck plan`/`apply` processes running for this session.
     pub children: Arc<Children>,
     pub tx: Sender<BackendEvent>,
@@ -51,7 +54,11 @@ impl Runner {
                     Arc::clone(&self.settings),
                     self.data_dir.clone(),
                 );
-                let (drift, locks) = (self.drift.clone(), self.locks.clone());
+                let (drift, locks, summaries) = (
+                    self.drift.clone(),
+                    self.locks.clone(),
+                    Arc::clone(&self.summaries),
+                );
                 let panic = super::test_panic("task");
                 self.blocking(
                     move || {
@@ -63,8 +70,11 @@ impl Runner {
                             req,
                             result: load_requests(
                                 source.as_ref(),
-                                drift.as_deref(),
-                                locks.as_deref(),
+                                ListStores {
+                                    drift: drift.as_deref(),
+                                    locks: locks.as_deref(),
+                                    summaries: &summaries,
+                                },
                                 &settings,
                                 data_dir,
                             ),
@@ -244,20 +254,44 @@ fn save(
     }
 }
 
+/// What a list load reads beside the source.
+#[derive(Clone, Copy)]
+pub(super) struct ListStores<'a> {
+    pub drift: Option<&'a dyn crate::drift::DriftOps>,
+    /// The local executor's apply locks.
+    pub locks: Option<&'a std::path::Path>,
+    pub summaries: &'a SummaryCache,
+}
+
+/// What every root of one list load shares.
+struct ListContext<'a> {
+    source: &'a dyn Source,
+    settings: &'a Settings,
+    owners: Option<&'a CodeOwners>,
+    summaries: &'a SummaryCache,
+    now: i64,
+}
+
 pub(super) fn load_requests(
     source: &dyn Source,
-    drift: Option<&dyn crate::drift::DriftOps>,
-    locks: Option<&std::path::Path>,
+    stores: ListStores<'_>,
     settings: &Settings,
     data_dir: Option<PathBuf>,
 ) -> Result<RequestsSnapshot, String> {
     let requests = source.list_requests().map_err(|e| e.to_string())?;
     let owners = source.code_owners().map_err(|e| e.to_string())?;
     // A missing or unreadable drift store only leaves the column empty.
-    let drift_reports = drift
+    let drift_reports = stores
+        .drift
         .and_then(|d| d.drift_summaries().ok())
         .unwrap_or_default();
-    let now = unix_now();
+    let ctx = ListContext {
+        source,
+        settings,
+        owners: owners.as_ref(),
+        summaries: stores.summaries,
+        now: unix_now(),
+    };
     let entries = requests
         .into_iter()
         .map(|request| {
@@ -267,16 +301,8 @@ pub(super) fn load_requests(
                 .iter()
                 .map(|root| RootPlanInfo {
                     drift: drift_reports.iter().find(|d| d.root == root.path).cloned(),
-                    apply: ApplyState::of(locks, &decisions, &request, &root.path),
-                    ..root_info(
-                        source,
-                        settings,
-                        &request,
-                        &root.path,
-                        &decisions,
-                        owners.as_ref(),
-                        now,
-                    )
+                    apply: ApplyState::of(stores.locks, &decisions, &request, &root.path),
+                    ..root_info(&ctx, &request, &root.path, &decisions)
                 })
                 .collect();
             RequestEntry { request, roots }
@@ -314,14 +340,18 @@ fn facts_of(plan: &crate::plan::Plan, head: &str) -> PlanFacts {
 }
 
 fn root_info(
-    source: &dyn Source,
-    settings: &Settings,
+    ctx: &ListContext<'_>,
     request: &Request,
     root: &str,
     decisions: &[Decision],
-    owners: Option<&CodeOwners>,
-    now: i64,
 ) -> RootPlanInfo {
+    let ListContext {
+        source,
+        settings,
+        owners,
+        summaries,
+        now,
+    } = *ctx;
     let gate = |facts: Option<PlanFacts>| {
         Some(
             review_root(
@@ -359,15 +389,22 @@ fn root_info(
             apply: None,
         };
     };
-    match source.load_plan(&stored) {
-        Ok((plan, cost)) => RootPlanInfo {
-            summary: Some(Summary::of(
-                &plan,
-                &settings.risk,
-                cost.as_ref(),
-                &settings.thresholds,
-            )),
-            gate: gate(Some(facts_of(&plan, &stored.head))),
+    let read = summaries.get_or_compute(&stored, || {
+        let (plan, cost) = source.load_plan(&stored)?;
+        Ok::<_, crate::source::SourceError>(PlanDigest {
+            summary: Summary::of(&plan, &settings.risk, cost.as_ref(), &settings.thresholds),
+            destructive: facts_of(&plan, &stored.head).destructive,
+            digest: plan.digest.clone(),
+        })
+    });
+    match read {
+        Ok(read) => RootPlanInfo {
+            summary: Some(read.summary),
+            gate: gate(Some(PlanFacts {
+                digest: read.digest,
+                head: stored.head.clone(),
+                destructive: read.destructive,
+            })),
             stored: Some(stored),
             error: None,
             drift: None,
