@@ -94,6 +94,12 @@ fn main() {
         "request list with the plan's summary loaded: {:.0} ms",
         started.elapsed().as_secs_f64() * 1e3
     );
+    let again = Instant::now();
+    h.press("r");
+    println!(
+        "request list loaded again (r; the summary is cached): {:.0} ms",
+        again.elapsed().as_secs_f64() * 1e3
+    );
 
     let effects = h.key_deferred(parse_key("<Enter>"));
     let frame = Instant::now();
