@@ -7,6 +7,7 @@ mod apply_state;
 mod children;
 pub mod harness;
 mod keymap;
+mod loads;
 mod msg;
 mod plan_view;
 pub mod progress;

@@ -6,11 +6,11 @@
 use super::keymap::Keymap;
 use super::msg::{BackendEvent, Effect, Msg};
 use super::plan_view::Settings;
-use super::runner;
 use super::state::State;
 use super::theme::Theme;
 use super::ui::{UiState, draw};
 use super::update::{load_requests, update};
+use super::{loads, runner};
 use crate::codeview::CodeHighlighter;
 use crate::source::Source;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -176,9 +176,9 @@ impl Harness {
         Some(match effect {
             Effect::LoadRequests { req } => BackendEvent::RequestsLoaded {
                 req,
-                result: runner::load_requests(
+                result: loads::load_requests(
                     source,
-                    runner::ListStores {
+                    loads::ListStores {
                         drift: self.drift.as_deref(),
                         locks: self.locks.as_deref(),
                         summaries: &self.summaries,
@@ -189,14 +189,10 @@ impl Harness {
             },
             Effect::LoadPlan { req, request, root } => BackendEvent::PlanLoaded {
                 req,
-                result: runner::load_plan(
-                    source,
-                    &settings,
-                    self.data_dir.clone(),
-                    &request,
-                    &root,
-                )
-                .map(|plan| runner::with_apply_state(plan, self.locks.as_deref(), &request, &root)),
+                result: loads::load_plan(source, &settings, self.data_dir.clone(), &request, &root)
+                    .map(|plan| {
+                        loads::with_apply_state(plan, self.locks.as_deref(), &request, &root)
+                    }),
             },
             Effect::LoadCode { req, request } => BackendEvent::CodeLoaded {
                 req,

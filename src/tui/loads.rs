@@ -1,0 +1,290 @@
+//! Loading what the screens show, on the blocking pool: the request list
+//! (every root's plan summary, gate, drift check and apply state) and one
+//! root's plan with its review. Pure reads: nothing here writes.
+
+use super::ApplyState;
+use super::msg::{LoadedPlan, ProgressKey, RequestEntry, RequestsSnapshot, RootPlanInfo};
+use super::plan_view::Settings;
+use super::progress;
+use super::summary_cache::{PlanDigest, SummaryCache};
+use crate::review::{CodeOwners, Decision, PlanFacts};
+use crate::source::gate::review_root;
+use crate::source::{Request, Source};
+use crate::summary::Summary;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// What a list load reads beside the source.
+#[derive(Clone, Copy)]
+pub(super) struct ListStores<'a> {
+    pub drift: Option<&'a dyn crate::drift::DriftOps>,
+    /// The local executor's apply locks.
+    pub locks: Option<&'a std::path::Path>,
+    pub summaries: &'a SummaryCache,
+}
+
+/// What every root of one list load shares.
+struct ListContext<'a> {
+    source: &'a dyn Source,
+    settings: &'a Settings,
+    owners: Option<&'a CodeOwners>,
+    summaries: &'a SummaryCache,
+    now: i64,
+}
+
+pub(super) fn load_requests(
+    source: &dyn Source,
+    stores: ListStores<'_>,
+    settings: &Settings,
+    data_dir: Option<PathBuf>,
+) -> Result<RequestsSnapshot, String> {
+    let requests = source.list_requests().map_err(|e| e.to_string())?;
+    let owners = source.code_owners().map_err(|e| e.to_string())?;
+    // A missing or unreadable drift store only leaves the column empty.
+    let drift_reports = stores
+        .drift
+        .and_then(|d| d.drift_summaries().ok())
+        .unwrap_or_default();
+    let ctx = ListContext {
+        source,
+        settings,
+        owners: owners.as_ref(),
+        summaries: stores.summaries,
+        now: unix_now(),
+    };
+    let entries = requests
+        .into_iter()
+        .map(|request| {
+            let decisions = source.decisions(&request).unwrap_or_default();
+            let roots = request
+                .roots
+                .iter()
+                .map(|root| RootPlanInfo {
+                    drift: drift_reports.iter().find(|d| d.root == root.path).cloned(),
+                    apply: ApplyState::of(stores.locks, &decisions, &request, &root.path),
+                    ..root_info(&ctx, &request, &root.path, &decisions)
+                })
+                .collect();
+            RequestEntry { request, roots }
+        })
+        .collect();
+    let describe = source.describe();
+    Ok(RequestsSnapshot {
+        entries,
+        reviewer: source.reviewer().ok(),
+        seen: data_dir
+            .map(|d| progress::load_seen(&d, &describe))
+            .unwrap_or_default(),
+        source: describe,
+    })
+}
+
+pub(super) fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(0))
+}
+
+/// What the gate needs from a loaded plan.
+fn facts_of(plan: &crate::plan::Plan, head: &str) -> PlanFacts {
+    PlanFacts {
+        digest: plan.digest.clone(),
+        head: head.to_string(),
+        destructive: plan
+            .resource_changes
+            .iter()
+            .filter(|rc| rc.change.kind.is_destructive())
+            .map(|rc| rc.address.clone())
+            .collect(),
+    }
+}
+
+fn root_info(
+    ctx: &ListContext<'_>,
+    request: &Request,
+    root: &str,
+    decisions: &[Decision],
+) -> RootPlanInfo {
+    let ListContext {
+        source,
+        settings,
+        owners,
+        summaries,
+        now,
+    } = *ctx;
+    let gate = |facts: Option<PlanFacts>| {
+        Some(
+            review_root(
+                &settings.config,
+                request,
+                root,
+                facts,
+                decisions,
+                owners,
+                now,
+            )
+            .report,
+        )
+    };
+    let stored = match source.stored_plan(request, root) {
+        Ok(stored) => stored,
+        Err(e) => {
+            return RootPlanInfo {
+                stored: None,
+                summary: None,
+                gate: gate(None),
+                error: Some(e.to_string()),
+                drift: None,
+                apply: None,
+            };
+        }
+    };
+    let Some(stored) = stored else {
+        return RootPlanInfo {
+            stored: None,
+            summary: None,
+            gate: gate(None),
+            error: None,
+            drift: None,
+            apply: None,
+        };
+    };
+    let read = summaries.get_or_compute(&stored, || {
+        let (plan, cost) = source.load_plan(&stored)?;
+        Ok::<_, crate::source::SourceError>(PlanDigest {
+            summary: Summary::of(&plan, &settings.risk, cost.as_ref(), &settings.thresholds),
+            destructive: facts_of(&plan, &stored.head).destructive,
+            digest: plan.digest.clone(),
+        })
+    });
+    match read {
+        Ok(read) => RootPlanInfo {
+            summary: Some(read.summary),
+            gate: gate(Some(PlanFacts {
+                digest: read.digest,
+                head: stored.head.clone(),
+                destructive: read.destructive,
+            })),
+            stored: Some(stored),
+            error: None,
+            drift: None,
+            apply: None,
+        },
+        Err(e) => RootPlanInfo {
+            stored: Some(stored),
+            summary: None,
+            gate: gate(None),
+            error: Some(e.to_string()),
+            drift: None,
+            apply: None,
+        },
+    }
+}
+
+pub(super) fn load_plan(
+    source: &dyn Source,
+    settings: &Settings,
+    data_dir: Option<PathBuf>,
+    request: &Request,
+    root: &str,
+) -> Result<LoadedPlan, String> {
+    let stored = source
+        .stored_plan(request, root)
+        .map_err(|e| e.to_string())?
+        .ok_or_else(|| format!("no stored plan for {root}"))?;
+    let (plan, cost) = source.load_plan(&stored).map_err(|e| e.to_string())?;
+    let summary = Summary::of(&plan, &settings.risk, cost.as_ref(), &settings.thresholds);
+    let risks = plan
+        .resource_changes
+        .iter()
+        .map(|rc| settings.risk.assess(rc).risk)
+        .collect();
+    let reviewer = source.reviewer().ok();
+    let viewed = match (data_dir, &reviewer) {
+        (Some(dir), Some(reviewer)) => progress::load_viewed(
+            &dir,
+            &ProgressKey {
+                reviewer: reviewer.email.clone(),
+                request: request.id.clone(),
+                root: root.to_string(),
+                digest: plan.digest.clone(),
+            },
+        ),
+        _ => Default::default(),
+    };
+    let decisions = source.decisions(request).map_err(|e| e.to_string())?;
+    let owners = source.code_owners().map_err(|e| e.to_string())?;
+    let facts = facts_of(&plan, &stored.head);
+    let review = review_root(
+        &settings.config,
+        request,
+        root,
+        Some(facts),
+        &decisions,
+        owners.as_ref(),
+        unix_now(),
+    );
+    let since_approval = reviewer
+        .as_ref()
+        .and_then(|who| stale_approval(&decisions, root, who, &plan.digest))
+        .and_then(|digest| {
+            let old = source
+                .plan_by_digest(request, root, &digest)
+                .ok()
+                .flatten()?;
+            let options = crate::render::RenderOptions::default();
+            let ctx = crate::render::RenderContext {
+                risk: &settings.risk,
+                cost: cost.as_ref(),
+                cost_thresholds: &settings.thresholds,
+                options: &options,
+            };
+            Some((
+                digest,
+                crate::delta::delta_lines(&crate::delta::compare(&old, &plan), &ctx),
+            ))
+        });
+    Ok(LoadedPlan {
+        plan: Arc::new(plan),
+        cost: cost.map(Arc::new),
+        summary,
+        risks,
+        stored,
+        viewed,
+        review,
+        decisions,
+        reviewer,
+        since_approval,
+        apply: None,
+    })
+}
+
+/// A loaded plan with its root's apply state (lock, last result).
+pub(super) fn with_apply_state(
+    mut plan: LoadedPlan,
+    locks: Option<&std::path::Path>,
+    request: &Request,
+    root: &str,
+) -> Box<LoadedPlan> {
+    plan.apply = ApplyState::of(locks, &plan.decisions, request, root);
+    Box::new(plan)
+}
+
+/// The digest of the reviewer's latest approval of this root, when it is
+/// not the current plan's and they have not approved the current one.
+fn stale_approval(
+    decisions: &[Decision],
+    root: &str,
+    who: &crate::source::Identity,
+    digest: &str,
+) -> Option<String> {
+    let mine = |d: &&Decision| {
+        d.kind == crate::review::DecisionKind::Approve
+            && d.root == root
+            && crate::review::same_person(&d.who, who)
+    };
+    if decisions.iter().filter(mine).any(|d| d.digest == digest) {
+        return None;
+    }
+    decisions.iter().rev().find(mine).map(|d| d.digest.clone())
+}
