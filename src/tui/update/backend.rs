@@ -1,0 +1,156 @@
+//! Results of background work (`BackendEvent`s) folded into the state. A
+//! result for a request that is no longer the current one (an older `req`)
+//! is dropped; loading panes become loaded or failed, never stuck.
+
+use super::{end_job, load_requests, log_screen, reload_plan};
+use crate::tui::msg::{BackendEvent, Effect};
+use crate::tui::plan_view::PlanView;
+use crate::tui::state::{Loadable, Screen, State};
+
+pub(super) fn backend(state: &mut State, event: BackendEvent) -> Vec<Effect> {
+    match event {
+        BackendEvent::RequestsLoaded { req, result } => {
+            if req != state.list_req {
+                return Vec::new();
+            }
+            end_job(state, "loading requests");
+            match result {
+                Ok(snapshot) => {
+                    let len = snapshot.entries.len();
+                    state.list.snapshot = Loadable::Loaded(snapshot);
+                    state.list.selected = state.list.selected.min(len.saturating_sub(1));
+                }
+                Err(e) => state.list.snapshot = Loadable::Failed(e),
+            }
+        }
+        BackendEvent::PlanLoaded { req, result } => {
+            if req != state.plan_req {
+                return Vec::new();
+            }
+            end_job(state, "loading plan");
+            let reviewer = state.reviewer();
+            let settings = std::sync::Arc::clone(&state.settings);
+            if let Screen::Plan(view) = &mut state.screen {
+                **view = match result {
+                    Ok(loaded) => {
+                        let (request, root) =
+                            (loaded.stored.request.clone(), loaded.stored.root.clone());
+                        let request = state
+                            .list
+                            .selected_entry()
+                            .map(|e| e.request.clone())
+                            .filter(|r| r.id == request);
+                        match request {
+                            Some(request) => {
+                                let mut plan_view =
+                                    PlanView::new(request, root, *loaded, reviewer.as_deref());
+                                plan_view.rebuild(&settings);
+                                Loadable::Loaded(plan_view)
+                            }
+                            None => Loadable::Failed("the request is no longer selected".into()),
+                        }
+                    }
+                    Err(e) => Loadable::Failed(e),
+                };
+            }
+        }
+        BackendEvent::CodeLoaded { req, result } => {
+            if req != state.code_req {
+                return Vec::new();
+            }
+            if let Screen::Code(code) = &mut state.screen {
+                code.diff = match result {
+                    Ok(diff) => Loadable::Loaded(diff),
+                    Err(e) => Loadable::Failed(e),
+                };
+            }
+        }
+        BackendEvent::JobProgress { text } => state.status = Some(text),
+        BackendEvent::PlanFinished { req: _, result } => {
+            state.jobs.retain(|j| !j.starts_with("planning "));
+            state.status = Some(match result {
+                Ok(done) => done,
+                Err(e) => {
+                    // The child's own line already says what failed.
+                    let e = e.strip_prefix("plandeck: ").unwrap_or(&e);
+                    if e.contains("planning failed") {
+                        e.to_string()
+                    } else {
+                        format!("planning failed: {e}")
+                    }
+                }
+            });
+            // The open plan view shows the new plan, not the outdated one.
+            let mut effects = load_requests(state);
+            effects.extend(reload_plan(state));
+            return effects;
+        }
+        BackendEvent::Saved => {}
+        BackendEvent::DriftLoaded { req, result } => {
+            if req != state.code_req {
+                return Vec::new();
+            }
+            if let Screen::Drift(drift) = &mut state.screen {
+                drift.entries = match result {
+                    Ok(entries) => Loadable::Loaded(entries),
+                    Err(e) => Loadable::Failed(e),
+                };
+            }
+        }
+        BackendEvent::DriftActed { result } => {
+            end_job(state, "recording drift decision");
+            state.status = Some(match result {
+                Ok(done) => done,
+                Err(e) => format!("not recorded: {e}"),
+            });
+            let mut effects = load_requests(state);
+            if matches!(state.screen, Screen::Drift(_)) {
+                let req = state.next_req();
+                state.code_req = req;
+                effects.push(Effect::LoadDrift { req });
+            }
+            return effects;
+        }
+        BackendEvent::ApplyLine { text } => {
+            if let Some(Screen::Log(log)) = log_screen(state) {
+                log.push(text);
+            }
+        }
+        BackendEvent::ApplyFinished { result } => {
+            end_job(state, "applying");
+            state.status = Some(match &result {
+                Ok(done) => done.clone(),
+                Err(e) => format!("apply did not complete: {e}"),
+            });
+            if let Some(Screen::Log(log)) = log_screen(state) {
+                log.finished = Some(result);
+            }
+            return load_requests(state);
+        }
+        BackendEvent::DecisionRecorded { result } => {
+            end_job(state, "recording decision");
+            state.status = Some(match result {
+                Ok(done) => done,
+                Err(e) => format!("not recorded: {e}"),
+            });
+            let mut effects = load_requests(state);
+            effects.extend(reload_plan(state));
+            return effects;
+        }
+        BackendEvent::AuditLoaded { req, result } => {
+            if req != state.code_req {
+                return Vec::new();
+            }
+            if let Screen::Audit(audit) = &mut state.screen {
+                audit.records = match result {
+                    Ok(records) => Loadable::Loaded(records),
+                    Err(e) => Loadable::Failed(e),
+                };
+            }
+        }
+        BackendEvent::SaveFailed { error } => {
+            state.status = Some(format!("could not save: {error}"))
+        }
+    }
+    Vec::new()
+}
