@@ -2,9 +2,12 @@
 //! through the built binary. Expected figures are worked out by hand from
 //! the fixtures (see each test), never by calling plandeck's own code.
 
+mod support;
+
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
+use support::cli::{plandeck, write};
 
 const PLAN: &str = "assets/sample/plan.json";
 /// Infracost diff form: `pastBreakdown`, `breakdown` and `diff` per project.
@@ -30,16 +33,6 @@ const INFRACOST_BREAKDOWN: &str = r#"{
   "totalMonthlyCost": "382.084"
 }"#;
 
-fn plandeck(args: &[&str], home: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_plandeck"))
-        .args(args)
-        .env("XDG_CONFIG_HOME", home)
-        .env("HOME", home)
-        .env_remove("NO_COLOR")
-        .output()
-        .expect("runs")
-}
-
 fn ok_stdout(output: &Output) -> String {
     assert_eq!(
         output.status.code(),
@@ -48,12 +41,6 @@ fn ok_stdout(output: &Output) -> String {
         String::from_utf8_lossy(&output.stderr)
     );
     String::from_utf8(output.stdout.clone()).expect("utf-8 output")
-}
-
-fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
-    let path = dir.join(name);
-    std::fs::write(&path, text).expect("write");
-    path
 }
 
 /// Thresholds low enough for the sample: warn from $30, critical from $50.

@@ -7,6 +7,7 @@
 #![allow(dead_code)]
 
 pub mod apply;
+pub mod cli;
 pub mod tui;
 
 use std::cell::Cell;
