@@ -35,6 +35,23 @@ pub fn git_command(dir: &Path) -> Command {
     command
 }
 
+/// `git -C repo args` with the machine's git config as is (the demo
+/// repository's tests use it that way); panics with git's message on failure.
+pub fn git_in(repo: &Path, args: &[&str]) -> String {
+    let out = Command::new("git")
+        .arg("-C")
+        .arg(repo)
+        .args(args)
+        .output()
+        .expect("git");
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
 fn checked(mut command: Command, what: &str) -> Output {
     let output = command
         .output()
