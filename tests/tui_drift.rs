@@ -136,13 +136,7 @@ fn the_root_matrix_shows_each_roots_last_drift_check() {
     // request/102 touches apps/api/prod and apps/api/stage: its matrix.
     h.press("j j j <Enter>");
     let matrix = h.screen();
-    let row = |root: &str| {
-        matrix
-            .lines()
-            .find(|l| l.contains(root))
-            .unwrap_or_else(|| panic!("{root} in\n{matrix}"))
-            .to_string()
-    };
+    let row = |root: &str| support::tui::row(&matrix, root);
     assert!(matrix.contains("Drift"), "{matrix}");
     assert!(row("apps/api/prod").contains("2 drifted 2h"), "{matrix}");
     assert!(row("apps/api/stage").contains("clean 2h"), "{matrix}");

@@ -444,13 +444,7 @@ fn the_matrix_and_the_apply_confirmation_show_locks_and_apply_results() {
         .with_locks(locks.clone());
     h.press("j j j <Enter>");
     let matrix = h.screen();
-    let row = |root: &str| {
-        matrix
-            .lines()
-            .find(|l| l.contains(root))
-            .unwrap_or_else(|| panic!("{root} in\n{matrix}"))
-            .to_string()
-    };
+    let row = |root: &str| support::tui::row(&matrix, root);
     assert!(row("apps/api/prod").contains("applying"), "{matrix}");
     assert!(row("apps/api/stage").contains("applied 3h"), "{matrix}");
     // The confirmation names the lock and refuses to start.

@@ -68,3 +68,12 @@ pub fn harness(source: GitSource, loaded: &Loaded, size: (u16, u16), data: PathB
 pub fn demo_harness(dir: &Path, config_toml: Option<&str>, size: (u16, u16)) -> Harness {
     Demo::open(dir, config_toml).harness(size)
 }
+
+/// The line of `screen` naming `root`; panics with the screen without one.
+pub fn row(screen: &str, root: &str) -> String {
+    screen
+        .lines()
+        .find(|l| l.contains(root))
+        .unwrap_or_else(|| panic!("{root} in\n{screen}"))
+        .to_string()
+}
