@@ -7,23 +7,12 @@ mod support;
 
 use std::path::Path;
 use std::process::Command;
-use support::apply::{ALICE, Fixture, text};
+use support::apply::{ALICE, Fixture, terraform_block, text};
 use support::{TestRepo, terraform};
 
 fn root_tf(state: &Path, env: &str, version: &str, extra: &str) -> String {
     format!(
-        r#"terraform {{
-  required_providers {{
-    null = {{
-      source  = "hashicorp/null"
-      version = "2.1.2"
-    }}
-  }}
-  backend "local" {{
-    path = "{state}/{env}.tfstate"
-  }}
-}}
-
+        r#"{header}
 resource "null_resource" "app" {{
   triggers = {{
     version = "{version}"
@@ -34,7 +23,7 @@ output "version" {{
   value = "{version}"
 }}
 {extra}"#,
-        state = state.display()
+        header = terraform_block(state, env)
     )
 }
 

@@ -9,25 +9,14 @@ mod support;
 
 use std::path::Path;
 use std::process::Command;
-use support::apply::{ALICE, Fixture, text};
+use support::apply::{ALICE, Fixture, terraform_block, text};
 use support::{TestRepo, terraform};
 
 /// A root with a variable, a local, a null_resource and outputs; `extra`
 /// is appended (data sources, more outputs).
 fn root_tf(state: &Path, name: &str, version: &str, extra: &str) -> String {
     format!(
-        r#"terraform {{
-  required_providers {{
-    null = {{
-      source  = "hashicorp/null"
-      version = "2.1.2"
-    }}
-  }}
-  backend "local" {{
-    path = "{state}/{name}.tfstate"
-  }}
-}}
-
+        r#"{header}
 variable "release" {{
   type    = string
   default = "{version}"
@@ -47,7 +36,7 @@ output "version" {{
   value = var.release
 }}
 {extra}"#,
-        state = state.display()
+        header = terraform_block(state, name)
     )
 }
 

@@ -4,8 +4,28 @@
 //! named person. Each test file lays out its own roots and request.
 
 use super::{TestRepo, terraform};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+
+/// The `terraform` block of a test root: the null provider 2.1.2 and a
+/// local backend keeping its state at `state/name.tfstate`.
+pub fn terraform_block(state: &Path, name: &str) -> String {
+    format!(
+        r#"terraform {{
+  required_providers {{
+    null = {{
+      source  = "hashicorp/null"
+      version = "2.1.2"
+    }}
+  }}
+  backend "local" {{
+    path = "{state}/{name}.tfstate"
+  }}
+}}
+"#,
+        state = state.display()
+    )
+}
 
 pub const ALICE: (&str, &str) = ("Alice Author", "alice@example.com");
 
