@@ -5,24 +5,14 @@
 
 mod support;
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::Path;
+use std::process::Command;
+use support::apply::{ALICE, Fixture, terraform_block, text};
 use support::{TestRepo, terraform};
 
 fn root_tf(state: &Path, env: &str, version: &str, extra: &str) -> String {
     format!(
-        r#"terraform {{
-  required_providers {{
-    null = {{
-      source  = "hashicorp/null"
-      version = "2.1.2"
-    }}
-  }}
-  backend "local" {{
-    path = "{state}/{env}.tfstate"
-  }}
-}}
-
+        r#"{header}
 resource "null_resource" "app" {{
   triggers = {{
     version = "{version}"
@@ -33,154 +23,75 @@ output "version" {{
   value = "{version}"
 }}
 {extra}"#,
-        state = state.display()
+        header = terraform_block(state, env)
     )
 }
 
-struct Fixture {
-    repo: TestRepo,
-    state: PathBuf,
-    config: PathBuf,
-    data: PathBuf,
-}
-
-const ALICE: (&str, &str) = ("Alice Author", "alice@example.com");
-
-impl Fixture {
-    /// stage and prod roots applied at version 1 on main; request/1 moves
-    /// both to version 2 (a replacement), with `prod_extra` added to prod.
-    fn new(config: &str, prod_extra: &str) -> Self {
-        let repo = TestRepo::new();
-        let state = repo.scratch("state");
-        let tf = terraform();
-        for env in ["stage", "prod"] {
-            repo.write(
-                &format!("apps/web/{env}/main.tf"),
-                &root_tf(&state, env, "1", ""),
-            );
-        }
-        repo.commit("base", &[]);
-        for env in ["stage", "prod"] {
-            tf.apply(&repo.path.join(format!("apps/web/{env}")));
-        }
-        // Terraform's working files stay out of the repository.
-        repo.write(".gitignore", ".terraform/\n.terraform.lock.hcl\n");
-        repo.commit("ignore terraform files", &[]);
-        repo.branch("request/1", "main");
-        repo.write("apps/web/stage/main.tf", &root_tf(&state, "stage", "2", ""));
+/// stage and prod roots applied at version 1 on main; request/1 moves
+/// both to version 2 (a replacement), with `prod_extra` added to prod.
+fn fixture(config: &str, prod_extra: &str) -> Fixture {
+    let repo = TestRepo::new();
+    let state = repo.scratch("state");
+    let tf = terraform();
+    for env in ["stage", "prod"] {
         repo.write(
-            "apps/web/prod/main.tf",
-            &root_tf(&state, "prod", "2", prod_extra),
+            &format!("apps/web/{env}/main.tf"),
+            &root_tf(&state, env, "1", ""),
         );
-        repo.commit_as("web: version 2", &[], ALICE, ALICE);
-        repo.checkout("main");
-        let config_path = repo.scratch("config").join("plandeck.toml");
-        let toml = format!(
-            "[tofu]\nbinary = {:?}\n{config}",
-            tf.binary.display().to_string()
-        );
-        std::fs::write(&config_path, toml).expect("config");
-        let data = repo.scratch("data");
-        let fixture = Self {
-            repo,
-            state,
-            config: config_path,
-            data,
-        };
-        fixture.ok("Bob", &["plan", "request/1"]);
-        fixture
     }
-
-    fn run(&self, person: &str, args: &[&str]) -> Output {
-        let email = format!("{}@example.com", person.to_lowercase());
-        Command::new(env!("CARGO_BIN_EXE_plandeck"))
-            .arg("--repo")
-            .arg(&self.repo.path)
-            .arg("--config")
-            .arg(&self.config)
-            .args(args)
-            .env("GIT_COMMITTER_NAME", person)
-            .env("GIT_COMMITTER_EMAIL", &email)
-            .env("XDG_DATA_HOME", &self.data)
-            .envs(terraform().env.iter().map(|(k, v)| (k, v)))
-            .output()
-            .expect("plandeck runs")
+    repo.commit("base", &[]);
+    for env in ["stage", "prod"] {
+        tf.apply(&repo.path.join(format!("apps/web/{env}")));
     }
+    // Terraform's working files stay out of the repository.
+    repo.write(".gitignore", ".terraform/\n.terraform.lock.hcl\n");
+    repo.commit("ignore terraform files", &[]);
+    repo.branch("request/1", "main");
+    repo.write("apps/web/stage/main.tf", &root_tf(&state, "stage", "2", ""));
+    repo.write(
+        "apps/web/prod/main.tf",
+        &root_tf(&state, "prod", "2", prod_extra),
+    );
+    repo.commit_as("web: version 2", &[], ALICE, ALICE);
+    repo.checkout("main");
+    let fixture = Fixture::with_config(repo, state, config);
+    fixture.ok("Bob", &["plan", "request/1"]);
+    fixture
+}
 
-    fn ok(&self, person: &str, args: &[&str]) -> String {
-        let out = self.run(person, args);
-        assert_eq!(
-            out.status.code(),
-            Some(0),
-            "{args:?}: {}{}",
-            text(&out.stdout),
-            text(&out.stderr)
-        );
-        text(&out.stdout)
-    }
-
-    fn approve_all(&self) {
-        for person in ["Bob", "Carol"] {
-            for root in ["apps/web/stage", "apps/web/prod"] {
-                self.ok(
-                    person,
-                    &[
-                        "approve",
-                        "request/1",
-                        "--root",
-                        root,
-                        "--ack",
-                        "null_resource.app",
-                    ],
-                );
-            }
+/// Bob and Carol approve both roots.
+fn approve_all(fx: &Fixture) {
+    for person in ["Bob", "Carol"] {
+        for root in ["apps/web/stage", "apps/web/prod"] {
+            fx.approve(person, root);
         }
-    }
-
-    fn state_version(&self, env: &str) -> String {
-        let state: serde_json::Value = serde_json::from_slice(
-            &std::fs::read(self.state.join(format!("{env}.tfstate"))).expect("state"),
-        )
-        .expect("json");
-        state["outputs"]["version"]["value"]
-            .as_str()
-            .unwrap_or("")
-            .to_string()
-    }
-
-    fn audit_actions(&self) -> Vec<String> {
-        let out = self.ok("Bob", &["audit", "--format", "json"]);
-        let records: serde_json::Value = serde_json::from_str(&out).expect("json");
-        records
-            .as_array()
-            .expect("array")
-            .iter()
-            .map(|r| r["action"].as_str().unwrap_or("").to_string())
-            .collect()
     }
 }
 
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
+fn audit_actions(fx: &Fixture) -> Vec<String> {
+    fx.audit()
+        .iter()
+        .map(|r| r["action"].as_str().unwrap_or("").to_string())
+        .collect()
 }
 
 #[test]
 fn an_approved_request_applies_in_promotion_order_and_merges() {
-    let fx = Fixture::new("[environments.prod]\nafter = [\"stage\"]\n", "");
-    fx.approve_all();
+    let fx = fixture("[environments.prod]\nafter = [\"stage\"]\n", "");
+    approve_all(&fx);
     let main_before = fx.repo.rev("main");
     let out = fx.ok("Bob", &["apply", "request/1"]);
     assert!(out.contains("request/1 applied and merged"), "{out}");
     let stage_at = out.find("apps/web/stage: applied").expect("stage applied");
     let prod_at = out.find("apps/web/prod: applied").expect("prod applied");
     assert!(stage_at < prod_at, "stage before prod:\n{out}");
-    assert_eq!(fx.state_version("stage"), "2");
-    assert_eq!(fx.state_version("prod"), "2");
+    assert_eq!(fx.version("stage"), "2");
+    assert_eq!(fx.version("prod"), "2");
     let log = fx.repo.git(&["log", "-1", "--format=%s%n%b", "main"]);
     assert!(log.starts_with("Merge request/1: web: version 2"), "{log}");
     assert!(log.contains("apps/web/prod sha256:"), "{log}");
     assert_ne!(fx.repo.rev("main"), main_before);
-    let actions = fx.audit_actions();
+    let actions = audit_actions(&fx);
     for expected in ["apply-started", "apply-succeeded", "merge"] {
         assert!(
             actions.iter().any(|a| a == expected),
@@ -197,8 +108,8 @@ fn an_approved_request_applies_in_promotion_order_and_merges() {
 
 #[test]
 fn an_out_of_band_change_blocks_the_apply_and_leaves_the_base_alone() {
-    let fx = Fixture::new("", "");
-    fx.approve_all();
+    let fx = fixture("", "");
+    approve_all(&fx);
     // Someone changes prod by hand: the state's trigger is no longer "1".
     let path = fx.state.join("prod.tfstate");
     let state = std::fs::read_to_string(&path).expect("state");
@@ -230,14 +141,14 @@ fn an_out_of_band_change_blocks_the_apply_and_leaves_the_base_alone() {
         status.contains("blocked by Bob <bob@example.com>: drift"),
         "{status}"
     );
-    assert!(fx.audit_actions().iter().any(|a| a == "drift-block"));
+    assert!(audit_actions(&fx).iter().any(|a| a == "drift-block"));
 }
 
 #[test]
 fn a_failing_apply_leaves_the_request_open_and_records_the_failure() {
     let boom = "\nresource \"null_resource\" \"boom\" {\n  provisioner \"local-exec\" {\n    command = \"echo failing on purpose; exit 3\"\n  }\n}\n";
-    let fx = Fixture::new("", boom);
-    fx.approve_all();
+    let fx = fixture("", boom);
+    approve_all(&fx);
     let out = fx.run("Bob", &["apply", "request/1"]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stdout));
     assert!(
@@ -252,7 +163,7 @@ fn a_failing_apply_leaves_the_request_open_and_records_the_failure() {
     );
     let requests = fx.ok("Bob", &["requests", "--format", "json"]);
     assert!(requests.contains("request/1"), "still open: {requests}");
-    assert!(fx.audit_actions().iter().any(|a| a == "apply-failed"));
+    assert!(audit_actions(&fx).iter().any(|a| a == "apply-failed"));
     assert!(
         std::fs::read_dir(fx.data.join("plandeck/logs"))
             .expect("logs kept")
@@ -263,24 +174,10 @@ fn a_failing_apply_leaves_the_request_open_and_records_the_failure() {
 
 #[test]
 fn the_gate_refuses_missing_and_stale_approvals_a_closed_window_and_promotion_order() {
-    let fx = Fixture::new("[environments.prod]\nafter = [\"stage\"]\n", "");
-    let refused = |args: &[&str], why: &str| {
-        let out = fx.run("Bob", args);
-        assert_eq!(
-            out.status.code(),
-            Some(1),
-            "{args:?}: {}",
-            text(&out.stdout)
-        );
-        assert!(
-            text(&out.stderr).contains(why),
-            "{args:?}: {} lacks {why}",
-            text(&out.stderr)
-        );
-    };
-    refused(&["apply", "request/1"], "approvals: 0/1 approvals in stage");
-    fx.approve_all();
-    refused(
+    let fx = fixture("[environments.prod]\nafter = [\"stage\"]\n", "");
+    fx.refused(&["apply", "request/1"], "approvals: 0/1 approvals in stage");
+    approve_all(&fx);
+    fx.refused(
         &["apply", "request/1", "--root", "apps/web/prod"],
         "promotion: must apply first: apps/web/stage (stage)",
     );
@@ -289,7 +186,7 @@ fn the_gate_refuses_missing_and_stale_approvals_a_closed_window_and_promotion_or
     fx.repo.write("README.md", "notes\n");
     fx.repo.commit_as("notes", &[], ALICE, ALICE);
     fx.repo.checkout("main");
-    refused(
+    fx.refused(
         &["apply", "request/1", "--root", "apps/web/stage"],
         "plan again",
     );
@@ -313,8 +210,8 @@ fn a_closed_window_refuses_the_apply() {
     let config = format!(
         "[environments.stage]\nwindow = {{ days = [\"{other}\"], hours = \"03:00-03:01\", time_zone = \"UTC\" }}\n"
     );
-    let fx = Fixture::new(&config, "");
-    fx.approve_all();
+    let fx = fixture(&config, "");
+    approve_all(&fx);
     let out = fx.run("Bob", &["apply", "request/1", "--root", "apps/web/stage"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(
@@ -326,14 +223,14 @@ fn a_closed_window_refuses_the_apply() {
 
 #[test]
 fn merge_then_apply_merges_first_and_applies_from_the_base() {
-    let fx = Fixture::new("[apply]\nmode = \"merge-then-apply\"\n", "");
-    fx.approve_all();
+    let fx = fixture("[apply]\nmode = \"merge-then-apply\"\n", "");
+    approve_all(&fx);
     let out = fx.ok("Bob", &["apply", "request/1"]);
     assert!(out.contains("request/1 applied and merged"), "{out}");
-    assert_eq!(fx.state_version("prod"), "2");
+    assert_eq!(fx.version("prod"), "2");
     let merge = fx.repo.git(&["log", "-1", "--format=%s", "main"]);
     assert!(merge.starts_with("Merge request/1"), "{merge}");
-    let actions = fx.audit_actions();
+    let actions = audit_actions(&fx);
     let merge_at = actions.iter().position(|a| a == "merge").expect("merge");
     let applied_at = actions
         .iter()
@@ -346,19 +243,10 @@ fn merge_then_apply_merges_first_and_applies_from_the_base() {
 fn a_killed_apply_is_reported_as_interrupted_with_its_log_kept() {
     use std::os::unix::process::CommandExt;
     let slow = "\nresource \"null_resource\" \"slow\" {\n  provisioner \"local-exec\" {\n    command = \"echo started; sleep 30\"\n  }\n}\n";
-    let fx = Fixture::new("", slow);
-    fx.approve_all();
-    let email = "bob@example.com";
-    let mut child = Command::new(env!("CARGO_BIN_EXE_plandeck"))
-        .arg("--repo")
-        .arg(&fx.repo.path)
-        .arg("--config")
-        .arg(&fx.config)
-        .args(["apply", "request/1", "--root", "apps/web/prod"])
-        .env("GIT_COMMITTER_NAME", "Bob")
-        .env("GIT_COMMITTER_EMAIL", email)
-        .env("XDG_DATA_HOME", &fx.data)
-        .envs(terraform().env.iter().map(|(k, v)| (k, v)))
+    let fx = fixture("", slow);
+    approve_all(&fx);
+    let mut child = fx
+        .command("Bob", &["apply", "request/1", "--root", "apps/web/prod"])
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .process_group(0)
@@ -396,7 +284,7 @@ fn a_killed_apply_is_reported_as_interrupted_with_its_log_kept() {
         "{stdout}{}",
         text(&out.stderr)
     );
-    let actions = fx.audit_actions();
+    let actions = audit_actions(&fx);
     assert!(actions.iter().any(|a| a == "apply-failed"), "{actions:?}");
     assert!(
         std::fs::read_dir(&logs).expect("logs").count() >= 1,
@@ -406,14 +294,14 @@ fn a_killed_apply_is_reported_as_interrupted_with_its_log_kept() {
 
 #[test]
 fn auto_apply_roots_need_no_approval() {
-    let fx = Fixture::new(
+    let fx = fixture(
         "[environments.stage]\nrequired_approvals = 1\nauto_apply = true\n",
         "",
     );
     let out = fx.ok("Bob", &["apply", "request/1", "--root", "apps/web/stage"]);
     assert!(out.contains("apps/web/stage: applied"), "{out}");
-    assert_eq!(fx.state_version("stage"), "2");
-    assert_eq!(fx.state_version("prod"), "1", "only the selected root");
+    assert_eq!(fx.version("stage"), "2");
+    assert_eq!(fx.version("prod"), "1", "only the selected root");
     // prod is not auto-applied: refused without approvals.
     let out = fx.run("Bob", &["apply", "request/1", "--root", "apps/web/prod"]);
     assert_eq!(out.status.code(), Some(1));

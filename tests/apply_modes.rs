@@ -7,28 +7,16 @@
 
 mod support;
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::Path;
+use std::process::Command;
+use support::apply::{ALICE, Fixture, terraform_block, text};
 use support::{TestRepo, terraform};
-
-const ALICE: (&str, &str) = ("Alice Author", "alice@example.com");
 
 /// A root with a variable, a local, a null_resource and outputs; `extra`
 /// is appended (data sources, more outputs).
 fn root_tf(state: &Path, name: &str, version: &str, extra: &str) -> String {
     format!(
-        r#"terraform {{
-  required_providers {{
-    null = {{
-      source  = "hashicorp/null"
-      version = "2.1.2"
-    }}
-  }}
-  backend "local" {{
-    path = "{state}/{name}.tfstate"
-  }}
-}}
-
+        r#"{header}
 variable "release" {{
   type    = string
   default = "{version}"
@@ -48,158 +36,46 @@ output "version" {{
   value = var.release
 }}
 {extra}"#,
-        state = state.display()
+        header = terraform_block(state, name)
     )
 }
 
-struct Fixture {
-    repo: TestRepo,
-    state: PathBuf,
-    config: PathBuf,
-    data: PathBuf,
-}
-
-impl Fixture {
-    /// `roots` (path, extra) applied at version 1 on main; request/1 moves
-    /// those listed in `changed` to version 2. State files are named after
-    /// the root's path, `/` as `-`.
-    fn new(config: &str, roots: &[(&str, &str)], changed: &[&str]) -> Self {
-        let repo = TestRepo::new();
-        let state = repo.scratch("state");
-        let tf = terraform();
-        let name = |root: &str| root.replace('/', "-");
-        for (root, extra) in roots {
-            repo.write(
-                &format!("{root}/main.tf"),
-                &root_tf(&state, &name(root), "1", extra),
-            );
-        }
-        repo.write(".gitignore", ".terraform/\n.terraform.lock.hcl\n");
-        repo.commit("base", &[]);
-        for (root, _) in roots {
-            tf.apply(&repo.path.join(root));
-        }
-        repo.branch("request/1", "main");
-        for (root, extra) in roots.iter().filter(|(r, _)| changed.contains(r)) {
-            repo.write(
-                &format!("{root}/main.tf"),
-                &root_tf(&state, &name(root), "2", extra),
-            );
-        }
-        if changed.is_empty() {
-            repo.write("README.md", "docs only\n");
-        }
-        repo.commit_as("version 2", &[], ALICE, ALICE);
-        repo.checkout("main");
-        let config_path = repo.scratch("config").join("plandeck.toml");
-        let toml = format!(
-            "[tofu]\nbinary = {:?}\n{config}",
-            tf.binary.display().to_string()
-        );
-        std::fs::write(&config_path, toml).expect("config");
-        let data = repo.scratch("data");
-        let fixture = Self {
-            repo,
-            state,
-            config: config_path,
-            data,
-        };
-        if !changed.is_empty() {
-            fixture.ok("Bob", &["plan", "request/1"]);
-        }
-        fixture
-    }
-
-    fn run(&self, person: &str, args: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_plandeck"))
-            .arg("--repo")
-            .arg(&self.repo.path)
-            .arg("--config")
-            .arg(&self.config)
-            .args(args)
-            .env("GIT_COMMITTER_NAME", person)
-            .env(
-                "GIT_COMMITTER_EMAIL",
-                format!("{}@example.com", person.to_lowercase()),
-            )
-            .env("XDG_DATA_HOME", &self.data)
-            .envs(terraform().env.iter().map(|(k, v)| (k, v)))
-            .output()
-            .expect("plandeck runs")
-    }
-
-    fn ok(&self, person: &str, args: &[&str]) -> String {
-        let out = self.run(person, args);
-        assert_eq!(
-            out.status.code(),
-            Some(0),
-            "{args:?}: {}{}",
-            text(&out.stdout),
-            text(&out.stderr)
-        );
-        text(&out.stdout)
-    }
-
-    /// Runs and expects exit 1 with `why` on stderr; returns stdout.
-    fn refused(&self, args: &[&str], why: &str) -> String {
-        let out = self.run("Bob", args);
-        assert_eq!(
-            out.status.code(),
-            Some(1),
-            "{args:?}: {}{}",
-            text(&out.stdout),
-            text(&out.stderr)
-        );
-        assert!(
-            text(&out.stderr).contains(why),
-            "{args:?}: {} lacks {why}",
-            text(&out.stderr)
-        );
-        text(&out.stdout)
-    }
-
-    fn approve(&self, person: &str, root: &str) {
-        self.ok(
-            person,
-            &[
-                "approve",
-                "request/1",
-                "--root",
-                root,
-                "--ack",
-                "null_resource.app",
-            ],
+/// `roots` (path, extra) applied at version 1 on main; request/1 moves
+/// those listed in `changed` to version 2. State files are named after
+/// the root's path, `/` as `-`.
+fn fixture(config: &str, roots: &[(&str, &str)], changed: &[&str]) -> Fixture {
+    let repo = TestRepo::new();
+    let state = repo.scratch("state");
+    let tf = terraform();
+    let name = |root: &str| root.replace('/', "-");
+    for (root, extra) in roots {
+        repo.write(
+            &format!("{root}/main.tf"),
+            &root_tf(&state, &name(root), "1", extra),
         );
     }
-
-    fn state_json(&self, name: &str) -> serde_json::Value {
-        let bytes = std::fs::read(self.state.join(format!("{name}.tfstate"))).expect("state");
-        serde_json::from_slice(&bytes).expect("json")
+    repo.write(".gitignore", ".terraform/\n.terraform.lock.hcl\n");
+    repo.commit("base", &[]);
+    for (root, _) in roots {
+        tf.apply(&repo.path.join(root));
     }
-
-    fn version(&self, name: &str) -> String {
-        self.state_json(name)["outputs"]["version"]["value"]
-            .as_str()
-            .unwrap_or("")
-            .to_string()
+    repo.branch("request/1", "main");
+    for (root, extra) in roots.iter().filter(|(r, _)| changed.contains(r)) {
+        repo.write(
+            &format!("{root}/main.tf"),
+            &root_tf(&state, &name(root), "2", extra),
+        );
     }
-
-    fn audit(&self) -> Vec<serde_json::Value> {
-        let out = self.ok("Bob", &["audit", "--format", "json"]);
-        let records: serde_json::Value = serde_json::from_str(&out).expect("json");
-        records.as_array().expect("array").clone()
+    if changed.is_empty() {
+        repo.write("README.md", "docs only\n");
     }
-
-    fn entries(&self, action: &str) -> Vec<serde_json::Value> {
-        self.audit()
-            .into_iter()
-            .filter(|r| r["action"] == action)
-            .collect()
+    repo.commit_as("version 2", &[], ALICE, ALICE);
+    repo.checkout("main");
+    let fixture = Fixture::with_config(repo, state, config);
+    if !changed.is_empty() {
+        fixture.ok("Bob", &["plan", "request/1"]);
     }
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
+    fixture
 }
 
 const DEV_AND_STAGE: &[(&str, &str)] = &[("apps/web/dev", ""), ("apps/web/stage", "")];
@@ -209,7 +85,7 @@ const POLICY: &str = "[environments.dev]\nauto_apply = true\n\
 #[test]
 fn merge_then_apply_gates_the_whole_request_then_applies_every_root_from_the_merge() {
     let config = format!("[apply]\nmode = \"merge-then-apply\"\n{POLICY}");
-    let fx = Fixture::new(&config, DEV_AND_STAGE, &["apps/web/dev", "apps/web/stage"]);
+    let fx = fixture(&config, DEV_AND_STAGE, &["apps/web/dev", "apps/web/stage"]);
     let main_before = fx.repo.rev("main");
     // stage is unapproved: the whole request is refused, nothing merges.
     fx.refused(&["apply", "request/1"], "apps/web/stage: approvals: 0/1");
@@ -273,7 +149,7 @@ fn merge_then_apply_gates_the_whole_request_then_applies_every_root_from_the_mer
 
 #[test]
 fn a_request_touching_no_root_is_not_merged() {
-    let fx = Fixture::new(POLICY, DEV_AND_STAGE, &[]);
+    let fx = fixture(POLICY, DEV_AND_STAGE, &[]);
     let main_before = fx.repo.rev("main");
     fx.refused(&["apply", "request/1"], "touches no root");
     assert_eq!(fx.repo.rev("main"), main_before);
@@ -282,7 +158,7 @@ fn a_request_touching_no_root_is_not_merged() {
 
 #[test]
 fn applied_roots_are_skipped_and_the_merge_entry_lists_every_digest() {
-    let fx = Fixture::new(POLICY, DEV_AND_STAGE, &["apps/web/dev", "apps/web/stage"]);
+    let fx = fixture(POLICY, DEV_AND_STAGE, &["apps/web/dev", "apps/web/stage"]);
     let out = fx.ok("Bob", &["apply", "request/1", "--root", "apps/web/dev"]);
     assert!(out.contains("apps/web/dev: applied"), "{out}");
     assert!(!out.contains("merged"), "stage is still due: {out}");
@@ -334,7 +210,7 @@ fn hold_state_lock(state: &Path) -> std::process::Child {
 #[test]
 fn a_root_left_unapplied_after_the_merge_is_named() {
     let config = format!("[apply]\nmode = \"merge-then-apply\"\n{POLICY}");
-    let fx = Fixture::new(&config, DEV_AND_STAGE, &["apps/web/dev", "apps/web/stage"]);
+    let fx = fixture(&config, DEV_AND_STAGE, &["apps/web/dev", "apps/web/stage"]);
     fx.approve("Bob", "apps/web/stage");
     let main_before = fx.repo.rev("main");
     let mut holder = hold_state_lock(&fx.state.join("apps-web-stage.tfstate"));
@@ -362,7 +238,7 @@ fn a_root_left_unapplied_after_the_merge_is_named() {
 
 #[test]
 fn a_state_locked_by_another_run_refuses_without_applying() {
-    let fx = Fixture::new(
+    let fx = fixture(
         "[environments.stage]\nrequired_approvals = 1\n",
         DEV_AND_STAGE,
         &["apps/web/dev", "apps/web/stage"],
@@ -413,7 +289,7 @@ output "upstream_subnet" {{
 "#
     );
     let writer = "\noutput \"subnet\" {\n  value = \"10.0.1.0/24\"\n}\n";
-    let fx = Fixture::new(
+    let fx = fixture(
         "[environments.stage]\nrequired_approvals = 1\n",
         &[("apps/network/stage", writer), ("apps/app/stage", "")],
         &[],
@@ -487,17 +363,9 @@ output "upstream_subnet" {{
 fn a_closed_stdout_does_not_stop_the_apply_or_its_record() {
     let slow_output = "\nresource \"null_resource\" \"talk\" {\n  triggers = { label = local.label }\n  provisioner \"local-exec\" {\n    command = \"for i in 1 2 3 4 5; do echo line $i; sleep 0.2; done\"\n  }\n}\n";
     let roots: &[(&str, &str)] = &[("apps/web/dev", slow_output)];
-    let fx = Fixture::new(POLICY, roots, &["apps/web/dev"]);
-    let mut child = Command::new(env!("CARGO_BIN_EXE_plandeck"))
-        .arg("--repo")
-        .arg(&fx.repo.path)
-        .arg("--config")
-        .arg(&fx.config)
-        .args(["apply", "request/1"])
-        .env("GIT_COMMITTER_NAME", "Bob")
-        .env("GIT_COMMITTER_EMAIL", "bob@example.com")
-        .env("XDG_DATA_HOME", &fx.data)
-        .envs(terraform().env.iter().map(|(k, v)| (k, v)))
+    let fx = fixture(POLICY, roots, &["apps/web/dev"]);
+    let mut child = fx
+        .command("Bob", &["apply", "request/1"])
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()
@@ -528,7 +396,7 @@ fn a_closed_stdout_does_not_stop_the_apply_or_its_record() {
 fn a_cycle_in_promotion_order_is_a_one_line_config_error() {
     let config = "[environments.dev]\nafter = [\"stage\"]\n\
         [environments.stage]\nrequired_approvals = 0\nafter = [\"dev\"]\n";
-    let fx = Fixture::new(config, DEV_AND_STAGE, &["apps/web/dev", "apps/web/stage"]);
+    let fx = fixture(config, DEV_AND_STAGE, &["apps/web/dev", "apps/web/stage"]);
     let out = fx.run("Bob", &["apply", "request/1"]);
     let stderr = text(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");

@@ -1,27 +1,14 @@
 //! The built binary on bad, hostile and sensitive input: exit codes, one-line
 //! errors, no panics, no escape sequences but our own, no secrets.
 
+mod support;
+
 use serde_json::json;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
+use support::cli::{assert_documented_counts, plandeck, write};
 
 const PLANS: &str = "tests/fixtures/corpus/plans";
-
-fn plandeck(args: &[&str], home: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_plandeck"))
-        .args(args)
-        .env("XDG_CONFIG_HOME", home)
-        .env("HOME", home)
-        .env_remove("NO_COLOR")
-        .output()
-        .expect("runs")
-}
-
-fn write(dir: &Path, name: &str, bytes: impl AsRef<[u8]>) -> PathBuf {
-    let path = dir.join(name);
-    std::fs::write(&path, bytes).expect("write fixture");
-    path
-}
 
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
@@ -538,19 +525,7 @@ fn summary_json_has_the_documented_shape() {
     let out = plandeck(&["summary", &plan, "--format", "json"], dir.path());
     assert_eq!(out.status.code(), Some(0));
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
-    let keys: Vec<&str> = json["counts"]
-        .as_object()
-        .expect("counts")
-        .keys()
-        .map(String::as_str)
-        .collect();
-    let mut expected = [
-        "create", "update", "delete", "replace", "read", "no_op", "forget", "move", "import",
-    ];
-    expected.sort_unstable();
-    let mut keys = keys;
-    keys.sort_unstable();
-    assert_eq!(keys, expected);
+    assert_documented_counts(&json);
     assert!(json["format_version"].is_string());
     assert!(
         json["digest"]

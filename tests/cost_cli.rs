@@ -2,9 +2,12 @@
 //! through the built binary. Expected figures are worked out by hand from
 //! the fixtures (see each test), never by calling plandeck's own code.
 
+mod support;
+
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
+use support::cli::{plandeck, write};
 
 const PLAN: &str = "assets/sample/plan.json";
 /// Infracost diff form: `pastBreakdown`, `breakdown` and `diff` per project.
@@ -30,16 +33,6 @@ const INFRACOST_BREAKDOWN: &str = r#"{
   "totalMonthlyCost": "382.084"
 }"#;
 
-fn plandeck(args: &[&str], home: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_plandeck"))
-        .args(args)
-        .env("XDG_CONFIG_HOME", home)
-        .env("HOME", home)
-        .env_remove("NO_COLOR")
-        .output()
-        .expect("runs")
-}
-
 fn ok_stdout(output: &Output) -> String {
     assert_eq!(
         output.status.code(),
@@ -50,10 +43,11 @@ fn ok_stdout(output: &Output) -> String {
     String::from_utf8(output.stdout.clone()).expect("utf-8 output")
 }
 
-fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
-    let path = dir.join(name);
-    std::fs::write(&path, text).expect("write");
-    path
+/// `--config config command PLAN --cost INFRACOST_DIFF`, then `tail`.
+fn with_cost<'a>(config: &'a str, command: &'a str, tail: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec!["--config", config, command, PLAN, "--cost", INFRACOST_DIFF];
+    args.extend_from_slice(tail);
+    args
 }
 
 /// Thresholds low enough for the sample: warn from $30, critical from $50.
@@ -206,16 +200,7 @@ fn deltas_past_the_configured_thresholds_are_marked_in_text_and_markdown() {
     let config = low_thresholds(home.path());
     let config = config.to_str().expect("utf-8 path");
     let show = plandeck(
-        &[
-            "--config",
-            config,
-            "show",
-            PLAN,
-            "--cost",
-            INFRACOST_DIFF,
-            "--color",
-            "never",
-        ],
+        &with_cost(config, "show", &["--color", "never"]),
         home.path(),
     );
     let text = ok_stdout(&show);
@@ -238,16 +223,7 @@ fn deltas_past_the_configured_thresholds_are_marked_in_text_and_markdown() {
     assert!(db.ends_with("(+$20.00/mo)"), "{db}");
 
     let md = plandeck(
-        &[
-            "--config",
-            config,
-            "summary",
-            PLAN,
-            "--cost",
-            INFRACOST_DIFF,
-            "--format",
-            "markdown",
-        ],
+        &with_cost(config, "summary", &["--format", "markdown"]),
         home.path(),
     );
     let md = ok_stdout(&md);
@@ -261,16 +237,7 @@ fn deltas_past_the_configured_thresholds_are_marked_in_text_and_markdown() {
     );
 
     let json = summary_json(
-        &[
-            "--config",
-            config,
-            "summary",
-            PLAN,
-            "--cost",
-            INFRACOST_DIFF,
-            "--format",
-            "json",
-        ],
+        &with_cost(config, "summary", &["--format", "json"]),
         home.path(),
     );
     assert_eq!(json["cost"]["level"], "critical");
@@ -286,18 +253,7 @@ fn deltas_past_the_thresholds_are_highlighted_in_colour() {
     let home = tempfile::tempdir().expect("tempdir");
     let config = low_thresholds(home.path());
     let config = config.to_str().expect("utf-8 path");
-    let args = |color| {
-        vec![
-            "--config",
-            config,
-            "show",
-            PLAN,
-            "--cost",
-            INFRACOST_DIFF,
-            "--color",
-            color,
-        ]
-    };
+    let args = |color| with_cost(config, "show", &["--color", color]);
     let text = ok_stdout(&plandeck(&args("always"), home.path()));
     // Critical: bold white on red; warning: bold yellow; a plain increase
     // below the thresholds is bold yellow too but carries no badge.

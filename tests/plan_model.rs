@@ -3,9 +3,11 @@
 //! deposed objects, action reasons, unknown action lists, byte order marks
 //! and lone surrogate escapes.
 
+mod support;
+
 use serde_json::{Value, json};
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::Path;
+use support::cli::{assert_documented_counts, write};
 
 struct Run {
     code: Option<i32>,
@@ -14,24 +16,12 @@ struct Run {
 }
 
 fn plandeck(args: &[&str], home: &Path) -> Run {
-    let output: Output = Command::new(env!("CARGO_BIN_EXE_plandeck"))
-        .args(args)
-        .env("XDG_CONFIG_HOME", home)
-        .env("HOME", home)
-        .env_remove("NO_COLOR")
-        .output()
-        .expect("runs");
+    let output = support::cli::plandeck(args, home);
     Run {
         code: output.status.code(),
         stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
     }
-}
-
-fn write(dir: &Path, name: &str, bytes: impl AsRef<[u8]>) -> PathBuf {
-    let path = dir.join(name);
-    std::fs::write(&path, bytes).expect("write");
-    path
 }
 
 fn change(address: &str, actions: &[&str]) -> Value {
@@ -343,19 +333,7 @@ fn unknown_action_lists_are_reported_and_fail_check() {
         ])
     );
     // The counts keep exactly their keys; the unknown ones are not in them.
-    let keys: Vec<&str> = json["counts"]
-        .as_object()
-        .expect("counts")
-        .keys()
-        .map(String::as_str)
-        .collect();
-    let mut expected = vec![
-        "create", "update", "delete", "replace", "read", "no_op", "forget", "move", "import",
-    ];
-    expected.sort_unstable();
-    let mut sorted = keys.clone();
-    sorted.sort_unstable();
-    assert_eq!(sorted, expected);
+    assert_documented_counts(&json);
     assert_eq!(json["counts"]["create"], 1);
     assert_eq!(json["counts"]["no_op"], 0);
     assert_eq!(json["risk"]["high"], 2);

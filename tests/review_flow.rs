@@ -3,9 +3,12 @@
 //! the decisions live in `refs/notes/plandeck`, and a clone that fetches
 //! that ref (and has the same plan) sees the same gate report.
 
+mod support;
+
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+use support::git_in as git;
 
 const NOW: i64 = 1_790_000_000;
 
@@ -38,19 +41,18 @@ fn as_person(env: &Env, repo: &Path, person: &str, args: &[&str]) -> Output {
         .expect("runs")
 }
 
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
+/// `person` blocks `root` of `request` with `reason`.
+fn block(env: &Env, repo: &Path, person: &str, request: &str, root: &str, reason: &str) -> Output {
+    as_person(
+        env,
+        repo,
+        person,
+        &["block", request, "--root", root, "--reason", reason],
+    )
 }
 
-fn git(repo: &Path, args: &[&str]) -> String {
-    let out = Command::new("git")
-        .arg("-C")
-        .arg(repo)
-        .args(args)
-        .output()
-        .expect("git");
-    assert!(out.status.success(), "git {args:?}: {}", text(&out.stderr));
-    text(&out.stdout)
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
 }
 
 fn prod_report(env: &Env, repo: &Path) -> Value {
@@ -202,18 +204,13 @@ fn find_plan(repo: &Path, request: &str, root: &str) -> PathBuf {
 fn blocks_are_lifted_only_by_whoever_blocked() {
     let env = setup();
     let repo = env.repo.clone();
-    let out = as_person(
+    let out = block(
         &env,
         &repo,
         "Erin",
-        &[
-            "block",
-            "request/101",
-            "--root",
-            "apps/web/dev",
-            "--reason",
-            "alarm thresholds look wrong",
-        ],
+        "request/101",
+        "apps/web/dev",
+        "alarm thresholds look wrong",
     );
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let status = as_person(&env, &repo, "Erin", &["status", "request/101"]);
@@ -257,19 +254,7 @@ fn blocks_are_lifted_only_by_whoever_blocked() {
         stderr.contains("Erin <erin@example.com> has no block in force on apps/web/dev"),
         "{stderr}"
     );
-    let out = as_person(
-        &env,
-        &repo,
-        "Erin",
-        &[
-            "block",
-            "request/101",
-            "--root",
-            "apps/web/dev",
-            "--reason",
-            " ",
-        ],
-    );
+    let out = block(&env, &repo, "Erin", "request/101", "apps/web/dev", " ");
     assert_eq!(out.status.code(), Some(2), "an empty reason is bad input");
 }
 
@@ -298,18 +283,13 @@ fn refusals_name_the_cause_in_one_line() {
 fn decisions_are_audited() {
     let env = setup();
     let repo = env.repo.clone();
-    as_person(
+    block(
         &env,
         &repo,
         "Erin",
-        &[
-            "block",
-            "request/103",
-            "--root",
-            "apps/web/prod",
-            "--reason",
-            "bucket still in use",
-        ],
+        "request/103",
+        "apps/web/prod",
+        "bucket still in use",
     );
     let out = as_person(&env, &repo, "Erin", &["audit", "--format", "json"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
@@ -410,18 +390,13 @@ fn the_repository_policy_is_read_from_the_base_branch() {
 fn a_damaged_audit_log_refuses_the_decision_before_it_is_stored() {
     let env = setup();
     let repo = env.repo.clone();
-    let out = as_person(
+    let out = block(
         &env,
         &repo,
         "Erin",
-        &[
-            "block",
-            "request/101",
-            "--root",
-            "apps/web/dev",
-            "--reason",
-            "first entry",
-        ],
+        "request/101",
+        "apps/web/dev",
+        "first entry",
     );
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     // A crash cut the last entry short.
@@ -488,19 +463,7 @@ fn a_block_survives_rewritten_history_and_travels_with_the_notes() {
     let env = setup();
     let repo = env.repo.clone();
     let (request, root) = ("request/103", "apps/web/prod");
-    let out = as_person(
-        &env,
-        &repo,
-        "Erin",
-        &[
-            "block",
-            request,
-            "--root",
-            root,
-            "--reason",
-            "bucket still in use",
-        ],
-    );
+    let out = block(&env, &repo, "Erin", request, root, "bucket still in use");
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let plan = env.dir.path().join("plan-103.json");
     std::fs::copy(

@@ -3,14 +3,11 @@
 //! drifted resources, `b` blocks exactly the open requests touching the
 //! root, `a` acknowledges; both are audited.
 
-use plandeck::config;
-use plandeck::drift::{DriftReport, DriftStatus, DriftedChange};
-use plandeck::source::git::GitSource;
-use plandeck::tui::Settings;
-use plandeck::tui::harness::Harness;
-use std::sync::Arc;
+mod support;
 
-const NOW: i64 = 1_790_000_000;
+use plandeck::drift::{DriftReport, DriftStatus, DriftedChange};
+use std::sync::Arc;
+use support::tui::{Demo, NOW};
 
 fn report(root: &str, status: DriftStatus, drifted: Vec<DriftedChange>) -> DriftReport {
     DriftReport {
@@ -30,13 +27,12 @@ fn report(root: &str, status: DriftStatus, drifted: Vec<DriftedChange>) -> Drift
 #[test]
 fn drift_view_renders_blocks_the_right_requests_and_acknowledges() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let repo = plandeck::demo::build_at(&dir.path().join("repo"), NOW).expect("demo");
-    let loaded = config::load(None).expect("defaults");
-    let source = GitSource::open(&repo, &loaded.config).expect("opens");
+    let demo = Demo::open(dir.path(), None);
+    let source = &demo.source;
     // request/103's plan carries a real resource_drift section: use it as
     // the refresh-only plan of apps/web/prod.
     let request = source.resolve_request("request/103").expect("request");
-    let stored = plandeck::source::Source::stored_plan(&source, &request, "apps/web/prod")
+    let stored = plandeck::source::Source::stored_plan(source, &request, "apps/web/prod")
         .expect("reads")
         .expect("stored");
     let plan = std::fs::read(&stored.plan_json).expect("plan");
@@ -45,27 +41,19 @@ fn drift_view_renders_blocks_the_right_requests_and_acknowledges() {
         actions: vec!["update".into()],
     }];
     plandeck::drift::store::save(
-        &source,
+        source,
         &report("apps/web/prod", DriftStatus::Drift, drifted),
         Some(&plan),
     )
     .expect("saved");
     plandeck::drift::store::save(
-        &source,
+        source,
         &report("apps/web/dev", DriftStatus::Clean, Vec::new()),
         None,
     )
     .expect("saved");
-    let settings = Settings::from_config(&loaded).expect("settings");
-    let ops = GitSource::open(&repo, &loaded.config).expect("opens");
-    let mut h = Harness::new(
-        Arc::new(source),
-        settings,
-        NOW,
-        (120, 48),
-        Some(dir.path().join("data")),
-    )
-    .with_drift(Arc::new(ops));
+    let ops = demo.reopen();
+    let mut h = demo.harness((120, 48)).with_drift(Arc::new(ops));
     h.press("w");
     let view = h.screen();
     assert!(
@@ -121,15 +109,14 @@ fn drift_view_renders_blocks_the_right_requests_and_acknowledges() {
 #[test]
 fn the_root_matrix_shows_each_roots_last_drift_check() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let repo = plandeck::demo::build_at(&dir.path().join("repo"), NOW).expect("demo");
-    let loaded = config::load(None).expect("defaults");
-    let source = GitSource::open(&repo, &loaded.config).expect("opens");
+    let demo = Demo::open(dir.path(), None);
+    let source = &demo.source;
     let change = |address: &str| DriftedChange {
         address: address.into(),
         actions: vec!["update".into()],
     };
     plandeck::drift::store::save(
-        &source,
+        source,
         &report(
             "apps/api/prod",
             DriftStatus::Drift,
@@ -139,31 +126,17 @@ fn the_root_matrix_shows_each_roots_last_drift_check() {
     )
     .expect("saved");
     plandeck::drift::store::save(
-        &source,
+        source,
         &report("apps/api/stage", DriftStatus::Clean, Vec::new()),
         None,
     )
     .expect("saved");
-    let settings = Settings::from_config(&loaded).expect("settings");
-    let ops = GitSource::open(&repo, &loaded.config).expect("opens");
-    let mut h = Harness::new(
-        Arc::new(source),
-        settings,
-        NOW,
-        (120, 40),
-        Some(dir.path().join("data")),
-    )
-    .with_drift(Arc::new(ops));
+    let ops = demo.reopen();
+    let mut h = demo.harness((120, 40)).with_drift(Arc::new(ops));
     // request/102 touches apps/api/prod and apps/api/stage: its matrix.
     h.press("j j j <Enter>");
     let matrix = h.screen();
-    let row = |root: &str| {
-        matrix
-            .lines()
-            .find(|l| l.contains(root))
-            .unwrap_or_else(|| panic!("{root} in\n{matrix}"))
-            .to_string()
-    };
+    let row = |root: &str| support::tui::row(&matrix, root);
     assert!(matrix.contains("Drift"), "{matrix}");
     assert!(row("apps/api/prod").contains("2 drifted 2h"), "{matrix}");
     assert!(row("apps/api/stage").contains("clean 2h"), "{matrix}");

@@ -3,6 +3,8 @@
 //! in time), then asserts on the captured screen. Needs tmux (`.ci/run`
 //! installs it); without it the test fails, it does not skip.
 
+mod support;
+
 use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -452,7 +454,7 @@ fn quitting_during_a_plan_interrupts_it_and_leaves_no_worktree() {
         noted.contains("interrupted"),
         "SIGINT reached the plan: {noted}"
     );
-    let worktrees = support_git(&repo, &["worktree", "list", "--porcelain"]);
+    let worktrees = support::git_in(&repo, &["worktree", "list", "--porcelain"]);
     assert_eq!(
         worktrees.matches("worktree ").count(),
         1,
@@ -464,14 +466,4 @@ fn quitting_during_a_plan_interrupts_it_and_leaves_no_worktree() {
         .map(|e| e.file_name())
         .collect();
     assert!(left.is_empty(), "temporary worktrees left: {left:?}");
-}
-
-fn support_git(repo: &Path, args: &[&str]) -> String {
-    let out = Command::new("git")
-        .arg("-C")
-        .arg(repo)
-        .args(args)
-        .output()
-        .expect("git");
-    String::from_utf8_lossy(&out.stdout).into_owned()
 }

@@ -3,30 +3,14 @@
 //! with the gate report, the typed root name for a critical plan, blocks
 //! with a reason, and the audit view.
 
-use plandeck::config;
-use plandeck::source::git::GitSource;
-use plandeck::tui::Settings;
+mod support;
+
 use plandeck::tui::harness::Harness;
-use std::sync::Arc;
+use support::tui::{Demo, NOW, demo_harness};
 
-const NOW: i64 = 1_790_000_000;
-
+/// The demo in `dir` with the default config (built on first use).
 fn harness(dir: &tempfile::TempDir) -> Harness {
-    let repo = dir.path().join("repo");
-    if !repo.exists() {
-        plandeck::demo::build_at(&repo, NOW).expect("demo");
-    }
-    let loaded = config::load(Some(&dir.path().join("none.toml")))
-        .unwrap_or_else(|_| config::load(None).expect("defaults"));
-    let source = GitSource::open(&repo, &loaded.config).expect("opens");
-    let settings = Settings::from_config(&loaded).expect("settings");
-    Harness::new(
-        Arc::new(source),
-        settings,
-        NOW,
-        (120, 48),
-        Some(dir.path().join("data")),
-    )
+    demo_harness(dir.path(), None, (120, 48))
 }
 
 #[test]
@@ -165,9 +149,7 @@ fn a_stale_approval_opens_on_what_changed_since() {
             .contains("approve recorded for request/101 apps/web/dev")
     );
     // CI re-plans the same head with a different threshold.
-    let repo = dir.path().join("repo");
-    let source =
-        GitSource::open(&repo, &config::load(None).expect("defaults").config).expect("opens");
+    let source = Demo::open(dir.path(), None).source;
     let request = source.resolve_request("request/101").expect("request");
     let stored = plandeck::source::Source::stored_plan(&source, &request, "apps/web/dev")
         .expect("reads")
@@ -301,10 +283,7 @@ fn the_decisions_panel_shows_each_decision_on_its_own_line_with_its_comment() {
     use plandeck::review::{Decision, DecisionKind};
     use plandeck::source::{Identity, Source};
     let dir = tempfile::tempdir().expect("tempdir");
-    let repo = dir.path().join("repo");
-    plandeck::demo::build_at(&repo, NOW).expect("demo");
-    let loaded = config::load(None).expect("defaults");
-    let source = GitSource::open(&repo, &loaded.config).expect("opens");
+    let Demo { source, .. } = Demo::open(dir.path(), None);
     let request = source.resolve_request("request/103").expect("request");
     let root = "apps/web/prod";
     let digest = plandeck::source::gate::plan_facts(&source, &request, root)
@@ -439,10 +418,7 @@ fn the_matrix_and_the_apply_confirmation_show_locks_and_apply_results() {
     use plandeck::review::{Decision, DecisionKind};
     use plandeck::source::Source;
     let dir = tempfile::tempdir().expect("tempdir");
-    let repo = dir.path().join("repo");
-    plandeck::demo::build_at(&repo, NOW).expect("demo");
-    let loaded = config::load(None).expect("defaults");
-    let source = GitSource::open(&repo, &loaded.config).expect("opens");
+    let Demo { source, loaded, .. } = Demo::open(dir.path(), None);
     let request = source.resolve_request("request/102").expect("request");
     // stage applied at this head; prod is being applied by a live process
     // (this test's own, which is surely running).
@@ -464,24 +440,11 @@ fn the_matrix_and_the_apply_confirmation_show_locks_and_apply_results() {
         .expect("recorded");
     let locks = plandeck::executor::locks_dir(&source).expect("locks dir");
     lock_root(&locks, "apps/api/prod", std::process::id(), "request/102");
-    let settings = Settings::from_config(&loaded).expect("settings");
-    let mut h = Harness::new(
-        Arc::new(source),
-        settings,
-        NOW,
-        (120, 48),
-        Some(dir.path().join("data")),
-    )
-    .with_locks(locks.clone());
+    let mut h = support::tui::harness(source, &loaded, (120, 48), dir.path().join("data"))
+        .with_locks(locks.clone());
     h.press("j j j <Enter>");
     let matrix = h.screen();
-    let row = |root: &str| {
-        matrix
-            .lines()
-            .find(|l| l.contains(root))
-            .unwrap_or_else(|| panic!("{root} in\n{matrix}"))
-            .to_string()
-    };
+    let row = |root: &str| support::tui::row(&matrix, root);
     assert!(row("apps/api/prod").contains("applying"), "{matrix}");
     assert!(row("apps/api/stage").contains("applied 3h"), "{matrix}");
     // The confirmation names the lock and refuses to start.
@@ -510,23 +473,12 @@ fn the_matrix_and_the_apply_confirmation_show_locks_and_apply_results() {
 #[test]
 fn auto_apply_roots_are_offered_the_apply_without_approvals() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let repo = dir.path().join("repo");
-    plandeck::demo::build_at(&repo, NOW).expect("demo");
-    let config_path = dir.path().join("config.toml");
-    std::fs::write(
-        &config_path,
-        "[environments.dev]\nroots = [\"apps/*/dev\"]\nrequired_approvals = 1\nauto_apply = true\n",
-    )
-    .expect("config");
-    let loaded = config::load(Some(&config_path)).expect("config");
-    let source = GitSource::open(&repo, &loaded.config).expect("opens");
-    let settings = Settings::from_config(&loaded).expect("settings");
-    let mut h = Harness::new(
-        Arc::new(source),
-        settings,
-        NOW,
+    let mut h = demo_harness(
+        dir.path(),
+        Some(
+            "[environments.dev]\nroots = [\"apps/*/dev\"]\nrequired_approvals = 1\nauto_apply = true\n",
+        ),
         (120, 48),
-        Some(dir.path().join("data")),
     );
     // request/101 is dev: 0/1 approvals, but dev applies automatically.
     h.press("G <Enter> A");

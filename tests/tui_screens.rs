@@ -2,15 +2,13 @@
 //! TestBackend, on the demo repository (real git): snapshots of the screens
 //! and the behaviour behind the keys.
 
+mod support;
+
 use plandeck::config::{self, Loaded};
 use plandeck::source::git::GitSource;
-use plandeck::tui::Settings;
 use plandeck::tui::harness::Harness;
 use std::path::Path;
-use std::sync::Arc;
-
-/// The demo is built as if it were this moment, so commit ids and ages are fixed.
-const NOW: i64 = 1_790_000_000;
+use support::tui::NOW;
 
 struct Fixture {
     _dir: tempfile::TempDir,
@@ -38,14 +36,7 @@ fn loaded(config: &str) -> Loaded {
 
 fn harness(fixture: &Fixture, loaded: &Loaded) -> Harness {
     let source = GitSource::open(&fixture.repo, &loaded.config).expect("opens");
-    let settings = Settings::from_config(loaded).expect("settings");
-    Harness::new(
-        Arc::new(source),
-        settings,
-        NOW,
-        (120, 48),
-        Some(fixture.data.clone()),
-    )
+    support::tui::harness(source, loaded, (120, 48), fixture.data.clone())
 }
 
 fn redact(screen: &str, repo: &Path) -> String {

@@ -6,6 +6,10 @@
 //! Each test binary uses a different subset, hence the `dead_code` allowance.
 #![allow(dead_code)]
 
+pub mod apply;
+pub mod cli;
+pub mod tui;
+
 use std::cell::Cell;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -29,6 +33,23 @@ pub fn git_command(dir: &Path) -> Command {
         .env_remove("GIT_WORK_TREE")
         .env_remove("GIT_INDEX_FILE");
     command
+}
+
+/// `git -C repo args` with the machine's git config as is (the demo
+/// repository's tests use it that way); panics with git's message on failure.
+pub fn git_in(repo: &Path, args: &[&str]) -> String {
+    let out = Command::new("git")
+        .arg("-C")
+        .arg(repo)
+        .args(args)
+        .output()
+        .expect("git");
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 fn checked(mut command: Command, what: &str) -> Output {
