@@ -33,6 +33,10 @@ pub struct Cli {
     /// The config repository (default: the current directory).
     #[arg(long, global = true, value_name = "DIR")]
     pub repo: Option<PathBuf>,
+    /// The terminal UI only reads: approve, block, apply, plan and drift
+    /// actions are refused (for a shared screen, or a look at production).
+    #[arg(long, global = true)]
+    pub read_only: bool,
     /// Without a command, plandeck opens the terminal UI on the repository.
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -261,7 +265,7 @@ pub fn run(cli: Cli) -> Result<i32, Failure> {
         None => user,
     };
     let Some(command) = cli.command else {
-        return open_tui(&loaded, &repo, cli.config.as_deref());
+        return open_tui(&loaded, &repo, cli.config.as_deref(), cli.read_only);
     };
     match command {
         Command::DiffPlans {
@@ -296,7 +300,9 @@ pub fn run(cli: Cli) -> Result<i32, Failure> {
             crate::tofu::outlive_interrupts();
             drift::run(&loaded, &repo, action)
         }
-        Command::Demo { dir, no_tui } => demo(&loaded, dir, no_tui, cli.config.as_deref()),
+        Command::Demo { dir, no_tui } => {
+            demo(&loaded, dir, no_tui, cli.config.as_deref(), cli.read_only)
+        }
         Command::Requests { format } => requests::list(&loaded, &repo, format),
         Command::Plan { request, root } => {
             crate::tofu::outlive_interrupts();
@@ -400,6 +406,7 @@ fn open_tui(
     loaded: &Loaded,
     repo: &std::path::Path,
     config: Option<&std::path::Path>,
+    read_only: bool,
 ) -> Result<i32, Failure> {
     if !io::stdout().is_terminal() || !io::stdin().is_terminal() {
         return Err(Failure(
@@ -414,7 +421,7 @@ fn open_tui(
             repo: repo.to_path_buf(),
             config: config.map(std::path::Path::to_path_buf),
         },
-        read_only: false,
+        read_only,
         drift: Some(std::sync::Arc::new(crate::source::git::GitSource::open(
             repo,
             &loaded.config,
@@ -430,6 +437,7 @@ fn demo(
     dir: Option<PathBuf>,
     no_tui: bool,
     config: Option<&std::path::Path>,
+    read_only: bool,
 ) -> Result<i32, Failure> {
     let keep = dir.is_some() || no_tui;
     let dir = dir.unwrap_or_else(|| {
@@ -443,7 +451,7 @@ fn demo(
         println!("{}", repo.display());
         return Ok(0);
     }
-    let result = open_tui(loaded, &repo, config);
+    let result = open_tui(loaded, &repo, config, read_only);
     if !keep {
         let _ = std::fs::remove_dir_all(&repo);
     }

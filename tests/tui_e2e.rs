@@ -467,3 +467,37 @@ fn quitting_during_a_plan_interrupts_it_and_leaves_no_worktree() {
         .collect();
     assert!(left.is_empty(), "temporary worktrees left: {left:?}");
 }
+
+#[test]
+fn read_only_refuses_every_action_that_writes() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let repo = demo(dir.path());
+    let command = session_command(dir.path()).replacen(
+        env!("CARGO_BIN_EXE_plandeck"),
+        &format!("{} --read-only", env!("CARGO_BIN_EXE_plandeck")),
+        1,
+    );
+    let tmux = Tmux::start("readonly", &repo, &command);
+    let list = tmux.wait_for("the request list", |s| s.contains("Requests 5/5"));
+    assert!(list.contains("READ-ONLY"), "{list}");
+    tmux.keys(&["p"]);
+    tmux.wait_for("planning refused", |s| {
+        s.contains("read-only: planning is disabled")
+    });
+    tmux.keys(&["j", "j", "Enter"]);
+    tmux.wait_for("the plan of request/103", |s| {
+        s.contains("request/103 · apps/web/prod")
+    });
+    for (key, refusal) in [
+        ("a", "read-only: approving is disabled"),
+        ("x", "read-only: blocking is disabled"),
+        ("A", "read-only: applying is disabled"),
+    ] {
+        tmux.keys(&[key]);
+        tmux.wait_for(refusal, |s| s.contains(refusal));
+    }
+    tmux.keys(&["q"]);
+    assert_restored(&tmux);
+    let notes = support::git_in(&repo, &["notes", "--ref", "refs/notes/plandeck", "list"]);
+    assert!(notes.trim().is_empty(), "nothing recorded: {notes}");
+}

@@ -63,6 +63,13 @@ pub fn draw(frame: &mut Frame, state: &State, ui: &mut UiState, theme: &Theme, k
 
 fn draw_title(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let mut spans = vec![Span::styled(" plandeck ", theme.title())];
+    if state.read_only {
+        spans.push(Span::styled(
+            " READ-ONLY ",
+            theme.role(render::Role::Warning),
+        ));
+        spans.push(Span::raw(" "));
+    }
     if let Loadable::Loaded(snapshot) = &state.list.snapshot {
         spans.push(Span::raw(
             sanitize::escape(&snapshot.source).text.into_owned(),

@@ -177,7 +177,7 @@ fn drift_action(state: &mut State, action: Action) -> Vec<Effect> {
         Action::BlockDriftedRoot if !state.read_only => review::drift_prompt(state, true),
         Action::AcknowledgeDrift if !state.read_only => review::drift_prompt(state, false),
         Action::BlockDriftedRoot | Action::AcknowledgeDrift => {
-            state.status = Some("read-only".into())
+            state.status = Some("read-only: drift actions are disabled".into())
         }
         _ => {
             if let Screen::Drift(drift) = &mut state.screen {
