@@ -67,6 +67,9 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
         color: ColorChoice,
     },
+    /// Check the configuration (the user's file, then the repository's
+    /// `.plandeck.toml` from the base branch) and say what was read.
+    CheckConfig,
     /// List open requests: roots, counts, risk, cost and plan state.
     Requests {
         #[arg(long, value_enum, default_value_t = ListFormat::Text)]
@@ -260,6 +263,8 @@ pub fn run(cli: Cli) -> Result<i32, Failure> {
     } else {
         None
     };
+    let layer_name = layer.as_ref().map(|(name, _)| name.clone());
+    let user_path = user.path.clone();
     let loaded = match layer {
         Some(layer) => config::load_with_repo(cli.config.as_deref(), Some(layer))?,
         None => user,
@@ -268,6 +273,21 @@ pub fn run(cli: Cli) -> Result<i32, Failure> {
         return open_tui(&loaded, &repo, cli.config.as_deref(), cli.read_only);
     };
     match command {
+        Command::CheckConfig => {
+            // Loading above already refused a bad file with its line and key.
+            let user = user_path.as_ref().map_or_else(
+                || "built-in defaults (no config file)".to_string(),
+                |p| p.display().to_string(),
+            );
+            let repo_file = layer_name
+                .unwrap_or_else(|| format!("no .plandeck.toml on {}", loaded.config.source.base));
+            println!(
+                "config OK: {}; repository: {}",
+                crate::sanitize::escape(&user).text,
+                crate::sanitize::escape(&repo_file).text
+            );
+            Ok(0)
+        }
         Command::DiffPlans {
             old,
             new,

@@ -108,3 +108,67 @@ fn a_root_matched_by_two_environments_is_refused_naming_both_and_the_root() {
     );
     assert!(stdout.contains("apps/api/prod [prod]"), "{stdout}");
 }
+
+#[test]
+fn check_config_says_what_it_read_and_refuses_a_bad_file() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let repo = dir.path().join("repo");
+    let git = |args: &[&str]| {
+        let out = Command::new("git")
+            .arg("-C")
+            .arg(&repo)
+            .args(args)
+            .output()
+            .expect("git");
+        assert!(out.status.success(), "git {args:?}");
+    };
+    std::fs::create_dir(&repo).expect("repo");
+    git(&["init", "-q", "-b", "main"]);
+    std::fs::write(
+        repo.join(".plandeck.toml"),
+        "[environments.prod]\nroots = [\"apps/*/prod\"]\nrequired_approvals = 2\n",
+    )
+    .expect("repo config");
+    git(&["add", "-A"]);
+    git(&[
+        "-c",
+        "user.name=T",
+        "-c",
+        "user.email=t@example.com",
+        "commit",
+        "-q",
+        "-m",
+        "policy",
+    ]);
+    let check = |config: &str| {
+        let file = dir.path().join("user.toml");
+        std::fs::write(&file, config).expect("user config");
+        Command::new(env!("CARGO_BIN_EXE_plandeck"))
+            .arg("--config")
+            .arg(&file)
+            .arg("--repo")
+            .arg(&repo)
+            .arg("check-config")
+            .env("XDG_CONFIG_HOME", dir.path())
+            .output()
+            .expect("runs")
+    };
+    let ok = check("[source]\nbase = \"main\"\n");
+    let stdout = String::from_utf8_lossy(&ok.stdout);
+    assert_eq!(ok.status.code(), Some(0), "{stdout}");
+    assert!(
+        stdout.starts_with("config OK: ")
+            && stdout.contains("user.toml")
+            && stdout.contains(".plandeck.toml (main)"),
+        "{stdout}"
+    );
+    let bad = check("[environments.prod]\nrequired_approvals = \"two\"\n");
+    let stderr = String::from_utf8_lossy(&bad.stderr);
+    assert_eq!(bad.status.code(), Some(2), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains("user.toml:2: key `environments.prod.required_approvals`"),
+        "{stderr}"
+    );
+    assert!(bad.stdout.is_empty());
+}
