@@ -23,7 +23,7 @@ pub use keymap::Keymap;
 pub use msg::{
     Action, BackendEvent, Effect, LoadedPlan, Msg, RequestEntry, RequestsSnapshot, RootPlanInfo,
 };
-pub use msg::{DriftEntry, ProgressKey};
+pub use msg::{DriftEntry, ProgressKey, ReqId};
 pub use plan_view::{NoiseRules, Settings};
 pub use runner::PlanCommand;
 pub use state::{Layer, Loadable, Screen, State};

@@ -340,14 +340,60 @@ fn search_steps_with_n_and_shift_n_and_the_risk_filter_narrows() {
 
 #[test]
 fn p_plans_again_from_the_plan_view_and_the_matrix() {
+    use plandeck::tui::{BackendEvent, Msg};
     let fx = fixture();
     let mut h = harness(&fx, &loaded(""));
     h.press("j j <Enter> p");
+    let pane = h.screen();
     assert!(
-        h.screen().contains("planning request/103"),
-        "the job shows:\n{}",
-        h.screen()
+        pane.contains("planning request/103"),
+        "the job shows:\n{pane}"
     );
+    assert!(
+        pane.contains("plan request/103 · running"),
+        "its pane:\n{pane}"
+    );
+    // Terraform's output streams into the pane; a failure stays there whole.
+    let send = |h: &mut Harness, event: BackendEvent| {
+        plandeck::tui::update(&mut h.state, Msg::Backend(event), &h.keymap);
+    };
+    for line in [
+        "apps/web/prod: terraform init",
+        "Error: Failed to query available provider packages",
+        "  could not reach registry.terraform.io",
+    ] {
+        send(&mut h, BackendEvent::JobProgress { text: line.into() });
+    }
+    send(
+        &mut h,
+        BackendEvent::PlanFinished {
+            req: plandeck::tui::ReqId(0),
+            result: Err(
+                "plandeck: apps/web/prod: planning failed: terraform init exited with 1".into(),
+            ),
+        },
+    );
+    let failed = h.screen();
+    assert!(
+        failed.contains("Failed to query available provider packages")
+            && failed.contains("could not reach registry.terraform.io")
+            && failed.contains("planning failed: terraform init exited with 1"),
+        "the whole output stays on screen:\n{failed}"
+    );
+    assert!(!failed.contains("plandeck: apps"), "said once:\n{failed}");
+    // Back to the plan, plan again: a success closes the pane by itself.
+    h.press("<Esc> p");
+    send(
+        &mut h,
+        BackendEvent::PlanFinished {
+            req: plandeck::tui::ReqId(0),
+            result: Ok("planned request/103".into()),
+        },
+    );
+    let back = h.screen();
+    assert!(back.contains("request/103 · apps/web/prod"), "{back}");
+    assert!(!back.contains("plan request/103 ·"), "{back}");
+    // From the matrix too.
     h.press("<Esc> j <Enter> p");
     let planned: Vec<String> = h
         .unhandled
@@ -357,5 +403,5 @@ fn p_plans_again_from_the_plan_view_and_the_matrix() {
             _ => None,
         })
         .collect();
-    assert_eq!(planned, ["request/103", "request/102"]);
+    assert_eq!(planned, ["request/103", "request/103", "request/102"]);
 }

@@ -191,9 +191,18 @@ pub enum Modal {
     },
 }
 
-/// Output of a running or finished apply.
+/// Which child's output a log pane shows.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum LogKind {
+    #[default]
+    Apply,
+    Plan,
+}
+
+/// Output of a running or finished apply or plan.
 #[derive(Debug, Default)]
 pub struct LogScreen {
+    pub kind: LogKind,
     pub title: String,
     /// The newest lines; older ones are dropped past the cap.
     pub lines: std::collections::VecDeque<String>,

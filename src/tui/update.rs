@@ -4,7 +4,7 @@
 
 use super::keymap::Keymap;
 use super::msg::{Action, Effect, Msg};
-use super::state::{CodeScreen, Layer, Loadable, Screen, State, root_status};
+use super::state::{CodeScreen, Layer, Loadable, LogKind, LogScreen, Screen, State, root_status};
 use crate::source::{PlanStatus, Request};
 use crossterm::event::{KeyCode, KeyEvent, MouseEventKind};
 
@@ -274,16 +274,14 @@ fn open_plan(state: &mut State, request: Request, root_index: usize) -> Vec<Effe
     }]
 }
 
-/// The apply log, on screen or under the current screen.
-fn log_screen(state: &mut State) -> Option<&mut Screen> {
-    if matches!(state.screen, Screen::Log(_)) {
-        return Some(&mut state.screen);
-    }
-    state
-        .back
-        .iter_mut()
-        .rev()
-        .find(|s| matches!(s, Screen::Log(_)))
+/// The log pane of `kind`, on screen or under the current screen.
+fn log_screen(state: &mut State, kind: LogKind) -> Option<&mut LogScreen> {
+    std::iter::once(&mut state.screen)
+        .chain(state.back.iter_mut().rev())
+        .find_map(|s| match s {
+            Screen::Log(log) if log.kind == kind => Some(log.as_mut()),
+            _ => None,
+        })
 }
 
 /// Loads the plan view's plan again (after a decision changed its gate).
@@ -333,6 +331,14 @@ fn run_plan(state: &mut State) -> Vec<Effect> {
     };
     let req = state.next_req();
     add_job(state, &format!("planning {}", request.id));
+    // Terraform's output streams into a pane, as an apply's does; it closes
+    // by itself when the plan succeeded and stays to be read when it failed.
+    let log = LogScreen {
+        kind: LogKind::Plan,
+        title: format!("plan {}", request.id),
+        ..Default::default()
+    };
+    push_screen(state, Screen::Log(Box::new(log)));
     vec![Effect::RunPlan {
         req,
         request: Box::new(request),

@@ -78,7 +78,7 @@ pub fn draw(frame: &mut Frame, area: Rect, audit: &AuditScreen, ui: &mut UiState
     frame.render_widget(Table::new(rows, widths).header(header).block(block), area);
 }
 
-/// The output of a running or finished apply (the log pane).
+/// The output of a running or finished apply or plan (the log pane).
 pub fn draw_log(
     frame: &mut Frame,
     area: Rect,
@@ -97,7 +97,14 @@ pub fn draw_log(
     ];
     if log.dropped > 0 {
         title.push(Span::styled(
-            format!(" · {} earlier lines in the log file", log.dropped),
+            match log.kind {
+                crate::tui::state::LogKind::Apply => {
+                    format!(" · {} earlier lines in the log file", log.dropped)
+                }
+                crate::tui::state::LogKind::Plan => {
+                    format!(" · {} earlier lines not kept", log.dropped)
+                }
+            },
             theme.role(Role::Muted),
         ));
     }

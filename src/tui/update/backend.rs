@@ -2,10 +2,10 @@
 //! result for a request that is no longer the current one (an older `req`)
 //! is dropped; loading panes become loaded or failed, never stuck.
 
-use super::{end_job, load_requests, log_screen, reload_plan};
+use super::{end_job, go_back, load_requests, log_screen, reload_plan};
 use crate::tui::msg::{BackendEvent, Effect};
 use crate::tui::plan_view::PlanView;
-use crate::tui::state::{Loadable, Screen, State};
+use crate::tui::state::{Loadable, LogKind, Screen, State};
 
 pub(super) fn backend(state: &mut State, event: BackendEvent) -> Vec<Effect> {
     match event {
@@ -65,21 +65,37 @@ pub(super) fn backend(state: &mut State, event: BackendEvent) -> Vec<Effect> {
                 };
             }
         }
-        BackendEvent::JobProgress { text } => state.status = Some(text),
+        BackendEvent::JobProgress { text } => {
+            if let Some(log) = log_screen(state, LogKind::Plan) {
+                log.push(text.clone());
+            }
+            state.status = Some(text);
+        }
         BackendEvent::PlanFinished { req: _, result } => {
             state.jobs.retain(|j| !j.starts_with("planning "));
-            state.status = Some(match result {
-                Ok(done) => done,
+            let message = match &result {
+                Ok(done) => done.clone(),
                 Err(e) => {
                     // The child's own line already says what failed.
-                    let e = e.strip_prefix("plandeck: ").unwrap_or(&e);
+                    let e = e.strip_prefix("plandeck: ").unwrap_or(e);
                     if e.contains("planning failed") {
                         e.to_string()
                     } else {
                         format!("planning failed: {e}")
                     }
                 }
-            });
+            };
+            let succeeded = result.is_ok();
+            if let Some(log) = log_screen(state, LogKind::Plan) {
+                log.finished = Some(result.map_err(|_| message.clone()));
+            }
+            // A plan that succeeded closes its pane (if it is on top); a
+            // failure stays on screen with Terraform's whole output.
+            let on_top = matches!(&state.screen, Screen::Log(log) if log.kind == LogKind::Plan);
+            if succeeded && on_top {
+                go_back(state);
+            }
+            state.status = Some(message);
             // The open plan view shows the new plan, not the outdated one.
             let mut effects = load_requests(state);
             effects.extend(reload_plan(state));
@@ -112,7 +128,7 @@ pub(super) fn backend(state: &mut State, event: BackendEvent) -> Vec<Effect> {
             return effects;
         }
         BackendEvent::ApplyLine { text } => {
-            if let Some(Screen::Log(log)) = log_screen(state) {
+            if let Some(log) = log_screen(state, LogKind::Apply) {
                 log.push(text);
             }
         }
@@ -122,7 +138,7 @@ pub(super) fn backend(state: &mut State, event: BackendEvent) -> Vec<Effect> {
                 Ok(done) => done.clone(),
                 Err(e) => format!("apply did not complete: {e}"),
             });
-            if let Some(Screen::Log(log)) = log_screen(state) {
+            if let Some(log) = log_screen(state, LogKind::Apply) {
                 log.finished = Some(result);
             }
             return load_requests(state);
