@@ -405,3 +405,25 @@ fn p_plans_again_from_the_plan_view_and_the_matrix() {
         .collect();
     assert_eq!(planned, ["request/103", "request/103", "request/102"]);
 }
+
+#[test]
+fn the_help_overlay_shows_every_key_on_a_short_terminal() {
+    let fx = fixture();
+    let config = loaded("");
+    let source = GitSource::open(&fx.repo, &config.config).expect("opens");
+    let mut h = support::tui::harness(source, &config, (160, 24), fx.data.clone());
+    h.press("j j <Enter> ?");
+    let help = h.screen();
+    let descriptions: Vec<&str> = h
+        .keymap
+        .bindings(plandeck::tui::Layer::Plan)
+        .map(|b| b.desc)
+        .collect();
+    assert!(
+        descriptions.len() > 22,
+        "more keys than rows: {descriptions:?}"
+    );
+    for desc in descriptions {
+        assert!(help.contains(desc), "{desc:?} missing:\n{help}");
+    }
+}

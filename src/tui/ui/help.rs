@@ -34,6 +34,24 @@ pub fn draw(frame: &mut Frame, area: Rect, layer: Layer, keymap: &Keymap, theme:
     }
     let title = format!(" Keys ({}) — ? or Esc closes ", layer_name(layer));
     // As wide as the longest line (or the title), so no description is cut.
+    let widest = lines.iter().map(Line::width).max().unwrap_or(0);
+    // A terminal too short for one column gets two, side by side.
+    let rows_fit = usize::from(area.height.saturating_sub(2));
+    if lines.len() > rows_fit && widest * 2 + 4 <= usize::from(area.width) {
+        let half = lines.len().div_ceil(2);
+        let right: Vec<Line> = lines.split_off(half);
+        lines = lines
+            .into_iter()
+            .zip(right.into_iter().map(Some).chain(std::iter::repeat(None)))
+            .map(|(left, right)| {
+                let pad = widest + 2 - left.width();
+                let mut spans = left.spans;
+                spans.push(Span::raw(" ".repeat(pad)));
+                spans.extend(right.map(|r| r.spans).unwrap_or_default());
+                Line::from(spans)
+            })
+            .collect();
+    }
     let widest = lines
         .iter()
         .map(Line::width)
