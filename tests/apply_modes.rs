@@ -470,7 +470,11 @@ fn merged_with_stage_failed(marker: &Path) -> (Fixture, String) {
     let out = fx.run("Bob", &["apply", "request/1"]);
     let stderr = text(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{}{stderr}", text(&out.stdout));
-    assert!(stderr.contains("apps/web/stage: apply failed"), "{stderr}");
+    assert!(
+        stderr.contains("apps/web/stage: apply failed")
+            && stderr.contains("the merge stands; `plandeck apply request/1` resumes"),
+        "{stderr}"
+    );
     let merge = fx.repo.rev("main");
     assert!(
         text(&out.stdout).contains(&format!(

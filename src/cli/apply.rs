@@ -32,17 +32,19 @@ pub(super) fn run(
             let places = places(&source, &data)?;
             let outcome =
                 resume_request(&source, &loaded.config, &merged, root, &places, &mut out)?;
-            return Ok(report(&mut out, &merged.request.id, outcome));
+            return Ok(report(&mut out, &merged.request.id, outcome, true));
         }
     }
     let (source, request) = super::review::open(loaded, repo, request, root)?;
     let places = places(&source, &data)?;
     let outcome = apply_request(&source, &loaded.config, &request, root, &places, &mut out)?;
-    Ok(report(&mut out, &request.id, outcome))
+    let merged = matches!(loaded.config.apply.mode, ApplyMode::MergeThenApply);
+    Ok(report(&mut out, &request.id, outcome, merged))
 }
 
-/// Prints how the apply ended; returns the exit status.
-fn report(out: &mut dyn Write, id: &str, outcome: Outcome) -> i32 {
+/// Prints how the apply ended; returns the exit status. `merged`: in
+/// merge-then-apply an apply runs only after the merge.
+fn report(out: &mut dyn Write, id: &str, outcome: Outcome, merged: bool) -> i32 {
     let id = sanitize::escape(id).text.into_owned();
     match outcome {
         Outcome::Applied { merged } => {
@@ -91,8 +93,13 @@ fn report(out: &mut dyn Write, id: &str, outcome: Outcome) -> i32 {
             1
         }
         Outcome::Failed { root, reason } => {
+            let after = if merged {
+                format!("the merge stands; `plandeck apply {id}` resumes")
+            } else {
+                "the request stays open".to_string()
+            };
             eprintln!(
-                "plandeck: {root}: apply failed: {}; the request stays open",
+                "plandeck: {root}: apply failed: {}; {after}",
                 sanitize::escape(&reason).text
             );
             1
