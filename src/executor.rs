@@ -15,10 +15,12 @@ mod lock;
 mod merge;
 mod order;
 mod record;
+mod resume;
 mod root;
 mod run;
 
 pub use lock::{LockInfo, current_lock, lock_path, stale_locks};
+pub use resume::resume_request;
 
 use crate::audit::{AuditAction, AuditEntry, AuditLog};
 use crate::config::{ApplyMode, Config};
@@ -42,6 +44,12 @@ pub enum Outcome {
         root: String,
         approved: String,
         fresh: String,
+    },
+    /// A request merged for apply earlier now has every root applied;
+    /// `applied` are those applied by this run (none: nothing was left).
+    Complete {
+        merged: String,
+        applied: Vec<String>,
     },
     /// The apply ran and failed; the request stays open.
     Failed { root: String, reason: String },
@@ -103,6 +111,24 @@ pub fn apply_request(
             ],
         });
     }
+    let (pinned, reviews, steps) = prepare(source, config, request)?;
+    match config.apply.mode {
+        ApplyMode::ApplyThenMerge => apply_then_merge(
+            source, config, request, &pinned, steps, only_root, places, &who, out,
+        ),
+        ApplyMode::MergeThenApply => merge_then_apply(
+            source, config, request, &pinned, steps, &reviews, only_root, places, &who, out,
+        ),
+    }
+}
+
+/// The request with its base pinned, its roots' gates and its steps in
+/// promotion order.
+fn prepare(
+    source: &GitSource,
+    config: &Config,
+    request: &Request,
+) -> Result<(Request, Vec<RootReview>, Vec<Step>), ExecError> {
     // Decisions are read over base..head; pinning the base to the merge
     // base keeps them (and the request) in view once the base has merged it.
     let mut pinned = request.clone();
@@ -125,14 +151,7 @@ pub fn apply_request(
             approved: approved_digest(&reviews, root),
         })
         .collect();
-    match config.apply.mode {
-        ApplyMode::ApplyThenMerge => apply_then_merge(
-            source, config, request, &pinned, steps, only_root, places, &who, out,
-        ),
-        ApplyMode::MergeThenApply => merge_then_apply(
-            source, config, request, &pinned, steps, &reviews, only_root, places, &who, out,
-        ),
-    }
+    Ok((pinned, reviews, steps))
 }
 
 /// Applies from the request's head, root by root; merges once every root
@@ -241,7 +260,7 @@ fn merge_then_apply(
             Err(refused) => return Ok(refused),
         }
     }
-    let heading = "Merged by plandeck for apply";
+    let heading = crate::source::git::MERGED_FOR_APPLY;
     let commit = merge_and_audit(source, request, &steps, heading, places, who)?;
     let _ = writeln!(out, "{}: merged as {commit}; applying from it", request.id);
     for (at, (step, held)) in steps.iter().zip(&held).enumerate() {
@@ -273,9 +292,10 @@ fn merge_then_apply(
             let left: Vec<&str> = steps[at..].iter().map(|s| s.root.as_str()).collect();
             let _ = writeln!(
                 out,
-                "{}: merged as {commit}, but not applied: {}",
+                "{}: merged as {commit}, but not applied: {}; `plandeck apply {}` resumes",
                 request.id,
-                left.join(", ")
+                left.join(", "),
+                request.id
             );
             return Ok(stop);
         }
@@ -408,7 +428,15 @@ fn record_interrupted(
             stale.pid,
             stale.log.display()
         );
-        if let Ok(request) = source.resolve_request(&stale.request) {
+        // A merged-for-apply request is no longer open but still recorded.
+        let request = source.resolve_request(&stale.request).ok().or_else(|| {
+            source
+                .merged_for_apply(&stale.request)
+                .ok()
+                .flatten()
+                .map(|m| m.request)
+        });
+        if let Some(request) = request {
             record(
                 source,
                 places,

@@ -2,8 +2,9 @@
 //! provider on real git repositories: merge-then-apply gates the merge of
 //! the whole request, a request without roots is never merged, applied
 //! roots are skipped, the merge entry lists every digest, a state locked
-//! by another run refuses, and a `terraform_remote_state` input edited
-//! after approval is drift.
+//! by another run refuses, a `terraform_remote_state` input edited
+//! after approval is drift, and a merged request whose roots did not all
+//! apply is resumed from its merge (or refused, when blocked).
 
 mod support;
 
@@ -406,4 +407,186 @@ fn a_cycle_in_promotion_order_is_a_one_line_config_error() {
     );
     assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
     assert_eq!(fx.version("apps-web-dev"), "1", "nothing applied");
+}
+
+/// A `gate` resource at revision `rev` whose destroy fails unless `marker`
+/// exists. Replacing it fails before anything else in the state changes
+/// (`app` and the outputs stay), so a retry's fresh plan is the approved one.
+fn gate(marker: &Path, rev: &str) -> String {
+    format!(
+        r#"
+resource "null_resource" "gate" {{
+  triggers = {{
+    rev = "{rev}"
+  }}
+  provisioner "local-exec" {{
+    when    = destroy
+    command = "test -f {}"
+  }}
+}}
+"#,
+        marker.display()
+    )
+}
+
+/// The gate's revision in stage's state.
+fn gate_rev(fx: &Fixture) -> String {
+    let state = fx.state_json("apps-web-stage");
+    let resources = state["resources"].as_array().cloned().unwrap_or_default();
+    resources
+        .iter()
+        .find(|r| r["name"] == "gate")
+        .and_then(|r| r["instances"][0]["attributes"]["triggers"]["rev"].as_str())
+        .unwrap_or("")
+        .to_string()
+}
+
+/// merge-then-apply of dev (version 2) and stage (gate to revision 2):
+/// merged, dev applied, stage's apply failed.
+fn merged_with_stage_failed(marker: &Path) -> (Fixture, String) {
+    let config = format!("[apply]\nmode = \"merge-then-apply\"\n{POLICY}");
+    let first = gate(marker, "1");
+    let roots: &[(&str, &str)] = &[("apps/web/dev", ""), ("apps/web/stage", &first)];
+    let fx = fixture(&config, roots, &["apps/web/dev"]);
+    fx.repo.checkout("request/1");
+    fx.repo.write(
+        "apps/web/stage/main.tf",
+        &root_tf(&fx.state, "apps-web-stage", "1", &gate(marker, "2")),
+    );
+    fx.repo.commit_as("stage gate 2", &[], ALICE, ALICE);
+    fx.repo.checkout("main");
+    fx.ok("Bob", &["plan", "request/1"]);
+    fx.ok(
+        "Bob",
+        &[
+            "approve",
+            "request/1",
+            "--root",
+            "apps/web/stage",
+            "--ack",
+            "null_resource.gate",
+        ],
+    );
+    let out = fx.run("Bob", &["apply", "request/1"]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{}{stderr}", text(&out.stdout));
+    assert!(
+        stderr.contains("apps/web/stage: apply failed")
+            && stderr.contains("the merge stands; `plandeck apply request/1` resumes"),
+        "{stderr}"
+    );
+    let merge = fx.repo.rev("main");
+    assert!(
+        text(&out.stdout).contains(&format!(
+            "merged as {merge}, but not applied: apps/web/stage"
+        )),
+        "{}",
+        text(&out.stdout)
+    );
+    assert_eq!(fx.version("apps-web-dev"), "2");
+    assert_eq!(gate_rev(&fx), "1", "stage not applied");
+    assert_eq!(fx.entries("apply-failed").len(), 1);
+    (fx, merge)
+}
+
+#[test]
+fn a_merged_request_with_a_failed_root_resumes_from_the_same_merge() {
+    let marker_dir = tempfile::tempdir().expect("tempdir");
+    let marker = marker_dir.path().join("stage-may-apply");
+    let (fx, merge) = merged_with_stage_failed(&marker);
+    // No longer open: only the resume finds it.
+    let requests = fx.ok("Bob", &["requests"]);
+    assert!(!requests.contains("request/1"), "{requests}");
+    std::fs::write(&marker, "").expect("marker");
+    let out = fx.ok("Bob", &["apply", "request/1"]);
+    assert!(out.contains("apps/web/dev: already applied at"), "{out}");
+    assert!(!out.contains("apps/web/dev: planning again"), "{out}");
+    assert!(
+        out.contains(&format!(
+            "apps/web/stage: planning again at {}",
+            &merge[..8]
+        )),
+        "applied from the same merge: {out}"
+    );
+    assert!(!out.contains("DRIFT"), "{out}");
+    assert!(
+        out.contains("request/1 is complete") && out.contains("now: apps/web/stage"),
+        "{out}"
+    );
+    assert_eq!(gate_rev(&fx), "2", "stage applied");
+    assert_eq!(fx.repo.rev("main"), merge, "no second merge");
+    assert_eq!(fx.entries("merge").len(), 1);
+    let started = fx.entries("apply-started");
+    assert_eq!(started.len(), 3, "dev, stage, stage again: {started:?}");
+    assert!(
+        started.iter().all(|e| e["head"] == merge.as_str()),
+        "{started:?}"
+    );
+    let succeeded = fx.entries("apply-succeeded");
+    let roots: Vec<&str> = succeeded
+        .iter()
+        .filter_map(|e| e["root"].as_str())
+        .collect();
+    assert_eq!(roots, ["apps/web/dev", "apps/web/stage"], "{succeeded:?}");
+    assert_eq!(fx.entries("apply-failed").len(), 1);
+}
+
+#[test]
+fn resuming_a_fully_applied_merge_says_it_is_complete() {
+    let marker_dir = tempfile::tempdir().expect("tempdir");
+    let marker = marker_dir.path().join("stage-may-apply");
+    let (fx, merge) = merged_with_stage_failed(&marker);
+    std::fs::write(&marker, "").expect("marker");
+    fx.ok("Bob", &["apply", "request/1"]);
+    let started = fx.entries("apply-started").len();
+    let out = fx.ok("Bob", &["apply", "request/1"]);
+    assert!(
+        out.contains(&format!(
+            "request/1 is complete: merged as {}, every root already applied; nothing to do",
+            &merge[..12]
+        )),
+        "{out}"
+    );
+    assert!(!out.contains("planning again"), "{out}");
+    assert_eq!(fx.entries("apply-started").len(), started, "nothing ran");
+    assert_eq!(fx.repo.rev("main"), merge);
+}
+
+#[test]
+fn a_drift_block_after_the_merge_needs_a_new_request() {
+    let config = format!("[apply]\nmode = \"merge-then-apply\"\n{POLICY}");
+    let fx = fixture(&config, DEV_AND_STAGE, &["apps/web/dev", "apps/web/stage"]);
+    fx.approve("Bob", "apps/web/stage");
+    // Out of band, after approval: stage's state changes, so its fresh
+    // plan at the merge is drift.
+    let path = fx.state.join("apps-web-stage.tfstate");
+    let before = std::fs::read_to_string(&path).expect("state");
+    let edited = before.replace("apps-web-stage-1", "apps-web-stage-x");
+    assert_ne!(edited, before, "the state holds the label");
+    std::fs::write(&path, edited).expect("edit");
+    let stdout = fx.refused(&["apply", "request/1"], "drift");
+    assert!(stdout.contains("DRIFT"), "{stdout}");
+    let merge = fx.repo.rev("main");
+    assert_eq!(fx.version("apps-web-dev"), "2");
+    // The block stands on the merged request: resuming refuses, and says why.
+    let stdout = fx.refused(&["apply", "request/1"], "it needs a new request");
+    assert!(
+        stdout.contains("but not applied: apps/web/stage"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("planning again"), "{stdout}");
+    assert_eq!(fx.version("apps-web-stage"), "1");
+    assert_eq!(fx.repo.rev("main"), merge, "no second merge");
+    assert_eq!(fx.entries("merge").len(), 1);
+}
+
+#[test]
+fn an_unknown_request_is_a_one_line_error_in_merge_then_apply_mode() {
+    let config = format!("[apply]\nmode = \"merge-then-apply\"\n{POLICY}");
+    let fx = fixture(&config, DEV_AND_STAGE, &["apps/web/dev"]);
+    let out = fx.run("Bob", &["apply", "request/9"]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("no open request `request/9`"), "{stderr}");
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
 }

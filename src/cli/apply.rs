@@ -1,11 +1,14 @@
 //! `plandeck apply REQUEST [--root ROOT]`: the local executor from the
 //! command line. Exit 0 when everything applied, 1 when the gate refused,
-//! drift blocked or an apply failed, 2 on bad input.
+//! drift blocked or an apply failed, 2 on bad input. In merge-then-apply
+//! mode a request plandeck merged for apply, no longer open, is resumed.
 
 use super::Failure;
-use crate::config::Loaded;
-use crate::executor::{Outcome, apply_request, places};
+use crate::config::{ApplyMode, Loaded};
+use crate::executor::{Outcome, apply_request, places, resume_request};
 use crate::sanitize;
+use crate::source::SourceError;
+use crate::source::git::GitSource;
 use std::io::Write;
 use std::path::Path;
 
@@ -15,14 +18,34 @@ pub(super) fn run(
     request: &str,
     root: Option<&str>,
 ) -> Result<i32, Failure> {
-    let (source, request) = super::review::open(loaded, repo, request, root)?;
     let data = crate::tui::progress::data_dir()
         .ok_or_else(|| Failure("no data directory on this platform".into()))?;
-    let places = places(&source, &data)?;
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
+    if matches!(loaded.config.apply.mode, ApplyMode::MergeThenApply) {
+        // Merged for apply, the request is no longer open: resume it.
+        let source = GitSource::open(repo, &loaded.config)?;
+        if let Err(SourceError::NotFound(why)) = source.resolve_request(request) {
+            let Some(merged) = source.merged_for_apply(request)? else {
+                return Err(Failure(SourceError::NotFound(why).to_string()));
+            };
+            let places = places(&source, &data)?;
+            let outcome =
+                resume_request(&source, &loaded.config, &merged, root, &places, &mut out)?;
+            return Ok(report(&mut out, &merged.request.id, outcome, true));
+        }
+    }
+    let (source, request) = super::review::open(loaded, repo, request, root)?;
+    let places = places(&source, &data)?;
     let outcome = apply_request(&source, &loaded.config, &request, root, &places, &mut out)?;
-    let id = sanitize::escape(&request.id).text.into_owned();
+    let merged = matches!(loaded.config.apply.mode, ApplyMode::MergeThenApply);
+    Ok(report(&mut out, &request.id, outcome, merged))
+}
+
+/// Prints how the apply ended; returns the exit status. `merged`: in
+/// merge-then-apply an apply runs only after the merge.
+fn report(out: &mut dyn Write, id: &str, outcome: Outcome, merged: bool) -> i32 {
+    let id = sanitize::escape(id).text.into_owned();
     match outcome {
         Outcome::Applied { merged } => {
             // A closed stdout must not turn a finished apply into a panic.
@@ -34,14 +57,30 @@ pub(super) fn run(
                 ),
                 None => writeln!(out, "{id} applied"),
             };
-            Ok(0)
+            0
+        }
+        Outcome::Complete { merged, applied } => {
+            let short = &merged[..merged.len().min(12)];
+            let _ = if applied.is_empty() {
+                writeln!(
+                    out,
+                    "{id} is complete: merged as {short}, every root already applied; nothing to do"
+                )
+            } else {
+                writeln!(
+                    out,
+                    "{id} is complete: merged as {short}, every root applied (now: {})",
+                    sanitize::escape(&applied.join(", ")).text
+                )
+            };
+            0
         }
         Outcome::Refused { root, reasons } => {
             eprintln!(
                 "plandeck: refused: {root}: {}",
                 sanitize::escape(&reasons.join("; ")).text
             );
-            Ok(1)
+            1
         }
         Outcome::Drift {
             root,
@@ -51,14 +90,19 @@ pub(super) fn run(
             eprintln!(
                 "plandeck: refused: {root}: drift: the fresh plan {fresh} differs from the approved {approved}; blocked"
             );
-            Ok(1)
+            1
         }
         Outcome::Failed { root, reason } => {
+            let after = if merged {
+                format!("the merge stands; `plandeck apply {id}` resumes")
+            } else {
+                "the request stays open".to_string()
+            };
             eprintln!(
-                "plandeck: {root}: apply failed: {}; the request stays open",
+                "plandeck: {root}: apply failed: {}; {after}",
                 sanitize::escape(&reason).text
             );
-            Ok(1)
+            1
         }
     }
 }

@@ -3,7 +3,7 @@
 //! repository the merge happens there; otherwise the branch ref is moved with
 //! plumbing (`merge-tree` and `commit-tree`), guarded by its old value.
 
-use crate::source::git::GitSource;
+use crate::source::git::{GitSource, REQUEST_TRAILER};
 use crate::source::{Request, SourceError};
 
 /// Merges `request` into its base; returns the merge commit.
@@ -20,6 +20,9 @@ pub fn merge_request(
     for (root, digest) in roots {
         message.push_str(&format!("  {root} {digest}\n"));
     }
+    // A trailer names the request exactly, so a later run can find the merge
+    // (and resume its apply) without parsing the subject.
+    message.push_str(&format!("\n{REQUEST_TRAILER}: {}\n", request.id));
     let base_ref = format!("refs/heads/{}", request.base);
     let checked_out = source
         .git(&["symbolic-ref", "-q", "HEAD"])
