@@ -39,16 +39,21 @@ pub fn plan_facts(
         return Ok(None);
     };
     let (plan, _) = source.load_plan(&stored)?;
-    Ok(Some(PlanFacts {
+    Ok(Some(facts_of(&plan, &stored.head)))
+}
+
+/// What the gate needs from a plan made at `head`.
+pub fn facts_of(plan: &crate::plan::Plan, head: &str) -> PlanFacts {
+    PlanFacts {
         digest: plan.digest.clone(),
-        head: stored.head.clone(),
+        head: head.to_string(),
         destructive: plan
             .resource_changes
             .iter()
             .filter(|rc| rc.change.kind.is_destructive())
             .map(|rc| rc.address.clone())
             .collect(),
-    }))
+    }
 }
 
 /// The environments of a request's roots, as the gate's promotion check wants them.

@@ -8,7 +8,7 @@ use super::plan_view::Settings;
 use super::progress;
 use super::summary_cache::{PlanDigest, SummaryCache};
 use crate::review::{CodeOwners, Decision, PlanFacts};
-use crate::source::gate::review_root;
+use crate::source::gate::{facts_of, review_root};
 use crate::source::{Request, Source};
 use crate::summary::Summary;
 use std::path::PathBuf;
@@ -83,20 +83,6 @@ pub(super) fn unix_now() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(0))
-}
-
-/// What the gate needs from a loaded plan.
-fn facts_of(plan: &crate::plan::Plan, head: &str) -> PlanFacts {
-    PlanFacts {
-        digest: plan.digest.clone(),
-        head: head.to_string(),
-        destructive: plan
-            .resource_changes
-            .iter()
-            .filter(|rc| rc.change.kind.is_destructive())
-            .map(|rc| rc.address.clone())
-            .collect(),
-    }
 }
 
 fn root_info(
