@@ -62,3 +62,19 @@ pub struct Decision {
 pub fn same_person(a: &Identity, b: &Identity) -> bool {
     a.email.eq_ignore_ascii_case(&b.email)
 }
+
+/// For counting approvals, the same email *or* the same name (ignoring
+/// case and spacing) is one person. Git identities are self-declared: an
+/// author approving under a second address, or one reviewer approving
+/// twice under two, must not make a second person. Two people who share a
+/// name are counted once (the safe side of a two-person rule).
+pub fn may_be_same_person(a: &Identity, b: &Identity) -> bool {
+    let name = |i: &Identity| {
+        i.name
+            .split_whitespace()
+            .map(str::to_lowercase)
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    same_person(a, b) || (!name(a).is_empty() && name(a) == name(b))
+}

@@ -185,6 +185,40 @@ fn authors_and_committers_never_count() {
 }
 
 #[test]
+fn a_second_address_does_not_make_a_second_person() {
+    let under = |name: &str, email: &str| {
+        let mut d = approve("Bob");
+        d.who = Identity {
+            name: name.into(),
+            email: email.into(),
+        };
+        d
+    };
+    // The author (Alice) approving from another address is still the author.
+    let author = run(Case {
+        decisions: vec![under("alice ", "alice@personal.example"), approve("Bob")],
+        ..Case::default()
+    });
+    assert_eq!(author.counted, 1, "{author:#?}");
+    assert!(matches!(
+        &author.approvals[0].state,
+        ApprovalState::NotCounted(r) if r.contains("authored")
+    ));
+    // One reviewer under two addresses counts once.
+    let twice = run(Case {
+        decisions: vec![approve("Bob"), under("Bob", "bob@elsewhere.example")],
+        ..Case::default()
+    });
+    assert_eq!((twice.counted, twice.passed), (1, false), "{twice:#?}");
+    // Two people with their own names and addresses count twice.
+    let two = run(Case {
+        decisions: vec![approve("Bob"), under("Dave", "dave@elsewhere.example")],
+        ..Case::default()
+    });
+    assert_eq!((two.counted, two.passed), (2, true), "{two:#?}");
+}
+
+#[test]
 fn a_new_commit_or_a_changed_plan_makes_approvals_stale() {
     let old_head = decision(DecisionKind::Approve, "Bob", OLD_HEAD, DIGEST);
     let report = run(Case {
@@ -572,6 +606,15 @@ fn approving_is_refused_for_authors_outdated_plans_and_unviewed_destructive_chan
     assert!(
         approval_refusal(&input, &who("Alice"), &viewed)
             .expect("refused")
+            .contains("authored or committed")
+    );
+    let alice_elsewhere = Identity {
+        name: "Alice".into(),
+        email: "alice@personal.example".into(),
+    };
+    assert!(
+        approval_refusal(&input, &alice_elsewhere, &viewed)
+            .expect("the author under another address is refused")
             .contains("authored or committed")
     );
     assert!(

@@ -4,7 +4,7 @@
 //! only when every check passes; the same report is shown before approving.
 
 use super::codeowners::{CodeOwners, is_owner};
-use super::{Decision, DecisionKind, same_person};
+use super::{Decision, DecisionKind, may_be_same_person, same_person};
 use crate::config::{Config, Teams, Window, default_required_approvals};
 use crate::source::{Identity, Request};
 use serde::Serialize;
@@ -194,7 +194,7 @@ fn is_author(request: &Request, who: &Identity) -> bool {
         .authors
         .iter()
         .chain(&request.committers)
-        .any(|a| same_person(a, who))
+        .any(|a| may_be_same_person(a, who))
 }
 
 fn plan_check(input: &GateInput<'_>) -> GateCheck {
@@ -276,7 +276,7 @@ fn approval_statuses(input: &GateInput<'_>) -> Vec<ApprovalStatus> {
         if state == ApprovalState::Counted {
             for earlier in statuses
                 .iter_mut()
-                .filter(|s| same_person(&s.decision.who, &decision.who))
+                .filter(|s| may_be_same_person(&s.decision.who, &decision.who))
             {
                 if earlier.state == ApprovalState::Counted {
                     earlier.state =
