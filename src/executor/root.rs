@@ -150,15 +150,14 @@ pub fn apply_root(
             let _ = writeln!(out, "{root}: applied (log {})", log.display());
             None
         }
-        Ok(f) => {
-            let code = f.code.map_or("a signal".into(), |c| c.to_string());
-            let reason = format!("apply exited with {code}");
-            Some(failed(
-                source, request, root, approved, places, who, reason,
-            )?)
-        }
-        Err(e) => {
-            let reason = format!("apply could not run: {e}");
+        unfinished => {
+            let reason = match unfinished {
+                Ok(f) => format!(
+                    "apply exited with {}",
+                    f.code.map_or("a signal".into(), |c| c.to_string())
+                ),
+                Err(e) => format!("apply could not run: {e}"),
+            };
             Some(failed(
                 source, request, root, approved, places, who, reason,
             )?)
