@@ -50,6 +50,9 @@ pub enum AuditAction {
     Merge,
     DriftBlock,
     DriftAck,
+    /// An operator accepted that entries at the end of the log were lost
+    /// (`plandeck audit accept-cut`), so appends may go on.
+    AcceptCut,
 }
 
 impl AuditAction {
@@ -65,6 +68,7 @@ impl AuditAction {
             Self::Merge => "merge",
             Self::DriftBlock => "drift-block",
             Self::DriftAck => "drift-ack",
+            Self::AcceptCut => "accept-cut",
         }
     }
 }
@@ -148,6 +152,13 @@ pub enum AuditError {
         path.display()
     )]
     Damaged { path: PathBuf, problem: String },
+    #[error(
+        "{}: refusing to append: the log ends at entry {last} but its head file says {head}, \
+         so entries were removed; `plandeck audit verify` shows the gap and \
+         `plandeck audit accept-cut --reason TEXT` records that an operator accepted it",
+        path.display()
+    )]
+    Cut { path: PathBuf, last: u64, head: u64 },
     #[error("{}: line {line}: {cause}", path.display())]
     Invalid {
         path: PathBuf,
@@ -224,20 +235,70 @@ impl AuditLog {
     }
 
     /// Appends `entry` as the next record and returns it once it is on disk.
-    /// Fails, writing nothing, when the last record is damaged (run
-    /// [`Self::verify`]); only the last record is checked here.
+    /// Fails, writing nothing, when the last record is damaged or the log
+    /// was cut (run [`Self::verify`]); only the log's end is checked here.
     pub fn append(&self, entry: AuditEntry) -> Result<AuditRecord, AuditError> {
-        self.append_after(entry, || Ok::<(), AuditError>(()))
+        self.append_then(entry, |_, _| Ok::<(), AuditError>(()))
     }
 
-    /// Appends `entry` like [`Self::append`], but first runs `before` while
-    /// holding the lock, once the log's tail is known to be sound: what
-    /// `before` stores (a decision) then never exists without a log able to
-    /// take its entry. Nothing is appended when `before` fails.
-    pub fn append_after<E: From<AuditError>>(
+    /// Appends `entry` like [`Self::append`], then runs `effect` with the
+    /// durable record while still holding the lock. The entry is written
+    /// *before* the effect (storing a decision) so that no decision ever
+    /// exists without its entry: a crash in between leaves an entry for a
+    /// decision that never took effect, which `audit verify` names, never a
+    /// counted decision with no entry. The record is returned even when
+    /// the effect fails, beside its error.
+    pub fn append_then<E: From<AuditError>>(
+        &self,
+        entry: AuditEntry,
+        effect: impl FnOnce(&AuditRecord, &str) -> Result<(), E>,
+    ) -> Result<AuditRecord, E> {
+        self.append_checked(entry, true, effect)
+    }
+
+    /// Records that an operator accepted the loss of the entries after the
+    /// log's last one (the head file names a later one): the only append a
+    /// cut log takes. Refused when the log is not cut.
+    pub fn accept_cut(&self, who: Identity, reason: &str) -> Result<AuditRecord, AuditError> {
+        let head = head::read(&self.head_path()).map_err(|problem| AuditError::Damaged {
+            path: self.head_path(),
+            problem,
+        })?;
+        let last = self.records()?.last().map_or(0, |r| r.seq);
+        let Some(head) = head.filter(|h| h.seq > last) else {
+            return Err(AuditError::Unrecordable(format!(
+                "{} is not cut: nothing to accept",
+                self.path.display()
+            )));
+        };
+        let mut entry = AuditEntry::new(who, AuditAction::AcceptCut, "");
+        entry.comment = Some(reason.to_string());
+        entry.details = Some(serde_json::json!({
+            "lost_from": last + 1,
+            "lost_to": head.seq,
+            "head_hash": head.hash,
+        }));
+        self.append_checked(entry, false, |_, _| Ok::<(), AuditError>(()))
+    }
+
+    /// The log's identity: the hash of its first entry (`""` while empty).
+    /// Decisions name it in their audit proof, so `audit verify` can tell
+    /// a decision this log must hold from one recorded in another's log.
+    pub fn log_id(&self) -> Result<String, AuditError> {
+        let bytes = self.read_all()?.unwrap_or_default();
+        let (lines, _) = verify::split_lines(&bytes);
+        Ok(lines
+            .first()
+            .and_then(|l| record::parse_line(l).ok())
+            .map(|r| r.hash)
+            .unwrap_or_default())
+    }
+
+    fn append_checked<E: From<AuditError>>(
         &self,
         mut entry: AuditEntry,
-        before: impl FnOnce() -> Result<(), E>,
+        refuse_cut: bool,
+        effect: impl FnOnce(&AuditRecord, &str) -> Result<(), E>,
     ) -> Result<AuditRecord, E> {
         if entry
             .details
@@ -259,10 +320,18 @@ impl AuditLog {
             .open(&self.path)
             .map_err(|e| self.io("cannot open", e))?;
         let (seq, prev) = self.next_link(&mut file)?;
+        if refuse_cut {
+            self.refuse_if_cut(seq - 1, &prev)?;
+        }
         let record = seal(seq, prev, entry);
         let line = checked_line(&record)?;
-        before()?;
+        let log_id = if seq == 1 {
+            record.hash.clone()
+        } else {
+            self.log_id()?
+        };
         self.write_durably(&mut file, &line)?;
+        crate::failpoint::reach("audit-written");
         // Best effort: the entry is durable already, and a head one entry
         // behind the log is what verify expects after a crash here.
         let _ = head::write(
@@ -274,7 +343,35 @@ impl AuditLog {
         );
         // A new log's entry and the renamed head need their directory synced.
         sync_dir(dir);
+        crate::failpoint::reach("audit-head-written");
+        effect(&record, &log_id)?;
         Ok(record)
+    }
+
+    /// A log behind its head file lost entries at its end: appending would
+    /// hide the gap (the new head would match again), so it is refused.
+    fn refuse_if_cut(&self, last: u64, last_hash: &str) -> Result<(), AuditError> {
+        let head = head::read(&self.head_path()).map_err(|problem| AuditError::Damaged {
+            path: self.head_path(),
+            problem,
+        })?;
+        match head {
+            Some(head) if head.seq > last => Err(AuditError::Cut {
+                path: self.path.clone(),
+                last,
+                head: head.seq,
+            }),
+            Some(head) if head.seq == last && head.hash != last_hash => {
+                Err(AuditError::Damaged {
+                    path: self.path.clone(),
+                    problem: format!(
+                        "the entry seq {last} is not the one the head file names: \
+                         the log was rewritten"
+                    ),
+                })
+            }
+            _ => Ok(()),
+        }
     }
 
     /// Every record, oldest first; empty when the file does not exist. Fails
@@ -383,6 +480,12 @@ impl AuditLog {
             cause,
         }
     }
+}
+
+/// The hash the record of `entry` at `seq` after `prev` has: what a
+/// decision's audit proof holds.
+pub fn record_hash(seq: u64, prev: &str, entry: AuditEntry) -> String {
+    seal(seq, prev.to_string(), entry).hash
 }
 
 /// Numbers, chains and hashes an entry.

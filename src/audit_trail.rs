@@ -1,23 +1,21 @@
-//! Decisions into the audit log: the one place that maps a review decision
-//! to an audit entry and appends it (durably) to the user's log, and that
-//! stores a decision with its source only once the log can take its entry.
+//! Decisions into the audit log: the one place that appends a review
+//! decision's entry (durably) to the user's log and only then stores the
+//! decision, with the proof of its entry, in the source.
 
-use crate::audit::{AuditAction, AuditEntry, AuditError, AuditLog, AuditRecord};
-use crate::review::{Decision, DecisionKind};
+use crate::audit::{AuditEntry, AuditError, AuditLog, AuditRecord};
+use crate::review::Decision;
 use crate::source::{Source, SourceError};
-use std::cell::Cell;
 
-/// Why a decision was not recorded (or, rarely, not audited). One line each.
+/// Why a decision was not recorded. One line each.
 #[derive(Debug, thiserror::Error)]
 pub enum RecordError {
-    /// The log could not take the entry: the decision was not stored.
+    /// The log could not take the entry: nothing was written.
     #[error("decision not recorded: {0}")]
     Audit(AuditError),
-    #[error("decision not recorded: {0}")]
-    Source(SourceError),
-    /// The write itself failed after the decision was stored (disk full…).
-    #[error("decision stored, but the audit log failed: {0}")]
-    StoredUnaudited(AuditError),
+    /// The entry is in the log, but storing the decision failed: it did
+    /// not take effect (`audit verify` lists the entry as such).
+    #[error("decision not recorded (audit entry {seq} stands for the attempt): {error}")]
+    AuditedNotStored { seq: u64, error: SourceError },
 }
 
 impl From<AuditError> for RecordError {
@@ -26,58 +24,55 @@ impl From<AuditError> for RecordError {
     }
 }
 
-/// Stores `decision` with `source` and appends its entry to `log`. The
-/// log's lock is held and its tail checked *before* the decision is stored,
-/// so a damaged or locked log refuses the decision instead of leaving a
-/// counted decision with no audit entry.
+/// Appends `decision`'s entry to `log`, then stores the decision with the
+/// proof of that entry in `source`. The entry comes first (audit before
+/// effect): a crash in between leaves an entry whose decision never took
+/// effect, never a decision without an entry. Returns the stored decision.
 pub fn record_with_source(
     log: &AuditLog,
     source: &dyn Source,
     decision: &Decision,
-) -> Result<AuditRecord, RecordError> {
-    let stored = Cell::new(false);
-    log.append_after(entry_of(decision), || {
+) -> Result<Decision, RecordError> {
+    record_as(log, source, decision, decision.audit_entry())
+}
+
+/// Like [`record_with_source`], with the entry given (a drift block is
+/// audited as `drift-block` with its report).
+pub fn record_as(
+    log: &AuditLog,
+    source: &dyn Source,
+    decision: &Decision,
+    entry: AuditEntry,
+) -> Result<Decision, RecordError> {
+    let mut stored = None;
+    log.append_then(entry, |record: &AuditRecord, log_id: &str| {
+        let proven = with_proof(decision, record, log_id);
         source
-            .record_decision(decision)
-            .map_err(RecordError::Source)?;
-        stored.set(true);
-        Ok(())
-    })
-    .map_err(|e| match e {
-        RecordError::Audit(a) if stored.get() => RecordError::StoredUnaudited(a),
-        e => e,
-    })
+            .record_decision(&proven)
+            .map_err(|error| RecordError::AuditedNotStored {
+                seq: record.seq,
+                error,
+            })?;
+        stored = Some(proven);
+        Ok::<(), RecordError>(())
+    })?;
+    stored.ok_or_else(|| RecordError::Audit(AuditError::Unrecordable("not stored".into())))
+}
+
+/// The decision with the proof of `record` (its own entry, or the entry it
+/// was audited as).
+fn with_proof(decision: &Decision, record: &AuditRecord, log_id: &str) -> Decision {
+    let mut proven = decision.clone();
+    proven.audit = Some(crate::review::AuditProof {
+        log: log_id.to_string(),
+        seq: record.seq,
+        prev: record.prev.clone(),
+        hash: record.hash.clone(),
+    });
+    proven
 }
 
 /// The default audit log (the platform data dir).
 pub fn default_log() -> Result<AuditLog, AuditError> {
     AuditLog::open_default()
-}
-
-/// Appends a decision to a given log.
-pub fn record_decision_in(log: &AuditLog, decision: &Decision) -> Result<AuditRecord, AuditError> {
-    log.append(entry_of(decision))
-}
-
-pub fn entry_of(decision: &Decision) -> AuditEntry {
-    let action = match decision.kind {
-        DecisionKind::Approve => AuditAction::Approve,
-        DecisionKind::Block => AuditAction::Block,
-        DecisionKind::Unblock => AuditAction::Unblock,
-        DecisionKind::ApplySucceeded => AuditAction::ApplySucceeded,
-        DecisionKind::ApplyFailed => AuditAction::ApplyFailed,
-    };
-    let details = (!decision.viewed_destructive.is_empty())
-        .then(|| serde_json::json!({ "viewed_destructive": decision.viewed_destructive }));
-    AuditEntry {
-        who: decision.who.clone(),
-        at: decision.at,
-        action,
-        request: decision.request.clone(),
-        root: Some(decision.root.clone()),
-        head: Some(decision.head.clone()),
-        digest: (!decision.digest.is_empty()).then(|| decision.digest.clone()),
-        comment: decision.comment.clone(),
-        details,
-    }
 }

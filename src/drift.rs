@@ -112,6 +112,8 @@ pub enum DriftError {
     NoReport(String),
     #[error(transparent)]
     Audit(#[from] crate::audit::AuditError),
+    #[error("{0}")]
+    Record(String),
 }
 
 /// Checks one root at the base branch's head and stores its report.

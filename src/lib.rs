@@ -18,6 +18,7 @@ pub mod demo;
 pub mod diff;
 pub mod drift;
 pub mod executor;
+pub mod failpoint;
 pub mod genplan;
 pub mod plan;
 pub mod render;

@@ -63,6 +63,7 @@ fn decision(kind: DecisionKind, person: &str, head: &str, digest: &str) -> Decis
         at: 0,
         comment: None,
         viewed_destructive: Vec::new(),
+        audit: None,
     }
 }
 
@@ -93,6 +94,9 @@ struct Case {
     /// Changed files besides those in the two roots.
     extra_files: Vec<&'static str>,
     now: i64,
+    /// Decisions as given; otherwise each gets the proof of its audit
+    /// entry, as `record_with_source` stores it.
+    unproven: bool,
 }
 
 impl Default for Case {
@@ -104,6 +108,7 @@ impl Default for Case {
             owners: None,
             extra_files: Vec::new(),
             now: WEDNESDAY_10_UTC,
+            unproven: false,
         }
     }
 }
@@ -120,12 +125,18 @@ fn run(case: Case) -> GateReport {
         ("apps/web/prod".to_string(), "prod".to_string()),
         ("apps/web/stage".to_string(), "stage".to_string()),
     ];
+    let decisions: Vec<Decision> = if case.unproven {
+        case.decisions
+    } else {
+        let prove = |(i, d): (usize, Decision)| d.proven("test-log", i as u64 + 1, "");
+        case.decisions.into_iter().enumerate().map(prove).collect()
+    };
     evaluate(&GateInput {
         request: &request,
         root: "apps/web/prod",
         policy: &policy,
         plan: case.plan.as_ref(),
-        decisions: &case.decisions,
+        decisions: &decisions,
         code_owners: owners.as_ref(),
         roots: &roots,
         now: case.now,
@@ -650,4 +661,48 @@ fn approving_is_refused_for_authors_outdated_plans_and_unviewed_destructive_chan
             .expect("refused")
             .contains("no plan")
     );
+}
+
+#[test]
+fn approvals_and_apply_results_without_their_audit_entry_are_not_counted() {
+    let cfg = "[environments.prod]\nafter = [\"stage\"]\n";
+    let mut stage_applied = decision(DecisionKind::ApplySucceeded, "Bob", HEAD, "sha256:stage");
+    stage_applied.root = "apps/web/stage".into();
+    // Written by hand: no proof at all.
+    let hand_written = run(Case {
+        config: cfg,
+        decisions: vec![approve("Bob"), approve("Dave"), stage_applied.clone()],
+        unproven: true,
+        ..Case::default()
+    });
+    assert_eq!(hand_written.counted, 0, "{hand_written:#?}");
+    assert!(hand_written.approvals.iter().all(|a| matches!(
+        &a.state,
+        ApprovalState::NotCounted(r) if r.contains("no audit entry")
+    )));
+    let (passed, detail) = check(&hand_written, "promotion");
+    assert!(!passed, "an unaudited apply result is no promotion: {detail}");
+    // Audited, then edited: the proof names another decision.
+    let mut edited = approve("Bob").proven("test-log", 3, "sha256:prev");
+    assert_eq!(edited.proof_state(), plandeck::review::ProofState::Matches);
+    edited.comment = Some("edited after the fact".into());
+    let mut moved = approve("Dave").proven("test-log", 4, "sha256:prev");
+    moved.who = who("Erin");
+    let edited = run(Case {
+        decisions: vec![edited, moved],
+        unproven: true,
+        ..Case::default()
+    });
+    assert_eq!(edited.counted, 0, "{edited:#?}");
+    assert!(edited.approvals.iter().all(|a| matches!(
+        &a.state,
+        ApprovalState::NotCounted(r) if r.contains("does not match")
+    )));
+    // The same decisions with their proofs count.
+    let proven = run(Case {
+        config: cfg,
+        decisions: vec![approve("Bob"), approve("Dave"), stage_applied],
+        ..Case::default()
+    });
+    assert!(proven.passed, "{proven:#?}");
 }

@@ -304,7 +304,9 @@ fn the_decisions_panel_shows_each_decision_on_its_own_line_with_its_comment() {
         at,
         comment: comment.map(str::to_string),
         viewed_destructive: Vec::new(),
-    };
+        audit: None,
+    }
+    .proven("test-log", 1, "");
     let old_head = "0123456789abcdef0123456789abcdef01234567";
     for d in [
         decision(
@@ -436,7 +438,9 @@ fn the_matrix_and_the_apply_confirmation_show_locks_and_apply_results() {
             at: NOW - 3 * 3600,
             comment: None,
             viewed_destructive: Vec::new(),
-        })
+            audit: None,
+        }
+        .proven("test-log", 1, ""))
         .expect("recorded");
     let locks = plandeck::executor::locks_dir(&source).expect("locks dir");
     lock_root(&locks, "apps/api/prod", std::process::id(), "request/102");

@@ -109,6 +109,7 @@ pub(super) fn approve(
             .filter(|a| viewed.contains(a))
             .cloned()
             .collect(),
+        audit: None,
     };
     if !record(&source, &decision)? {
         return Ok(REFUSED);
@@ -213,6 +214,7 @@ fn decide(
         at: now(),
         comment,
         viewed_destructive: Vec::new(),
+        audit: None,
     };
     if !record(&source, &decision)? {
         return Ok(REFUSED);

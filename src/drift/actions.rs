@@ -49,14 +49,13 @@ pub fn block_requests(
             at: crate::audit::unix_now(),
             comment: Some(format!("drift: {reason}")),
             viewed_destructive: Vec::new(),
+            audit: None,
         };
-        let mut entry = crate::audit_trail::entry_of(&decision);
+        let mut entry = decision.audit_entry();
         entry.action = AuditAction::DriftBlock;
         entry.details = report.as_ref().map(details);
-        // The log's tail is checked before the block is stored.
-        log.append_after(entry, || {
-            source.record_decision(&decision).map_err(DriftError::from)
-        })?;
+        crate::audit_trail::record_as(log, source, &decision, entry)
+            .map_err(|e| DriftError::Record(e.to_string()))?;
         blocked.push(BlockOutcome {
             request: request.id,
             head: request.head,

@@ -253,13 +253,12 @@ fn drift(
         at: now(),
         comment: Some(comment.clone()),
         viewed_destructive: Vec::new(),
+        audit: None,
     };
-    let mut entry = crate::audit_trail::entry_of(&decision);
+    let mut entry = decision.audit_entry();
     entry.action = AuditAction::DriftBlock;
-    // The log's tail is checked before the block is stored.
-    places.audit.append_after(entry, || {
-        source.record_decision(&decision).map_err(ExecError::from)
-    })?;
+    crate::audit_trail::record_as(&places.audit, source, &decision, entry)
+        .map_err(|e| ExecError::Io(e.to_string()))?;
     Ok(())
 }
 

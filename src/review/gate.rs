@@ -4,7 +4,7 @@
 //! only when every check passes; the same report is shown before approving.
 
 use super::codeowners::{CodeOwners, is_owner};
-use super::{Decision, DecisionKind, may_be_same_person, same_person};
+use super::{Decision, DecisionKind, ProofState, may_be_same_person, same_person};
 use crate::config::{Config, Teams, Window, default_required_approvals};
 use crate::source::{Identity, Request};
 use serde::Serialize;
@@ -265,6 +265,8 @@ fn approval_statuses(input: &GateInput<'_>) -> Vec<ApprovalStatus> {
                 "approved plan {}, the plan changed",
                 short_digest(&decision.digest)
             ))
+        } else if let Some(why) = unproven(decision) {
+            ApprovalState::NotCounted(why.into())
         } else if is_author(input.request, &decision.who) {
             ApprovalState::NotCounted("authored or committed the request".into())
         } else if !input.policy.may_approve(&decision.who) {
@@ -358,6 +360,21 @@ fn in_root(file: &str, root: &str) -> bool {
             .is_some_and(|rest| rest.starts_with('/'))
 }
 
+/// Why a decision that counts toward the gate (an approval, an apply
+/// result) cannot count: it has no audit entry, or not its own. Blocks
+/// count either way (the safe side).
+fn unproven(decision: &Decision) -> Option<&'static str> {
+    match decision.proof_state() {
+        ProofState::Matches => None,
+        ProofState::Missing => {
+            Some("no audit entry: it was not recorded through plandeck (a hand-written note?)")
+        }
+        ProofState::Mismatch => {
+            Some("its audit proof does not match it: the note was edited after it was audited")
+        }
+    }
+}
+
 fn promotion_check(input: &GateInput<'_>) -> GateCheck {
     let mut waiting = Vec::new();
     for env in &input.policy.after {
@@ -370,6 +387,7 @@ fn promotion_check(input: &GateInput<'_>) -> GateCheck {
                 d.kind == DecisionKind::ApplySucceeded
                     && d.root == *root
                     && d.head == input.request.head
+                    && unproven(d).is_none()
             });
             if !applied {
                 waiting.push(format!("{root} ({env})"));

@@ -63,13 +63,121 @@ pub fn decisions(source: &GitSource, request: &Request) -> Result<Vec<Decision>,
     Ok(found)
 }
 
-/// Appends a decision to the note of its head commit and of its request's key.
+/// Appends a decision to the note of its head commit and of its request's
+/// key, both in one update of the notes ref (see [`update_notes`]).
 pub fn record(source: &GitSource, decision: &Decision) -> Result<(), SourceError> {
     let line = serde_json::to_string(decision).map_err(|e| SourceError::Invalid(e.to_string()))?;
-    // The key first: a decision on the key alone is still read.
     let key = request_key(source, &decision.request, true)?;
-    append_line(source, &key, &line)?;
-    append_line(source, &decision.head, &line)
+    update_notes(source, |scratch| {
+        // The key first: a decision on the key alone is still read.
+        append_line(source, scratch, &key, &line)?;
+        crate::failpoint::reach("note-key-written");
+        append_line(source, scratch, &decision.head, &line)
+    })
+}
+
+/// How often an update of the notes ref is tried again after another
+/// writer moved it; each try re-reads the ref and redoes the edit on top.
+const NOTES_ATTEMPTS: u32 = 200;
+
+/// Updates the notes ref by compare-and-swap: `edit` writes notes on a
+/// scratch ref that starts at the ref's current commit, and the ref moves
+/// to the result only if nobody moved it meanwhile (`git update-ref REF
+/// NEW OLD`). Otherwise the edit is redone on the new commit, so every
+/// concurrent writer's decisions survive: appends are re-merged, never lost.
+pub fn update_notes(
+    source: &GitSource,
+    edit: impl Fn(&str) -> Result<(), SourceError>,
+) -> Result<(), SourceError> {
+    prune_scratch_refs(source);
+    let scratch = scratch_ref();
+    let result = (|| {
+        for attempt in 0..NOTES_ATTEMPTS {
+            let old = current(source, NOTES_REF)?;
+            match &old {
+                Some(old) => source.git(&["update-ref", &scratch, old])?,
+                None => source
+                    .git(&["update-ref", "-d", &scratch])
+                    .unwrap_or_default(),
+            };
+            edit(&scratch)?;
+            let new = current(source, &scratch)?
+                .ok_or_else(|| SourceError::Invalid("the notes edit wrote nothing".into()))?;
+            let expected = old.unwrap_or_else(|| "0".repeat(new.len()));
+            match source.git(&["update-ref", "-m", "plandeck", NOTES_REF, &new, &expected]) {
+                Ok(_) => return Ok(()),
+                Err(e) if attempt + 1 < NOTES_ATTEMPTS && is_contention(&e) => {
+                    std::thread::sleep(backoff(attempt));
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        Err(SourceError::Invalid(format!(
+            "{NOTES_REF} kept moving: gave up after {NOTES_ATTEMPTS} tries"
+        )))
+    })();
+    let _ = source.git(&["update-ref", "-d", &scratch]);
+    result
+}
+
+/// The commit a ref points at, `None` when it does not exist.
+fn current(source: &GitSource, reference: &str) -> Result<Option<String>, SourceError> {
+    match source.git(&["rev-parse", "-q", "--verify", &format!("{reference}^{{commit}}")]) {
+        Ok(oid) => Ok(Some(oid.trim().to_string())),
+        Err(SourceError::Git { .. }) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// Another writer got there first: the ref moved, or its lock file exists.
+fn is_contention(e: &SourceError) -> bool {
+    let SourceError::Git { stderr, .. } = e else {
+        return false;
+    };
+    ["but expected", "cannot lock ref", "Unable to create", "is at"]
+        .iter()
+        .any(|w| stderr.contains(w))
+}
+
+/// A short, growing, jittered wait (bounded at 50 ms).
+fn backoff(attempt: u32) -> std::time::Duration {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    let cap = 2 + u64::from(attempt.min(24)) * 2;
+    std::time::Duration::from_millis(1 + u64::from(nanos) % cap)
+}
+
+/// Scratch refs live under the notes namespace (`git notes --ref` takes
+/// nothing else), one per process and update.
+const SCRATCH_PREFIX: &str = "refs/notes/plandeck-scratch/";
+
+fn scratch_ref() -> String {
+    static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    format!("{SCRATCH_PREFIX}{}-{n}", std::process::id())
+}
+
+/// Scratch refs left by a process that died mid-update (kill -9): they
+/// hold nothing the notes ref needs, and must not be pushed with `notes/*`.
+fn prune_scratch_refs(source: &GitSource) {
+    let Ok(listing) = source.git(&["for-each-ref", "--format=%(refname)", SCRATCH_PREFIX]) else {
+        return;
+    };
+    for name in listing.lines() {
+        let pid = name
+            .strip_prefix(SCRATCH_PREFIX)
+            .and_then(|rest| rest.split('-').next())
+            .and_then(|pid| pid.parse::<i32>().ok());
+        let alive = pid.is_some_and(|pid| {
+            pid == std::process::id() as i32
+                || rustix::process::Pid::from_raw(pid)
+                    .is_some_and(|p| rustix::process::test_kill_process(p).is_ok())
+        });
+        if !alive {
+            let _ = source.git(&["update-ref", "-d", name]);
+        }
+    }
 }
 
 /// The object name of the request's key blob; `write` stores the blob so a
@@ -89,9 +197,15 @@ fn request_key(source: &GitSource, request: &str, write: bool) -> Result<String,
     Ok(result?.trim().to_string())
 }
 
-fn append_line(source: &GitSource, object: &str, line: &str) -> Result<(), SourceError> {
+/// Appends `line` to the note of `object` in the notes ref `notes`.
+fn append_line(
+    source: &GitSource,
+    notes: &str,
+    object: &str,
+    line: &str,
+) -> Result<(), SourceError> {
     let existing = source
-        .git(&["notes", "--ref", NOTES_REF, "show", object])
+        .git(&["notes", "--ref", notes, "show", object])
         .unwrap_or_default();
     let mut text = existing;
     if !text.is_empty() && !text.ends_with('\n') {
@@ -103,9 +217,7 @@ fn append_line(source: &GitSource, object: &str, line: &str) -> Result<(), Sourc
     std::fs::write(&file, &text)
         .map_err(|e| SourceError::Io(format!("{}: {e}", file.display())))?;
     let path = file.to_string_lossy().into_owned();
-    let result = source.git(&[
-        "notes", "--ref", NOTES_REF, "add", "-f", "-F", &path, object,
-    ]);
+    let result = source.git(&["notes", "--ref", notes, "add", "-f", "-F", &path, object]);
     let _ = std::fs::remove_file(&file);
     result.map(drop)
 }

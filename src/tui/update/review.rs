@@ -23,6 +23,7 @@ fn decision_template(view: &PlanView, kind: DecisionKind, now: i64) -> Option<De
         at: now,
         comment: None,
         viewed_destructive: Vec::new(),
+        audit: None,
     })
 }
 
