@@ -76,3 +76,97 @@ fn with_proof(decision: &Decision, record: &AuditRecord, log_id: &str) -> Decisi
 pub fn default_log() -> Result<AuditLog, AuditError> {
     AuditLog::open_default()
 }
+
+/// What `audit verify` finds when it holds the decisions in the notes
+/// against the log (beside the chain's own check).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CrossCheck {
+    /// Decisions the gate does not count, or that this log should hold
+    /// and does not: each a line naming the decision and why.
+    pub problems: Vec<String>,
+    /// Entries of this log whose decision is not in the notes: it never
+    /// took effect (a crash between the entry and the note, or a failure
+    /// to store it), or the notes were not fetched here.
+    pub untaken: Vec<String>,
+    /// Decisions proven by another log (another reviewer's machine).
+    pub elsewhere: usize,
+    /// Decisions that match an entry of this log.
+    pub matched: usize,
+}
+
+impl CrossCheck {
+    pub fn is_ok(&self) -> bool {
+        self.problems.is_empty()
+    }
+}
+
+/// Holds every decision in the notes against the records of `log`. The
+/// log is the user's, across repositories: `here` tells the entries that
+/// belong to this one (their head commit is in it).
+pub fn cross_check(
+    records: &[AuditRecord],
+    log_id: &str,
+    decisions: &[Decision],
+    here: impl Fn(&AuditRecord) -> bool,
+) -> CrossCheck {
+    use crate::review::ProofState;
+    let by_hash: std::collections::HashMap<&str, &AuditRecord> =
+        records.iter().map(|r| (r.hash.as_str(), r)).collect();
+    let mut check = CrossCheck::default();
+    let mut taken = std::collections::HashSet::new();
+    for decision in decisions {
+        let name = describe(decision);
+        match (decision.proof_state(), &decision.audit) {
+            (ProofState::Missing, _) | (_, None) => check
+                .problems
+                .push(format!("{name}: no audit entry (not counted): written by hand?")),
+            (ProofState::Mismatch, Some(proof)) => check.problems.push(format!(
+                "{name}: does not match the audit entry its proof names (seq {}): edited after it was audited (not counted)",
+                proof.seq
+            )),
+            (ProofState::Matches, Some(proof)) if proof.log == log_id && !log_id.is_empty() => {
+                match by_hash.get(proof.hash.as_str()) {
+                    Some(record) if record.seq == proof.seq => {
+                        taken.insert(proof.hash.as_str());
+                        check.matched += 1;
+                    }
+                    _ => check.problems.push(format!(
+                        "{name}: names entry seq {} of this log, which does not hold it (the log was cut or replaced, or the proof forged)",
+                        proof.seq
+                    )),
+                }
+            }
+            (ProofState::Matches, Some(_)) => check.elsewhere += 1,
+        }
+    }
+    for record in records {
+        let e = &record.entry;
+        use crate::audit::AuditAction::*;
+        let is_decision = matches!(
+            e.action,
+            Approve | Block | Unblock | ApplySucceeded | ApplyFailed | DriftBlock
+        );
+        if is_decision && !taken.contains(record.hash.as_str()) && here(record) {
+            check.untaken.push(format!(
+                "entry seq {}: {} by {} on {} {}: its decision is not in the notes, so it did not take effect (interrupted?) or the notes were not fetched",
+                record.seq,
+                e.action,
+                e.who,
+                e.request,
+                e.root.as_deref().unwrap_or("-"),
+            ));
+        }
+    }
+    check
+}
+
+fn describe(d: &Decision) -> String {
+    format!(
+        "{} by {} on {} {} at {}",
+        d.kind.word(),
+        d.who,
+        d.request,
+        d.root,
+        crate::audit::format_utc(d.at)
+    )
+}

@@ -183,8 +183,18 @@ pub enum Command {
 
 #[derive(Subcommand, Debug)]
 pub enum AuditAction {
-    /// Check the hash chain: names the first edited, removed, reordered or truncated entry.
+    /// Check the hash chain (names the first edited, removed, reordered or
+    /// truncated entry) and, in a repository, every decision in its notes
+    /// against the log: a decision with no audit entry is named (and not
+    /// counted by the gate).
     Verify,
+    /// Record that the entries lost at the log's end (its head file names
+    /// later ones) are accepted, so appends may go on; the gap stays visible.
+    AcceptCut {
+        /// Why the loss is accepted (kept in the log).
+        #[arg(long)]
+        reason: String,
+    },
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -294,7 +304,7 @@ pub fn run(cli: Cli) -> Result<i32, Failure> {
             color,
             format,
         } => diff_plans::run(&loaded, &old, &new, use_color(color), format),
-        Command::Audit { action, format } => audit::run(action, format),
+        Command::Audit { action, format } => audit::run(action, format, cli.repo.as_deref()),
         Command::Approve {
             request,
             root,

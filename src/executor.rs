@@ -172,7 +172,7 @@ fn apply_then_merge(
         .iter()
         .filter(|s| only_root.is_none_or(|only| s.root == only))
     {
-        if already_applied(source, pinned, step, out)? {
+        if already_applied(source, pinned, step, places, out)? {
             continue;
         }
         // The gate again, just before this root: earlier roots' applies
@@ -205,7 +205,10 @@ fn apply_then_merge(
         }
     }
     let mut merged = None;
-    if every_root_applied(source, pinned, &steps)? {
+    if every_root_applied(source, pinned, &steps, places)? {
+        if let Some(refused) = gate_before_merge(source, config, pinned, &[])? {
+            return Ok(refused);
+        }
         let heading = "Applied by plandeck";
         merged = Some(merge_and_audit(
             source, request, &steps, heading, places, who,
@@ -260,11 +263,16 @@ fn merge_then_apply(
             Err(refused) => return Ok(refused),
         }
     }
+    // The gate again now that the locks are held: nothing recorded
+    // between the first check and here may be skipped.
+    if let Some(refused) = gate_before_merge(source, config, pinned, &["promotion"])? {
+        return Ok(refused);
+    }
     let heading = crate::source::git::MERGED_FOR_APPLY;
     let commit = merge_and_audit(source, request, &steps, heading, places, who)?;
     let _ = writeln!(out, "{}: merged as {commit}; applying from it", request.id);
     for (at, (step, held)) in steps.iter().zip(&held).enumerate() {
-        if already_applied(source, pinned, step, out)? {
+        if already_applied(source, pinned, step, places, out)? {
             continue;
         }
         let failing = failing_checks(&gate_of(source, config, pinned, &step.root)?, &[]);
@@ -326,16 +334,22 @@ fn approved_digest(reviews: &[RootReview], root: &str) -> String {
         .unwrap_or_default()
 }
 
-/// Whether `step` already applied at this head with its approved digest;
-/// planning it again would be a no-op plan with another digest.
+/// Whether `step` already applied at this head with its approved digest,
+/// on the executor's own evidence: an `apply-succeeded` decision whose
+/// audit proof matches it *and* names an entry of this executor's audit
+/// log. A note alone (written by hand, or copied from another clone) is
+/// never evidence: such a root goes through the gate and a fresh plan,
+/// where a no-op plan confirms an apply recorded elsewhere (the state check).
 fn already_applied(
     source: &GitSource,
     request: &Request,
     step: &Step,
+    places: &Places,
     out: &mut dyn Write,
 ) -> Result<bool, ExecError> {
     let decisions = source.decisions(request)?;
-    let applied = has_applied(&decisions, request, &step.root, &step.approved);
+    let evidence = Evidence::read(places)?;
+    let applied = evidence.has_applied(&decisions, request, &step.root, &step.approved);
     if applied {
         let _ = writeln!(
             out,
@@ -348,14 +362,45 @@ fn already_applied(
     Ok(applied)
 }
 
-fn has_applied(decisions: &[Decision], request: &Request, root: &str, digest: &str) -> bool {
-    !digest.is_empty()
-        && decisions.iter().any(|d| {
-            d.kind == DecisionKind::ApplySucceeded
-                && d.root == root
-                && d.head == request.head
-                && d.digest == digest
+/// The entries of the executor's own audit log, by hash.
+pub(crate) struct Evidence {
+    log_id: String,
+    hashes: std::collections::HashSet<String>,
+}
+
+impl Evidence {
+    pub(crate) fn read(places: &Places) -> Result<Self, ExecError> {
+        Ok(Self {
+            log_id: places.audit.log_id()?,
+            hashes: places
+                .audit
+                .records()?
+                .into_iter()
+                .filter(|r| r.entry.action == AuditAction::ApplySucceeded)
+                .map(|r| r.hash)
+                .collect(),
         })
+    }
+
+    fn has_applied(
+        &self,
+        decisions: &[Decision],
+        request: &Request,
+        root: &str,
+        digest: &str,
+    ) -> bool {
+        !digest.is_empty()
+            && decisions.iter().any(|d| {
+                d.kind == DecisionKind::ApplySucceeded
+                    && d.root == root
+                    && d.head == request.head
+                    && d.digest == digest
+                    && d.proof_state() == crate::review::ProofState::Matches
+                    && d.audit
+                        .as_ref()
+                        .is_some_and(|p| p.log == self.log_id && self.hashes.contains(&p.hash))
+            })
+    }
 }
 
 /// Merges the request and records the merge: the request's head, each
@@ -403,12 +448,36 @@ fn every_root_applied(
     source: &GitSource,
     request: &Request,
     steps: &[Step],
+    places: &Places,
 ) -> Result<bool, ExecError> {
     let decisions = source.decisions(request)?;
+    let evidence = Evidence::read(places)?;
     Ok(!steps.is_empty()
         && steps
             .iter()
-            .all(|s| has_applied(&decisions, request, &s.root, &s.approved)))
+            .all(|s| evidence.has_applied(&decisions, request, &s.root, &s.approved)))
+}
+
+/// The gate of every root again, right before a merge: a merge happens
+/// only when each passes at that moment (`ignored` checks aside). The
+/// reasons of the first root that fails, if one does.
+fn gate_before_merge(
+    source: &GitSource,
+    config: &Config,
+    request: &Request,
+    ignored: &[&str],
+) -> Result<Option<Outcome>, ExecError> {
+    for review in review_request(source, config, request, now())? {
+        let mut failing = failing_checks(&review, ignored);
+        if !failing.is_empty() {
+            failing.push("merge: refused, the gate of every root must pass at the merge".into());
+            return Ok(Some(Outcome::Refused {
+                root: review.report.root.clone(),
+                reasons: failing,
+            }));
+        }
+    }
+    Ok(None)
 }
 
 /// Applies interrupted by a killed process: their lock is stale. Each is

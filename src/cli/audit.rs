@@ -8,18 +8,78 @@
 
 use super::{AuditAction as Verb, Failure, ListFormat, write_stdout};
 use crate::audit::{AuditLog, AuditRecord, VerifyReport};
+use crate::audit_trail::{CrossCheck, cross_check};
 use crate::sanitize;
+use crate::source::Source;
+use crate::source::git::GitSource;
 use serde::Serialize;
 
 /// `sha256:` and 12 hex digits: enough to tell plans apart by eye.
 const SHORT_DIGEST: usize = "sha256:".len() + 12;
 
-pub(super) fn run(action: Option<Verb>, format: ListFormat) -> Result<i32, Failure> {
+pub(super) fn run(
+    action: Option<Verb>,
+    format: ListFormat,
+    repo: Option<&std::path::Path>,
+) -> Result<i32, Failure> {
     let log = AuditLog::open_default()?;
     match action {
         None => list(&log, format),
-        Some(Verb::Verify) => verify(&log, format),
+        Some(Verb::Verify) => verify(&log, format, repo),
+        Some(Verb::AcceptCut { reason }) => accept_cut(&log, &reason, repo),
     }
+}
+
+/// The repository whose notes `audit verify` cross-checks: `--repo`, or
+/// the current directory when it holds plandeck's notes; `None` otherwise.
+fn notes_repo(repo: Option<&std::path::Path>) -> Result<Option<GitSource>, Failure> {
+    let dir = repo.unwrap_or(std::path::Path::new("."));
+    let has = |args: &[&str]| {
+        std::process::Command::new("git")
+            .arg("-C")
+            .arg(dir)
+            .args(args)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    };
+    if !has(&["rev-parse", "--git-dir"]) {
+        return match repo {
+            Some(r) => Err(Failure(format!("{}: not a git repository", r.display()))),
+            None => Ok(None),
+        };
+    }
+    let notes = crate::source::notes::NOTES_REF;
+    if repo.is_none() && !has(&["rev-parse", "-q", "--verify", notes]) {
+        return Ok(None);
+    }
+    Ok(Some(GitSource::open(dir, &crate::config::Config::default())?))
+}
+
+fn accept_cut(log: &AuditLog, reason: &str, repo: Option<&std::path::Path>) -> Result<i32, Failure> {
+    if reason.trim().is_empty() {
+        return Err(Failure("accept-cut needs a --reason".into()));
+    }
+    let dir = repo.unwrap_or(std::path::Path::new("."));
+    let who = GitSource::open(dir, &crate::config::Config::default())
+        .and_then(|s| s.reviewer())
+        .map_err(|e| Failure(format!("who accepts the cut: {e}")))?;
+    let record = log.accept_cut(who, reason)?;
+    let lost = record
+        .entry
+        .details
+        .as_ref()
+        .map(|d| format!("{}..{}", d["lost_from"], d["lost_to"]))
+        .unwrap_or_default();
+    write_stdout(|out| {
+        writeln!(
+            out,
+            "accepted the loss of entries {lost}: recorded as entry {}",
+            record.seq
+        )
+    })?;
+    Ok(0)
 }
 
 fn list(log: &AuditLog, format: ListFormat) -> Result<i32, Failure> {
@@ -50,17 +110,54 @@ fn list(log: &AuditLog, format: ListFormat) -> Result<i32, Failure> {
     Ok(0)
 }
 
-fn verify(log: &AuditLog, format: ListFormat) -> Result<i32, Failure> {
+fn verify(
+    log: &AuditLog,
+    format: ListFormat,
+    repo: Option<&std::path::Path>,
+) -> Result<i32, Failure> {
     let report = log.verify();
     if let VerifyReport::Unreadable { .. } = report {
         return Err(Failure(report.to_string()));
     }
-    let line = match format {
-        ListFormat::Json => verify_json(&report)?,
-        ListFormat::Text => sanitize::escape(&report.to_string()).text.into_owned(),
+    let cross = match notes_repo(repo)? {
+        Some(source) => {
+            let decisions = crate::source::notes::all_decisions(&source)?;
+            let records = log.records().unwrap_or_default();
+            let log_id = log.log_id().unwrap_or_default();
+            let here = |r: &AuditRecord| {
+                r.entry.head.as_deref().is_some_and(|head| {
+                    source
+                        .git(&["cat-file", "-e", &format!("{head}^{{commit}}")])
+                        .is_ok()
+                })
+            };
+            Some(cross_check(&records, &log_id, &decisions, here))
+        }
+        None => None,
     };
-    write_stdout(|out| writeln!(out, "{line}"))?;
-    Ok(if report.is_ok() { 0 } else { 1 })
+    let ok = report.is_ok() && cross.as_ref().is_none_or(CrossCheck::is_ok);
+    let lines = match format {
+        ListFormat::Json => vec![verify_json(&report, cross.as_ref())?],
+        ListFormat::Text => {
+            let mut lines = vec![report.to_string()];
+            if let Some(cross) = &cross {
+                lines.push(format!(
+                    "decisions in the notes: {} in this log, {} in other reviewers' logs, {} inconsistent",
+                    cross.matched,
+                    cross.elsewhere,
+                    cross.problems.len()
+                ));
+                lines.extend(cross.problems.iter().map(|p| format!("  inconsistent: {p}")));
+                lines.extend(cross.untaken.iter().map(|p| format!("  notice: {p}")));
+            }
+            lines
+                .iter()
+                .map(|l| sanitize::escape(l).text.into_owned())
+                .collect()
+        }
+    };
+    write_stdout(|out| lines.iter().try_for_each(|l| writeln!(out, "{l}")))?;
+    Ok(if ok { 0 } else { 1 })
 }
 
 #[derive(Serialize)]
@@ -74,7 +171,7 @@ struct VerifyJson {
     problem: Option<String>,
 }
 
-fn verify_json(report: &VerifyReport) -> Result<String, Failure> {
+fn verify_json(report: &VerifyReport, cross: Option<&CrossCheck>) -> Result<String, Failure> {
     let json = match report {
         VerifyReport::Ok { entries, last_hash } => VerifyJson {
             ok: true,
@@ -94,7 +191,18 @@ fn verify_json(report: &VerifyReport) -> Result<String, Failure> {
         },
         VerifyReport::Unreadable { .. } => return Err(Failure(report.to_string())),
     };
-    serde_json::to_string(&json)
+    let mut value = serde_json::to_value(&json)
+        .map_err(|e| Failure(format!("cannot encode the report: {e}")))?;
+    if let Some(cross) = cross {
+        value["ok"] = serde_json::Value::Bool(json.ok && cross.is_ok());
+        value["decisions"] = serde_json::json!({
+            "matched": cross.matched,
+            "elsewhere": cross.elsewhere,
+            "inconsistent": cross.problems,
+            "not_taken_effect": cross.untaken,
+        });
+    }
+    serde_json::to_string(&value)
         .map(sanitize::json_safe)
         .map_err(|e| Failure(format!("cannot encode the report: {e}")))
 }

@@ -43,7 +43,7 @@ pub fn resume_request(
     );
     let mut applied = Vec::new();
     for (at, step) in steps.iter().enumerate() {
-        if already_applied(source, &pinned, step, out)? {
+        if already_applied(source, &pinned, step, places, out)? {
             continue;
         }
         // The full gate, promotion included: the roots before this one

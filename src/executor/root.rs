@@ -110,6 +110,27 @@ pub fn apply_root(
         String::from_utf8_lossy(&fresh.plan_json).into_owned(),
     ))
     .map_err(|e| ExecError::Io(format!("the fresh plan of {root} could not be read: {e}")))?;
+    if fresh_plan.digest != approved && is_no_op(&fresh_plan) && applied_elsewhere(source, request, root, approved)? {
+        // The state check: an apply recorded on another machine (its note
+        // travelled, its log did not) is confirmed by a no-op fresh plan,
+        // and recorded here with this executor's own entry.
+        record(
+            source,
+            places,
+            who,
+            request,
+            root,
+            approved,
+            DecisionKind::ApplySucceeded,
+            Some("confirmed by a state check: the fresh plan at this head is a no-op".into()),
+        )?;
+        let _ = writeln!(
+            out,
+            "{root}: already applied (recorded elsewhere; confirmed: the fresh plan is a no-op)"
+        );
+        let _ = workspace.remove();
+        return Ok(None);
+    }
     if fresh_plan.digest != approved {
         drift(
             source,
@@ -170,6 +191,35 @@ pub fn apply_root(
         );
     }
     Ok(stop)
+}
+
+/// Nothing to do: every resource and output change is a no-op (or a read).
+fn is_no_op(plan: &crate::plan::Plan) -> bool {
+    use crate::plan::ChangeKind::{NoOp, Read};
+    plan.resource_changes
+        .iter()
+        .all(|rc| matches!(rc.change.kind, NoOp | Read))
+        && plan
+            .output_changes
+            .iter()
+            .all(|o| matches!(o.change.kind, NoOp))
+}
+
+/// Whether an audited `apply-succeeded` of this head and digest was
+/// recorded (by any executor) for `root`.
+fn applied_elsewhere(
+    source: &GitSource,
+    request: &Request,
+    root: &str,
+    approved: &str,
+) -> Result<bool, ExecError> {
+    Ok(source.decisions(request)?.iter().any(|d| {
+        d.kind == DecisionKind::ApplySucceeded
+            && d.root == root
+            && d.head == request.head
+            && d.digest == approved
+            && d.proof_state() == crate::review::ProofState::Matches
+    }))
 }
 
 /// The operator's output and, the one that matters later, the apply's log

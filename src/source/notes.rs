@@ -63,6 +63,29 @@ pub fn decisions(source: &GitSource, request: &Request) -> Result<Vec<Decision>,
     Ok(found)
 }
 
+/// Every readable decision in the notes ref, of every request, each once
+/// (a decision is stored on its commit and on its request's key).
+pub fn all_decisions(source: &GitSource) -> Result<Vec<Decision>, SourceError> {
+    let Ok(listing) = source.git(&["notes", "--ref", NOTES_REF, "list"]) else {
+        return Ok(Vec::new());
+    };
+    let mut seen = BTreeSet::new();
+    let mut found = Vec::new();
+    for note in listing.lines().filter_map(|l| l.split_whitespace().next()) {
+        let text = source.git(&["cat-file", "blob", note])?;
+        for decision in text
+            .lines()
+            .filter_map(|l| serde_json::from_str::<Decision>(l).ok())
+        {
+            if seen.insert(serde_json::to_string(&decision).unwrap_or_default()) {
+                found.push(decision);
+            }
+        }
+    }
+    found.sort_by_key(|d| d.at);
+    Ok(found)
+}
+
 /// Appends a decision to the note of its head commit and of its request's
 /// key, both in one update of the notes ref (see [`update_notes`]).
 pub fn record(source: &GitSource, decision: &Decision) -> Result<(), SourceError> {
