@@ -361,15 +361,13 @@ impl AuditLog {
                 last,
                 head: head.seq,
             }),
-            Some(head) if head.seq == last && head.hash != last_hash => {
-                Err(AuditError::Damaged {
-                    path: self.path.clone(),
-                    problem: format!(
-                        "the entry seq {last} is not the one the head file names: \
+            Some(head) if head.seq == last && head.hash != last_hash => Err(AuditError::Damaged {
+                path: self.path.clone(),
+                problem: format!(
+                    "the entry seq {last} is not the one the head file names: \
                          the log was rewritten"
-                    ),
-                })
-            }
+                ),
+            }),
             _ => Ok(()),
         }
     }

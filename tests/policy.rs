@@ -681,7 +681,10 @@ fn approvals_and_apply_results_without_their_audit_entry_are_not_counted() {
         ApprovalState::NotCounted(r) if r.contains("no audit entry")
     )));
     let (passed, detail) = check(&hand_written, "promotion");
-    assert!(!passed, "an unaudited apply result is no promotion: {detail}");
+    assert!(
+        !passed,
+        "an unaudited apply result is no promotion: {detail}"
+    );
     // Audited, then edited: the proof names another decision.
     let mut edited = approve("Bob").proven("test-log", 3, "sha256:prev");
     assert_eq!(edited.proof_state(), plandeck::review::ProofState::Matches);

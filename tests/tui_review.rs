@@ -294,19 +294,21 @@ fn the_decisions_panel_shows_each_decision_on_its_own_line_with_its_comment() {
         name: name.into(),
         email: format!("{}@example.com", name.to_lowercase()),
     };
-    let decision = |kind, who: &str, head: &str, at: i64, comment: Option<&str>| Decision {
-        kind,
-        request: request.id.clone(),
-        root: root.into(),
-        head: head.into(),
-        digest: digest.clone(),
-        who: person(who),
-        at,
-        comment: comment.map(str::to_string),
-        viewed_destructive: Vec::new(),
-        audit: None,
-    }
-    .proven("test-log", 1, "");
+    let decision = |kind, who: &str, head: &str, at: i64, comment: Option<&str>| {
+        Decision {
+            kind,
+            request: request.id.clone(),
+            root: root.into(),
+            head: head.into(),
+            digest: digest.clone(),
+            who: person(who),
+            at,
+            comment: comment.map(str::to_string),
+            viewed_destructive: Vec::new(),
+            audit: None,
+        }
+        .proven("test-log", 1, "")
+    };
     let old_head = "0123456789abcdef0123456789abcdef01234567";
     for d in [
         decision(
@@ -425,22 +427,24 @@ fn the_matrix_and_the_apply_confirmation_show_locks_and_apply_results() {
     // stage applied at this head; prod is being applied by a live process
     // (this test's own, which is surely running).
     source
-        .record_decision(&Decision {
-            kind: DecisionKind::ApplySucceeded,
-            request: request.id.clone(),
-            root: "apps/api/stage".into(),
-            head: request.head.clone(),
-            digest: "sha256:x".into(),
-            who: plandeck::source::Identity {
-                name: "Riley".into(),
-                email: "riley@example.com".into(),
-            },
-            at: NOW - 3 * 3600,
-            comment: None,
-            viewed_destructive: Vec::new(),
-            audit: None,
-        }
-        .proven("test-log", 1, ""))
+        .record_decision(
+            &Decision {
+                kind: DecisionKind::ApplySucceeded,
+                request: request.id.clone(),
+                root: "apps/api/stage".into(),
+                head: request.head.clone(),
+                digest: "sha256:x".into(),
+                who: plandeck::source::Identity {
+                    name: "Riley".into(),
+                    email: "riley@example.com".into(),
+                },
+                at: NOW - 3 * 3600,
+                comment: None,
+                viewed_destructive: Vec::new(),
+                audit: None,
+            }
+            .proven("test-log", 1, ""),
+        )
         .expect("recorded");
     let locks = plandeck::executor::locks_dir(&source).expect("locks dir");
     lock_root(&locks, "apps/api/prod", std::process::id(), "request/102");

@@ -67,14 +67,29 @@ pub(super) fn acquire(path: &Path, wait: Duration) -> Result<LockGuard, AuditErr
     }
 }
 
-/// Older than [`STALE_AFTER`]. A lock dated in the future (clock skew) is
-/// not stale: the operator is told to remove it.
+/// Its holder is gone (a `kill -9` mid-append: the pid in the token no
+/// longer exists), or it is older than [`STALE_AFTER`]. A lock dated in the
+/// future (clock skew) is not stale: the operator is told to remove it.
 fn is_stale(path: &Path) -> bool {
-    fs::metadata(path)
-        .and_then(|m| m.modified())
-        .ok()
-        .and_then(|modified| SystemTime::now().duration_since(modified).ok())
-        .is_some_and(|age| age >= STALE_AFTER)
+    let holder_gone = fs::read_to_string(path).ok().is_some_and(|token| {
+        token
+            .strip_prefix("plandeck pid ")
+            .and_then(|rest| rest.split(' ').next())
+            .and_then(|pid| pid.parse::<i32>().ok())
+            .and_then(rustix::process::Pid::from_raw)
+            .is_some_and(|pid| {
+                matches!(
+                    rustix::process::test_kill_process(pid),
+                    Err(rustix::io::Errno::SRCH)
+                )
+            })
+    });
+    holder_gone
+        || fs::metadata(path)
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|modified| SystemTime::now().duration_since(modified).ok())
+            .is_some_and(|age| age >= STALE_AFTER)
 }
 
 impl Drop for LockGuard {

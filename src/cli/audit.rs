@@ -54,10 +54,17 @@ fn notes_repo(repo: Option<&std::path::Path>) -> Result<Option<GitSource>, Failu
     if repo.is_none() && !has(&["rev-parse", "-q", "--verify", notes]) {
         return Ok(None);
     }
-    Ok(Some(GitSource::open(dir, &crate::config::Config::default())?))
+    Ok(Some(GitSource::open(
+        dir,
+        &crate::config::Config::default(),
+    )?))
 }
 
-fn accept_cut(log: &AuditLog, reason: &str, repo: Option<&std::path::Path>) -> Result<i32, Failure> {
+fn accept_cut(
+    log: &AuditLog,
+    reason: &str,
+    repo: Option<&std::path::Path>,
+) -> Result<i32, Failure> {
     if reason.trim().is_empty() {
         return Err(Failure("accept-cut needs a --reason".into()));
     }
@@ -147,7 +154,12 @@ fn verify(
                     cross.elsewhere,
                     cross.problems.len()
                 ));
-                lines.extend(cross.problems.iter().map(|p| format!("  inconsistent: {p}")));
+                lines.extend(
+                    cross
+                        .problems
+                        .iter()
+                        .map(|p| format!("  inconsistent: {p}")),
+                );
                 lines.extend(cross.untaken.iter().map(|p| format!("  notice: {p}")));
             }
             lines

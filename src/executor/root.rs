@@ -110,7 +110,10 @@ pub fn apply_root(
         String::from_utf8_lossy(&fresh.plan_json).into_owned(),
     ))
     .map_err(|e| ExecError::Io(format!("the fresh plan of {root} could not be read: {e}")))?;
-    if fresh_plan.digest != approved && is_no_op(&fresh_plan) && applied_elsewhere(source, request, root, approved)? {
+    if fresh_plan.digest != approved
+        && is_no_op(&fresh_plan)
+        && applied_elsewhere(source, request, root, approved)?
+    {
         // The state check: an apply recorded on another machine (its note
         // travelled, its log did not) is confirmed by a no-op fresh plan,
         // and recorded here with this executor's own entry.

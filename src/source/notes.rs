@@ -96,7 +96,9 @@ pub fn record(source: &GitSource, decision: &Decision) -> Result<(), SourceError
         append_line(source, scratch, &key, &line)?;
         crate::failpoint::reach("note-key-written");
         append_line(source, scratch, &decision.head, &line)
-    })
+    })?;
+    crate::failpoint::reach("note-written");
+    Ok(())
 }
 
 /// How often an update of the notes ref is tried again after another
@@ -145,7 +147,12 @@ pub fn update_notes(
 
 /// The commit a ref points at, `None` when it does not exist.
 fn current(source: &GitSource, reference: &str) -> Result<Option<String>, SourceError> {
-    match source.git(&["rev-parse", "-q", "--verify", &format!("{reference}^{{commit}}")]) {
+    match source.git(&[
+        "rev-parse",
+        "-q",
+        "--verify",
+        &format!("{reference}^{{commit}}"),
+    ]) {
         Ok(oid) => Ok(Some(oid.trim().to_string())),
         Err(SourceError::Git { .. }) => Ok(None),
         Err(e) => Err(e),
@@ -157,9 +164,14 @@ fn is_contention(e: &SourceError) -> bool {
     let SourceError::Git { stderr, .. } = e else {
         return false;
     };
-    ["but expected", "cannot lock ref", "Unable to create", "is at"]
-        .iter()
-        .any(|w| stderr.contains(w))
+    [
+        "but expected",
+        "cannot lock ref",
+        "Unable to create",
+        "is at",
+    ]
+    .iter()
+    .any(|w| stderr.contains(w))
 }
 
 /// A short, growing, jittered wait (bounded at 50 ms).
