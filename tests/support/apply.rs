@@ -155,3 +155,69 @@ impl Fixture {
 pub fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
+
+/// A root with a variable, a local, a null_resource and outputs; `extra`
+/// is appended (data sources, more outputs).
+pub fn root_tf(state: &Path, name: &str, version: &str, extra: &str) -> String {
+    format!(
+        r#"{header}
+variable "release" {{
+  type    = string
+  default = "{version}"
+}}
+
+locals {{
+  label = "{name}-${{var.release}}"
+}}
+
+resource "null_resource" "app" {{
+  triggers = {{
+    label = local.label
+  }}
+}}
+
+output "version" {{
+  value = var.release
+}}
+{extra}"#,
+        header = terraform_block(state, name)
+    )
+}
+
+/// `roots` (path, extra) applied at version 1 on main; request/1 moves
+/// those listed in `changed` to version 2. State files are named after
+/// the root's path, `/` as `-`.
+pub fn fixture(config: &str, roots: &[(&str, &str)], changed: &[&str]) -> Fixture {
+    let repo = TestRepo::new();
+    let state = repo.scratch("state");
+    let tf = terraform();
+    let name = |root: &str| root.replace('/', "-");
+    for (root, extra) in roots {
+        repo.write(
+            &format!("{root}/main.tf"),
+            &root_tf(&state, &name(root), "1", extra),
+        );
+    }
+    repo.write(".gitignore", ".terraform/\n.terraform.lock.hcl\n");
+    repo.commit("base", &[]);
+    for (root, _) in roots {
+        tf.apply(&repo.path.join(root));
+    }
+    repo.branch("request/1", "main");
+    for (root, extra) in roots.iter().filter(|(r, _)| changed.contains(r)) {
+        repo.write(
+            &format!("{root}/main.tf"),
+            &root_tf(&state, &name(root), "2", extra),
+        );
+    }
+    if changed.is_empty() {
+        repo.write("README.md", "docs only\n");
+    }
+    repo.commit_as("version 2", &[], ALICE, ALICE);
+    repo.checkout("main");
+    let fixture = Fixture::with_config(repo, state, config);
+    if !changed.is_empty() {
+        fixture.ok("Bob", &["plan", "request/1"]);
+    }
+    fixture
+}
