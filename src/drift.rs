@@ -127,6 +127,7 @@ pub fn check_root(
     let binary = tofu::choose_binary(&config.tofu);
     let workspace = Workspace::create(source, &base)?;
     let root_dir = workspace.worktree().join(root);
+    crate::tofu::confine::check_tree(workspace.worktree(), root).map_err(DriftError::Io)?;
     let outcome = if root_dir.is_dir() {
         run::refresh_only(&binary, &root_dir)
     } else {

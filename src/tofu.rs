@@ -8,6 +8,8 @@
 //! task. This module never applies, never touches the plan store and never
 //! prints; output is captured and returned.
 
+pub mod confine;
+
 use crate::config::TofuConfig;
 use crate::source::SourceError;
 use crate::source::git::GitSource;
@@ -64,6 +66,9 @@ pub enum TofuError {
         /// The first error (or the last lines) of standard error, joined with ` | `.
         stderr_tail: String,
     },
+    /// A path of the root reaches outside the approved tree: refused.
+    #[error("refused: {0}")]
+    Confined(String),
 }
 
 fn exit_text(code: Option<i32>) -> String {
@@ -111,6 +116,17 @@ fn is_executable(path: &Path) -> bool {
 /// Plans `root_dir` with `binary`: `init`, `plan -out=OUT/plan.tfplan`,
 /// `show -json`. The plan file is written into `out_dir`, which must exist.
 pub fn plan_root(binary: &Path, root_dir: &Path, out_dir: &Path) -> Result<PlanOutput, TofuError> {
+    plan_confined(binary, root_dir, out_dir, None)
+}
+
+/// [`plan_root`], and when `worktree` is given, refusing (before `plan`)
+/// any module directory or symlink that leaves it (see [`confine`]).
+fn plan_confined(
+    binary: &Path,
+    root_dir: &Path,
+    out_dir: &Path,
+    worktree: Option<&Path>,
+) -> Result<PlanOutput, TofuError> {
     let root_dir = absolute(root_dir);
     let plan_file = absolute(out_dir).join(PLAN_FILE_NAME);
     let mut chdir = OsString::from("-chdir=");
@@ -130,6 +146,9 @@ pub fn plan_root(binary: &Path, root_dir: &Path, out_dir: &Path) -> Result<PlanO
         ],
     )?;
     log.push_str(&init.text());
+    if let Some(worktree) = worktree {
+        confine::check_modules(worktree, &root_dir).map_err(TofuError::Confined)?;
+    }
     let plan = run(
         binary,
         Step::Plan,
@@ -276,6 +295,8 @@ impl<'a> Workspace<'a> {
     /// Plans the root at `root` (relative to the repository) with [`plan_root`].
     pub fn plan(&mut self, binary: &Path, root: &str) -> Result<PlanOutput, PlanInWorkspaceError> {
         let root_dir = self.worktree.join(root);
+        confine::check_tree(&self.worktree, root)
+            .map_err(|e| PlanInWorkspaceError::Tofu(TofuError::Confined(e)))?;
         if !root_dir.is_dir() {
             return Err(PlanInWorkspaceError::NoRoot);
         }
@@ -283,7 +304,12 @@ impl<'a> Workspace<'a> {
         let out_dir = self.temp.join(format!("out-{}", self.planned));
         std::fs::create_dir(&out_dir)
             .map_err(|e| PlanInWorkspaceError::Io(format!("{}: {e}", out_dir.display())))?;
-        Ok(plan_root(binary, &root_dir, &out_dir)?)
+        Ok(plan_confined(
+            binary,
+            &root_dir,
+            &out_dir,
+            Some(&self.worktree),
+        )?)
     }
 
     /// Removes the worktree and the directory; an error when it stayed.

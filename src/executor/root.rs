@@ -101,6 +101,13 @@ pub fn apply_root(
     let fresh = match workspace.plan(&binary, root) {
         Ok(fresh) => fresh,
         Err(e) if e.to_string().contains(STATE_LOCKED) => return Ok(Some(state_locked(root))),
+        // A path out of the approved tree: nothing was planned or applied.
+        Err(tofu::PlanInWorkspaceError::Tofu(tofu::TofuError::Confined(why))) => {
+            return Ok(Some(Outcome::Refused {
+                root: root.to_string(),
+                reasons: vec![format!("tree: {why}")],
+            }));
+        }
         Err(e) => {
             let reason = format!("planning failed: {e}");
             return failed(source, request, root, approved, places, who, reason).map(Some);
