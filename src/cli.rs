@@ -159,6 +159,12 @@ pub enum Command {
         #[arg(long)]
         root: Option<String>,
     },
+    /// Share decisions with a remote: fetch its `refs/notes/plandeck`, merge
+    /// it with yours (every decision of both kept), push the result.
+    Sync {
+        #[arg(long, default_value = "origin")]
+        remote: String,
+    },
     /// The gate report of each root of a request: every check, pass or fail, and why.
     Status {
         request: String,
@@ -326,6 +332,7 @@ pub fn run(cli: Cli) -> Result<i32, Failure> {
             apply::run(&loaded, &repo, &request, root.as_deref())
         }
         Command::Status { request, format } => review::status(&loaded, &repo, &request, format),
+        Command::Sync { remote } => review::sync(&loaded, &repo, &remote),
         Command::Drift { action } => {
             crate::tofu::outlive_interrupts();
             drift::run(&loaded, &repo, action)

@@ -437,3 +437,79 @@ fn an_append_onto_a_cut_log_is_refused_until_an_operator_accepts_the_cut() {
     let (_, out) = env.verify("Erin");
     assert!(out.contains("names entry seq 2 of this log"), "{out}");
 }
+
+#[test]
+fn clones_that_sync_at_the_same_moment_keep_each_others_decisions() {
+    let env = setup();
+    let origin = env.dir.path().join("origin.git");
+    let top = env.dir.path();
+    let path = |p: &Path| p.to_str().expect("path").to_string();
+    git(
+        top,
+        &["clone", "-q", "--bare", &path(&env.repo), &path(&origin)],
+    );
+    git(&env.repo, &["remote", "add", "origin", &path(&origin)]);
+    // A second clone, with the same stored plan (as CI would import it).
+    let other = top.join("other");
+    git(top, &["clone", "-q", &path(&origin), &path(&other)]);
+    let plan = env
+        .repo
+        .join(".git/plandeck/plans/request%2F102/apps%2Fapi%2Fprod/plan.json");
+    let other_env = Env {
+        dir: tempfile::tempdir().expect("tempdir"),
+        repo: other.clone(),
+    };
+    let out = other_env.run(
+        "Frank",
+        &["import-plan", REQUEST, "--root", PROD, &path(&plan)],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    for round in 0..4 {
+        let approval = format!("approve {round}");
+        let reason = format!("block {round}");
+        let approver = format!("Erin{round}");
+        let args = Env::approve_args(&approval);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let out = env.run(&approver, &args);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        let block = ["block", REQUEST, "--root", PROD, "--reason", &reason];
+        let out = other_env.run("Frank", &block);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        // Both push at once: one push loses the race and is redone.
+        let a = env
+            .command(&approver, &approver, &["sync"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn");
+        let b = other_env
+            .command("Frank", "Frank", &["sync"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn");
+        wait_ok(a, "sync here");
+        wait_ok(b, "sync there");
+        // One more round trip each: both now hold the union.
+        assert_eq!(env.run(&approver, &["sync"]).status.code(), Some(0));
+        assert_eq!(other_env.run("Frank", &["sync"]).status.code(), Some(0));
+        for clone in [&env, &other_env] {
+            assert_eq!(
+                clone.count("approve", &approver, &approval),
+                1,
+                "round {round}"
+            );
+            assert_eq!(clone.count("block", "Frank", &reason), 1, "round {round}");
+        }
+        let report = other_env.prod_report();
+        let counted = report["approvals"]
+            .as_array()
+            .expect("approvals")
+            .iter()
+            .any(|a| {
+                a["decision"]["comment"] == approval.as_str() && a["state"]["state"] == "counted"
+            });
+        assert!(counted, "round {round}: {report:#}");
+        assert_eq!(report["passed"], false, "blocked");
+    }
+}

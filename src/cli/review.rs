@@ -243,6 +243,19 @@ fn record(source: &dyn Source, decision: &Decision) -> Result<bool, Failure> {
     }
 }
 
+pub(super) fn sync(loaded: &Loaded, repo: &Path, remote: &str) -> Result<i32, Failure> {
+    let source = GitSource::open(repo, &loaded.config)?;
+    let synced = crate::source::notes::sync(&source, remote)?;
+    let remote = sanitize::escape(remote).text.into_owned();
+    let what = if synced.fetched {
+        "merged with and pushed to"
+    } else {
+        "pushed to"
+    };
+    super::write_stdout(|out| writeln!(out, "decisions {what} {remote}"))?;
+    Ok(0)
+}
+
 pub(super) fn status(
     loaded: &Loaded,
     repo: &Path,

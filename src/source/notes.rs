@@ -14,7 +14,7 @@
 //! audit log is the local record.
 
 use super::git::GitSource;
-use super::{Request, SourceError};
+use super::{Request, Source, SourceError};
 use crate::review::Decision;
 use std::collections::BTreeSet;
 
@@ -91,14 +91,112 @@ pub fn all_decisions(source: &GitSource) -> Result<Vec<Decision>, SourceError> {
 pub fn record(source: &GitSource, decision: &Decision) -> Result<(), SourceError> {
     let line = serde_json::to_string(decision).map_err(|e| SourceError::Invalid(e.to_string()))?;
     let key = request_key(source, &decision.request, true)?;
+    let ident = NotesIdent::of(&decision.who);
     update_notes(source, |scratch| {
         // The key first: a decision on the key alone is still read.
-        append_line(source, scratch, &key, &line)?;
+        append_line(source, &ident, scratch, &key, &line)?;
         crate::failpoint::reach("note-key-written");
-        append_line(source, scratch, &decision.head, &line)
+        append_line(source, &ident, scratch, &decision.head, &line)
     })?;
     crate::failpoint::reach("note-written");
     Ok(())
+}
+
+/// What [`sync`] did.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Synced {
+    /// The remote had decisions, merged into ours.
+    pub fetched: bool,
+    /// How many pushes a concurrent push made us redo.
+    pub retries: u32,
+}
+
+/// How often [`sync`] redoes fetch, merge and push when another clone
+/// pushed in between.
+const SYNC_ATTEMPTS: u32 = 20;
+
+/// Shares decisions with `remote`: fetches its notes ref, merges it into
+/// ours (the union of the decision lines of every note, through
+/// [`update_notes`]), and pushes the result, which then descends from the
+/// remote's: a fast-forward. A push that another clone beat is redone from
+/// the fetch. Nothing is forced, so no clone's decisions are dropped.
+pub fn sync(source: &GitSource, remote: &str) -> Result<Synced, SourceError> {
+    let tracking = format!("refs/notes/plandeck-remote/{remote}");
+    let mut retries = 0;
+    loop {
+        let _ = source.git(&["update-ref", "-d", &tracking]);
+        let fetched = source
+            .git(&[
+                "fetch",
+                "--quiet",
+                "--no-tags",
+                remote,
+                &format!("+{NOTES_REF}:{tracking}"),
+            ])
+            .is_ok()
+            && current(source, &tracking)?.is_some();
+        if fetched {
+            let ident = NotesIdent::of(&source.reviewer()?);
+            update_notes(source, |scratch| {
+                merge_into(source, &ident, scratch, &tracking)
+            })?;
+        }
+        if current(source, NOTES_REF)?.is_none() {
+            return Ok(Synced { fetched, retries });
+        }
+        match source.git(&[
+            "push",
+            "--quiet",
+            remote,
+            &format!("{NOTES_REF}:{NOTES_REF}"),
+        ]) {
+            Ok(_) => {
+                let _ = source.git(&["update-ref", "-d", &tracking]);
+                return Ok(Synced { fetched, retries });
+            }
+            Err(e) if retries + 1 < SYNC_ATTEMPTS && is_rejected(&e) => {
+                retries += 1;
+                std::thread::sleep(backoff(retries * 4));
+            }
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// Merges the notes at `theirs` into the scratch ref: every note's lines,
+/// each once (`cat_sort_uniq`; readers order decisions by time).
+fn merge_into(
+    source: &GitSource,
+    ident: &NotesIdent,
+    scratch: &str,
+    theirs: &str,
+) -> Result<(), SourceError> {
+    if current(source, scratch)?.is_none() {
+        return source.git(&["update-ref", scratch, theirs]).map(drop);
+    }
+    source
+        .git(&[
+            "-c",
+            &ident.name,
+            "-c",
+            &ident.email,
+            "notes",
+            "--ref",
+            scratch,
+            "merge",
+            "--quiet",
+            "--strategy=cat_sort_uniq",
+            theirs,
+        ])
+        .map(drop)
+}
+
+/// The remote refused the push because its ref moved (another clone pushed).
+fn is_rejected(e: &SourceError) -> bool {
+    matches!(e, SourceError::Git { stderr, .. }
+        if ["rejected", "non-fast-forward", "fetch first", "cannot lock ref"]
+            .iter()
+            .any(|w| stderr.contains(w)))
 }
 
 /// How often an update of the notes ref is tried again after another
@@ -232,9 +330,26 @@ fn request_key(source: &GitSource, request: &str, write: bool) -> Result<String,
     Ok(result?.trim().to_string())
 }
 
+/// The identity the notes ref's commits are made as: the decision's own
+/// person (a clone need not have `user.name` set for its author line).
+struct NotesIdent {
+    name: String,
+    email: String,
+}
+
+impl NotesIdent {
+    fn of(who: &crate::source::Identity) -> Self {
+        Self {
+            name: format!("user.name={}", who.name),
+            email: format!("user.email={}", who.email),
+        }
+    }
+}
+
 /// Appends `line` to the note of `object` in the notes ref `notes`.
 fn append_line(
     source: &GitSource,
+    ident: &NotesIdent,
     notes: &str,
     object: &str,
     line: &str,
@@ -252,7 +367,20 @@ fn append_line(
     std::fs::write(&file, &text)
         .map_err(|e| SourceError::Io(format!("{}: {e}", file.display())))?;
     let path = file.to_string_lossy().into_owned();
-    let result = source.git(&["notes", "--ref", notes, "add", "-f", "-F", &path, object]);
+    let result = source.git(&[
+        "-c",
+        &ident.name,
+        "-c",
+        &ident.email,
+        "notes",
+        "--ref",
+        notes,
+        "add",
+        "-f",
+        "-F",
+        &path,
+        object,
+    ]);
     let _ = std::fs::remove_file(&file);
     result.map(drop)
 }
