@@ -165,6 +165,13 @@ pub enum Command {
         #[arg(long, default_value = "origin")]
         remote: String,
     },
+    /// Runs Terraform on plandeck's behalf so that it stops when plandeck
+    /// dies (see `tofu::guard`); not for people.
+    #[command(name = "__guard", hide = true)]
+    Guard {
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true, required = true)]
+        command: Vec<std::ffi::OsString>,
+    },
     /// The gate report of each root of a request: every check, pass or fail, and why.
     Status {
         request: String,
@@ -272,6 +279,12 @@ pub fn main() -> i32 {
 }
 
 pub fn run(cli: Cli) -> Result<i32, Failure> {
+    if let Some(Command::Guard { command }) = &cli.command {
+        let (program, args) = command
+            .split_first()
+            .ok_or_else(|| Failure("__guard needs a command".into()))?;
+        return Ok(crate::tofu::guard::run(program, args));
+    }
     let repo = cli.repo.clone().unwrap_or_else(|| PathBuf::from("."));
     let user = config::load(cli.config.as_deref())?;
     let layer = if uses_repo(cli.command.as_ref()) {
@@ -333,6 +346,7 @@ pub fn run(cli: Cli) -> Result<i32, Failure> {
         }
         Command::Status { request, format } => review::status(&loaded, &repo, &request, format),
         Command::Sync { remote } => review::sync(&loaded, &repo, &remote),
+        Command::Guard { .. } => Err(Failure("__guard runs before the configuration".into())),
         Command::Drift { action } => {
             crate::tofu::outlive_interrupts();
             drift::run(&loaded, &repo, action)
@@ -419,6 +433,7 @@ fn uses_repo(command: Option<&Command>) -> bool {
                 | Command::Summary { .. }
                 | Command::Check { .. }
                 | Command::DiffPlans { .. }
+                | Command::Guard { .. }
         ) | Some(Command::Audit { .. } | Command::Demo { .. })
     )
 }

@@ -100,7 +100,7 @@ pub fn apply_request(
     out: &mut dyn Write,
 ) -> Result<Outcome, ExecError> {
     let who = source.reviewer()?;
-    record_interrupted(source, places, &who, out)?;
+    record_interrupted(source, config, places, &who, out)?;
     if request.roots.is_empty() {
         return Ok(Outcome::Refused {
             root: request.id.clone(),
@@ -481,46 +481,72 @@ fn gate_before_merge(
 }
 
 /// Applies interrupted by a killed process: their lock is stale. Each is
-/// claimed (by one process only), reported and recorded as failed (with its log).
+/// claimed (by one process only), reconciled from the state and recorded:
+/// the root is planned again at the commit the apply ran from, and a
+/// no-op plan means the approved change is in the state ("applied"), any
+/// other outcome "failed". So an apply killed right after Terraform
+/// succeeded is never taken for drift on the next run.
 fn record_interrupted(
     source: &GitSource,
+    config: &Config,
     places: &Places,
     who: &Identity,
     out: &mut dyn Write,
 ) -> Result<(), ExecError> {
-    for stale in lock::take_over_stale(&places.locks) {
+    for dir in crate::tofu::prune_stale(source) {
         let _ = writeln!(
             out,
-            "{}: the apply of {} by pid {} was interrupted (log kept: {}); recorded as failed",
+            "removed the workspace of an interrupted run: {}",
+            crate::sanitize::escape(&dir.display().to_string()).text
+        );
+    }
+    for stale in lock::take_over_stale(&places.locks) {
+        // A merged-for-apply request is no longer open but still recorded.
+        let found = match source.resolve_request(&stale.request) {
+            Ok(request) => {
+                let head = request.head.clone();
+                Some((request, head))
+            }
+            Err(_) => source
+                .merged_for_apply(&stale.request)
+                .ok()
+                .flatten()
+                .map(|m| (m.request, m.merge)),
+        };
+        let Some((request, commit)) = found else {
+            let _ = writeln!(
+                out,
+                "{}: the apply of {} by pid {} was interrupted, and the request is gone (log kept: {})",
+                stale.root,
+                stale.request,
+                stale.pid,
+                stale.log.display()
+            );
+            continue;
+        };
+        let (kind, verdict) = root::reconcile(source, config, &commit, &stale.root);
+        let _ = writeln!(
+            out,
+            "{}: the apply of {} by pid {} was interrupted (log kept: {}); {verdict}",
             stale.root,
             stale.request,
             stale.pid,
             stale.log.display()
         );
-        // A merged-for-apply request is no longer open but still recorded.
-        let request = source.resolve_request(&stale.request).ok().or_else(|| {
-            source
-                .merged_for_apply(&stale.request)
-                .ok()
-                .flatten()
-                .map(|m| m.request)
-        });
-        if let Some(request) = request {
-            record(
-                source,
-                places,
-                who,
-                &request,
-                &stale.root,
-                &stale.digest,
-                DecisionKind::ApplyFailed,
-                Some(format!(
-                    "interrupted: process {} ended mid-apply; log {}",
-                    stale.pid,
-                    stale.log.display()
-                )),
-            )?;
-        }
+        record(
+            source,
+            places,
+            who,
+            &request,
+            &stale.root,
+            &stale.digest,
+            kind,
+            Some(format!(
+                "interrupted: process {} ended mid-apply; {verdict}; log {}",
+                stale.pid,
+                stale.log.display()
+            )),
+        )?;
     }
     Ok(())
 }

@@ -9,13 +9,15 @@
 //! prints; output is captured and returned.
 
 pub mod confine;
+pub mod guard;
+mod workspace;
+
+pub use workspace::{PlanInWorkspaceError, Workspace, prune_stale, prune_stale_and_say};
 
 use crate::config::TofuConfig;
-use crate::source::SourceError;
-use crate::source::git::GitSource;
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
 /// The binary plan file's name inside the output directory.
 pub const PLAN_FILE_NAME: &str = "plan.tfplan";
@@ -199,11 +201,14 @@ impl Captured {
 
 fn run(binary: &Path, step: Step, args: &[&std::ffi::OsStr]) -> Result<Captured, TofuError> {
     let name = binary.display().to_string();
-    let output = Command::new(binary)
+    let mut command = guard::command(binary);
+    command
         .args(args)
         .env("TF_INPUT", "0")
-        .stdin(Stdio::null())
-        .output()
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let output = guard::spawn(command)
+        .and_then(guard::Guarded::wait_with_output)
         .map_err(|e| TofuError::Spawn {
             binary: name.clone(),
             step,
@@ -250,136 +255,6 @@ fn excerpt(text: &str) -> String {
         Some((cut, _)) => format!("{}…", &joined[..cut]),
         None => joined,
     }
-}
-
-/// A private temporary directory holding a detached worktree of a commit,
-/// where roots are planned, and the plan files' output directories.
-/// Removed by [`Workspace::remove`] or, on any early return, on drop.
-pub struct Workspace<'a> {
-    source: &'a GitSource,
-    temp: PathBuf,
-    worktree: PathBuf,
-    planned: usize,
-    removed: bool,
-}
-
-impl<'a> Workspace<'a> {
-    /// `git worktree add --detach` of `commit` in a new temporary directory.
-    pub fn create(source: &'a GitSource, commit: &str) -> Result<Self, SourceError> {
-        let temp = private_temp_dir()?;
-        let mut workspace = Self {
-            source,
-            worktree: temp.join("worktree"),
-            temp,
-            planned: 0,
-            removed: false,
-        };
-        let target = workspace.worktree.to_string_lossy().into_owned();
-        // The operator's hooks (post-checkout) have no business here.
-        let hooks_off = "core.hooksPath=/dev/null";
-        let add = [
-            "-c", hooks_off, "worktree", "add", "--detach", "--quiet", &target, commit,
-        ];
-        if let Err(e) = source.git(&add) {
-            workspace.cleanup();
-            return Err(e);
-        }
-        Ok(workspace)
-    }
-
-    /// The worktree directory: the checked-out commit.
-    pub fn worktree(&self) -> &Path {
-        &self.worktree
-    }
-
-    /// Plans the root at `root` (relative to the repository) with [`plan_root`].
-    pub fn plan(&mut self, binary: &Path, root: &str) -> Result<PlanOutput, PlanInWorkspaceError> {
-        let root_dir = self.worktree.join(root);
-        confine::check_tree(&self.worktree, root)
-            .map_err(|e| PlanInWorkspaceError::Tofu(TofuError::Confined(e)))?;
-        if !root_dir.is_dir() {
-            return Err(PlanInWorkspaceError::NoRoot);
-        }
-        self.planned += 1;
-        let out_dir = self.temp.join(format!("out-{}", self.planned));
-        std::fs::create_dir(&out_dir)
-            .map_err(|e| PlanInWorkspaceError::Io(format!("{}: {e}", out_dir.display())))?;
-        Ok(plan_confined(
-            binary,
-            &root_dir,
-            &out_dir,
-            Some(&self.worktree),
-        )?)
-    }
-
-    /// Removes the worktree and the directory; an error when it stayed.
-    pub fn remove(mut self) -> Result<(), SourceError> {
-        self.cleanup();
-        if self.temp.exists() {
-            return Err(SourceError::Io(format!(
-                "cannot remove {}",
-                self.temp.display()
-            )));
-        }
-        Ok(())
-    }
-
-    fn cleanup(&mut self) {
-        self.removed = true;
-        let target = self.worktree.to_string_lossy().into_owned();
-        // Forced twice: planning left untracked files (.terraform) behind.
-        let _ = self
-            .source
-            .git(&["worktree", "remove", "--force", "--force", &target]);
-        let _ = std::fs::remove_dir_all(&self.temp);
-        let _ = self.source.git(&["worktree", "prune"]);
-    }
-}
-
-impl Drop for Workspace<'_> {
-    fn drop(&mut self) {
-        if !self.removed {
-            self.cleanup();
-        }
-    }
-}
-
-/// Why a root could not be planned in a workspace.
-#[derive(Debug, thiserror::Error)]
-pub enum PlanInWorkspaceError {
-    #[error("the root does not exist at the request's head")]
-    NoRoot,
-    #[error("{0}")]
-    Io(String),
-    #[error(transparent)]
-    Tofu(#[from] TofuError),
-}
-
-/// A new directory only this user can read (plans may hold secrets).
-fn private_temp_dir() -> Result<PathBuf, SourceError> {
-    let base = std::env::temp_dir();
-    let mut last_error = None;
-    for attempt in 0..16u32 {
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.subsec_nanos());
-        let dir = base.join(format!(
-            "plandeck-plan-{}-{nanos}-{attempt}",
-            std::process::id()
-        ));
-        let mut builder = std::fs::DirBuilder::new();
-        #[cfg(unix)]
-        std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-        match builder.create(&dir) {
-            Ok(()) => return Ok(dir),
-            Err(e) => last_error = Some(e),
-        }
-    }
-    Err(SourceError::Io(format!(
-        "cannot create a temporary directory in {}: {}",
-        base.display(),
-        last_error.map_or_else(String::new, |e| e.to_string())
-    )))
 }
 
 /// Ctrl-C (SIGINT to the process group) stops Terraform gracefully: it ends

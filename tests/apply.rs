@@ -284,8 +284,18 @@ fn a_killed_apply_is_reported_as_interrupted_with_its_log_kept() {
         "{stdout}{}",
         text(&out.stderr)
     );
+    // Reconciled from the state (the hardening issue): Terraform, killed
+    // with the whole group, had already written the resources to its state,
+    // so a fresh plan decides whether the change took effect.
     let actions = audit_actions(&fx);
-    assert!(actions.iter().any(|a| a == "apply-failed"), "{actions:?}");
+    let verdict = stdout.contains("reconciled as applied") || stdout.contains("recorded as failed");
+    assert!(verdict, "{actions:?} {stdout}");
+    assert!(
+        actions
+            .iter()
+            .any(|a| a == "apply-failed" || a == "apply-succeeded"),
+        "{actions:?}"
+    );
     assert!(
         std::fs::read_dir(&logs).expect("logs").count() >= 1,
         "the log is kept"

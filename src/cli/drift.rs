@@ -59,6 +59,7 @@ pub(super) fn run(loaded: &Loaded, repo: &Path, action: DriftAction) -> Result<i
 
 fn check(loaded: &Loaded, source: &GitSource, only: Option<&str>) -> Result<i32, Failure> {
     let roots = drift::roots_to_check(source, &loaded.config, only)?;
+    crate::tofu::prune_stale_and_say(source);
     let width = roots.iter().map(|r| r.chars().count()).max().unwrap_or(0);
     let mut code = 0;
     for root in &roots {

@@ -286,6 +286,7 @@ pub(super) fn plan(
     let request = source.resolve_request(request)?;
     let roots = selected_roots(&request, root)?;
     let binary = tofu::choose_binary(&loaded.config.tofu);
+    tofu::prune_stale_and_say(&source);
     let mut workspace = Workspace::create(&source, &request.head)?;
     let mut failures = Vec::new();
     for root in roots {

@@ -5,7 +5,7 @@
 
 use std::ffi::OsString;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
 /// The plan file's name, inside the (temporary) root directory.
 const PLAN_FILE: &str = ".plandeck-drift.tfplan";
@@ -81,11 +81,14 @@ fn step(
     word: &str,
     args: &[&std::ffi::OsStr],
 ) -> Result<std::process::Output, Failed> {
-    Command::new(binary)
+    let mut command = crate::tofu::guard::command(binary);
+    command
         .args(args)
         .env("TF_INPUT", "0")
-        .stdin(Stdio::null())
-        .output()
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    crate::tofu::guard::spawn(command)
+        .and_then(crate::tofu::guard::Guarded::wait_with_output)
         .map_err(|e| Failed {
             code: None,
             message: format!("cannot run {} {word}: {e}", binary.display()),

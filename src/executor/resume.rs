@@ -22,7 +22,7 @@ pub fn resume_request(
     out: &mut dyn Write,
 ) -> Result<Outcome, ExecError> {
     let who = source.reviewer()?;
-    record_interrupted(source, places, &who, out)?;
+    record_interrupted(source, config, places, &who, out)?;
     let request = &merged.request;
     let commit = &merged.merge;
     if let Some(only) = only_root {

@@ -163,7 +163,9 @@ pub fn apply_root(
         "{root}: the fresh plan matches the approved {approved}; applying it"
     );
     let root_dir = workspace.worktree().join(root);
+    crate::failpoint::reach("apply-planned");
     let finished = run::apply(&binary, &root_dir, &fresh.plan_file, log, out);
+    crate::failpoint::reach("apply-finished");
     // Record first, clean up after: a cleanup error must not lose the result.
     let stop = match finished {
         Ok(f) if f.state_locked => Some(state_locked(root)),
@@ -201,6 +203,48 @@ pub fn apply_root(
         );
     }
     Ok(stop)
+}
+
+/// Whether an interrupted apply of `root` from `commit` took effect: a
+/// fresh plan there that is a no-op means the approved change is in the
+/// state. The decision to record, and why, in words.
+pub fn reconcile(
+    source: &GitSource,
+    config: &Config,
+    commit: &str,
+    root: &str,
+) -> (DecisionKind, String) {
+    let at = &commit[..commit.len().min(8)];
+    let binary = tofu::choose_binary(&config.tofu);
+    let fresh = Workspace::create(source, commit)
+        .map_err(|e| e.to_string())
+        .and_then(|mut w| {
+            let planned = w.plan(&binary, root).map_err(|e| e.to_string());
+            let _ = w.remove();
+            planned
+        })
+        .and_then(|fresh| {
+            crate::plan::parse_plan_text(std::sync::Arc::new(
+                String::from_utf8_lossy(&fresh.plan_json).into_owned(),
+            ))
+            .map_err(|e| e.to_string())
+        });
+    match fresh {
+        Ok(plan) if is_no_op(&plan) => (
+            DecisionKind::ApplySucceeded,
+            format!(
+                "reconciled as applied: the fresh plan at {at} is a no-op, so the approved change is in the state"
+            ),
+        ),
+        Ok(_) => (
+            DecisionKind::ApplyFailed,
+            format!("recorded as failed: the fresh plan at {at} still has changes"),
+        ),
+        Err(e) => (
+            DecisionKind::ApplyFailed,
+            format!("recorded as failed: the state could not be checked ({e})"),
+        ),
+    }
 }
 
 /// Nothing to do: every resource and output change is a no-op (or a read).

@@ -3,7 +3,7 @@
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
 /// How an apply ended.
 pub struct Finished {
@@ -26,15 +26,18 @@ pub fn apply(
         .create(true)
         .append(true)
         .open(log)?;
-    let mut child = Command::new(binary)
+    let mut command = crate::tofu::guard::command(binary);
+    command
         .arg(format!("-chdir={}", root_dir.display()))
         .args(["apply", "-input=false", "-no-color", "-auto-approve"])
         .arg(plan_file)
         .env("TF_INPUT", "0")
-        .stdin(Stdio::null())
         .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()?;
+        .stderr(Stdio::piped());
+    let guarded = crate::tofu::guard::spawn(command)?;
+    crate::failpoint::reach("apply-started");
+    let mut child = guarded.child;
+    let _lifeline = guarded.lifeline;
     let stderr = child.stderr.take();
     let stderr_lines = std::thread::spawn(move || {
         stderr
@@ -82,6 +85,7 @@ pub fn apply(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::process::Command;
 
     /// A stand-in for terraform: a shell script running `body`. Written by
     /// a child process, so no thread of this test binary holds it open for
