@@ -11,6 +11,13 @@ use crate::risk::Risk;
 use crate::summary::Summary;
 use clap::{Parser, Subcommand, ValueEnum};
 
+/// `println!` that never panics on a closed stdout (see [`say_line`]).
+macro_rules! say {
+    ($($arg:tt)*) => {
+        $crate::cli::say_line(format_args!($($arg)*))
+    };
+}
+
 mod apply;
 mod audit;
 mod diff_plans;
@@ -310,7 +317,7 @@ pub fn run(cli: Cli) -> Result<i32, Failure> {
             );
             let repo_file = layer_name
                 .unwrap_or_else(|| format!("no .plandeck.toml on {}", loaded.config.source.base));
-            println!(
+            say!(
                 "config OK: {}; repository: {}",
                 crate::sanitize::escape(&user).text,
                 crate::sanitize::escape(&repo_file).text
@@ -500,7 +507,7 @@ fn demo(
     });
     let repo = crate::demo::build(&dir)?;
     if no_tui {
-        println!("{}", repo.display());
+        say!("{}", repo.display());
         return Ok(0);
     }
     let result = open_tui(loaded, &repo, config, read_only);
@@ -564,6 +571,14 @@ fn use_color(choice: ColorChoice) -> bool {
 }
 
 /// Buffered stdout; a closed pipe (`| head`) is not an error.
+/// Writes one line to standard output. A closed stdout (`| head -0`) is
+/// not an error: the command goes on and exits as it would have; returns
+/// whether the line was written, for a caller that must say so elsewhere.
+pub(crate) fn say_line(line: std::fmt::Arguments<'_>) -> bool {
+    let mut out = io::stdout().lock();
+    writeln!(out, "{line}").and_then(|()| out.flush()).is_ok()
+}
+
 fn write_stdout(body: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> Result<(), Failure> {
     let stdout = io::stdout();
     let mut out = io::BufWriter::with_capacity(256 * 1024, stdout.lock());

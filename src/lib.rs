@@ -6,6 +6,10 @@
 //! terminal-safety sanitiser (`sanitize`), configuration (`config`) and the
 //! command line (`cli`).
 
+// Standard output goes through `cli::say_line` / `write_stdout`, which
+// survive a closed pipe; `println!` would panic.
+#![deny(clippy::print_stdout)]
+
 pub mod audit;
 pub mod audit_trail;
 pub mod check;

@@ -64,7 +64,7 @@ fn check(loaded: &Loaded, source: &GitSource, only: Option<&str>) -> Result<i32,
     let mut code = 0;
     for root in &roots {
         let report = drift::check_root(source, &loaded.config, root)?;
-        println!(
+        say!(
             "{:<width$}  {}",
             sanitize::escape(root).text,
             status_text(&report)
@@ -104,7 +104,7 @@ fn list(source: &GitSource, format: ListFormat) -> Result<i32, Failure> {
                 })
                 .collect();
             let json = serde_json::to_string_pretty(&rows).map_err(|e| Failure(e.to_string()))?;
-            println!("{}", sanitize::json_safe(json));
+            say!("{}", sanitize::json_safe(json));
         }
         ListFormat::Text => {
             for report in &reports {
@@ -116,21 +116,21 @@ fn list(source: &GitSource, format: ListFormat) -> Result<i32, Failure> {
 }
 
 fn print_report(report: &DriftReport, now: i64) {
-    println!(
+    say!(
         "{}  checked {}  {}",
         sanitize::escape(&report.root).text,
         age(now - report.checked_at),
         status_text(report)
     );
     for change in &report.drifted {
-        println!(
+        say!(
             "  {} {}",
             sanitize::escape(&change.actions.join(",")).text,
             sanitize::escape(&change.address).text
         );
     }
     if let Some(ack) = report.current_ack() {
-        println!(
+        say!(
             "  acknowledged by {} {}: {}",
             sanitize::escape(&ack.who.to_string()).text,
             age(now - ack.at),
@@ -157,10 +157,10 @@ fn block(source: &GitSource, root: &str, reason: &str) -> Result<i32, Failure> {
     let log = AuditLog::open_default()?;
     let blocked = drift::block_requests(source, &log, root, reason)?;
     if blocked.is_empty() {
-        println!("no open request touches {}", sanitize::escape(root).text);
+        say!("no open request touches {}", sanitize::escape(root).text);
     }
     for outcome in &blocked {
-        println!(
+        say!(
             "blocked {} {} (head {}, plan {})",
             sanitize::escape(&outcome.request).text,
             sanitize::escape(root).text,
@@ -181,7 +181,7 @@ fn ack(source: &GitSource, root: &str, note: &str) -> Result<i32, Failure> {
     }
     let log = AuditLog::open_default()?;
     let report = drift::acknowledge(source, &log, root, note)?;
-    println!(
+    say!(
         "acknowledged {} ({})",
         sanitize::escape(&report.root).text,
         status_text(&report)

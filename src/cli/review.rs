@@ -123,13 +123,15 @@ pub(super) fn approve(
         None,
         now(),
     );
-    println!(
-        "approved {} {root} (plan {}): {}/{} approvals",
+    let said = say!(
+        "approved {} {} (plan {}): {}/{} approvals",
         sanitize::escape(&request.id).text,
-        decision.digest,
+        sanitize::escape(root).text,
+        sanitize::escape(&decision.digest).text,
         after.report.counted,
         after.report.required
     );
+    recorded_anyway(said, "approval");
     Ok(0)
 }
 
@@ -219,12 +221,22 @@ fn decide(
     if !record(&source, &decision)? {
         return Ok(REFUSED);
     }
-    println!(
-        "{} {} {root}",
+    let said = say!(
+        "{} {} {}",
         kind.word(),
-        sanitize::escape(&request.id).text
+        sanitize::escape(&request.id).text,
+        sanitize::escape(root).text
     );
+    recorded_anyway(said, kind.word());
     Ok(0)
+}
+
+/// A decision is recorded before it is reported: when stdout is closed,
+/// stderr says it stands.
+fn recorded_anyway(said: bool, what: &str) {
+    if !said {
+        eprintln!("plandeck: {what} recorded (standard output is closed)");
+    }
 }
 
 /// Stores a decision with the source and in the audit log, durably, before
@@ -269,7 +281,7 @@ pub(super) fn status(
         ListFormat::Json => {
             let json =
                 serde_json::to_string_pretty(&reports).map_err(|e| Failure(e.to_string()))?;
-            println!("{}", sanitize::json_safe(json));
+            say!("{}", sanitize::json_safe(json));
         }
         ListFormat::Text => {
             for report in reports {
@@ -286,7 +298,7 @@ fn print_report(report: &crate::review::GateReport) {
     } else {
         "not ready"
     };
-    println!(
+    say!(
         "{} {} [{}]: {verdict} ({}/{} approvals)",
         sanitize::escape(&report.request).text,
         sanitize::escape(&report.root).text,
@@ -296,7 +308,7 @@ fn print_report(report: &crate::review::GateReport) {
     );
     for check in &report.checks {
         let mark = if check.passed { "ok  " } else { "FAIL" };
-        println!(
+        say!(
             "  {mark} {:<12} {}",
             check.name,
             sanitize::escape(&check.detail).text
@@ -308,7 +320,7 @@ fn print_report(report: &crate::review::GateReport) {
             crate::review::ApprovalState::Stale(r) => format!("stale: {r}"),
             crate::review::ApprovalState::NotCounted(r) => format!("not counted: {r}"),
         };
-        println!(
+        say!(
             "  approval by {} ({})",
             sanitize::escape(&approval.decision.who.to_string()).text,
             sanitize::escape(&state).text
