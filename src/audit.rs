@@ -388,6 +388,24 @@ impl AuditLog {
         lines.into_iter().enumerate().map(parse).collect()
     }
 
+    /// Every line, oldest first, each a record or the one-line reason it is
+    /// not one: a damaged line does not hide the others.
+    pub fn read_lines(&self) -> Result<Vec<Result<AuditRecord, AuditError>>, AuditError> {
+        let bytes = self.read_all()?.unwrap_or_default();
+        let (lines, unterminated) = verify::split_lines(&bytes);
+        let count = lines.len();
+        Ok(lines
+            .into_iter()
+            .enumerate()
+            .map(|(i, line)| {
+                if unterminated && i + 1 == count {
+                    return Err(self.invalid(i + 1, "the line is cut short (no newline)".into()));
+                }
+                record::parse_line(line).map_err(|cause| self.invalid(i + 1, cause))
+            })
+            .collect())
+    }
+
     /// The records of one request, oldest first.
     pub fn records_for(&self, request: &str) -> Result<Vec<AuditRecord>, AuditError> {
         let mut records = self.records()?;

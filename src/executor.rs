@@ -372,11 +372,13 @@ impl Evidence {
     pub(crate) fn read(places: &Places) -> Result<Self, ExecError> {
         Ok(Self {
             log_id: places.audit.log_id()?,
+            // Only whole, intact entries are evidence; a damaged line is not.
             hashes: places
                 .audit
-                .records()?
+                .read_lines()?
                 .into_iter()
-                .filter(|r| r.entry.action == AuditAction::ApplySucceeded)
+                .flatten()
+                .filter(|r| r.is_intact() && r.entry.action == AuditAction::ApplySucceeded)
                 .map(|r| r.hash)
                 .collect(),
         })

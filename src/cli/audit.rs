@@ -90,7 +90,17 @@ fn accept_cut(
 }
 
 fn list(log: &AuditLog, format: ListFormat) -> Result<i32, Failure> {
-    let records = log.records()?;
+    // A damaged line is named on stderr; every readable entry is listed.
+    let mut records = Vec::new();
+    for line in log.read_lines()? {
+        match line {
+            Ok(record) => records.push(record),
+            Err(e) => eprintln!(
+                "plandeck: warning: unreadable entry: {}",
+                sanitize::escape(&e.to_string()).text
+            ),
+        }
+    }
     match format {
         ListFormat::Json => {
             let json = serde_json::to_string_pretty(&records)

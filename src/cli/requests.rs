@@ -117,7 +117,11 @@ fn root_row(
     request: &Request,
     root: &RootRef,
 ) -> Result<RootRow, Failure> {
-    let stored = source.stored_plan(request, &root.path)?;
+    // A damaged store entry (meta.json) is this root's error, not the list's.
+    let (stored, store_error) = match source.stored_plan(request, &root.path) {
+        Ok(stored) => (stored, None),
+        Err(e) => (None, Some(e.to_string())),
+    };
     let status = PlanStatus::of(request, stored.as_ref());
     let mut row = RootRow {
         path: root.path.clone(),
@@ -131,7 +135,7 @@ fn root_row(
         risk: None,
         cost_delta: None,
         currency: None,
-        error: None,
+        error: store_error,
     };
     if let Some(stored) = stored {
         match source.load_plan(&stored) {

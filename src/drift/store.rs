@@ -66,6 +66,23 @@ fn read(dir: &Path) -> Result<Option<DriftReport>, DriftError> {
     Ok(Some(report))
 }
 
+/// A report that could not be read, standing for its root: status error,
+/// the cause as its error, nothing drifted.
+fn unreadable(root: String, error: String) -> DriftReport {
+    DriftReport {
+        root,
+        checked_at: 0,
+        base_commit: String::new(),
+        status: super::DriftStatus::Error,
+        exit_code: None,
+        error: Some(format!("unreadable drift report: {error}")),
+        drifted: Vec::new(),
+        digest: None,
+        acks: Vec::new(),
+        plan_json: None,
+    }
+}
+
 /// Acknowledgements survive a new check: they are bound to a digest.
 pub fn previous_acks(source: &GitSource, root: &str) -> Vec<DriftAck> {
     get(source, root)
@@ -87,11 +104,15 @@ pub fn list(source: &GitSource) -> Result<Vec<DriftReport>, DriftError> {
     for entry in entries {
         let entry = entry.map_err(|e| io(&dir, &e))?;
         // Names `encode` never makes (temporary files) are skipped.
-        if entry.file_name().to_str().and_then(decode).is_none() {
+        let Some(root) = entry.file_name().to_str().and_then(decode) else {
             continue;
-        }
-        if let Some(report) = read(&entry.path())? {
-            reports.push(report);
+        };
+        // One unreadable report is listed as an error of its own root;
+        // the other roots' reports are read as usual.
+        match read(&entry.path()) {
+            Ok(Some(report)) => reports.push(report),
+            Ok(None) => {}
+            Err(e) => reports.push(unreadable(root, e.to_string())),
         }
     }
     reports.sort_by(|a, b| a.root.cmp(&b.root));

@@ -118,8 +118,13 @@ pub fn review_request(
         .roots
         .iter()
         .map(|root| {
-            let facts = plan_facts(source, request, &root.path)?;
-            Ok(review_root(
+            // An unreadable stored plan fails this root's plan check (with
+            // the cause) instead of the whole request's report.
+            let (facts, error) = match plan_facts(source, request, &root.path) {
+                Ok(facts) => (facts, None),
+                Err(e) => (None, Some(e.to_string())),
+            };
+            let mut review = review_root(
                 config,
                 request,
                 &root.path,
@@ -127,7 +132,15 @@ pub fn review_request(
                 &decisions,
                 owners.as_ref(),
                 now,
-            ))
+            );
+            if let Some(error) = error {
+                for check in review.report.checks.iter_mut().filter(|c| c.name == "plan") {
+                    check.passed = false;
+                    check.detail = format!("the stored plan cannot be read: {error}");
+                }
+                review.report.passed = false;
+            }
+            Ok(review)
         })
         .collect()
 }
