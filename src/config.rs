@@ -2,6 +2,7 @@
 //! strictly typed, unknown keys refused. An error names the file, the line
 //! and the key, and plandeck refuses to start rather than guess.
 
+pub mod order;
 mod policy;
 
 pub use policy::{EnvironmentConfig, Teams, Window, WindowConfig, default_required_approvals};
@@ -264,6 +265,39 @@ fn compile_checked(
     check_values(&config).map_err(|(needle, message)| fail(&needle, message))?;
     let risk = RiskPolicy::from_config(&config.risk)
         .map_err(|message| fail("[risk]", format!("key `risk`: {message}")))?;
+    let numbers = [
+        ("warn_monthly_delta", Some(config.cost.warn_monthly_delta)),
+        (
+            "critical_monthly_delta",
+            Some(config.cost.critical_monthly_delta),
+        ),
+        (
+            "max_monthly_cost_increase",
+            config.check.max_monthly_cost_increase,
+        ),
+    ];
+    // NaN compares false with everything: it would switch a threshold off.
+    if let Some((key, _)) = numbers
+        .iter()
+        .find(|(_, v)| v.is_some_and(|v| !v.is_finite()))
+    {
+        let table = if *key == "max_monthly_cost_increase" {
+            "check"
+        } else {
+            "cost"
+        };
+        return Err(fail(
+            key,
+            format!("key `{table}.{key}`: must be a finite number (not nan or inf)"),
+        ));
+    }
+    let after = config
+        .environments
+        .iter()
+        .map(|(name, env)| (name.clone(), env.after.clone()))
+        .collect();
+    order::promotion_order(&[], &after)
+        .map_err(|e| fail("after", format!("key `environments.*.after`: {e}")))?;
     if config.cost.warn_monthly_delta < 0.0
         || config.cost.critical_monthly_delta < config.cost.warn_monthly_delta
     {

@@ -13,7 +13,6 @@
 
 mod lock;
 mod merge;
-mod order;
 mod record;
 mod resume;
 mod root;
@@ -143,7 +142,8 @@ fn prepare(
         .iter()
         .map(|(name, env)| (name.clone(), env.after.clone()))
         .collect();
-    let order = order::promotion_order(&environments, &after).map_err(ExecError::Io)?;
+    let order =
+        crate::config::order::promotion_order(&environments, &after).map_err(ExecError::Io)?;
     let steps: Vec<Step> = order
         .iter()
         .map(|root| Step {
