@@ -14,7 +14,7 @@ use super::{Identity, Request, RootRef, Source, SourceError, StoredPlan};
 use crate::config::Config;
 use crate::cost::CostReport;
 use crate::plan::Plan;
-use globset::{GlobBuilder, GlobMatcher, GlobSet, GlobSetBuilder};
+use globset::{GlobBuilder, GlobMatcher, GlobSet};
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -501,21 +501,9 @@ fn request_pattern(pattern: &str) -> Result<GlobMatcher, SourceError> {
     })
 }
 
-/// Root globs: `*` stays within one directory, `**` crosses directories.
+/// Root globs (`config::path_glob`: `*` within a segment, `**` across).
 fn root_globs(globs: &[String]) -> Result<Option<GlobSet>, SourceError> {
-    if globs.is_empty() {
-        return Ok(None);
-    }
-    let mut set = GlobSetBuilder::new();
-    for glob in globs {
-        let glob = glob.trim_end_matches('/');
-        let compiled = GlobBuilder::new(glob).literal_separator(true).build();
-        set.add(compiled.map_err(|e| {
-            SourceError::Invalid(format!("config: source.roots: invalid glob `{glob}`: {e}"))
-        })?);
-    }
-    set.build()
-        .map(Some)
+    crate::config::path_glob_set(globs)
         .map_err(|e| SourceError::Invalid(format!("config: source.roots: {e}")))
 }
 
