@@ -57,7 +57,7 @@ pub struct SourceConfig {
     /// The branch requests merge into.
     pub base: String,
     /// Globs of root directories (`*` within a segment, `**` across); when
-    /// empty, every directory holding `*.tf`.
+    /// empty, every directory holding `*.tf` that is not a local module.
     pub roots: Vec<String>,
     /// The remote whose branches are requests too where no local branch of
     /// that name exists (a fresh clone); empty for local branches only.

@@ -43,10 +43,12 @@ fn request() -> Request {
             RootRef {
                 path: "apps/web/prod".into(),
                 environment: Some("prod".into()),
+                via: Vec::new(),
             },
             RootRef {
                 path: "apps/web/stage".into(),
                 environment: Some("stage".into()),
+                via: Vec::new(),
             },
         ],
     }

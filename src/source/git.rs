@@ -1,6 +1,7 @@
 //! The git source: requests are local branches matching a pattern with
 //! commits not yet in the base branch; their roots come from the files
-//! changed since the merge base. Plans live in the [`PlanStore`] under the
+//! changed since the merge base and the local modules its roots call
+//! (`affected`, from the trees of both commits: `tree`). Plans live in the [`PlanStore`] under the
 //! repository's common git dir.
 //!
 //! Everything is read by running the `git` binary (no pager, `LC_ALL=C`,
@@ -9,8 +10,11 @@
 //! module never renders, never changes a branch and never writes outside
 //! the plan store.
 
+mod affected;
+mod tree;
+
 use super::store::PlanStore;
-use super::{Identity, Request, RootRef, Source, SourceError, StoredPlan};
+use super::{Identity, Request, Source, SourceError, StoredPlan};
 use crate::config::Config;
 use crate::cost::CostReport;
 use crate::plan::Plan;
@@ -195,7 +199,7 @@ impl GitSource {
         branch: &str,
         head: &str,
         base: &str,
-        trees: &mut HashMap<String, BTreeSet<String>>,
+        trees: &mut HashMap<String, tree::TreeFacts>,
     ) -> Result<Option<Request>, SourceError> {
         let commits = self.commits(&format!("{base}..{head}"))?;
         let (Some(first), Some(last)) = (commits.first(), commits.last()) else {
@@ -206,7 +210,7 @@ impl GitSource {
         };
         let merge_base = merge_base.trim().to_string();
         let changed_files = self.changed_files(&merge_base, head)?;
-        let roots = self.roots_of(&changed_files, &[head, &merge_base], trees)?;
+        let roots = self.affected_roots(&changed_files, head, &merge_base, trees)?;
         Ok(Some(Request {
             id: branch.to_string(),
             number: trailing_number(branch),
@@ -258,55 +262,6 @@ impl GitSource {
             .map(String::from)
             .collect();
         Ok(files.into_iter().collect())
-    }
-
-    /// The roots holding the changed files, each file in the deepest root
-    /// directory above it: by the configured globs, or else directories
-    /// holding `*.tf` files in any of `commits`.
-    fn roots_of(
-        &self,
-        files: &[String],
-        commits: &[&str],
-        trees: &mut HashMap<String, BTreeSet<String>>,
-    ) -> Result<Vec<RootRef>, SourceError> {
-        let mut tf_dirs = BTreeSet::new();
-        if self.roots.is_none() {
-            for commit in commits {
-                if !trees.contains_key(*commit) {
-                    trees.insert((*commit).to_string(), self.tf_dirs(commit)?);
-                }
-                tf_dirs.extend(trees.get(*commit).into_iter().flatten().cloned());
-            }
-        }
-        let is_root = |dir: &str| match &self.roots {
-            Some(globs) => globs.is_match(dir),
-            None => tf_dirs.contains(dir),
-        };
-        let paths: BTreeSet<String> = files
-            .iter()
-            .filter_map(|file| ancestors(file).find(|dir| is_root(dir)))
-            .map(String::from)
-            .collect();
-        paths
-            .into_iter()
-            .map(|path| {
-                let environment = self
-                    .config
-                    .environment_of(&path)
-                    .map_err(SourceError::Invalid)?;
-                Ok(RootRef { environment, path })
-            })
-            .collect()
-    }
-
-    /// Directories holding configuration files at a commit (`.` for the top).
-    fn tf_dirs(&self, commit: &str) -> Result<BTreeSet<String>, SourceError> {
-        let out = self.run("ls-tree -r -z --name-only --end-of-options", &[commit])?;
-        Ok(out
-            .split('\0')
-            .filter(|f| is_config_file(f))
-            .filter_map(|f| ancestors(f).next().map(String::from))
-            .collect())
     }
 }
 
