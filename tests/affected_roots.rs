@@ -278,3 +278,86 @@ fn a_module_reached_through_a_symlink_counts() {
     assert_eq!(paths(&request), ["envs/dev", "envs/prod"]);
     assert_eq!(via(&request, "envs/prod"), ["modules/v1"]);
 }
+
+#[test]
+fn the_tui_shows_why_a_root_is_affected() {
+    let repo = shared_repo();
+    repo.branch("request/1", "main");
+    repo.commit(
+        "Shared and dev",
+        &[
+            ("modules/shared/main.tf", "# shared \u{1b}[31m\n"),
+            ("envs/dev/main.tf", "# dev\n"),
+        ],
+    );
+    let loaded = plandeck::config::load(None).expect("defaults");
+    let source = GitSource::open(&repo.path, &loaded.config).expect("opens");
+    let data = repo.scratch("data");
+    let mut h = support::tui::harness(source, &loaded, (140, 30), data);
+    let list = h.screen();
+    let row = support::tui::row(&list, "Shared and dev");
+    assert!(row.contains("dev") && row.contains("prod"), "{list}");
+    assert!(row.contains("via modules/shared"), "{list}");
+    // The matrix names the module on prod's row only.
+    h.press("<Enter>");
+    let matrix = h.screen();
+    let prod = support::tui::row(&matrix, "envs/prod");
+    assert!(prod.contains("envs/prod via modules/shared"), "{matrix}");
+    assert!(
+        !support::tui::row(&matrix, "envs/dev").contains("via"),
+        "{matrix}"
+    );
+}
+
+#[test]
+fn a_hostile_module_path_is_escaped_on_screen() {
+    let repo = TestRepo::new();
+    let evil = "modules/\u{1b}]0;pwned\u{7}x";
+    repo.commit(
+        "base",
+        &[
+            ("envs/prod/main.tf", &call("x", &format!("../../{evil}"))),
+            (&format!("{evil}/main.tf"), RESOURCE),
+            ("envs/dev/main.tf", RESOURCE),
+        ],
+    );
+    repo.branch("request/1", "main");
+    repo.commit("Evil", &[(&format!("{evil}/main.tf"), "# changed\n")]);
+    let request = only(&repo, "");
+    assert_eq!(via(&request, "envs/prod"), [evil]);
+    let loaded = plandeck::config::load(None).expect("defaults");
+    let source = GitSource::open(&repo.path, &loaded.config).expect("opens");
+    let mut h = support::tui::harness(source, &loaded, (140, 30), repo.scratch("data"));
+    let list = h.screen();
+    assert!(
+        !list.contains('\u{1b}') && !list.contains('\u{7}'),
+        "{list:?}"
+    );
+    // Escaped (and cut to the column).
+    assert!(list.contains("via modules/\\x1b]0;pwne"), "{list}");
+    // And on the command line, text and JSON.
+    let config = repo.scratch("config").join("plandeck.toml");
+    std::fs::write(&config, "").expect("config");
+    for format in ["text", "json"] {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_plandeck"))
+            .arg("--repo")
+            .arg(&repo.path)
+            .arg("--config")
+            .arg(&config)
+            .args(["requests", "--format", format])
+            .output()
+            .expect("plandeck runs");
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success(), "{stdout}");
+        assert!(
+            !stdout.contains('\u{1b}') && !stdout.contains('\u{7}'),
+            "{stdout:?}"
+        );
+        let shown = if format == "text" {
+            "via modules/\\x1b]0;pwned\\x07x"
+        } else {
+            "modules/\\u001b]0;pwned\\u0007x"
+        };
+        assert!(stdout.contains(shown), "{format}: {stdout}");
+    }
+}

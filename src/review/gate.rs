@@ -115,6 +115,9 @@ pub struct GateReport {
     pub request: String,
     pub root: String,
     pub environment: String,
+    /// The changed local modules the root is affected through; empty when
+    /// its own files changed.
+    pub via: Vec<String>,
     pub digest: Option<String>,
     pub checks: Vec<GateCheck>,
     pub approvals: Vec<ApprovalStatus>,
@@ -179,6 +182,13 @@ pub fn evaluate(input: &GateInput<'_>) -> GateReport {
         request: input.request.id.clone(),
         root: input.root.to_string(),
         environment: input.policy.environment.clone(),
+        via: input
+            .request
+            .roots
+            .iter()
+            .find(|r| r.path == input.root)
+            .map(|r| r.via.clone())
+            .unwrap_or_default(),
         digest: input.plan.map(|p| p.digest.clone()),
         passed: checks.iter().all(|c| c.passed),
         checks,
