@@ -1,8 +1,8 @@
 //! The git source: requests are local branches matching a pattern with
 //! commits not yet in the base branch; their roots come from the files
 //! changed since the merge base and the local modules its roots call
-//! (`affected`, from the trees of both commits: `tree`). Plans live in the [`PlanStore`] under the
-//! repository's common git dir.
+//! (`affected`, from the trees of both commits: `tree`). Plans live in the
+//! [`PlanStore`] under the repository's common git dir.
 //!
 //! Everything is read by running the `git` binary (no pager, `LC_ALL=C`,
 //! NUL-separated output), so it works wherever git does. Branch names,
@@ -19,7 +19,7 @@ use crate::config::Config;
 use crate::cost::CostReport;
 use crate::plan::Plan;
 use globset::{GlobBuilder, GlobMatcher, GlobSet};
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
@@ -199,7 +199,7 @@ impl GitSource {
         branch: &str,
         head: &str,
         base: &str,
-        trees: &mut HashMap<String, tree::TreeFacts>,
+        trees: &mut tree::Cache,
     ) -> Result<Option<Request>, SourceError> {
         let commits = self.commits(&format!("{base}..{head}"))?;
         let (Some(first), Some(last)) = (commits.first(), commits.last()) else {
@@ -281,7 +281,7 @@ impl GitSource {
             let [merge, first, head] = hashes.split(' ').collect::<Vec<_>>()[..] else {
                 continue;
             };
-            let mut trees = HashMap::new();
+            let mut trees = tree::Cache::default();
             let Some(mut request) = self.request(id, head, first, &mut trees)? else {
                 continue;
             };
@@ -323,7 +323,7 @@ impl Source for GitSource {
 
     fn list_requests(&self) -> Result<Vec<Request>, SourceError> {
         let base = self.base_commit()?;
-        let mut trees = HashMap::new();
+        let mut trees = tree::Cache::default();
         let mut requests = Vec::new();
         for (branch, head) in self.candidate_branches()? {
             if let Some(request) = self.request(&branch, &head, &base, &mut trees)? {

@@ -9,27 +9,22 @@
 //! directory that was a root at the base stays one whatever the head calls,
 //! so a request cannot turn a root into a "module" to hide it.
 
-use super::tree::{self, TreeFacts};
+use super::tree::{Cache, TreeFacts};
 use super::{GitSource, ancestors};
 use crate::source::{RootRef, SourceError};
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 
 impl GitSource {
     /// The roots `files` (changed between `base` and `head`) affect, sorted
-    /// by path; `trees` caches the facts of commits across requests.
+    /// by path; `trees` keeps what was read for the next requests.
     pub(super) fn affected_roots(
         &self,
         files: &[String],
         head: &str,
         base: &str,
-        trees: &mut HashMap<String, TreeFacts>,
+        trees: &mut Cache,
     ) -> Result<Vec<RootRef>, SourceError> {
-        let mut missing: Vec<&str> = vec![head, base];
-        missing.dedup();
-        missing.retain(|c| !trees.contains_key(*c));
-        for (commit, facts) in missing.iter().zip(tree::read(self.repo(), &missing)?) {
-            trees.insert((*commit).to_string(), facts);
-        }
+        trees.load(self.repo(), &[head, base])?;
         let (Some(at_head), Some(at_base)) = (trees.get(head), trees.get(base)) else {
             return Err(SourceError::Invalid(format!(
                 "no tree read for {head} or {base}"
@@ -44,17 +39,28 @@ impl GitSource {
             .filter_map(|file| ancestors(file).find(|dir| is_root(dir)))
             .map(|dir| (dir.to_string(), Vec::new()))
             .collect();
+        // Each changed path something reads, and every root reading it,
+        // directly or through other directories, at head or base.
         let changed = Changed(files);
-        let callers: BTreeSet<&String> = at_head.reads.keys().chain(at_base.reads.keys()).collect();
-        for caller in callers {
-            if affected.contains_key(caller.as_str()) || !is_root(caller) {
-                continue;
-            }
-            let via = changed_reads(caller, &[at_head, at_base], &changed);
-            if !via.is_empty() {
-                affected.insert(caller.clone(), via);
+        let read: BTreeSet<&String> = at_head
+            .readers
+            .keys()
+            .chain(at_base.readers.keys())
+            .collect();
+        let mut via: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        for module in read.into_iter().filter(|path| changed.touches(path)) {
+            for reader in readers_of(module, &[at_head, at_base]) {
+                if reader != module && is_root(reader) && !affected.contains_key(reader) {
+                    via.entry(reader.to_string())
+                        .or_default()
+                        .insert(module.clone());
+                }
             }
         }
+        affected.extend(
+            via.into_iter()
+                .map(|(root, via)| (root, via.into_iter().collect())),
+        );
         affected
             .into_iter()
             .map(|(path, via)| {
@@ -84,29 +90,21 @@ fn is_auto_root(dir: &str, head: &TreeFacts, base: &TreeFacts) -> bool {
     head.tf_dirs.contains(dir) && !head.called.contains(dir)
 }
 
-/// The changed paths a root reaches through what it reads (module calls,
-/// symlinks) in any of `trees`, sorted; the root itself excluded.
-fn changed_reads(root: &str, trees: &[&TreeFacts], changed: &Changed<'_>) -> Vec<String> {
-    let mut seen: BTreeSet<String> = BTreeSet::from([root.to_string()]);
-    let mut stack = vec![root.to_string()];
-    let mut via = BTreeSet::new();
+/// The directories that read `path`, directly or through others, in any
+/// of `trees`.
+fn readers_of<'a>(path: &'a str, trees: &[&'a TreeFacts]) -> BTreeSet<&'a str> {
+    let mut seen = BTreeSet::from([path]);
+    let mut stack = vec![path];
     while let Some(node) = stack.pop() {
-        if node != root && changed.touches(&node) {
-            via.insert(node.clone());
-        }
         for facts in trees {
-            let targets = facts.reads.get(&node).into_iter().flatten();
-            for target in targets {
-                let resolved = facts.resolve(target);
-                for next in std::iter::once(target.clone()).chain(resolved) {
-                    if seen.insert(next.clone()) {
-                        stack.push(next);
-                    }
+            for reader in facts.readers.get(node).into_iter().flatten() {
+                if seen.insert(reader) {
+                    stack.push(reader);
                 }
             }
         }
     }
-    via.into_iter().collect()
+    seen
 }
 
 /// The request's changed files, sorted.

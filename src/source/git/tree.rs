@@ -24,11 +24,11 @@ const MAX_LINK_HOPS: usize = 40;
 pub(crate) struct TreeFacts {
     /// Directories holding configuration files (`.` for the top).
     pub tf_dirs: BTreeSet<String>,
-    /// What each directory reads outside itself: the directories its
-    /// local module calls name, and the in-repository targets of symlinks
-    /// in it (a symlink belongs to the deepest configuration directory
-    /// above it).
-    pub reads: BTreeMap<String, BTreeSet<String>>,
+    /// Who reads what outside their own directory: path → the directories
+    /// whose local module calls name it, or that hold a symlink to it (a
+    /// symlink belongs to the deepest configuration directory above it).
+    /// A path is also listed with the symlinks on its way resolved.
+    pub readers: BTreeMap<String, BTreeSet<String>>,
     /// Directories some other directory calls as a local module.
     pub called: BTreeSet<String>,
     /// Symlinks whose target is inside the repository: link → target.
@@ -64,21 +64,84 @@ struct Entry {
     path: String,
 }
 
-/// The facts of each of `commits`, read together.
-pub(crate) fn read(repo: &Path, commits: &[&str]) -> Result<Vec<TreeFacts>, SourceError> {
-    let mut listings = Vec::new();
-    for commit in commits {
-        let out = super::git(repo, &["ls-tree", "-r", "-z", "--end-of-options", commit])?;
-        listings.push(parse_listing(&out)?);
+/// How a blob is read: its syntax, or as a symlink's target.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+enum Kind {
+    Hcl,
+    Json,
+    Link,
+}
+
+impl Kind {
+    fn of(entry: &Entry) -> Option<Self> {
+        if entry.mode == SYMLINK_MODE {
+            Some(Self::Link)
+        } else if !is_config_file(&entry.path) {
+            None
+        } else if entry.path.ends_with(".json") {
+            Some(Self::Json)
+        } else {
+            Some(Self::Hcl)
+        }
     }
-    let wanted: BTreeSet<&str> = listings
-        .iter()
-        .flatten()
-        .filter(|e| e.mode == SYMLINK_MODE || is_config_file(&e.path))
-        .map(|e| e.oid.as_str())
-        .collect();
-    let blobs = cat_blobs(repo, &wanted)?;
-    Ok(listings.iter().map(|l| facts(l, &blobs)).collect())
+}
+
+/// What a blob says: the module sources of a configuration file, or a
+/// symlink's target.
+enum Blob {
+    Sources(Vec<String>),
+    Link(String),
+}
+
+/// Trees and blobs already read, shared by the requests of one listing:
+/// most blobs of a request's head are its merge base's too.
+#[derive(Default)]
+pub(crate) struct Cache {
+    facts: HashMap<String, TreeFacts>,
+    blobs: HashMap<(String, Kind), Blob>,
+}
+
+impl Cache {
+    /// Reads the trees of `commits` not read yet: one `ls-tree` each, one
+    /// `cat-file --batch` for the blobs not read yet.
+    pub fn load(&mut self, repo: &Path, commits: &[&str]) -> Result<(), SourceError> {
+        let mut listings = Vec::new();
+        for commit in commits {
+            if self.facts.contains_key(*commit) || listings.iter().any(|(c, _)| c == commit) {
+                continue;
+            }
+            let out = super::git(repo, &["ls-tree", "-r", "-z", "--end-of-options", commit])?;
+            listings.push((*commit, parse_listing(&out)?));
+        }
+        let wanted: BTreeSet<(&str, Kind)> = listings
+            .iter()
+            .flat_map(|(_, entries)| entries)
+            .filter_map(|e| Some((e.oid.as_str(), Kind::of(e)?)))
+            .filter(|(oid, kind)| !self.blobs.contains_key(&((*oid).to_string(), *kind)))
+            .collect();
+        let oids: BTreeSet<&str> = wanted.iter().map(|(oid, _)| *oid).collect();
+        let contents = cat_blobs(repo, &oids)?;
+        for (oid, kind) in wanted {
+            let text = contents.get(oid).map_or(&[][..], Vec::as_slice);
+            let text = String::from_utf8_lossy(text);
+            let blob = match kind {
+                Kind::Link => Blob::Link(text.into_owned()),
+                Kind::Hcl => Blob::Sources(module_sources("x.tf", &text)),
+                Kind::Json => Blob::Sources(module_sources("x.tf.json", &text)),
+            };
+            self.blobs.insert((oid.to_string(), kind), blob);
+        }
+        for (commit, entries) in listings {
+            let facts = facts(&entries, &self.blobs);
+            self.facts.insert(commit.to_string(), facts);
+        }
+        Ok(())
+    }
+
+    /// The facts of a commit [`Cache::load`] read.
+    pub fn get(&self, commit: &str) -> Option<&TreeFacts> {
+        self.facts.get(commit)
+    }
 }
 
 /// `MODE TYPE OID\tPATH` records, NUL-separated.
@@ -103,46 +166,45 @@ fn parse_listing(out: &str) -> Result<Vec<Entry>, SourceError> {
     Ok(entries)
 }
 
-fn facts(entries: &[Entry], blobs: &HashMap<String, Vec<u8>>) -> TreeFacts {
+fn facts(entries: &[Entry], blobs: &HashMap<(String, Kind), Blob>) -> TreeFacts {
     let mut facts = TreeFacts::default();
+    let mut reads: BTreeMap<&str, BTreeSet<String>> = BTreeMap::new();
     for entry in entries.iter().filter(|e| is_config_file(&e.path)) {
         if let Some(dir) = ancestors(&entry.path).next() {
             facts.tf_dirs.insert(dir.to_string());
         }
     }
-    let text = |oid: &str| {
-        String::from_utf8_lossy(blobs.get(oid).map_or(&[][..], Vec::as_slice)).into_owned()
-    };
     for entry in entries {
-        let Some(dir) = ancestors(&entry.path).next() else {
+        let (Some(dir), Some(kind)) = (ancestors(&entry.path).next(), Kind::of(entry)) else {
             continue;
         };
-        if entry.mode == SYMLINK_MODE {
-            let Some(target) = join(dir, &text(&entry.oid)) else {
-                continue;
-            };
-            if let Some(owner) = ancestors(&entry.path).find(|d| facts.tf_dirs.contains(*d)) {
-                facts
-                    .reads
-                    .entry(owner.to_string())
-                    .or_default()
-                    .insert(target.clone());
-            }
-            facts.links.insert(entry.path.clone(), target);
-        } else if is_config_file(&entry.path) {
-            for source in module_sources(&entry.path, &text(&entry.oid)) {
-                let Some(target) = local_target(dir, &source) else {
+        match blobs.get(&(entry.oid.clone(), kind)) {
+            Some(Blob::Link(text)) => {
+                let Some(target) = join(dir, text) else {
                     continue;
                 };
-                if target != dir {
-                    facts.called.insert(target.clone());
+                // A symlink belongs to the deepest configuration directory above it.
+                if let Some(owner) = ancestors(&entry.path).find(|d| facts.tf_dirs.contains(*d)) {
+                    reads.entry(owner).or_default().insert(target.clone());
                 }
-                facts
-                    .reads
-                    .entry(dir.to_string())
-                    .or_default()
-                    .insert(target);
+                facts.links.insert(entry.path.clone(), target);
             }
+            Some(Blob::Sources(sources)) => {
+                for target in sources.iter().filter_map(|s| local_target(dir, s)) {
+                    if target != dir {
+                        facts.called.insert(target.clone());
+                    }
+                    reads.entry(dir).or_default().insert(target);
+                }
+            }
+            None => {}
+        }
+    }
+    for (reader, targets) in reads {
+        let resolved: Vec<String> = targets.iter().filter_map(|t| facts.resolve(t)).collect();
+        for target in targets.into_iter().chain(resolved) {
+            let readers = facts.readers.entry(target).or_default();
+            readers.insert(reader.to_string());
         }
     }
     facts
