@@ -333,9 +333,18 @@ fn code_owner_check(input: &GateInput<'_>, counted: &[&ApprovalStatus]) -> GateC
     };
     // A file outside every root of the request (a shared module, CI, the
     // CODEOWNERS file itself) can change what every root does: its owners
-    // must approve each root.
+    // must approve each root. So must the owners of the changed modules
+    // this root reads, even where a module directory is a root too.
+    let via = input
+        .request
+        .roots
+        .iter()
+        .find(|r| r.path == input.root)
+        .map_or(&[][..], |r| r.via.as_slice());
     let files = input.request.changed_files.iter().filter(|f| {
-        in_root(f, input.root) || !input.request.roots.iter().any(|r| in_root(f, &r.path))
+        in_root(f, input.root)
+            || via.iter().any(|m| in_root(f, m))
+            || !input.request.roots.iter().any(|r| in_root(f, &r.path))
     });
     let mut missing = Vec::new();
     for file in files {
