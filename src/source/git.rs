@@ -11,7 +11,11 @@
 //! the plan store.
 
 mod affected;
+mod merged;
+mod run;
 mod tree;
+
+pub use merged::MergedRequest;
 
 use super::store::PlanStore;
 use super::{Identity, Request, Source, SourceError, StoredPlan};
@@ -19,9 +23,9 @@ use crate::config::Config;
 use crate::cost::CostReport;
 use crate::plan::Plan;
 use globset::{GlobBuilder, GlobMatcher, GlobSet};
+use run::git;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 
 /// Fields of one commit as `git log` prints them, NUL-separated.
 const COMMIT_FORMAT: &str = "--format=%H%x00%an%x00%ae%x00%cn%x00%ce%x00%ct%x00%s%x00";
@@ -32,16 +36,6 @@ pub const REQUEST_TRAILER: &str = "Plandeck-Request";
 
 /// The heading of a merge-then-apply merge: the roots were applied after it.
 pub const MERGED_FOR_APPLY: &str = "Merged by plandeck for apply";
-
-/// A request plandeck merged for apply (merge-then-apply), rebuilt from
-/// its merge commit.
-#[derive(Clone, Debug)]
-pub struct MergedRequest {
-    /// Its head is the merge's second parent; its base the first parent's
-    /// commit, so decisions read over the request's own commits.
-    pub request: Request,
-    pub merge: String,
-}
 
 /// The git source of one repository.
 #[derive(Debug)]
@@ -265,52 +259,6 @@ impl GitSource {
     }
 }
 
-impl GitSource {
-    /// The newest merge on the base's first-parent history that plandeck
-    /// wrote for applying request `id` (merge-then-apply), with the request
-    /// rebuilt from it: `None` when there is none.
-    pub(crate) fn merged_for_apply(&self, id: &str) -> Result<Option<MergedRequest>, SourceError> {
-        let base = self.base_commit()?;
-        let log = "log --no-show-signature --no-color --first-parent --merges -z";
-        let out = self.run(log, &["--format=%H %P%n%B", "--end-of-options", &base])?;
-        for record in out.split('\0').filter(|r| !r.is_empty()) {
-            let (hashes, message) = record.split_once('\n').unwrap_or((record, ""));
-            if !is_merge_for_apply(message, id) {
-                continue;
-            }
-            let [merge, first, head] = hashes.split(' ').collect::<Vec<_>>()[..] else {
-                continue;
-            };
-            let mut trees = tree::Cache::default();
-            let Some(mut request) = self.request(id, head, first, &mut trees)? else {
-                continue;
-            };
-            request.base = first.to_string();
-            return Ok(Some(MergedRequest {
-                request,
-                merge: merge.to_string(),
-            }));
-        }
-        Ok(None)
-    }
-}
-
-/// Whether `message` is a plandeck merge-for-apply of request `id`: its
-/// heading, and its trailer naming `id` (or, for merges written before the
-/// trailer, its subject; ref names cannot hold `:`).
-fn is_merge_for_apply(message: &str, id: &str) -> bool {
-    let heading = message
-        .lines()
-        .any(|l| l.starts_with(&format!("{MERGED_FOR_APPLY} (head ")));
-    let trailer = format!("{REQUEST_TRAILER}: ");
-    let mut trailers = message.lines().filter_map(|l| l.strip_prefix(&trailer));
-    let named = match trailers.next() {
-        Some(named) => named == id,
-        None => message.starts_with(&format!("Merge {id}: ")),
-    };
-    heading && named
-}
-
 impl Source for GitSource {
     fn describe(&self) -> String {
         format!(
@@ -400,54 +348,6 @@ impl GitSource {
     }
 }
 
-/// Runs `git -C repo ARGS` without a pager, prompts or locale, and returns
-/// its standard output (invalid UTF-8 replaced).
-fn git(repo: &Path, args: &[&str]) -> Result<String, SourceError> {
-    let output = Command::new("git")
-        .arg("--no-pager")
-        .arg("-C")
-        .arg(repo)
-        .args(args)
-        .env("LC_ALL", "C")
-        .env("GIT_TERMINAL_PROMPT", "0")
-        .env("GIT_OPTIONAL_LOCKS", "0")
-        // Set inside git hooks; they would point git at another repository.
-        .env_remove("GIT_DIR")
-        .env_remove("GIT_WORK_TREE")
-        .env_remove("GIT_INDEX_FILE")
-        .stdin(Stdio::null())
-        .output()
-        .map_err(|e| SourceError::Io(format!("cannot run git: {e}")))?;
-    if !output.status.success() {
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        let stderr = stderr.split_whitespace().collect::<Vec<_>>().join(" ");
-        return Err(SourceError::Git {
-            command: subcommand(args).to_string(),
-            stderr: if stderr.is_empty() {
-                format!("exit status {}", output.status.code().unwrap_or(-1))
-            } else {
-                stderr
-            },
-        });
-    }
-    Ok(String::from_utf8_lossy(&output.stdout).into_owned())
-}
-
-/// The git command in `args`, past global options such as `-c key=value`.
-fn subcommand<'a>(args: &[&'a str]) -> &'a str {
-    let mut args = args.iter();
-    while let Some(arg) = args.next() {
-        match *arg {
-            "-c" => {
-                args.next();
-            }
-            _ if arg.starts_with('-') => {}
-            _ => return arg,
-        }
-    }
-    ""
-}
-
 /// The request branch pattern: `*` matches any characters, `/` included.
 fn request_pattern(pattern: &str) -> Result<GlobMatcher, SourceError> {
     let glob = GlobBuilder::new(pattern).literal_separator(false).build();
@@ -517,24 +417,4 @@ fn parse_ident(line: &str) -> Option<Identity> {
     let (person, _time) = person.rsplit_once(' ')?;
     let (name, email) = person.rsplit_once(" <")?;
     Some(identity(name, email.strip_suffix('>')?))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::is_merge_for_apply;
-
-    #[test]
-    fn a_merge_for_apply_is_named_by_its_trailer_or_else_its_subject() {
-        let body = "Merged by plandeck for apply (head abc):\n  apps/dev sha256:1\n";
-        let with = format!("Merge request/1: t\n\n{body}\nPlandeck-Request: request/1\n");
-        assert!(is_merge_for_apply(&with, "request/1"));
-        assert!(!is_merge_for_apply(&with, "request/10"));
-        // The trailer wins over a subject naming another request.
-        let other = with.replace("Plandeck-Request: request/1", "Plandeck-Request: other");
-        assert!(!is_merge_for_apply(&other, "request/1"));
-        let older = format!("Merge request/1: t\n\n{body}");
-        assert!(is_merge_for_apply(&older, "request/1"));
-        let applied = older.replace("Merged by plandeck for apply", "Applied by plandeck");
-        assert!(!is_merge_for_apply(&applied, "request/1"));
-    }
 }

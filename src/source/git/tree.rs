@@ -11,7 +11,7 @@ use crate::source::modules::{join, local_target, module_sources};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
 /// A symlink's mode in a git tree.
 const SYMLINK_MODE: &str = "120000";
@@ -216,17 +216,8 @@ fn cat_blobs(repo: &Path, oids: &BTreeSet<&str>) -> Result<HashMap<String, Vec<u
         return Ok(HashMap::new());
     }
     let failed = |e: std::io::Error| SourceError::Io(format!("git cat-file: {e}"));
-    let mut child = Command::new("git")
-        .arg("--no-pager")
-        .arg("-C")
-        .arg(repo)
+    let mut child = super::run::command(repo)
         .args(["cat-file", "--batch"])
-        .env("LC_ALL", "C")
-        .env("GIT_TERMINAL_PROMPT", "0")
-        .env("GIT_OPTIONAL_LOCKS", "0")
-        .env_remove("GIT_DIR")
-        .env_remove("GIT_WORK_TREE")
-        .env_remove("GIT_INDEX_FILE")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
