@@ -2,9 +2,11 @@
 //! strictly typed, unknown keys refused. An error names the file, the line
 //! and the key, and plandeck refuses to start rather than guess.
 
+mod glob;
 pub mod order;
 mod policy;
 
+pub use glob::{path_glob, path_glob_set, path_matcher};
 pub use policy::{EnvironmentConfig, Teams, Window, WindowConfig, default_required_approvals};
 
 use crate::cost::CostThresholds;
@@ -55,7 +57,8 @@ pub struct SourceConfig {
     pub request_pattern: String,
     /// The branch requests merge into.
     pub base: String,
-    /// Globs of root directories; when empty, every directory holding `*.tf`.
+    /// Globs of root directories (`*` within a segment, `**` across); when
+    /// empty, every directory holding `*.tf` that is not a local module.
     pub roots: Vec<String>,
     /// The remote whose branches are requests too where no local branch of
     /// that name exists (a fresh clone); empty for local branches only.
@@ -92,9 +95,9 @@ impl Config {
             .environments
             .iter()
             .filter(|(_, env)| {
-                env.roots.iter().any(|g| {
-                    globset::Glob::new(g).is_ok_and(|g| g.compile_matcher().is_match(root))
-                })
+                env.roots
+                    .iter()
+                    .any(|g| path_matcher(g).is_ok_and(|g| g.is_match(root)))
             })
             .map(|(name, _)| name)
             .collect();
@@ -312,29 +315,35 @@ fn compile_checked(
 
 /// The first bad value: (text to find its line by, message naming the key).
 fn check_values(config: &Config) -> Result<(), (String, String)> {
-    let glob = |key: String, g: &String| {
-        globset::Glob::new(g).map(drop).map_err(|e| {
-            (
-                format!("\"{g}\""),
-                format!("key `{key}`: invalid glob {g:?}: {e}"),
-            )
-        })
+    let invalid = |key: &str, g: &String, e: globset::Error| {
+        (
+            format!("\"{g}\""),
+            format!("key `{key}`: invalid glob {g:?}: {e}"),
+        )
+    };
+    // Directory globs: `*` within a segment, `**` across (config::glob).
+    let path = |key: String, g: &String| path_glob(g).map(drop).map_err(|e| invalid(&key, g, e));
+    // Type and address globs: `*` any characters.
+    let any = |key: &str, g: &String| {
+        globset::Glob::new(g)
+            .map(drop)
+            .map_err(|e| invalid(key, g, e))
     };
     for g in &config.source.roots {
-        glob("source.roots".into(), g)?;
+        path("source.roots".into(), g)?;
     }
     for g in &config.display.noise_resource_types {
-        glob("display.noise_resource_types".into(), g)?;
+        any("display.noise_resource_types", g)?;
     }
     for g in &config.display.known_drift {
-        glob("display.known_drift".into(), g)?;
+        any("display.known_drift", g)?;
     }
     let known_env = |name: &str| {
         config.environments.contains_key(name) || ["dev", "stage", "prod"].contains(&name)
     };
     for (name, env) in &config.environments {
         for g in &env.roots {
-            glob(format!("environments.{name}.roots"), g)?;
+            path(format!("environments.{name}.roots"), g)?;
         }
         if let Some(window) = &env.window {
             window.compile().map_err(|e| {

@@ -257,21 +257,8 @@ pub fn base_roots(source: &GitSource, config: &Config) -> Result<Vec<String>, Dr
 }
 
 fn root_globs(globs: &[String]) -> Result<Option<globset::GlobSet>, DriftError> {
-    if globs.is_empty() {
-        return Ok(None);
-    }
-    let mut set = globset::GlobSetBuilder::new();
-    for glob in globs {
-        let built = globset::GlobBuilder::new(glob.trim_end_matches('/'))
-            .literal_separator(true)
-            .build()
-            .map_err(|e| DriftError::Io(format!("config: source.roots: `{glob}`: {e}")))?;
-        set.add(built);
-    }
-    let set = set
-        .build()
-        .map_err(|e| DriftError::Io(format!("config: source.roots: {e}")))?;
-    Ok(Some(set))
+    crate::config::path_glob_set(globs)
+        .map_err(|e| DriftError::Io(format!("config: source.roots: {e}")))
 }
 
 /// Resolves `--root`: one known root, or every root of the base branch.

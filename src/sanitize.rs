@@ -159,6 +159,57 @@ pub fn markdown_inline(s: &str) -> String {
     out
 }
 
+/// A writer that escapes every line written through it (the newline kept),
+/// for output assembled elsewhere from untrusted parts. Text that was
+/// escaped already passes unchanged: escapes are plain characters.
+pub struct LineEscaper<W: std::io::Write> {
+    inner: W,
+    pending: Vec<u8>,
+}
+
+impl<W: std::io::Write> LineEscaper<W> {
+    pub fn new(inner: W) -> Self {
+        Self {
+            inner,
+            pending: Vec::new(),
+        }
+    }
+
+    fn emit(&mut self, line: &[u8], newline: bool) -> std::io::Result<()> {
+        let text = String::from_utf8_lossy(line);
+        self.inner.write_all(escape(&text).text.as_bytes())?;
+        if newline {
+            self.inner.write_all(b"\n")?;
+        }
+        Ok(())
+    }
+}
+
+impl<W: std::io::Write> std::io::Write for LineEscaper<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.pending.extend_from_slice(buf);
+        while let Some(end) = memchr::memchr(b'\n', &self.pending) {
+            let line: Vec<u8> = self.pending.drain(..=end).collect();
+            self.emit(&line[..end], true)?;
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        if !self.pending.is_empty() {
+            let partial = std::mem::take(&mut self.pending);
+            self.emit(&partial, false)?;
+        }
+        self.inner.flush()
+    }
+}
+
+impl<W: std::io::Write> Drop for LineEscaper<W> {
+    fn drop(&mut self) {
+        let _ = std::io::Write::flush(self);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -182,6 +233,24 @@ mod tests {
         let e = escape("db\u{202e}evil\u{200b}");
         assert_eq!(e.text, "db\\u{202e}evil\\u{200b}");
         assert!(e.flagged);
+    }
+
+    #[test]
+    fn a_line_escaper_escapes_each_line_and_keeps_escaped_text() {
+        use std::io::Write;
+        let mut out = Vec::new();
+        {
+            let mut w = LineEscaper::new(&mut out);
+            write!(
+                w,
+                "request/1-\u{1b}]0;x\u{7}: applied\nalready \\x1b ok\npart"
+            )
+            .expect("write");
+        }
+        assert_eq!(
+            String::from_utf8(out).expect("utf-8"),
+            "request/1-\\x1b]0;x\\x07: applied\nalready \\x1b ok\npart"
+        );
     }
 
     #[test]

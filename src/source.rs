@@ -8,6 +8,7 @@
 
 pub mod gate;
 pub mod git;
+pub mod modules;
 pub mod notes;
 pub mod store;
 
@@ -36,6 +37,10 @@ pub struct RootRef {
     pub path: String,
     /// The environment by config globs or by name (`dev`, `stage`, `prod`).
     pub environment: Option<String>,
+    /// Why it is affected when none of its own files changed: the changed
+    /// local module directories it reads (directly or through other
+    /// modules), sorted. Empty when its own files changed.
+    pub via: Vec<String>,
 }
 
 /// An open change: a branch and, on a forge, its pull request.

@@ -29,6 +29,7 @@ fn root(path: &str, environment: Option<&str>) -> RootRef {
     RootRef {
         path: path.into(),
         environment: environment.map(String::from),
+        via: Vec::new(),
     }
 }
 

@@ -43,10 +43,12 @@ fn request() -> Request {
             RootRef {
                 path: "apps/web/prod".into(),
                 environment: Some("prod".into()),
+                via: Vec::new(),
             },
             RootRef {
                 path: "apps/web/stage".into(),
                 environment: Some("stage".into()),
+                via: Vec::new(),
             },
         ],
     }
@@ -447,6 +449,50 @@ fn code_owners_of_the_changed_files_must_approve() {
         !check(&no_file, "code owners").0,
         "required but no CODEOWNERS: fail closed"
     );
+}
+
+#[test]
+fn the_owners_of_a_module_a_root_reads_must_approve_it_even_when_the_module_is_a_root() {
+    let config = config(
+        "[teams]\nweb = [\"dave@example.com\"]\nmodules = [\"erin@example.com\"]\n\
+         [environments.prod]\nrequire_code_owners = true\n",
+    );
+    let policy = EnvironmentPolicy::from_config(&config, "prod");
+    let owners = CodeOwners::parse("apps/web/prod/ @org/web\nmodules/ @org/modules\n");
+    let mut request = request();
+    request.changed_files = vec!["modules/db/main.tf".into()];
+    // `[source] roots` globs that match the module directory too.
+    request.roots = vec![
+        RootRef {
+            path: "apps/web/prod".into(),
+            environment: Some("prod".into()),
+            via: vec!["modules/db".into()],
+        },
+        RootRef {
+            path: "modules/db".into(),
+            environment: None,
+            via: Vec::new(),
+        },
+    ];
+    let gate = |decisions: &[Decision]| {
+        let report = evaluate(&GateInput {
+            request: &request,
+            root: "apps/web/prod",
+            policy: &policy,
+            plan: Some(&plan()),
+            decisions,
+            code_owners: Some(&owners),
+            roots: &[],
+            now: WEDNESDAY_10_UTC,
+        });
+        check(&report, "code owners")
+    };
+    let (passed, detail) = gate(&[approve("Bob"), approve("Dave")]);
+    assert!(
+        !passed && detail.contains("modules/db/main.tf (@org/modules)"),
+        "{detail}"
+    );
+    assert!(gate(&[approve("Bob"), approve("Erin")]).0);
 }
 
 #[test]

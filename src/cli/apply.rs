@@ -21,7 +21,9 @@ pub(super) fn run(
     let data = crate::tui::progress::data_dir()
         .ok_or_else(|| Failure("no data directory on this platform".into()))?;
     let stdout = std::io::stdout();
-    let mut out = stdout.lock();
+    // The executor prints roots, request ids and commits from git as they
+    // are: every line is escaped on its way out.
+    let mut out = sanitize::LineEscaper::new(stdout.lock());
     if matches!(loaded.config.apply.mode, ApplyMode::MergeThenApply) {
         // Merged for apply, the request is no longer open: resume it.
         let source = GitSource::open(repo, &loaded.config)?;
@@ -76,8 +78,10 @@ fn report(out: &mut dyn Write, id: &str, outcome: Outcome, merged: bool) -> i32 
             0
         }
         Outcome::Refused { root, reasons } => {
+            let root = sanitize::escape(&root);
             eprintln!(
-                "plandeck: refused: {root}: {}",
+                "plandeck: refused: {}: {}",
+                root.text,
                 sanitize::escape(&reasons.join("; ")).text
             );
             1
@@ -87,6 +91,7 @@ fn report(out: &mut dyn Write, id: &str, outcome: Outcome, merged: bool) -> i32 
             approved,
             fresh,
         } => {
+            let root = sanitize::escape(&root).text;
             eprintln!(
                 "plandeck: refused: {root}: drift: the fresh plan {fresh} differs from the approved {approved}; blocked"
             );
@@ -98,6 +103,7 @@ fn report(out: &mut dyn Write, id: &str, outcome: Outcome, merged: bool) -> i32 
             } else {
                 "the request stays open".to_string()
             };
+            let root = sanitize::escape(&root).text;
             eprintln!(
                 "plandeck: {root}: apply failed: {}; {after}",
                 sanitize::escape(&reason).text

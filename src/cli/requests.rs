@@ -25,6 +25,9 @@ use std::path::Path;
 struct RootRow {
     path: String,
     environment: Option<String>,
+    /// The changed local modules it is affected through; empty when its
+    /// own files changed.
+    via: Vec<String>,
     status: String,
     digest: Option<String>,
     /// The head commit the stored plan was made from.
@@ -126,6 +129,7 @@ fn root_row(
     let mut row = RootRow {
         path: root.path.clone(),
         environment: root.environment.clone(),
+        via: root.via.clone(),
         // `no-plan`, `outdated-plan`, `planned`: the words, machine-shaped.
         status: status.word().replace(' ', "-"),
         digest: stored.as_ref().map(|s| s.digest.clone()),
@@ -199,6 +203,9 @@ fn root_text(root: &RootRow) -> String {
     if let Some(env) = &root.environment {
         text.push_str(&format!(" [{}]", escaped(env, 20)));
     }
+    if !root.via.is_empty() {
+        text.push_str(&format!(" {}", via_text(&root.via)));
+    }
     text.push(' ');
     text.push_str(&root.status.replace('-', " "));
     if let Some(c) = &root.counts {
@@ -215,6 +222,12 @@ fn root_text(root: &RootRow) -> String {
         text.push_str(&format!(" (unreadable: {})", escaped(error, 120)));
     }
     text
+}
+
+/// `via modules/a, modules/b`, escaped.
+pub(super) fn via_text(via: &[String]) -> String {
+    let modules: Vec<String> = via.iter().map(|m| escaped(m, usize::MAX)).collect();
+    format!("via {}", modules.join(", "))
 }
 
 /// `+create ~update -delete ±replace`.

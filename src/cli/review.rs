@@ -298,11 +298,16 @@ fn print_report(report: &crate::review::GateReport) {
     } else {
         "not ready"
     };
+    let via = if report.via.is_empty() {
+        String::new()
+    } else {
+        format!(" {}", super::requests::via_text(&report.via))
+    };
     say!(
-        "{} {} [{}]: {verdict} ({}/{} approvals)",
+        "{} {} [{}]{via}: {verdict} ({}/{} approvals)",
         sanitize::escape(&report.request).text,
         sanitize::escape(&report.root).text,
-        report.environment,
+        sanitize::escape(&report.environment).text,
         report.counted,
         report.required
     );

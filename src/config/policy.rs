@@ -9,7 +9,8 @@ use std::collections::BTreeMap;
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct EnvironmentConfig {
-    /// Globs of the root directories in this environment.
+    /// Globs of the root directories in this environment (`*` within a
+    /// segment, `**` across).
     pub roots: Vec<String>,
     /// Approvals needed before apply (default: dev 0, stage 1, prod 2, others 1).
     pub required_approvals: Option<usize>,

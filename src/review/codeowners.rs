@@ -1,13 +1,17 @@
-//! CODEOWNERS: who owns which paths. GitHub's rules: gitignore-style
-//! patterns, the last matching line wins, owners are `@user`, `@org/team`
-//! or emails. Teams and users resolve through the configured `[teams]`.
+//! CODEOWNERS: who owns which paths. GitHub's documented rules:
+//! gitignore-style patterns (`*` and `?` within one path segment, `**`
+//! across), the last matching line wins, owners are `@user`, `@org/team` or
+//! emails. As GitHub documents, `[ ]` ranges, `!` negation and `\` escapes
+//! do not work (they are literal here), and `docs/*` owns the files directly
+//! in `docs/`, not those nested deeper. Teams and users resolve through the
+//! configured `[teams]`.
 
 use crate::config::Teams;
-use globset::{Glob, GlobMatcher};
+use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 
 #[derive(Clone, Debug, Default)]
 pub struct CodeOwners {
-    rules: Vec<(GlobMatcher, Vec<String>)>,
+    rules: Vec<(GlobSet, Vec<String>)>,
 }
 
 impl CodeOwners {
@@ -38,29 +42,43 @@ impl CodeOwners {
     }
 }
 
-/// A gitignore-style pattern as a glob: a leading `/` anchors it at the
-/// root, otherwise it matches at any depth; a trailing `/` (or a plain
-/// directory name) covers everything below.
-fn matcher(pattern: &str) -> Option<GlobMatcher> {
+/// A gitignore-style pattern as globs: a leading `/` or a `/` inside
+/// anchors it at the root, otherwise it matches at any depth; a trailing
+/// `/` (or a plain name) covers everything below, a trailing `/*` only the
+/// entries directly inside.
+fn matcher(pattern: &str) -> Option<GlobSet> {
     let anchored = pattern.starts_with('/') || pattern.trim_end_matches('/').contains('/');
-    let body = pattern.trim_start_matches('/');
+    let body: String = pattern
+        .trim_start_matches('/')
+        .chars()
+        .flat_map(|c| match c {
+            '[' | ']' | '{' | '}' | '\\' => vec!['\\', c],
+            c => vec![c],
+        })
+        .collect();
     let mut glob = if anchored || body.starts_with("**") {
-        body.to_string()
+        body
     } else {
         format!("**/{body}")
     };
     if glob.ends_with('/') {
         glob.push_str("**");
     }
-    let exact = Glob::new(&glob).ok()?;
-    // `apps/web` also owns `apps/web/…`.
-    let below = if glob.ends_with("**") {
-        glob.clone()
-    } else {
-        format!("{glob}/**")
-    };
-    let either = Glob::new(&format!("{{{},{}}}", exact.glob(), below)).ok()?;
-    Some(either.compile_matcher())
+    let mut set = GlobSetBuilder::new();
+    set.add(path_glob(&glob)?);
+    // `apps/web` also owns `apps/web/…`; `docs/*` does not own `docs/a/…`.
+    if !glob.ends_with("**") && !glob.ends_with("/*") {
+        set.add(path_glob(&format!("{glob}/**"))?);
+    }
+    set.build().ok()
+}
+
+fn path_glob(glob: &str) -> Option<globset::Glob> {
+    GlobBuilder::new(glob)
+        .literal_separator(true)
+        .backslash_escape(true)
+        .build()
+        .ok()
 }
 
 /// Whether `email` is one of `owner`: the email itself, or a member of the
@@ -95,6 +113,32 @@ mod tests {
         );
         assert_eq!(owners.owners_of("apps/api/dev/main.tf"), ["@org/everyone"]);
         assert_eq!(owners.owners_of("nested/docs/x.md"), ["docs@example.com"]);
+    }
+
+    #[test]
+    fn a_star_stays_in_its_segment_as_github_documents() {
+        let owners = CodeOwners::parse(
+            "* @org/everyone\napps/ @org/apps\napps/*/prod/ @org/sre\ndocs/* @org/docs\n\\
+             /build/logs/ @org/ci\n**/logs @org/logs\n/apps/[ab] @org/literal\n",
+        );
+        // `*` does not cross `/`: `apps/*/prod/` owns only apps/NAME/prod/….
+        assert_eq!(owners.owners_of("apps/web/prod/main.tf"), ["@org/sre"]);
+        assert_eq!(
+            owners.owners_of("x/apps/web/eu/prod/main.tf"),
+            ["@org/apps"]
+        );
+        // `docs/*`: files directly in docs/, not nested ones.
+        assert_eq!(owners.owners_of("docs/getting-started.md"), ["@org/docs"]);
+        assert_eq!(
+            owners.owners_of("docs/build-app/troubleshooting.md"),
+            ["@org/everyone"]
+        );
+        assert_eq!(owners.owners_of("build/logs/a/b.log"), ["@org/logs"]);
+        assert_eq!(owners.owners_of("deeply/nested/logs/x"), ["@org/logs"]);
+        assert_eq!(owners.owners_of("src/main.rs"), ["@org/everyone"]);
+        // Brackets are literal (GitHub: ranges do not work).
+        assert_eq!(owners.owners_of("apps/a/main.tf"), ["@org/apps"]);
+        assert_eq!(owners.owners_of("apps/[ab]/main.tf"), ["@org/literal"]);
     }
 
     #[test]

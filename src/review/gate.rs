@@ -115,6 +115,9 @@ pub struct GateReport {
     pub request: String,
     pub root: String,
     pub environment: String,
+    /// The changed local modules the root is affected through; empty when
+    /// its own files changed.
+    pub via: Vec<String>,
     pub digest: Option<String>,
     pub checks: Vec<GateCheck>,
     pub approvals: Vec<ApprovalStatus>,
@@ -179,6 +182,13 @@ pub fn evaluate(input: &GateInput<'_>) -> GateReport {
         request: input.request.id.clone(),
         root: input.root.to_string(),
         environment: input.policy.environment.clone(),
+        via: input
+            .request
+            .roots
+            .iter()
+            .find(|r| r.path == input.root)
+            .map(|r| r.via.clone())
+            .unwrap_or_default(),
         digest: input.plan.map(|p| p.digest.clone()),
         passed: checks.iter().all(|c| c.passed),
         checks,
@@ -325,9 +335,18 @@ fn code_owner_check(input: &GateInput<'_>, counted: &[&ApprovalStatus]) -> GateC
     };
     // A file outside every root of the request (a shared module, CI, the
     // CODEOWNERS file itself) can change what every root does: its owners
-    // must approve each root.
+    // must approve each root. So must the owners of the changed modules
+    // this root reads, even where a module directory is a root too.
+    let via = input
+        .request
+        .roots
+        .iter()
+        .find(|r| r.path == input.root)
+        .map_or(&[][..], |r| r.via.as_slice());
     let files = input.request.changed_files.iter().filter(|f| {
-        in_root(f, input.root) || !input.request.roots.iter().any(|r| in_root(f, &r.path))
+        in_root(f, input.root)
+            || via.iter().any(|m| in_root(f, m))
+            || !input.request.roots.iter().any(|r| in_root(f, &r.path))
     });
     let mut missing = Vec::new();
     for file in files {

@@ -1,7 +1,8 @@
 //! The git source: requests are local branches matching a pattern with
 //! commits not yet in the base branch; their roots come from the files
-//! changed since the merge base. Plans live in the [`PlanStore`] under the
-//! repository's common git dir.
+//! changed since the merge base and the local modules its roots call
+//! (`affected`, from the trees of both commits: `tree`). Plans live in the
+//! [`PlanStore`] under the repository's common git dir.
 //!
 //! Everything is read by running the `git` binary (no pager, `LC_ALL=C`,
 //! NUL-separated output), so it works wherever git does. Branch names,
@@ -9,15 +10,22 @@
 //! module never renders, never changes a branch and never writes outside
 //! the plan store.
 
+mod affected;
+mod merged;
+mod run;
+mod tree;
+
+pub use merged::MergedRequest;
+
 use super::store::PlanStore;
-use super::{Identity, Request, RootRef, Source, SourceError, StoredPlan};
+use super::{Identity, Request, Source, SourceError, StoredPlan};
 use crate::config::Config;
 use crate::cost::CostReport;
 use crate::plan::Plan;
-use globset::{GlobBuilder, GlobMatcher, GlobSet, GlobSetBuilder};
-use std::collections::{BTreeSet, HashMap};
+use globset::{GlobBuilder, GlobMatcher, GlobSet};
+use run::git;
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 
 /// Fields of one commit as `git log` prints them, NUL-separated.
 const COMMIT_FORMAT: &str = "--format=%H%x00%an%x00%ae%x00%cn%x00%ce%x00%ct%x00%s%x00";
@@ -28,16 +36,6 @@ pub const REQUEST_TRAILER: &str = "Plandeck-Request";
 
 /// The heading of a merge-then-apply merge: the roots were applied after it.
 pub const MERGED_FOR_APPLY: &str = "Merged by plandeck for apply";
-
-/// A request plandeck merged for apply (merge-then-apply), rebuilt from
-/// its merge commit.
-#[derive(Clone, Debug)]
-pub struct MergedRequest {
-    /// Its head is the merge's second parent; its base the first parent's
-    /// commit, so decisions read over the request's own commits.
-    pub request: Request,
-    pub merge: String,
-}
 
 /// The git source of one repository.
 #[derive(Debug)]
@@ -195,7 +193,7 @@ impl GitSource {
         branch: &str,
         head: &str,
         base: &str,
-        trees: &mut HashMap<String, BTreeSet<String>>,
+        trees: &mut tree::Cache,
     ) -> Result<Option<Request>, SourceError> {
         let commits = self.commits(&format!("{base}..{head}"))?;
         let (Some(first), Some(last)) = (commits.first(), commits.last()) else {
@@ -206,7 +204,7 @@ impl GitSource {
         };
         let merge_base = merge_base.trim().to_string();
         let changed_files = self.changed_files(&merge_base, head)?;
-        let roots = self.roots_of(&changed_files, &[head, &merge_base], trees)?;
+        let roots = self.affected_roots(&changed_files, head, &merge_base, trees)?;
         Ok(Some(Request {
             id: branch.to_string(),
             number: trailing_number(branch),
@@ -259,101 +257,6 @@ impl GitSource {
             .collect();
         Ok(files.into_iter().collect())
     }
-
-    /// The roots holding the changed files, each file in the deepest root
-    /// directory above it: by the configured globs, or else directories
-    /// holding `*.tf` files in any of `commits`.
-    fn roots_of(
-        &self,
-        files: &[String],
-        commits: &[&str],
-        trees: &mut HashMap<String, BTreeSet<String>>,
-    ) -> Result<Vec<RootRef>, SourceError> {
-        let mut tf_dirs = BTreeSet::new();
-        if self.roots.is_none() {
-            for commit in commits {
-                if !trees.contains_key(*commit) {
-                    trees.insert((*commit).to_string(), self.tf_dirs(commit)?);
-                }
-                tf_dirs.extend(trees.get(*commit).into_iter().flatten().cloned());
-            }
-        }
-        let is_root = |dir: &str| match &self.roots {
-            Some(globs) => globs.is_match(dir),
-            None => tf_dirs.contains(dir),
-        };
-        let paths: BTreeSet<String> = files
-            .iter()
-            .filter_map(|file| ancestors(file).find(|dir| is_root(dir)))
-            .map(String::from)
-            .collect();
-        paths
-            .into_iter()
-            .map(|path| {
-                let environment = self
-                    .config
-                    .environment_of(&path)
-                    .map_err(SourceError::Invalid)?;
-                Ok(RootRef { environment, path })
-            })
-            .collect()
-    }
-
-    /// Directories holding configuration files at a commit (`.` for the top).
-    fn tf_dirs(&self, commit: &str) -> Result<BTreeSet<String>, SourceError> {
-        let out = self.run("ls-tree -r -z --name-only --end-of-options", &[commit])?;
-        Ok(out
-            .split('\0')
-            .filter(|f| is_config_file(f))
-            .filter_map(|f| ancestors(f).next().map(String::from))
-            .collect())
-    }
-}
-
-impl GitSource {
-    /// The newest merge on the base's first-parent history that plandeck
-    /// wrote for applying request `id` (merge-then-apply), with the request
-    /// rebuilt from it: `None` when there is none.
-    pub(crate) fn merged_for_apply(&self, id: &str) -> Result<Option<MergedRequest>, SourceError> {
-        let base = self.base_commit()?;
-        let log = "log --no-show-signature --no-color --first-parent --merges -z";
-        let out = self.run(log, &["--format=%H %P%n%B", "--end-of-options", &base])?;
-        for record in out.split('\0').filter(|r| !r.is_empty()) {
-            let (hashes, message) = record.split_once('\n').unwrap_or((record, ""));
-            if !is_merge_for_apply(message, id) {
-                continue;
-            }
-            let [merge, first, head] = hashes.split(' ').collect::<Vec<_>>()[..] else {
-                continue;
-            };
-            let mut trees = HashMap::new();
-            let Some(mut request) = self.request(id, head, first, &mut trees)? else {
-                continue;
-            };
-            request.base = first.to_string();
-            return Ok(Some(MergedRequest {
-                request,
-                merge: merge.to_string(),
-            }));
-        }
-        Ok(None)
-    }
-}
-
-/// Whether `message` is a plandeck merge-for-apply of request `id`: its
-/// heading, and its trailer naming `id` (or, for merges written before the
-/// trailer, its subject; ref names cannot hold `:`).
-fn is_merge_for_apply(message: &str, id: &str) -> bool {
-    let heading = message
-        .lines()
-        .any(|l| l.starts_with(&format!("{MERGED_FOR_APPLY} (head ")));
-    let trailer = format!("{REQUEST_TRAILER}: ");
-    let mut trailers = message.lines().filter_map(|l| l.strip_prefix(&trailer));
-    let named = match trailers.next() {
-        Some(named) => named == id,
-        None => message.starts_with(&format!("Merge {id}: ")),
-    };
-    heading && named
 }
 
 impl Source for GitSource {
@@ -368,7 +271,7 @@ impl Source for GitSource {
 
     fn list_requests(&self) -> Result<Vec<Request>, SourceError> {
         let base = self.base_commit()?;
-        let mut trees = HashMap::new();
+        let mut trees = tree::Cache::default();
         let mut requests = Vec::new();
         for (branch, head) in self.candidate_branches()? {
             if let Some(request) = self.request(&branch, &head, &base, &mut trees)? {
@@ -445,54 +348,6 @@ impl GitSource {
     }
 }
 
-/// Runs `git -C repo ARGS` without a pager, prompts or locale, and returns
-/// its standard output (invalid UTF-8 replaced).
-fn git(repo: &Path, args: &[&str]) -> Result<String, SourceError> {
-    let output = Command::new("git")
-        .arg("--no-pager")
-        .arg("-C")
-        .arg(repo)
-        .args(args)
-        .env("LC_ALL", "C")
-        .env("GIT_TERMINAL_PROMPT", "0")
-        .env("GIT_OPTIONAL_LOCKS", "0")
-        // Set inside git hooks; they would point git at another repository.
-        .env_remove("GIT_DIR")
-        .env_remove("GIT_WORK_TREE")
-        .env_remove("GIT_INDEX_FILE")
-        .stdin(Stdio::null())
-        .output()
-        .map_err(|e| SourceError::Io(format!("cannot run git: {e}")))?;
-    if !output.status.success() {
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        let stderr = stderr.split_whitespace().collect::<Vec<_>>().join(" ");
-        return Err(SourceError::Git {
-            command: subcommand(args).to_string(),
-            stderr: if stderr.is_empty() {
-                format!("exit status {}", output.status.code().unwrap_or(-1))
-            } else {
-                stderr
-            },
-        });
-    }
-    Ok(String::from_utf8_lossy(&output.stdout).into_owned())
-}
-
-/// The git command in `args`, past global options such as `-c key=value`.
-fn subcommand<'a>(args: &[&'a str]) -> &'a str {
-    let mut args = args.iter();
-    while let Some(arg) = args.next() {
-        match *arg {
-            "-c" => {
-                args.next();
-            }
-            _ if arg.starts_with('-') => {}
-            _ => return arg,
-        }
-    }
-    ""
-}
-
 /// The request branch pattern: `*` matches any characters, `/` included.
 fn request_pattern(pattern: &str) -> Result<GlobMatcher, SourceError> {
     let glob = GlobBuilder::new(pattern).literal_separator(false).build();
@@ -501,21 +356,9 @@ fn request_pattern(pattern: &str) -> Result<GlobMatcher, SourceError> {
     })
 }
 
-/// Root globs: `*` stays within one directory, `**` crosses directories.
+/// Root globs (`config::path_glob`: `*` within a segment, `**` across).
 fn root_globs(globs: &[String]) -> Result<Option<GlobSet>, SourceError> {
-    if globs.is_empty() {
-        return Ok(None);
-    }
-    let mut set = GlobSetBuilder::new();
-    for glob in globs {
-        let glob = glob.trim_end_matches('/');
-        let compiled = GlobBuilder::new(glob).literal_separator(true).build();
-        set.add(compiled.map_err(|e| {
-            SourceError::Invalid(format!("config: source.roots: invalid glob `{glob}`: {e}"))
-        })?);
-    }
-    set.build()
-        .map(Some)
+    crate::config::path_glob_set(globs)
         .map_err(|e| SourceError::Invalid(format!("config: source.roots: {e}")))
 }
 
@@ -574,24 +417,4 @@ fn parse_ident(line: &str) -> Option<Identity> {
     let (person, _time) = person.rsplit_once(' ')?;
     let (name, email) = person.rsplit_once(" <")?;
     Some(identity(name, email.strip_suffix('>')?))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::is_merge_for_apply;
-
-    #[test]
-    fn a_merge_for_apply_is_named_by_its_trailer_or_else_its_subject() {
-        let body = "Merged by plandeck for apply (head abc):\n  apps/dev sha256:1\n";
-        let with = format!("Merge request/1: t\n\n{body}\nPlandeck-Request: request/1\n");
-        assert!(is_merge_for_apply(&with, "request/1"));
-        assert!(!is_merge_for_apply(&with, "request/10"));
-        // The trailer wins over a subject naming another request.
-        let other = with.replace("Plandeck-Request: request/1", "Plandeck-Request: other");
-        assert!(!is_merge_for_apply(&other, "request/1"));
-        let older = format!("Merge request/1: t\n\n{body}");
-        assert!(is_merge_for_apply(&older, "request/1"));
-        let applied = older.replace("Merged by plandeck for apply", "Applied by plandeck");
-        assert!(!is_merge_for_apply(&applied, "request/1"));
-    }
 }

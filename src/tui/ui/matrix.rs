@@ -1,15 +1,16 @@
 //! The root matrix of a request touching several roots: one row per root
-//! with its environment, plan state, counts, risk, cost, last drift check,
+//! with its environment, path (and the changed modules it is affected
+//! through), plan state, counts, risk, cost, last drift check,
 //! apply state (lock, last result), approvals and digest.
 
-use super::requests::{clean, counts_spans, env_badge, risk_span};
+use super::requests::{clean, counts_spans, env_badge, risk_span, via_text};
 use crate::cost::format_delta;
 use crate::render::Role;
 use crate::tui::state::{State, root_status};
 use crate::tui::theme::Theme;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
-use ratatui::text::Span;
+use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table};
 
 pub fn draw(
@@ -65,18 +66,25 @@ pub fn draw(
             .stored
             .as_ref()
             .map_or(String::new(), |s| s.digest.chars().take(15).collect());
-        let row = Row::new(vec![
-            Cell::from(env_badge(root.environment.as_deref().unwrap_or("?"), theme)),
-            Cell::from(clean(&root.path)),
-            Cell::from(status),
-            Cell::from(counts_spans(counts, theme)),
-            Cell::from(risk_span(info.highest_risk(), theme)),
-            Cell::from(cost),
-            Cell::from(drift(info, state.now, theme)),
-            Cell::from(apply(info, state.now, theme)),
-            Cell::from(approvals(info, theme)),
-            Cell::from(Span::styled(digest, theme.role(Role::Muted))),
-        ]);
+        let row =
+            Row::new(vec![
+                Cell::from(env_badge(root.environment.as_deref().unwrap_or("?"), theme)),
+                Cell::from(Line::from(
+                    std::iter::once(Span::raw(clean(&root.path)))
+                        .chain(via_text(root.via.iter()).map(|text| {
+                            Span::styled(format!(" {text}"), theme.role(Role::Warning))
+                        }))
+                        .collect::<Vec<_>>(),
+                )),
+                Cell::from(status),
+                Cell::from(counts_spans(counts, theme)),
+                Cell::from(risk_span(info.highest_risk(), theme)),
+                Cell::from(cost),
+                Cell::from(drift(info, state.now, theme)),
+                Cell::from(apply(info, state.now, theme)),
+                Cell::from(approvals(info, theme)),
+                Cell::from(Span::styled(digest, theme.role(Role::Muted))),
+            ]);
         if i == selected {
             row.style(theme.selection())
         } else {

@@ -90,7 +90,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, ui: &mut UiState, them
         width_of("Request", 24, &|e| clean(&display_name(e)).chars().count()),
         Constraint::Fill(1),
         width_of("Author", 16, &|e| clean(&author_of(e)).chars().count()),
-        width_of("Roots", 28, &|e| roots_line(e, theme).width()),
+        width_of("Roots", 40, &|e| roots_line(e, theme).width()),
         Constraint::Length(12),
         Constraint::Length(6),
         width_of("Cost", 14, &|e| cost_span(e, theme).width()),
@@ -157,7 +157,23 @@ fn roots_line(entry: &RequestEntry, theme: &Theme) -> Line<'static> {
     if entry.request.roots.len() == 1 {
         spans.push(Span::raw(clean(&entry.request.roots[0].path)));
     }
+    let via: std::collections::BTreeSet<&String> =
+        entry.request.roots.iter().flat_map(|r| &r.via).collect();
+    if let Some(text) = via_text(via.into_iter()) {
+        spans.push(Span::styled(format!(" {text}"), theme.role(Role::Warning)));
+    }
     Line::from(spans)
+}
+
+/// `via modules/shared` (`+N` more), escaped; `None` without modules.
+pub(super) fn via_text<'a>(mut via: impl ExactSizeIterator<Item = &'a String>) -> Option<String> {
+    let more = via.len().saturating_sub(1);
+    let first = clean(via.next()?);
+    Some(if more == 0 {
+        format!("via {first}")
+    } else {
+        format!("via {first} +{more}")
+    })
 }
 
 pub(super) fn env_badge(env: &str, theme: &Theme) -> Span<'static> {
