@@ -279,7 +279,10 @@ pub fn main() -> i32 {
     match run(cli) {
         Ok(code) => code,
         Err(Failure(message)) => {
-            eprintln!("plandeck: {}", crate::sanitize::escape(&message).text);
+            crate::cli::warn_line(format_args!(
+                "plandeck: {}",
+                crate::sanitize::escape(&message).text
+            ));
             2
         }
     }
@@ -392,7 +395,10 @@ pub fn run(cli: Cli) -> Result<i32, Failure> {
             let options = render_options(&loaded, all);
             let ctx = context(&loaded, cost.as_ref(), &options);
             let summary = Summary::of(&plan, &loaded.risk, cost.as_ref(), &loaded.config.cost);
-            write_stdout(|out| ansi::write_plan(out, &plan, &summary, &ctx, use_color(color)))?;
+            let color = use_color(color);
+            write_styled(color, |out| {
+                ansi::write_plan(out, &plan, &summary, &ctx, color)
+            })?;
             Ok(0)
         }
         Command::Summary {
@@ -406,10 +412,11 @@ pub fn run(cli: Cli) -> Result<i32, Failure> {
             let summary = Summary::of(&plan, &loaded.risk, cost.as_ref(), &loaded.config.cost);
             let options = RenderOptions::default();
             let ctx = context(&loaded, cost.as_ref(), &options);
-            write_stdout(|out| match format {
+            let color = use_color(color) && matches!(format, Format::Text);
+            write_styled(color, |out| match format {
                 Format::Json => writeln!(out, "{}", summary.to_json()),
                 Format::Markdown => out.write_all(summary.to_markdown(&plan, &ctx).as_bytes()),
-                Format::Text => ansi::write_lines(out, &summary.text_lines(), use_color(color)),
+                Format::Text => ansi::write_lines(out, &summary.text_lines(), color),
             })?;
             Ok(0)
         }
@@ -550,7 +557,10 @@ fn load_plan_warning(path: &std::path::Path) -> Result<crate::plan::Plan, Failur
     let plan = load_plan(path)?;
     for warning in &plan.warnings {
         let line = format!("{}: {warning}", path.display());
-        eprintln!("plandeck: warning: {}", crate::sanitize::escape(&line).text);
+        crate::cli::warn_line(format_args!(
+            "plandeck: warning: {}",
+            crate::sanitize::escape(&line).text
+        ));
     }
     Ok(plan)
 }
@@ -570,18 +580,49 @@ fn use_color(choice: ColorChoice) -> bool {
     }
 }
 
-/// Buffered stdout; a closed pipe (`| head`) is not an error.
-/// Writes one line to standard output. A closed stdout (`| head -0`) is
-/// not an error: the command goes on and exits as it would have; returns
-/// whether the line was written, for a caller that must say so elsewhere.
+/// Writes one line to standard output, through the terminal guard (every
+/// control, bidi and invisible character escaped: see
+/// [`sanitize::LineEscaper`]). A closed stdout (`| head -0`) is not an
+/// error: the command goes on and exits as it would have; returns whether
+/// the line was written, for a caller that must say so elsewhere.
 pub(crate) fn say_line(line: std::fmt::Arguments<'_>) -> bool {
-    let mut out = io::stdout().lock();
+    let mut out = crate::sanitize::LineEscaper::new(io::stdout().lock());
     writeln!(out, "{line}").and_then(|()| out.flush()).is_ok()
 }
 
+/// Writes one line to standard error through the terminal guard.
+pub(crate) fn warn_line(line: std::fmt::Arguments<'_>) {
+    let mut out = crate::sanitize::LineEscaper::new(io::stderr().lock());
+    let _ = writeln!(out, "{line}").and_then(|()| out.flush());
+}
+
+/// Buffered stdout through the terminal guard; a closed pipe (`| head`)
+/// is not an error. Every byte of the CLI's standard output passes here
+/// or through [`say_line`] (`println!` is denied), so no message can
+/// forget to escape what it got from a repository, plan or forge.
 fn write_stdout(body: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> Result<(), Failure> {
-    let stdout = io::stdout();
-    let mut out = io::BufWriter::with_capacity(256 * 1024, stdout.lock());
+    write_guarded(false, body)
+}
+
+/// [`write_stdout`] for coloured output: plandeck's own SGR colours pass,
+/// every other sequence is escaped.
+fn write_styled(
+    color: bool,
+    body: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+) -> Result<(), Failure> {
+    write_guarded(color, body)
+}
+
+fn write_guarded(
+    styled: bool,
+    body: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+) -> Result<(), Failure> {
+    let stdout = io::BufWriter::with_capacity(256 * 1024, io::stdout().lock());
+    let mut out = if styled {
+        crate::sanitize::LineEscaper::styled(stdout)
+    } else {
+        crate::sanitize::LineEscaper::new(stdout)
+    };
     match body(&mut out).and_then(|()| out.flush()) {
         Err(e) if e.kind() != io::ErrorKind::BrokenPipe => {
             Err(Failure(format!("cannot write output: {e}")))

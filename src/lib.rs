@@ -6,9 +6,10 @@
 //! terminal-safety sanitiser (`sanitize`), configuration (`config`) and the
 //! command line (`cli`).
 
-// Standard output goes through `cli::say_line` / `write_stdout`, which
-// survive a closed pipe; `println!` would panic.
-#![deny(clippy::print_stdout)]
+// Standard output and error go through `cli::say_line`, `warn_line` and
+// `write_stdout`: the terminal guard escapes what a message forgot, and a
+// closed pipe does not panic as `println!` would.
+#![deny(clippy::print_stdout, clippy::print_stderr)]
 
 pub mod audit;
 pub mod audit_trail;

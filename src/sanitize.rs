@@ -162,9 +162,15 @@ pub fn markdown_inline(s: &str) -> String {
 /// A writer that escapes every line written through it (the newline kept),
 /// for output assembled elsewhere from untrusted parts. Text that was
 /// escaped already passes unchanged: escapes are plain characters.
+///
+/// The CLI writes all of its standard output through one of these (see
+/// `cli::write_stdout`), so a message that forgot to escape a part is
+/// escaped here. A *styled* escaper lets through plandeck's own colours
+/// (SGR sequences of [`allowed_sgr`]) and escapes every other sequence.
 pub struct LineEscaper<W: std::io::Write> {
     inner: W,
     pending: Vec<u8>,
+    styled: bool,
 }
 
 impl<W: std::io::Write> LineEscaper<W> {
@@ -172,17 +178,69 @@ impl<W: std::io::Write> LineEscaper<W> {
         Self {
             inner,
             pending: Vec::new(),
+            styled: false,
+        }
+    }
+
+    /// Like [`Self::new`], keeping colour sequences (SGR) of [`allowed_sgr`].
+    pub fn styled(inner: W) -> Self {
+        Self {
+            inner,
+            pending: Vec::new(),
+            styled: true,
         }
     }
 
     fn emit(&mut self, line: &[u8], newline: bool) -> std::io::Result<()> {
         let text = String::from_utf8_lossy(line);
-        self.inner.write_all(escape(&text).text.as_bytes())?;
+        if self.styled {
+            self.inner.write_all(escape_keeping_sgr(&text).as_bytes())?;
+        } else {
+            self.inner.write_all(escape(&text).text.as_bytes())?;
+        }
         if newline {
             self.inner.write_all(b"\n")?;
         }
         Ok(())
     }
+}
+
+/// The parameters of a colour sequence plandeck may write: reset, bold,
+/// dim, italic, underline and their resets, foreground and background
+/// colours. Not conceal (8), blink (5, 6), nor anything that moves the
+/// cursor, sets a title or touches the clipboard (those are not SGR).
+pub fn allowed_sgr(params: &str) -> bool {
+    params.split(';').all(|p| match p.parse::<u8>() {
+        Ok(n) => matches!(n, 0..=4 | 22..=24 | 27 | 30..=37 | 39..=47 | 49 | 90..=97 | 100..=107),
+        Err(_) => p.is_empty(),
+    })
+}
+
+/// [`escape`], but an SGR sequence `ESC [ params m` whose params pass
+/// [`allowed_sgr`] is kept as it is.
+pub fn escape_keeping_sgr(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(at) = rest.find('\u{1b}') {
+        out.push_str(&escape(&rest[..at]).text);
+        let after = &rest[at + 1..];
+        let sgr = after.strip_prefix('[').and_then(|body| {
+            let end = body.find(|c: char| !(c.is_ascii_digit() || c == ';'))?;
+            (body[end..].starts_with('m') && allowed_sgr(&body[..end])).then_some(end + 2)
+        });
+        match sgr {
+            Some(len) => {
+                out.push_str(&rest[at..at + 1 + len]);
+                rest = &after[len..];
+            }
+            None => {
+                out.push_str("\\x1b");
+                rest = after;
+            }
+        }
+    }
+    out.push_str(&escape(rest).text);
+    out
 }
 
 impl<W: std::io::Write> std::io::Write for LineEscaper<W> {
@@ -251,6 +309,22 @@ mod tests {
             String::from_utf8(out).expect("utf-8"),
             "request/1-\\x1b]0;x\\x07: applied\nalready \\x1b ok\npart"
         );
+    }
+
+    #[test]
+    fn a_styled_escaper_keeps_plandecks_colours_only() {
+        assert_eq!(
+            escape_keeping_sgr("\u{1b}[1;97;41mdelete\u{1b}[0m x"),
+            "\u{1b}[1;97;41mdelete\u{1b}[0m x"
+        );
+        // Conceal, a title (OSC), the clipboard (OSC 52), cursor moves: escaped.
+        assert_eq!(escape_keeping_sgr("\u{1b}[8mhidden"), "\\x1b[8mhidden");
+        assert_eq!(
+            escape_keeping_sgr("\u{1b}]52;c;eA==\u{7}"),
+            "\\x1b]52;c;eA==\\x07"
+        );
+        assert_eq!(escape_keeping_sgr("\u{1b}[2J\u{1b}[H"), "\\x1b[2J\\x1b[H");
+        assert_eq!(escape_keeping_sgr("a\u{202e}b\u{1b}"), "a\\u{202e}b\\x1b");
     }
 
     #[test]

@@ -218,7 +218,9 @@ impl Summary {
         let mut md = String::new();
         let icon = match self.risk.highest {
             Some(Risk::Critical) => "🛑",
-            Some(Risk::High) => "⚠️",
+            // U+26A0 alone: with the emoji selector (U+FE0F) the output
+            // guard would escape it as an invisible character.
+            Some(Risk::High) => "\u{26a0}",
             _ => "✅",
         };
         let highest = self.risk.highest.map_or("none", Risk::word);

@@ -83,13 +83,15 @@ async fn stop_children(children: &Children) {
     if running == 0 {
         return;
     }
-    eprintln!(
+    crate::cli::warn_line(format_args!(
         "plandeck: interrupting {running} running plan/apply process(es) and waiting up to {}s…",
         children::STOP_TIMEOUT.as_secs()
-    );
+    ));
     match children.stop(children::STOP_TIMEOUT).await {
-        0 => eprintln!("plandeck: stopped"),
-        left => eprintln!("plandeck: {left} process(es) did not stop in time: killed"),
+        0 => crate::cli::warn_line(format_args!("plandeck: stopped")),
+        left => crate::cli::warn_line(format_args!(
+            "plandeck: {left} process(es) did not stop in time: killed"
+        )),
     }
 }
 

@@ -41,6 +41,9 @@ fn setup(extra: &str) -> Fixture {
 fn start(fx: &Fixture, pause_at: Option<&str>) -> (Child, std::path::PathBuf) {
     let marker = fx.repo.scratch("paused");
     let mut command = fx.command("Bob", &["apply", "request/1"]);
+    // A temp dir of this test's own: other tests' runs prune dead
+    // workspaces in theirs, not in this one.
+    command.env("TMPDIR", tmp(fx));
     if let Some(point) = pause_at {
         command
             .env("PLANDECK_PAUSE_AT", point)
@@ -77,9 +80,13 @@ fn processes_of(pid: u32) -> Vec<String> {
         .collect()
 }
 
-fn workspaces_of(pid: u32) -> Vec<std::path::PathBuf> {
+fn tmp(fx: &Fixture) -> std::path::PathBuf {
+    fx.repo.scratch("tmp")
+}
+
+fn workspaces_of(fx: &Fixture, pid: u32) -> Vec<std::path::PathBuf> {
     let prefix = format!("plandeck-plan-{pid}-");
-    std::fs::read_dir(std::env::temp_dir())
+    std::fs::read_dir(tmp(fx))
         .expect("tmp")
         .flatten()
         .filter(|e| e.file_name().to_string_lossy().starts_with(&prefix))
@@ -97,13 +104,13 @@ fn kill_and_rerun(fx: &Fixture, mut child: Child) -> String {
         processes_of(pid).is_empty()
     });
     assert!(
-        !workspaces_of(pid).is_empty(),
+        !workspaces_of(fx, pid).is_empty(),
         "the kill left its workspace"
     );
     let out = fx.run("Bob", &["apply", "request/1"]);
     let all = text(&out.stdout) + &text(&out.stderr);
     assert!(
-        workspaces_of(pid).is_empty(),
+        workspaces_of(fx, pid).is_empty(),
         "removed by the next run: {all}"
     );
     assert!(

@@ -79,11 +79,11 @@ fn report(out: &mut dyn Write, id: &str, outcome: Outcome, merged: bool) -> i32 
         }
         Outcome::Refused { root, reasons } => {
             let root = sanitize::escape(&root);
-            eprintln!(
+            crate::cli::warn_line(format_args!(
                 "plandeck: refused: {}: {}",
                 root.text,
                 sanitize::escape(&reasons.join("; ")).text
-            );
+            ));
             1
         }
         Outcome::Drift {
@@ -92,9 +92,9 @@ fn report(out: &mut dyn Write, id: &str, outcome: Outcome, merged: bool) -> i32 
             fresh,
         } => {
             let root = sanitize::escape(&root).text;
-            eprintln!(
+            crate::cli::warn_line(format_args!(
                 "plandeck: refused: {root}: drift: the fresh plan {fresh} differs from the approved {approved}; blocked"
-            );
+            ));
             1
         }
         Outcome::Failed { root, reason } => {
@@ -104,10 +104,10 @@ fn report(out: &mut dyn Write, id: &str, outcome: Outcome, merged: bool) -> i32 
                 "the request stays open".to_string()
             };
             let root = sanitize::escape(&root).text;
-            eprintln!(
+            crate::cli::warn_line(format_args!(
                 "plandeck: {root}: apply failed: {}; {after}",
                 sanitize::escape(&reason).text
-            );
+            ));
             1
         }
     }

@@ -95,10 +95,10 @@ fn list(log: &AuditLog, format: ListFormat) -> Result<i32, Failure> {
     for line in log.read_lines()? {
         match line {
             Ok(record) => records.push(record),
-            Err(e) => eprintln!(
+            Err(e) => crate::cli::warn_line(format_args!(
                 "plandeck: warning: unreadable entry: {}",
                 sanitize::escape(&e.to_string()).text
-            ),
+            )),
         }
     }
     match format {
@@ -122,7 +122,10 @@ fn list(log: &AuditLog, format: ListFormat) -> Result<i32, Failure> {
     let report = log.verify();
     if !report.is_ok() {
         let report = report.to_string();
-        eprintln!("plandeck: warning: {}", sanitize::escape(&report).text);
+        crate::cli::warn_line(format_args!(
+            "plandeck: warning: {}",
+            sanitize::escape(&report).text
+        ));
     }
     Ok(0)
 }

@@ -6,7 +6,7 @@
 //! may be `-` (standard input). JSON holds no attribute values and is made
 //! terminal-safe. This module never approves, blocks or applies.
 
-use super::{Failure, ListFormat, context, write_stdout};
+use super::{Failure, ListFormat, context, write_stdout, write_styled};
 use crate::config::Loaded;
 use crate::delta::{compare, delta_lines};
 use crate::plan::load_plan;
@@ -41,7 +41,7 @@ pub(super) fn run(
             let options = super::render_options(loaded, false);
             let ctx = context(loaded, None, &options);
             let lines = delta_lines(&delta, &ctx);
-            write_stdout(|out| ansi::write_lines(out, &lines, color))?;
+            write_styled(color, |out| ansi::write_lines(out, &lines, color))?;
         }
     }
     Ok(0)

@@ -42,7 +42,10 @@ pub(super) fn open(
 }
 
 fn refuse(message: &str) -> Result<i32, Failure> {
-    eprintln!("plandeck: refused: {}", sanitize::escape(message).text);
+    crate::cli::warn_line(format_args!(
+        "plandeck: refused: {}",
+        sanitize::escape(message).text
+    ));
     Ok(REFUSED)
 }
 
@@ -235,7 +238,9 @@ fn decide(
 /// stderr says it stands.
 fn recorded_anyway(said: bool, what: &str) {
     if !said {
-        eprintln!("plandeck: {what} recorded (standard output is closed)");
+        crate::cli::warn_line(format_args!(
+            "plandeck: {what} recorded (standard output is closed)"
+        ));
     }
 }
 

@@ -90,7 +90,10 @@ pub fn run(program: &OsStr, args: &[OsString]) -> i32 {
     let mut child = match spawned {
         Ok(child) => child,
         Err(e) => {
-            eprintln!("cannot run {}: {e}", Path::new(program).display());
+            crate::cli::warn_line(format_args!(
+                "cannot run {}: {e}",
+                Path::new(program).display()
+            ));
             return 127;
         }
     };
