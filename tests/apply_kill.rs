@@ -107,7 +107,11 @@ fn kill_and_rerun(fx: &Fixture, mut child: Child) -> String {
         !workspaces_of(fx, pid).is_empty(),
         "the kill left its workspace"
     );
-    let out = fx.run("Bob", &["apply", "request/1"]);
+    let out = fx
+        .command("Bob", &["apply", "request/1"])
+        .env("TMPDIR", tmp(fx))
+        .output()
+        .expect("runs");
     let all = text(&out.stdout) + &text(&out.stderr);
     assert!(
         workspaces_of(fx, pid).is_empty(),

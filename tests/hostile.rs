@@ -333,7 +333,10 @@ fn tui_screens(h: &Hostile) {
         plandeck::source::git::GitSource::open(&h.repo.path, &loaded.config).expect("source");
     let mut harness = support::tui::harness(source, &loaded, (160, 48), h.home.path().join("tui"));
     let first = harness.screen();
-    assert!(first.contains("request/7"), "the hostile request is listed:\n{first}");
+    assert!(
+        first.contains("request/7"),
+        "the hostile request is listed:\n{first}"
+    );
     let mut screens = vec![first];
     for keys in ["<Enter>", "c", "<Esc>", "L", "<Esc>", "w", "<Esc>", "?"] {
         harness.press(keys);
