@@ -116,6 +116,32 @@ pub fn cross_check(
     let mut taken = std::collections::HashSet::new();
     for decision in decisions {
         let name = describe(decision);
+        // A block audited under its own action (a drift block, with the
+        // report as details) is not recomputable from the decision: it is
+        // matched by its entry in this log, and blocks count either way.
+        let audited_as = decision.audit.as_ref().and_then(|p| {
+            by_hash
+                .get(p.hash.as_str())
+                .filter(|r| r.seq == p.seq && same_subject(r, decision))
+                .filter(|r| {
+                    decision.kind == crate::review::DecisionKind::Block
+                        && r.entry.action == crate::audit::AuditAction::DriftBlock
+                })
+        });
+        if let (Some(proof), Some(_)) = (&decision.audit, audited_as) {
+            if proof.log == log_id {
+                taken.insert(proof.hash.as_str());
+                check.matched += 1;
+                continue;
+            }
+        }
+        if decision.kind == crate::review::DecisionKind::Block
+            && decision.proof_state() == ProofState::Mismatch
+            && decision.audit.as_ref().is_some_and(|p| p.log != log_id)
+        {
+            check.elsewhere += 1;
+            continue;
+        }
         match (decision.proof_state(), &decision.audit) {
             (ProofState::Missing, _) | (_, None) => check
                 .problems
@@ -158,6 +184,14 @@ pub fn cross_check(
         }
     }
     check
+}
+
+/// The entry is about the decision's request, root and head.
+fn same_subject(record: &AuditRecord, d: &Decision) -> bool {
+    let e = &record.entry;
+    e.request == d.request
+        && e.root.as_deref() == Some(d.root.as_str())
+        && e.head.as_deref() == Some(d.head.as_str())
 }
 
 fn describe(d: &Decision) -> String {

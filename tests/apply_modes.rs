@@ -331,7 +331,14 @@ fn a_closed_stdout_does_not_stop_the_apply_or_its_record() {
 fn a_cycle_in_promotion_order_is_a_one_line_config_error() {
     let config = "[environments.dev]\nafter = [\"stage\"]\n\
         [environments.stage]\nrequired_approvals = 0\nafter = [\"dev\"]\n";
-    let fx = fixture(config, DEV_AND_STAGE, &["apps/web/dev", "apps/web/stage"]);
+    // Planned under a valid config; the cycle comes with a later edit (a
+    // config with a cycle is refused at load, by every command).
+    let fx = fixture(POLICY, DEV_AND_STAGE, &["apps/web/dev", "apps/web/stage"]);
+    let toml = format!(
+        "[tofu]\nbinary = {:?}\n{config}",
+        terraform().binary.display().to_string()
+    );
+    std::fs::write(&fx.config, toml).expect("config");
     let out = fx.run("Bob", &["apply", "request/1"]);
     let stderr = text(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");

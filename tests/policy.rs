@@ -480,7 +480,10 @@ fn the_owners_of_a_module_a_root_reads_must_approve_it_even_when_the_module_is_a
             root: "apps/web/prod",
             policy: &policy,
             plan: Some(&plan()),
-            decisions,
+            decisions: &decisions
+                .iter()
+                .map(|d| d.clone().proven("test-log", 1, ""))
+                .collect::<Vec<_>>(),
             code_owners: Some(&owners),
             roots: &[],
             now: WEDNESDAY_10_UTC,
