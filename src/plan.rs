@@ -7,6 +7,7 @@
 //! summarised without building a value tree. This module never prints and
 //! never decides policy.
 
+mod canonical;
 mod counts;
 mod digest;
 mod parse;
