@@ -4,12 +4,15 @@
 //! since the last approval.
 //!
 //! A resource present in both plans counts as *changed* when any field the
-//! plan digest covers differs: actions, `after`, `before`, `after_unknown`,
-//! `replace_paths`, `importing`, `previous_address`. Sensitivity marks and
-//! `action_reason` do not count, as in the digest, so two plans with the same
-//! digest have an empty delta. Values stay unparsed: their texts are compared
-//! first and parsed only when the texts differ (key order and whitespace do not
-//! make equal values differ).
+//! plan digest covers differs: actions and `action_reason`, `after`,
+//! `before`, `after_unknown`, the sensitivity masks, `replace_paths`,
+//! `importing`, `previous_address`, `generated_config`, and what names the
+//! resource (type, name, mode, provider, index, module address). The
+//! configuration that runs (module sources, provisioners) is compared too
+//! (`config`). Two plans with the same digest have an empty delta, and two
+//! with different digests of one scheme a non-empty one. Values stay
+//! unparsed: their texts are compared first and parsed only when the texts
+//! differ (key order and whitespace do not make equal values differ).
 //!
 //! This module never prints, and no serialised field ever holds an attribute
 //! value: the JSON form names addresses, actions, aspects and attribute names
@@ -85,6 +88,12 @@ pub enum Aspect {
     Importing,
     /// The `previous_address` (a `moved` block appeared, went or changed).
     Moved,
+    /// Which values are sensitive (hidden in every rendering).
+    Sensitive,
+    /// What the resource is: its type, name, mode, provider, index or module.
+    Identity,
+    /// The configuration Terraform generates for an import.
+    GeneratedConfig,
 }
 
 /// One resource (address and deposed key) that differs between the plans.
@@ -299,6 +308,28 @@ fn resource_aspects(old: &ResourceChange, new: &ResourceChange) -> Vec<Aspect> {
     if old.previous_address != new.previous_address {
         aspects.push(Aspect::Moved);
     }
+    if old.action_reason != new.action_reason && !aspects.contains(&Aspect::Actions) {
+        aspects.insert(0, Aspect::Actions);
+    }
+    let identity = (
+        &old.resource_type,
+        &old.name,
+        old.mode,
+        &old.provider_name,
+        &old.module_address,
+    ) != (
+        &new.resource_type,
+        &new.name,
+        new.mode,
+        &new.provider_name,
+        &new.module_address,
+    ) || !values::same(old.index.as_ref(), new.index.as_ref());
+    if identity {
+        aspects.push(Aspect::Identity);
+    }
+    if old.change.generated_config != new.change.generated_config {
+        aspects.push(Aspect::GeneratedConfig);
+    }
     aspects
 }
 
@@ -316,6 +347,14 @@ fn change_aspects(old: &Change, new: &Change) -> Vec<Aspect> {
     }
     if !values::same(old.after_unknown.as_ref(), new.after_unknown.as_ref()) {
         aspects.push(Aspect::Unknown);
+    }
+    let before = [&old.before_sensitive, &new.before_sensitive];
+    let after = [&old.after_sensitive, &new.after_sensitive];
+    if [before, after]
+        .iter()
+        .any(|[a, b]| !values::same_marks(a.as_ref(), b.as_ref()))
+    {
+        aspects.push(Aspect::Sensitive);
     }
     aspects
 }

@@ -314,6 +314,9 @@ fn aspect_word(aspect: Aspect) -> Option<&'static str> {
         Aspect::ReplacePaths => "attributes that force replacement",
         Aspect::Importing => "import",
         Aspect::Moved => "previous address",
+        Aspect::Sensitive => "which values are sensitive",
+        Aspect::Identity => "type, name, mode, provider, index or module",
+        Aspect::GeneratedConfig => "generated configuration",
     })
 }
 

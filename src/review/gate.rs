@@ -260,6 +260,14 @@ fn approval_statuses(input: &GateInput<'_>) -> Vec<ApprovalStatus> {
                 short(&decision.head),
                 short(&input.request.head)
             ))
+        } else if let Some(change) = input
+            .plan
+            .filter(|p| crate::plan::scheme_change(&p.digest).is_none())
+            .and_then(|_| crate::plan::scheme_change(&decision.digest))
+        {
+            // The same plan has another digest now: say why, or the
+            // approver looks for a change that is not there.
+            ApprovalState::Stale(format!("approved under {change}: approve again"))
         } else if input.plan.is_none_or(|p| p.digest != decision.digest) {
             ApprovalState::Stale(format!(
                 "approved plan {}, the plan changed",
@@ -302,8 +310,14 @@ fn active_blocks(input: &GateInput<'_>) -> Vec<Decision> {
         .filter(|d| d.root == input.root && d.request == input.request.id);
     for decision in mine {
         match decision.kind {
-            // A new plan supersedes blocks on older ones.
-            DecisionKind::Block if digest.is_none_or(|d| d == decision.digest) => {
+            // A new plan supersedes blocks on older ones. A block digested
+            // under an older scheme cannot be told from one on this plan:
+            // it holds for its head commit.
+            DecisionKind::Block
+                if digest.is_none_or(|d| d == decision.digest)
+                    || (crate::plan::scheme_change(&decision.digest).is_some()
+                        && decision.head == input.request.head) =>
+            {
                 blocks.push(decision.clone())
             }
             DecisionKind::Unblock => blocks.retain(|b| !same_person(&b.who, &decision.who)),
@@ -451,5 +465,5 @@ fn short(commit: &str) -> &str {
 }
 
 fn short_digest(digest: &str) -> &str {
-    digest.get(..19).unwrap_or(digest)
+    crate::plan::short_digest(digest)
 }
