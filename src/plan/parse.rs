@@ -354,6 +354,7 @@ impl<'t> Reader<'t> {
             None => self.resource_changes(sections.resource_changes.unwrap_or_default())?,
         };
         plan.resource_changes = resource_changes;
+        type_mismatch_warnings(&mut plan);
         plan.resource_drift = changes(sections.resource_drift);
         plan.output_changes = sections
             .output_changes
@@ -524,6 +525,42 @@ fn is_newer_than_known(version: &str) -> bool {
         Some((1, minor)) => minor > NEWEST_KNOWN_MINOR,
         _ => false,
     }
+}
+
+/// Resource changes whose `type` field disagrees with the type their
+/// address names: only a hand-edited document does that (e.g. a database
+/// presented as a `null_resource`). Five are named, the rest counted.
+fn type_mismatch_warnings(plan: &mut Plan) {
+    const NAMED: usize = 5;
+    let mismatched: Vec<(&str, &str, &str)> = plan
+        .resource_changes
+        .iter()
+        .filter_map(|rc| {
+            let named = rc.address_type()?;
+            (named != rc.resource_type).then_some((
+                rc.address.as_str(),
+                rc.resource_type.as_str(),
+                named,
+            ))
+        })
+        .collect();
+    let mut warnings: Vec<String> = mismatched
+        .iter()
+        .take(NAMED)
+        .map(|(address, claimed, named)| {
+            format!(
+                "{address}: its type field says {claimed:?} but its address names {named}; \
+                 risk is judged by both"
+            )
+        })
+        .collect();
+    if mismatched.len() > NAMED {
+        warnings.push(format!(
+            "… and {} more resource changes whose type field disagrees with their address",
+            mismatched.len() - NAMED
+        ));
+    }
+    plan.warnings.extend(warnings);
 }
 
 /// The outputs `planned_values` declares sensitive.
