@@ -5,8 +5,13 @@
 //! protected address pattern is *critical*; other deletes and replaces are
 //! *high*; in-place updates and forgets *medium*; creates *low*. The type is
 //! read from the address as well as from the `type` field (a hand-edited plan
-//! can make them disagree), and either being data-bearing is enough. This
-//! module only judges; it does not print or enforce.
+//! can make them disagree), and either being data-bearing is enough. A module
+//! source that can move (`sources`) is a critical finding of the plan's
+//! configuration. This module only judges; it does not print or enforce.
+
+mod sources;
+
+pub use sources::{MovingSource, moving_sources, why_it_moves};
 
 use crate::plan::{ChangeKind, ResourceChange};
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};

@@ -71,6 +71,9 @@ pub struct PlanFacts {
     pub head: String,
     /// Addresses of its deletes and replacements.
     pub destructive: Vec<String>,
+    /// Addresses of module calls whose source can move: each must be
+    /// acknowledged, as each destructive change must be viewed.
+    pub moving_sources: Vec<String>,
 }
 
 pub struct GateInput<'a> {
@@ -448,6 +451,20 @@ pub fn approval_refusal(
             unviewed.len(),
             plan.destructive.len(),
             list.join(", ")
+        ));
+    }
+    let unacknowledged: Vec<&String> = plan
+        .moving_sources
+        .iter()
+        .filter(|m| !viewed.contains(m))
+        .collect();
+    if let Some(first) = unacknowledged.first() {
+        return Some(format!(
+            "{} module source(s) can move and were not acknowledged (e.g. {}): the code \
+             fetched at apply may not be the code reviewed; acknowledge each (--ack {}) or pin it",
+            unacknowledged.len(),
+            crate::sanitize::escape(first).text,
+            crate::sanitize::escape(first).text
         ));
     }
     let already = input.decisions.iter().any(|d| {
