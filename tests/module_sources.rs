@@ -176,3 +176,56 @@ fn check_fails_on_a_moving_source_and_passes_when_pinned() {
         "replacing null resources is high, not critical: {out}{err}"
     );
 }
+
+/// request/101 of the demo (a dev plan that only creates) with a module on
+/// a git branch added to its stored plan, opened in the TUI: the plan view
+/// lists the source first, and approving asks for the typed root name
+/// instead of `y`, which acknowledges the source.
+#[test]
+fn the_tui_lists_a_moving_source_and_approving_needs_the_typed_root_name() {
+    use support::tui::Demo;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let demo = Demo::open(dir.path(), None);
+    let stored = demo
+        .repo
+        .join(".git/plandeck/plans/request%2F101/apps%2Fweb%2Fdev/plan.json");
+    let mut doc: Value =
+        serde_json::from_str(&std::fs::read_to_string(&stored).expect("stored plan"))
+            .expect("json");
+    doc["configuration"]["root_module"]["module_calls"]["cache"] =
+        json!({"source": "github.com/org/cache?ref=main", "module": {}});
+    let edited = write(dir.path(), "edited.json", doc.to_string());
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_plandeck"))
+        .arg("--repo")
+        .arg(&demo.repo)
+        .args(["import-plan", "request/101", "--root", "apps/web/dev"])
+        .arg(&edited)
+        .env("XDG_CONFIG_HOME", dir.path().join("config"))
+        .output()
+        .expect("runs");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut h = demo.harness((120, 48));
+    h.press("G <Enter>");
+    let screen = h.screen();
+    assert!(
+        screen.contains("!! MODULE SOURCES CAN MOVE (1)"),
+        "{screen}"
+    );
+    assert!(screen.contains("module.cache"), "{screen}");
+    h.press("a");
+    let modal = h.screen();
+    assert!(modal.contains("Type the root's name to approve"), "{modal}");
+    h.type_text("apps/web/dev");
+    h.press("<Enter>");
+    assert!(
+        h.screen()
+            .contains("approve recorded for request/101 apps/web/dev"),
+        "{}",
+        h.screen()
+    );
+}
