@@ -1,12 +1,13 @@
 //! `plandeck check`: the risk policy a CI job enforces on a plan.
 //!
 //! A change whose action list plandeck does not know always fails the
-//! check, whatever `fail_on` says: its risk cannot be judged.
+//! check, whatever `fail_on` says: its risk cannot be judged. A module
+//! source that can move is a critical finding of the configuration.
 
 use crate::config::CheckConfig;
 use crate::cost::CostReport;
 use crate::plan::{ChangeKind, Plan};
-use crate::risk::RiskPolicy;
+use crate::risk::{Risk, RiskPolicy};
 use crate::sanitize;
 use std::io::{self, Write};
 
@@ -28,6 +29,16 @@ pub fn violations(
                 .into_iter()
                 .map(|f| Violation(f.to_string())),
         );
+    }
+    if Risk::Critical >= check.fail_on {
+        for m in crate::risk::moving_sources(&plan.configuration) {
+            found.push(Violation(format!(
+                "critical risk: the source of {} can move: \"{}\" ({})",
+                sanitize::escape(&m.module).text,
+                sanitize::escape_quoted(m.source.as_deref().unwrap_or("")).text,
+                m.why
+            )));
+        }
     }
     for rc in &plan.resource_changes {
         let assessment = risk.assess(rc);

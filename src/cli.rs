@@ -138,7 +138,8 @@ pub enum Command {
         root: String,
         #[arg(long)]
         comment: Option<String>,
-        /// A destructive change you reviewed (repeatable); the plan view's
+        /// A destructive change you reviewed, or a module call whose source can
+        /// move (`module.NAME`) that you accept (repeatable); the plan view's
         /// viewed marks count too.
         #[arg(long = "ack", value_name = "ADDRESS")]
         acks: Vec<String>,

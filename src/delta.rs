@@ -4,24 +4,31 @@
 //! since the last approval.
 //!
 //! A resource present in both plans counts as *changed* when any field the
-//! plan digest covers differs: actions, `after`, `before`, `after_unknown`,
-//! `replace_paths`, `importing`, `previous_address`. Sensitivity marks and
-//! `action_reason` do not count, as in the digest, so two plans with the same
-//! digest have an empty delta. Values stay unparsed: their texts are compared
-//! first and parsed only when the texts differ (key order and whitespace do not
-//! make equal values differ).
+//! plan digest covers differs: actions and `action_reason`, `after`,
+//! `before`, `after_unknown`, the sensitivity masks, `replace_paths`,
+//! `importing`, `previous_address`, `generated_config`, and what names the
+//! resource (type, name, mode, provider, index, module address). The
+//! configuration that runs (module sources, provisioners) is compared too
+//! (`config`). Two plans with the same digest have an empty delta, and two
+//! with different digests of one scheme a non-empty one. Values stay
+//! unparsed: their texts are compared first and parsed only when the texts
+//! differ (key order and whitespace do not make equal values differ).
 //!
 //! This module never prints, and no serialised field ever holds an attribute
 //! value: the JSON form names addresses, actions, aspects and attribute names
 //! only. The changes themselves are kept (not serialised) for `delta_lines`.
 
+mod config;
 mod lines;
 mod outputs;
+mod pairing;
 mod values;
 
+pub use config::{ModuleDelta, ModuleSource, ProvisionerDelta};
 pub use lines::delta_lines;
 
 use crate::plan::{Change, ChangeKind, OutputChange, Plan, ResourceChange};
+use pairing::Pairing;
 use serde::Serialize;
 use std::collections::HashMap;
 
@@ -45,10 +52,15 @@ pub struct PlanDelta {
     pub outputs_added: Vec<OutputDelta>,
     pub outputs_removed: Vec<OutputDelta>,
     pub outputs_changed: Vec<OutputDelta>,
+    /// Module calls whose source or version differs (added, removed, changed).
+    pub modules: Vec<ModuleDelta>,
+    /// Provisioners that differ (added, removed, changed).
+    pub provisioners: Vec<ProvisionerDelta>,
 }
 
 impl PlanDelta {
-    /// Nothing to re-review: every resource and output change is the same.
+    /// Nothing to re-review: every resource and output change, module source
+    /// and provisioner is the same.
     #[must_use]
     pub fn is_empty(&self) -> bool {
         self.added.is_empty()
@@ -57,6 +69,8 @@ impl PlanDelta {
             && self.outputs_added.is_empty()
             && self.outputs_removed.is_empty()
             && self.outputs_changed.is_empty()
+            && self.modules.is_empty()
+            && self.provisioners.is_empty()
     }
 
     /// Changes that now destroy something the earlier plan did not.
@@ -85,6 +99,12 @@ pub enum Aspect {
     Importing,
     /// The `previous_address` (a `moved` block appeared, went or changed).
     Moved,
+    /// Which values are sensitive (hidden in every rendering).
+    Sensitive,
+    /// What the resource is: its type, name, mode, provider, index or module.
+    Identity,
+    /// The configuration Terraform generates for an import.
+    GeneratedConfig,
 }
 
 /// One resource (address and deposed key) that differs between the plans.
@@ -131,7 +151,10 @@ pub struct OutputDelta {
 pub fn compare(old: &Plan, new: &Plan) -> PlanDelta {
     let resources = compare_resources(&old.resource_changes, &new.resource_changes);
     let outputs = compare_outputs(&old.output_changes, &new.output_changes);
+    let configuration = config::compare(&old.configuration, &new.configuration);
     PlanDelta {
+        modules: configuration.modules,
+        provisioners: configuration.provisioners,
         old_digest: old.digest.clone(),
         new_digest: new.digest.clone(),
         same_digest: !old.digest.is_empty() && old.digest == new.digest,
@@ -192,50 +215,6 @@ fn compare_resources(old: &[ResourceChange], new: &[ResourceChange]) -> Sorted<R
         list.sort_by(|a, b| (&a.address, &a.deposed).cmp(&(&b.address, &b.deposed)));
     }
     out
-}
-
-/// Finds each new change's partner in the old plan by address and deposed
-/// key. A key that occurs twice (not valid, but possible in a hand-made
-/// document) pairs the first with the first, the second with the second.
-struct Pairing<'a> {
-    first: HashMap<Key<'a>, usize>,
-    /// The next old change with the same key.
-    next: Vec<Option<usize>>,
-    matched: Vec<bool>,
-}
-
-impl<'a> Pairing<'a> {
-    fn new(old: &'a [ResourceChange]) -> Self {
-        let mut first: HashMap<Key<'a>, usize> = HashMap::with_capacity(old.len());
-        let mut last: HashMap<Key<'a>, usize> = HashMap::new();
-        let mut next = vec![None; old.len()];
-        for (i, rc) in old.iter().enumerate() {
-            if let Some(&earlier) = first.get(&key(rc)) {
-                let tail = last.insert(key(rc), i).unwrap_or(earlier);
-                next[tail] = Some(i);
-            } else {
-                first.insert(key(rc), i);
-            }
-        }
-        Self {
-            first,
-            next,
-            matched: vec![false; old.len()],
-        }
-    }
-
-    /// The first old change with this key not paired yet.
-    fn take(&mut self, rc: &ResourceChange) -> Option<usize> {
-        let mut at = self.first.get(&key(rc)).copied();
-        while let Some(i) = at {
-            if !self.matched[i] {
-                self.matched[i] = true;
-                return Some(i);
-            }
-            at = self.next[i];
-        }
-        None
-    }
 }
 
 /// A no-op found in only one plan says nothing, unless it moves or imports.
@@ -299,6 +278,28 @@ fn resource_aspects(old: &ResourceChange, new: &ResourceChange) -> Vec<Aspect> {
     if old.previous_address != new.previous_address {
         aspects.push(Aspect::Moved);
     }
+    if old.action_reason != new.action_reason && !aspects.contains(&Aspect::Actions) {
+        aspects.insert(0, Aspect::Actions);
+    }
+    let identity = (
+        &old.resource_type,
+        &old.name,
+        old.mode,
+        &old.provider_name,
+        &old.module_address,
+    ) != (
+        &new.resource_type,
+        &new.name,
+        new.mode,
+        &new.provider_name,
+        &new.module_address,
+    ) || !values::same(old.index.as_ref(), new.index.as_ref());
+    if identity {
+        aspects.push(Aspect::Identity);
+    }
+    if old.change.generated_config != new.change.generated_config {
+        aspects.push(Aspect::GeneratedConfig);
+    }
     aspects
 }
 
@@ -316,6 +317,14 @@ fn change_aspects(old: &Change, new: &Change) -> Vec<Aspect> {
     }
     if !values::same(old.after_unknown.as_ref(), new.after_unknown.as_ref()) {
         aspects.push(Aspect::Unknown);
+    }
+    let before = [&old.before_sensitive, &new.before_sensitive];
+    let after = [&old.after_sensitive, &new.after_sensitive];
+    if [before, after]
+        .iter()
+        .any(|[a, b]| !values::same_marks(a.as_ref(), b.as_ref()))
+    {
+        aspects.push(Aspect::Sensitive);
     }
     aspects
 }

@@ -7,6 +7,9 @@
 //! summarised without building a value tree. This module never prints and
 //! never decides policy.
 
+mod address;
+mod canonical;
+mod configuration;
 mod counts;
 mod digest;
 mod parse;
@@ -15,8 +18,13 @@ mod wire;
 
 use std::sync::Arc;
 
+pub use address::resource_type_of;
+pub use configuration::{Configuration, ModuleCall, ProvisionedResource, Provisioner};
 pub use counts::ActionCounts;
-pub use digest::{DigestError, MAX_VALUE_DEPTH, plan_digest};
+pub use digest::{
+    DIGEST_SCHEME, DigestError, MAX_VALUE_DEPTH, digest_label, digest_scheme, plan_digest,
+    scheme_change, short_digest,
+};
 pub(crate) use parse::io_message;
 pub use parse::{
     LoadError, MAX_PLAN_BYTES, PlanError, SUPPORTED_FORMAT_VERSIONS, load_plan, parse_plan,
@@ -194,6 +202,12 @@ impl ResourceChange {
         self.change.importing.is_some()
     }
 
+    /// The resource type its address names, which may differ from the
+    /// `type` field in a hand-edited document (see [`resource_type_of`]).
+    pub fn address_type(&self) -> Option<&str> {
+        resource_type_of(&self.address)
+    }
+
     /// The `action_reason` in words, as Terraform's renderer explains it.
     pub fn action_reason_text(&self) -> Option<String> {
         self.action_reason.as_deref().map(action_reason_text)
@@ -288,13 +302,15 @@ pub struct Plan {
     pub deferred_changes: Vec<DeferredChange>,
     /// Terraform 1.14 action invocations, by address.
     pub action_invocations: Vec<String>,
+    /// Module calls and provisioners from the `configuration` section.
+    pub configuration: Configuration,
     pub errored: bool,
     /// `None` when the document does not say (older formats).
     pub complete: Option<bool>,
     pub applyable: Option<bool>,
     /// Things a reader should know: newer minor version, missing version.
     pub warnings: Vec<String>,
-    /// `sha256:<hex>` over the semantic content (see [`plan_digest`]).
+    /// `sha256:v2:<hex>` over what a reviewer sees (see [`plan_digest`]).
     pub digest: String,
 }
 

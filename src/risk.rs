@@ -3,8 +3,15 @@
 //! Deleting or replacing a resource of a data-bearing type (the list shipped
 //! in `assets/data_bearing_types.txt`, extended by config) or one matching a
 //! protected address pattern is *critical*; other deletes and replaces are
-//! *high*; in-place updates and forgets *medium*; creates *low*. This module
-//! only judges; it does not print or enforce.
+//! *high*; in-place updates and forgets *medium*; creates *low*. The type is
+//! read from the address as well as from the `type` field (a hand-edited plan
+//! can make them disagree), and either being data-bearing is enough. A module
+//! source that can move (`sources`) is a critical finding of the plan's
+//! configuration. This module only judges; it does not print or enforce.
+
+mod sources;
+
+pub use sources::{MovingSource, moving_sources, why_it_moves};
 
 use crate::plan::{ChangeKind, ResourceChange};
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
@@ -158,10 +165,23 @@ impl RiskPolicy {
                     format!("{verb} a protected address ({pattern})"),
                 );
             }
+            // The `type` field is a claim; the address is what every
+            // rendering shows. Either being data-bearing is enough.
+            let address_type = rc.address_type().filter(|t| *t != rc.resource_type);
             if self.is_data_bearing(&rc.resource_type) {
                 return assessment(
                     Risk::Critical,
                     format!("{verb} a data-bearing resource ({})", rc.resource_type),
+                );
+            }
+            if let Some(real) = address_type.filter(|t| self.is_data_bearing(t)) {
+                return assessment(
+                    Risk::Critical,
+                    format!(
+                        "{verb} a data-bearing resource ({real}, by its address; its type \
+                         field says {})",
+                        rc.resource_type
+                    ),
                 );
             }
             return assessment(Risk::High, format!("{verb} a resource"));

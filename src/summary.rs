@@ -2,12 +2,13 @@
 //! digest, as text, Markdown (for a pull-request comment) or JSON.
 //!
 //! JSON output contains no attribute values at all, so a sensitive value
-//! cannot leak through it; its strings are made terminal-safe.
+//! cannot leak through it; its strings are made terminal-safe. Module
+//! sources that can move (`moving_module_sources`) make the plan critical.
 
 use crate::cost::{CostLevel, CostReport, CostThresholds, format_delta};
 use crate::plan::{ActionCounts, CheckStatus, Plan};
 use crate::render::{self, Line, RenderContext};
-use crate::risk::{Risk, RiskPolicy};
+use crate::risk::{MovingSource, Risk, RiskPolicy, moving_sources};
 use crate::sanitize;
 use serde::Serialize;
 
@@ -18,6 +19,9 @@ pub struct Summary {
     pub warnings: Vec<String>,
     /// Errored, incomplete or not applyable, in words.
     pub flags: Vec<String>,
+    /// Module calls whose code can change between plan and apply: each a
+    /// critical finding of the configuration.
+    pub moving_module_sources: Vec<MovingSource>,
     pub counts: ActionCounts,
     pub risk: RiskCounts,
     pub destructive: Vec<DestructiveChange>,
@@ -32,10 +36,13 @@ pub struct Summary {
     pub digest: String,
 }
 
-/// How many changes there are at each risk level.
+/// How many changes there are at each risk level, and the critical
+/// findings of the configuration (moving module sources), which count in
+/// `highest` but not in the per-change counts.
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct RiskCounts {
     pub highest: Option<Risk>,
+    pub configuration: usize,
     pub critical: usize,
     pub high: usize,
     pub medium: usize,
@@ -174,11 +181,17 @@ impl Summary {
             })
             .collect();
         destructive.sort_by(|a, b| b.risk.cmp(&a.risk).then_with(|| a.address.cmp(&b.address)));
+        let moving_module_sources = moving_sources(&plan.configuration);
+        if !moving_module_sources.is_empty() {
+            risk_counts.configuration = moving_module_sources.len();
+            risk_counts.highest = Some(Risk::Critical);
+        }
         Self {
             format_version: plan.format_version.clone(),
             terraform_version: plan.terraform_version.clone(),
             warnings: plan.warnings.clone(),
             flags: plan.status_flags().into_iter().map(String::from).collect(),
+            moving_module_sources,
             counts: ActionCounts::of(&plan.resource_changes),
             risk: risk_counts,
             destructive,
@@ -233,6 +246,27 @@ impl Summary {
                 "> warning: {}\n\n",
                 sanitize::markdown_inline(warning)
             ));
+        }
+        if !self.moving_module_sources.is_empty() {
+            md.push_str(&format!(
+                "**🛑 Module sources that can move ({}): the code fetched at apply may not be \
+                 the code reviewed**\n\n",
+                self.moving_module_sources.len()
+            ));
+            for m in &self.moving_module_sources {
+                let version = m
+                    .version_constraint
+                    .as_deref()
+                    .map(|v| format!(" version {}", code_span(v)))
+                    .unwrap_or_default();
+                md.push_str(&format!(
+                    "- {} source {}{version} — {}\n",
+                    code_span(&m.module),
+                    code_span(m.source.as_deref().unwrap_or("(none)")),
+                    sanitize::markdown_inline(m.why)
+                ));
+            }
+            md.push('\n');
         }
         let c = &self.counts;
         md.push_str("| create | update | delete | replace | read | forget | move | import |\n");

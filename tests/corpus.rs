@@ -108,7 +108,7 @@ fn every_corpus_plan_renders_and_summarises() {
     for path in plan_files() {
         let plan = load_plan(&path).unwrap_or_else(|e| panic!("{e}"));
         let summary = Summary::of(&plan, &risk, None, &thresholds);
-        assert!(plan.digest.starts_with("sha256:") && plan.digest.len() == 71);
+        assert!(plan.digest.starts_with("sha256:v2:") && plan.digest.len() == 74);
         let lines = plan_lines(&plan, &summary, &ctx);
         let text: Vec<String> = lines.iter().map(|l| l.plain()).collect();
         let text = text.join("\n");

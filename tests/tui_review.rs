@@ -354,7 +354,8 @@ fn the_decisions_panel_shows_each_decision_on_its_own_line_with_its_comment() {
     );
     assert_eq!(reason.trim(), "“wait for backup”");
     let (frank, comment) = at("frank@example.com");
-    let short: String = digest.chars().take(15).collect();
+    // The scheme prefix and 8 hex digits (`sha256:v2:0a1b2c3d`).
+    let short = plandeck::plan::digest_label(&digest, 8);
     assert!(
         frank.contains(&format!("approved 10m ago · plan {short} · counted")),
         "{frank}"

@@ -1,6 +1,7 @@
 //! The delta as styled lines in Terraform's vocabulary: a headline with the
-//! counts and both digests, changes that became destructive first, then each
-//! added, removed and changed resource, then outputs (`outputs`).
+//! counts and both digests, changes that became destructive first, the
+//! configuration that runs (`config`), then each added, removed and changed
+//! resource, then outputs (`outputs`).
 //!
 //! Attribute diffs (earlier plan → this plan) go through
 //! `render::resource_lines` and `render::outputs_lines` on synthetic changes,
@@ -16,6 +17,10 @@ use crate::render::{Line, RenderContext, ResourceView, Role, resource_lines};
 #[must_use]
 pub fn delta_lines(delta: &PlanDelta, ctx: &RenderContext<'_>) -> Vec<Line> {
     let mut lines = headline(delta, ctx);
+    lines.extend(super::config::config_lines(
+        &delta.modules,
+        &delta.provisioners,
+    ));
     for rd in &delta.added {
         lines.push(Line::new());
         lines.extend(added(rd, ctx));
@@ -80,6 +85,16 @@ fn headline(delta: &PlanDelta, ctx: &RenderContext<'_>) -> Vec<Line> {
         lines.push(text_line(
             Role::Plain,
             format!("Outputs: {a} added, {r} removed, {c} changed"),
+        ));
+    }
+    if !delta.modules.is_empty() || !delta.provisioners.is_empty() {
+        lines.push(text_line(
+            Role::Warning,
+            format!(
+                "Configuration: {} module call(s), {} provisioner(s) differ",
+                delta.modules.len(),
+                delta.provisioners.len()
+            ),
         ));
     }
     for rd in delta.escalations() {
@@ -314,6 +329,9 @@ fn aspect_word(aspect: Aspect) -> Option<&'static str> {
         Aspect::ReplacePaths => "attributes that force replacement",
         Aspect::Importing => "import",
         Aspect::Moved => "previous address",
+        Aspect::Sensitive => "which values are sensitive",
+        Aspect::Identity => "type, name, mode, provider, index or module",
+        Aspect::GeneratedConfig => "generated configuration",
     })
 }
 

@@ -28,6 +28,40 @@ pub(super) fn same(a: Option<&RawJson>, b: Option<&RawJson>) -> bool {
     }
 }
 
+/// Whether two sensitivity masks mark the same paths: masks that mark
+/// nothing are equal whatever their shape (`false`, `{}`, `[false]`).
+pub(super) fn same_marks(a: Option<&RawJson>, b: Option<&RawJson>) -> bool {
+    let text = |raw: Option<&RawJson>| raw.map_or("false", RawJson::as_str).to_string();
+    let (ta, tb) = (text(a), text(b));
+    if ta == tb {
+        return true;
+    }
+    match (
+        serde_json::from_str::<Value>(&ta),
+        serde_json::from_str::<Value>(&tb),
+    ) {
+        (Ok(a), Ok(b)) => marked(a) == marked(b),
+        _ => false,
+    }
+}
+
+/// A mask with every part that marks nothing folded to `false`.
+fn marked(mask: Value) -> Value {
+    if !marks_any(&mask) {
+        return Value::Bool(false);
+    }
+    match mask {
+        Value::Object(map) => Value::Object(
+            map.into_iter()
+                .filter(|(_, v)| marks_any(v))
+                .map(|(k, v)| (k, marked(v)))
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.into_iter().map(marked).collect()),
+        other => other,
+    }
+}
+
 /// The planned values of the old plan against those of the new one: unknown
 /// markers and forced-replacement paths from the new plan, and a path that
 /// is sensitive anywhere in either plan sensitive on both sides.

@@ -1,20 +1,43 @@
-//! The plan digest: SHA-256 over the plan's semantic content, so that two
-//! documents that would apply the same change have the same digest.
+//! The plan digest: SHA-256 over everything a reviewer sees of a plan and
+//! everything that decides what its apply runs, so that two documents with
+//! the same digest are indistinguishable to a reviewer. Digests read
+//! `sha256:v2:<64 hex>`; the `v2` names the scheme, so an approval bound to
+//! a digest of another scheme is recognised as such (see [`digest_scheme`]).
+//! Scheme 1 wrote `sha256:<64 hex>` and covered less (no type, name, mode,
+//! provider, index, module address, action reason, sensitivity or
+//! configuration).
 //!
-//! Each resource change is written as canonical JSON (object keys sorted,
-//! no whitespace, strings minimally escaped, numbers as written) with the
-//! fields `actions, address, after, after_unknown, before, deposed,
-//! importing, previous_address, replace_paths`, and hashed on its own; the
-//! digest is SHA-256 over a version tag, the canonical JSON of the output
-//! changes (`{NAME:{actions, after, after_unknown, before}}`) and the
-//! resource hashes in address order. Per-resource hashes let a large plan
-//! be hashed on several threads while it is read. Timestamps, versions,
-//! `prior_state`, `planned_values`, `configuration`, `resource_drift` and
-//! sensitivity flags do not count. The same scan bounds the nesting depth of
-//! every value, so a hostile document is refused at load time instead of
-//! overflowing a stack.
+//! What is hashed, as canonical JSON (object keys sorted, no whitespace,
+//! strings in serde_json's escaping, numbers as written; see `canonical`):
+//!
+//! - each resource change, on its own: `action_reason, actions, address,
+//!   after, after_sensitive, after_unknown, before, before_sensitive,
+//!   deposed, generated_config, importing, index, mode, module_address,
+//!   name, previous_address, provider_name, replace_paths, type` (absent
+//!   and `null` are the same);
+//! - the output changes, `{NAME: {actions, after, after_sensitive,
+//!   after_unknown, before, before_sensitive}}`, with the sensitivity that
+//!   `planned_values` and `configuration` declare merged in;
+//! - the configuration that runs: `{module_calls: {ADDRESS: {source,
+//!   version_constraint}}, provisioners: {RESOURCE ADDRESS: [each
+//!   provisioner block whole: type, expressions and any other field]}}`,
+//!   for the root module and every nested module call.
+//!
+//! The digest is SHA-256 over the scheme tag, the outputs' JSON, the
+//! configuration's JSON and the resource hashes sorted by (address, deposed
+//! key, hash), so the order of `resource_changes` does not count.
+//! Per-resource hashes let a large plan be hashed on several threads while
+//! it is read (`pipeline`). `timestamp`, `terraform_version`,
+//! `format_version`, `prior_state`, `planned_values` (but its output
+//! sensitivity), the rest of `configuration` (providers, variables,
+//! resource expressions), `resource_drift`, `relevant_attributes`, checks,
+//! deferred changes and the errored/complete/applyable flags do not count.
+//! Every value is scanned for its nesting depth on the way, drift and
+//! deferred changes too, so a hostile document is refused at load time
+//! instead of overflowing a stack.
 
-use super::{Change, Plan, RawJson, ResourceChange};
+use super::canonical::{write_canonical, write_string};
+use super::{Change, Configuration, Mode, Plan, RawJson, ResourceChange};
 use sha2::{Digest, Sha256};
 
 /// Values nested deeper than this are refused (serde_json's own tree limit
@@ -32,9 +55,61 @@ pub enum DigestError {
 /// A resource change's own hash (see the module doc).
 pub(crate) type ResourceHash = [u8; 32];
 
-const DIGEST_VERSION: &[u8] = b"plandeck-plan-digest-v1\n";
+/// The digest scheme this build writes.
+pub const DIGEST_SCHEME: u32 = 2;
+const DIGEST_PREFIX: &str = "sha256:v2:";
+const DIGEST_VERSION: &[u8] = b"plandeck-plan-digest-v2\n";
 
-/// Computes `sha256:<hex>` for a plan, checking value depth on the way.
+/// The scheme a digest string was written under: 1 for `sha256:<64 hex>`
+/// (plandeck before scheme 2), N for `sha256:vN:<64 hex>`; `None` for a
+/// string that is no plandeck digest.
+pub fn digest_scheme(digest: &str) -> Option<u32> {
+    let rest = digest.strip_prefix("sha256:")?;
+    let is_hex = |s: &str| {
+        s.len() == 64
+            && s.bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    };
+    if is_hex(rest) {
+        return Some(1);
+    }
+    let (version, hex) = rest.strip_prefix('v')?.split_once(':')?;
+    let version: u32 = version.parse().ok().filter(|v| *v >= 2)?;
+    is_hex(hex).then_some(version)
+}
+
+/// Why a digest of another scheme can never equal one of this build's, in
+/// words, or `None` when `digest` is of this scheme (or no plandeck digest).
+pub fn scheme_change(digest: &str) -> Option<String> {
+    digest_scheme(digest)
+        .filter(|scheme| *scheme != DIGEST_SCHEME)
+        .map(|scheme| {
+            format!("digest scheme v{scheme}; plans are now digested with v{DIGEST_SCHEME}")
+        })
+}
+
+/// A digest shortened for display: its scheme prefix and 12 hex digits
+/// (`sha256:v2:0a1b2c3d4e5f`); other strings to 19 characters.
+pub fn short_digest(digest: &str) -> &str {
+    digest_label(digest, 12)
+}
+
+/// A digest's scheme prefix and its first `hex_digits` digits; a string
+/// that is no plandeck digest is cut as if it were of scheme 1.
+pub fn digest_label(digest: &str, hex_digits: usize) -> &str {
+    let prefix = if digest_scheme(digest).is_some() {
+        digest.len() - 64
+    } else {
+        "sha256:".len()
+    };
+    let end = prefix + hex_digits;
+    digest
+        .char_indices()
+        .nth(end)
+        .map_or(digest, |(i, _)| &digest[..i])
+}
+
+/// Computes `sha256:v2:<hex>` for a plan, checking value depth on the way.
 pub fn plan_digest(plan: &Plan) -> Result<String, DigestError> {
     let hashes = plan
         .resource_changes
@@ -65,25 +140,28 @@ pub(crate) fn combine(plan: &Plan, hashes: &[ResourceHash]) -> Result<String, Di
         write_string(&output.name, &mut buf);
         buf.push(b':');
         let context = || format!("output {}", output.name);
+        let change = &output.change;
         buf.extend_from_slice(b"{\"actions\":");
-        write_actions(&output.change, &mut buf);
-        write_field(&mut buf, "after", output.change.after.as_ref(), &context)?;
-        write_field(
-            &mut buf,
-            "after_unknown",
-            output.change.after_unknown.as_ref(),
-            &context,
-        )?;
-        write_field(&mut buf, "before", output.change.before.as_ref(), &context)?;
+        write_actions(change, &mut buf);
+        write_field(&mut buf, "after", change.after.as_ref(), &context)?;
+        let sensitive = change.after_sensitive.as_ref();
+        write_field(&mut buf, "after_sensitive", sensitive, &context)?;
+        let unknown = change.after_unknown.as_ref();
+        write_field(&mut buf, "after_unknown", unknown, &context)?;
+        write_field(&mut buf, "before", change.before.as_ref(), &context)?;
+        let sensitive = change.before_sensitive.as_ref();
+        write_field(&mut buf, "before_sensitive", sensitive, &context)?;
         buf.push(b'}');
-        check_sensitivity_depth(&output.change, &context)?;
     }
     buf.push(b'}');
+    hasher.update(&buf);
+    buf.clear();
+    write_configuration(&plan.configuration, &mut buf)?;
     hasher.update(&buf);
     let mut order: Vec<usize> = (0..plan.resource_changes.len()).collect();
     let key = |i: &usize| {
         let rc = &plan.resource_changes[*i];
-        (&rc.address, &rc.deposed)
+        (&rc.address, &rc.deposed, &hashes[*i])
     };
     order.sort_by(|a, b| key(a).cmp(&key(b)));
     for i in order {
@@ -96,37 +174,88 @@ pub(crate) fn combine(plan: &Plan, hashes: &[ResourceHash]) -> Result<String, Di
     {
         check_resource_depth(rc)?;
     }
-    Ok(format!("sha256:{}", hex(&hasher.finalize())))
+    Ok(format!("{DIGEST_PREFIX}{}", hex(&hasher.finalize())))
+}
+
+/// `{"module_calls":{…},"provisioners":{…}}`, both sorted by address.
+fn write_configuration(config: &Configuration, buf: &mut Vec<u8>) -> Result<(), DigestError> {
+    buf.extend_from_slice(b"{\"module_calls\":{");
+    for (i, call) in config.module_calls.iter().enumerate() {
+        if i > 0 {
+            buf.push(b',');
+        }
+        write_string(&call.address, buf);
+        buf.extend_from_slice(b":{\"source\":");
+        write_optional_string(call.source.as_deref(), buf);
+        buf.extend_from_slice(b",\"version_constraint\":");
+        write_optional_string(call.version_constraint.as_deref(), buf);
+        buf.push(b'}');
+    }
+    buf.extend_from_slice(b"},\"provisioners\":{");
+    for (i, resource) in config.provisioned.iter().enumerate() {
+        if i > 0 {
+            buf.push(b',');
+        }
+        let context = || format!("the provisioners of {}", resource.address);
+        write_string(&resource.address, buf);
+        buf.extend_from_slice(b":[");
+        for (j, provisioner) in resource.provisioners.iter().enumerate() {
+            if j > 0 {
+                buf.push(b',');
+            }
+            write_canonical(provisioner.raw.as_str(), buf, &context)?;
+        }
+        buf.push(b']');
+    }
+    buf.extend_from_slice(b"}}");
+    Ok(())
 }
 
 fn write_resource_change(rc: &ResourceChange, buf: &mut Vec<u8>) -> Result<(), DigestError> {
     let context = || rc.address.clone();
     let change = &rc.change;
-    buf.extend_from_slice(b"{\"actions\":");
+    buf.extend_from_slice(b"{\"action_reason\":");
+    write_optional_string(rc.action_reason.as_deref(), buf);
+    buf.extend_from_slice(b",\"actions\":");
     write_actions(change, buf);
     buf.extend_from_slice(b",\"address\":");
     write_string(&rc.address, buf);
     write_field(buf, "after", change.after.as_ref(), &context)?;
-    write_field(
-        buf,
-        "after_unknown",
-        change.after_unknown.as_ref(),
-        &context,
-    )?;
+    let sensitive = change.after_sensitive.as_ref();
+    write_field(buf, "after_sensitive", sensitive, &context)?;
+    let unknown = change.after_unknown.as_ref();
+    write_field(buf, "after_unknown", unknown, &context)?;
     write_field(buf, "before", change.before.as_ref(), &context)?;
+    let sensitive = change.before_sensitive.as_ref();
+    write_field(buf, "before_sensitive", sensitive, &context)?;
     buf.extend_from_slice(b",\"deposed\":");
     write_optional_string(rc.deposed.as_deref(), buf);
+    buf.extend_from_slice(b",\"generated_config\":");
+    write_optional_string(change.generated_config.as_deref(), buf);
     write_field(buf, "importing", change.importing.as_ref(), &context)?;
+    write_field(buf, "index", rc.index.as_ref(), &context)?;
+    buf.extend_from_slice(b",\"mode\":");
+    write_string(
+        match rc.mode {
+            Mode::Managed => "managed",
+            Mode::Data => "data",
+        },
+        buf,
+    );
+    buf.extend_from_slice(b",\"module_address\":");
+    write_optional_string(rc.module_address.as_deref(), buf);
+    buf.extend_from_slice(b",\"name\":");
+    write_string(&rc.name, buf);
     buf.extend_from_slice(b",\"previous_address\":");
     write_optional_string(rc.previous_address.as_deref(), buf);
-    write_field(
-        buf,
-        "replace_paths",
-        change.replace_paths.as_ref(),
-        &context,
-    )?;
+    buf.extend_from_slice(b",\"provider_name\":");
+    write_optional_string(rc.provider_name.as_deref(), buf);
+    let paths = change.replace_paths.as_ref();
+    write_field(buf, "replace_paths", paths, &context)?;
+    buf.extend_from_slice(b",\"type\":");
+    write_string(&rc.resource_type, buf);
     buf.push(b'}');
-    check_sensitivity_depth(change, &context)
+    Ok(())
 }
 
 fn check_resource_depth(rc: &ResourceChange) -> Result<(), DigestError> {
@@ -195,252 +324,6 @@ fn write_optional_string(value: Option<&str>, buf: &mut Vec<u8>) {
         Some(s) => write_string(s, buf),
         None => buf.extend_from_slice(b"null"),
     }
-}
-
-fn write_string(s: &str, buf: &mut Vec<u8>) {
-    // serde_json's escaping is deterministic, hence canonical.
-    let _ = serde_json::to_writer(&mut *buf, s);
-}
-
-/// Writes the canonical form of one JSON value (already validated by serde).
-fn write_canonical(
-    text: &str,
-    buf: &mut Vec<u8>,
-    context: &dyn Fn() -> String,
-) -> Result<(), DigestError> {
-    let mut scanner = Scanner {
-        bytes: text.as_bytes(),
-        pos: 0,
-    };
-    scanner.value(buf, 0).map_err(|kind| match kind {
-        ScanError::TooDeep => DigestError::TooDeep(context()),
-        ScanError::Malformed => DigestError::Malformed(context()),
-    })
-}
-
-enum ScanError {
-    TooDeep,
-    Malformed,
-}
-
-struct Scanner<'a> {
-    bytes: &'a [u8],
-    pos: usize,
-}
-
-impl Scanner<'_> {
-    fn skip_ws(&mut self) {
-        while let Some(b' ' | b'\n' | b'\r' | b'\t') = self.bytes.get(self.pos) {
-            self.pos += 1;
-        }
-    }
-
-    fn expect(&mut self, byte: u8) -> Result<(), ScanError> {
-        self.skip_ws();
-        if self.bytes.get(self.pos) == Some(&byte) {
-            self.pos += 1;
-            Ok(())
-        } else {
-            Err(ScanError::Malformed)
-        }
-    }
-
-    fn value(&mut self, out: &mut Vec<u8>, depth: usize) -> Result<(), ScanError> {
-        if depth > MAX_VALUE_DEPTH {
-            return Err(ScanError::TooDeep);
-        }
-        self.skip_ws();
-        match self.bytes.get(self.pos) {
-            Some(b'{') => self.object(out, depth),
-            Some(b'[') => self.array(out, depth),
-            Some(b'"') => {
-                let (start, end) = self.string_span()?;
-                write_canonical_string(&self.bytes[start..end], out)
-            }
-            Some(_) => {
-                let start = self.pos;
-                while let Some(b) = self.bytes.get(self.pos) {
-                    if matches!(b, b',' | b']' | b'}' | b' ' | b'\n' | b'\r' | b'\t') {
-                        break;
-                    }
-                    self.pos += 1;
-                }
-                out.extend_from_slice(&self.bytes[start..self.pos]);
-                Ok(())
-            }
-            None => Err(ScanError::Malformed),
-        }
-    }
-
-    /// Returns the span of a string literal including its quotes.
-    fn string_span(&mut self) -> Result<(usize, usize), ScanError> {
-        let start = self.pos;
-        self.pos += 1;
-        loop {
-            let rest = self.bytes.get(self.pos..).ok_or(ScanError::Malformed)?;
-            let i = memchr::memchr2(b'"', b'\\', rest).ok_or(ScanError::Malformed)?;
-            if rest[i] == b'"' {
-                self.pos += i + 1;
-                return Ok((start, self.pos));
-            }
-            self.pos += i + 2;
-        }
-    }
-
-    fn array(&mut self, out: &mut Vec<u8>, depth: usize) -> Result<(), ScanError> {
-        self.pos += 1;
-        out.push(b'[');
-        self.skip_ws();
-        if self.bytes.get(self.pos) == Some(&b']') {
-            self.pos += 1;
-            out.push(b']');
-            return Ok(());
-        }
-        loop {
-            self.value(out, depth + 1)?;
-            self.skip_ws();
-            match self.bytes.get(self.pos) {
-                Some(b',') => {
-                    self.pos += 1;
-                    out.push(b',');
-                }
-                Some(b']') => {
-                    self.pos += 1;
-                    out.push(b']');
-                    return Ok(());
-                }
-                _ => return Err(ScanError::Malformed),
-            }
-        }
-    }
-
-    /// Writes an object. Terraform writes keys sorted, so members are first
-    /// written in place; only an object whose keys are out of order is
-    /// scanned again and sorted.
-    fn object(&mut self, out: &mut Vec<u8>, depth: usize) -> Result<(), ScanError> {
-        let (start_pos, start_len) = (self.pos, out.len());
-        if self.object_in_order(out, depth)? {
-            return Ok(());
-        }
-        self.pos = start_pos;
-        out.truncate(start_len);
-        self.object_sorted(out, depth)
-    }
-
-    /// Returns `false` (with partial output) at the first key out of order.
-    fn object_in_order(&mut self, out: &mut Vec<u8>, depth: usize) -> Result<bool, ScanError> {
-        self.pos += 1;
-        out.push(b'{');
-        let mut previous_key: Option<(usize, usize)> = None;
-        self.skip_ws();
-        if self.bytes.get(self.pos) == Some(&b'}') {
-            self.pos += 1;
-            out.push(b'}');
-            return Ok(true);
-        }
-        loop {
-            self.skip_ws();
-            if self.bytes.get(self.pos) != Some(&b'"') {
-                return Err(ScanError::Malformed);
-            }
-            let (start, end) = self.string_span()?;
-            let key_start = out.len();
-            write_canonical_string(&self.bytes[start..end], out)?;
-            let key = (key_start, out.len());
-            if let Some((a, b)) = previous_key {
-                if out[a..b] >= out[key.0..key.1] {
-                    return Ok(false);
-                }
-            }
-            previous_key = Some(key);
-            self.expect(b':')?;
-            out.push(b':');
-            self.value(out, depth + 1)?;
-            self.skip_ws();
-            match self.bytes.get(self.pos) {
-                Some(b',') => {
-                    self.pos += 1;
-                    out.push(b',');
-                }
-                Some(b'}') => {
-                    self.pos += 1;
-                    out.push(b'}');
-                    return Ok(true);
-                }
-                _ => return Err(ScanError::Malformed),
-            }
-        }
-    }
-
-    fn object_sorted(&mut self, out: &mut Vec<u8>, depth: usize) -> Result<(), ScanError> {
-        self.pos += 1;
-        // Members are canonicalised one by one, then emitted in key order.
-        let mut members: Vec<(Vec<u8>, Vec<u8>)> = Vec::new();
-        self.skip_ws();
-        if self.bytes.get(self.pos) == Some(&b'}') {
-            self.pos += 1;
-            out.extend_from_slice(b"{}");
-            return Ok(());
-        }
-        loop {
-            self.skip_ws();
-            if self.bytes.get(self.pos) != Some(&b'"') {
-                return Err(ScanError::Malformed);
-            }
-            let (start, end) = self.string_span()?;
-            let mut key = Vec::with_capacity(end - start);
-            write_canonical_string(&self.bytes[start..end], &mut key)?;
-            self.expect(b':')?;
-            let mut value = Vec::new();
-            self.value(&mut value, depth + 1)?;
-            members.push((key, value));
-            self.skip_ws();
-            match self.bytes.get(self.pos) {
-                Some(b',') => self.pos += 1,
-                Some(b'}') => {
-                    self.pos += 1;
-                    break;
-                }
-                _ => return Err(ScanError::Malformed),
-            }
-        }
-        members.sort_by(|a, b| a.0.cmp(&b.0));
-        out.push(b'{');
-        for (i, (key, value)) in members.iter().enumerate() {
-            if i > 0 {
-                out.push(b',');
-            }
-            out.extend_from_slice(key);
-            out.push(b':');
-            out.extend_from_slice(value);
-        }
-        out.push(b'}');
-        Ok(())
-    }
-}
-
-/// A string literal in canonical escaping: copied when its escapes are
-/// already the ones serde_json writes (`\"`, `\\`, `\n`, `\t`, `\r`, `\b`,
-/// `\f`; valid JSON has no raw control characters), re-encoded otherwise.
-fn write_canonical_string(literal: &[u8], out: &mut Vec<u8>) -> Result<(), ScanError> {
-    if escapes_are_canonical(literal) {
-        out.extend_from_slice(literal);
-        return Ok(());
-    }
-    let decoded: String = serde_json::from_slice(literal).map_err(|_| ScanError::Malformed)?;
-    write_string(&decoded, out);
-    Ok(())
-}
-
-fn escapes_are_canonical(literal: &[u8]) -> bool {
-    let mut rest = literal;
-    while let Some(i) = memchr::memchr(b'\\', rest) {
-        match rest.get(i + 1) {
-            Some(b'"' | b'\\' | b'n' | b't' | b'r' | b'b' | b'f') => rest = &rest[i + 2..],
-            _ => return false,
-        }
-    }
-    true
 }
 
 fn hex(bytes: &[u8]) -> String {

@@ -8,6 +8,7 @@ use super::{
     RawJson, RelevantAttribute, ResourceChange, wire,
 };
 use serde_json::value::RawValue;
+use std::collections::BTreeSet;
 use std::io::Read;
 use std::path::Path;
 use std::sync::Arc;
@@ -353,6 +354,7 @@ impl<'t> Reader<'t> {
             None => self.resource_changes(sections.resource_changes.unwrap_or_default())?,
         };
         plan.resource_changes = resource_changes;
+        type_mismatch_warnings(&mut plan);
         plan.resource_drift = changes(sections.resource_drift);
         plan.output_changes = sections
             .output_changes
@@ -363,10 +365,11 @@ impl<'t> Reader<'t> {
                 change: self.change(change),
             })
             .collect();
-        mark_sensitive_outputs(
-            &mut plan.output_changes,
-            [sections.planned_values, sections.configuration],
-        );
+        let configuration = super::configuration::read(sections.configuration, self)?;
+        let mut sensitive = sensitive_outputs(sections.planned_values);
+        sensitive.extend(configuration.sensitive_outputs);
+        mark_sensitive_outputs(&mut plan.output_changes, &sensitive);
+        plan.configuration = configuration.configuration;
         plan.relevant_attributes = sections
             .relevant_attributes
             .unwrap_or_default()
@@ -485,6 +488,19 @@ impl<'t> Reader<'t> {
     }
 }
 
+impl super::configuration::Spans for Reader<'_> {
+    fn raw(&self, raw: &RawValue) -> RawJson {
+        Reader::raw(self, raw)
+    }
+
+    fn error(&self, raw: &RawValue, error: &serde_json::Error) -> PlanError {
+        PlanError::Json(format!(
+            "in configuration: {}",
+            json_error(self.text, self.offset(raw), error)
+        ))
+    }
+}
+
 /// Reads and judges `format_version`: refused when unknown, `None` when absent.
 fn check_version(raw: Option<&RawValue>) -> Result<Option<String>, PlanError> {
     let Some(raw) = raw else { return Ok(None) };
@@ -511,12 +527,46 @@ fn is_newer_than_known(version: &str) -> bool {
     }
 }
 
-/// Outputs declared sensitive in `planned_values` or `configuration` are
-/// sensitive on both sides, whatever `output_changes` says (older formats
-/// flag them only there).
-fn mark_sensitive_outputs(outputs: &mut [OutputChange], holders: [Option<wire::OutputsHolder>; 2]) {
-    let mut sensitive = std::collections::BTreeSet::new();
-    for holder in holders.into_iter().flatten() {
+/// Resource changes whose `type` field disagrees with the type their
+/// address names: only a hand-edited document does that (e.g. a database
+/// presented as a `null_resource`). Five are named, the rest counted.
+fn type_mismatch_warnings(plan: &mut Plan) {
+    const NAMED: usize = 5;
+    let mismatched: Vec<(&str, &str, &str)> = plan
+        .resource_changes
+        .iter()
+        .filter_map(|rc| {
+            let named = rc.address_type()?;
+            (named != rc.resource_type).then_some((
+                rc.address.as_str(),
+                rc.resource_type.as_str(),
+                named,
+            ))
+        })
+        .collect();
+    let mut warnings: Vec<String> = mismatched
+        .iter()
+        .take(NAMED)
+        .map(|(address, claimed, named)| {
+            format!(
+                "{address}: its type field says {claimed:?} but its address names {named}; \
+                 risk is judged by both"
+            )
+        })
+        .collect();
+    if mismatched.len() > NAMED {
+        warnings.push(format!(
+            "… and {} more resource changes whose type field disagrees with their address",
+            mismatched.len() - NAMED
+        ));
+    }
+    plan.warnings.extend(warnings);
+}
+
+/// The outputs `planned_values` declares sensitive.
+fn sensitive_outputs(holder: Option<wire::OutputsHolder>) -> BTreeSet<String> {
+    let mut sensitive = BTreeSet::new();
+    if let Some(holder) = holder {
         let holder = match holder.root_module {
             Some(root) if holder.outputs.is_none() => *root,
             _ => holder,
@@ -527,6 +577,13 @@ fn mark_sensitive_outputs(outputs: &mut [OutputChange], holders: [Option<wire::O
             }
         }
     }
+    sensitive
+}
+
+/// Outputs declared sensitive in `planned_values` or `configuration` are
+/// sensitive on both sides, whatever `output_changes` says (older formats
+/// flag them only there).
+fn mark_sensitive_outputs(outputs: &mut [OutputChange], sensitive: &BTreeSet<String>) {
     let flag = RawJson::from_value(&serde_json::Value::Bool(true));
     for output in outputs.iter_mut().filter(|o| sensitive.contains(&o.name)) {
         output.change.before_sensitive = Some(flag.clone());

@@ -53,7 +53,8 @@ pub(super) struct Sections<'a> {
     pub deferred_changes: Option<Vec<DeferredChange<'a>>>,
     pub action_invocations: Option<Vec<ActionInvocation>>,
     pub planned_values: Option<OutputsHolder>,
-    pub configuration: Option<OutputsHolder>,
+    #[serde(borrow)]
+    pub configuration: Option<Configuration<'a>>,
     #[serde(borrow)]
     pub prior_state: Option<&'a RawValue>,
     #[serde(borrow)]
@@ -162,8 +163,8 @@ pub(super) struct ActionInvocation {
     pub address: String,
 }
 
-/// Just enough of `planned_values` or `configuration.root_module` to learn
-/// which outputs are sensitive (older formats flag them only there).
+/// Just enough of `planned_values` to learn which outputs are sensitive
+/// (older formats flag them only there).
 #[derive(Deserialize, Default)]
 pub(super) struct OutputsHolder {
     #[serde(default)]
@@ -176,4 +177,57 @@ pub(super) struct OutputsHolder {
 pub(super) struct OutputDeclaration {
     #[serde(default)]
     pub sensitive: Option<bool>,
+}
+
+/// `configuration`: what the plan says will run besides the planned values
+/// (module calls, provisioners), and the root module's output declarations.
+/// Some tools write `outputs` beside `root_module` instead of inside it.
+#[derive(Deserialize, Default)]
+pub(super) struct Configuration<'a> {
+    #[serde(default)]
+    pub outputs: Option<BTreeMap<String, OutputDeclaration>>,
+    #[serde(default, borrow)]
+    pub root_module: Option<ConfigModule<'a>>,
+}
+
+/// One module of the configuration: its resources and the modules it calls.
+#[derive(Deserialize, Default)]
+pub(super) struct ConfigModule<'a> {
+    #[serde(default)]
+    pub outputs: Option<BTreeMap<String, OutputDeclaration>>,
+    #[serde(default, borrow)]
+    pub resources: Option<Vec<ConfigResource<'a>>>,
+    #[serde(default, borrow)]
+    pub module_calls: Option<BTreeMap<String, ModuleCall<'a>>>,
+}
+
+/// A resource block; only its provisioners are read (kept raw, each is
+/// hashed whole).
+#[derive(Deserialize)]
+pub(super) struct ConfigResource<'a> {
+    pub address: Option<String>,
+    pub mode: Option<String>,
+    #[serde(rename = "type")]
+    pub resource_type: Option<String>,
+    pub name: Option<String>,
+    #[serde(default, borrow)]
+    pub provisioners: Option<Vec<&'a RawValue>>,
+}
+
+/// A `module` block: where its code comes from and what it contains.
+#[derive(Deserialize)]
+pub(super) struct ModuleCall<'a> {
+    pub source: Option<String>,
+    pub version_constraint: Option<String>,
+    #[serde(default, borrow)]
+    pub module: Option<Box<ConfigModule<'a>>>,
+}
+
+/// A `provisioner` block: its type and its arguments as expressions.
+#[derive(Deserialize)]
+pub(super) struct Provisioner<'a> {
+    #[serde(rename = "type")]
+    pub kind: String,
+    #[serde(default, borrow)]
+    pub expressions: Option<&'a RawValue>,
 }

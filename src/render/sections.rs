@@ -55,6 +55,7 @@ pub fn plan_header_lines(summary: &Summary) -> Vec<Line> {
     for flag in &summary.flags {
         lines.push(text_line(Role::Critical, format!("!! {flag}")));
     }
+    lines.extend(moving_source_lines(summary));
     for warning in &summary.warnings {
         let mut line = Line::new();
         line.push(Role::Warning, "warning: ")
@@ -85,6 +86,14 @@ pub fn plan_header_lines(summary: &Summary) -> Vec<Line> {
     let risk = &summary.risk;
     let mut risk_line = Line::new();
     risk_line.push(Role::Heading, "Risk: ");
+    if risk.configuration > 0 {
+        risk_line
+            .push(
+                Role::Critical,
+                format!("{} CRITICAL in the configuration", risk.configuration),
+            )
+            .push(Role::Plain, ", ");
+    }
     if risk.critical > 0 {
         risk_line
             .push(Role::Critical, format!("{} CRITICAL", risk.critical))
@@ -171,6 +180,40 @@ pub fn plan_header_lines(summary: &Summary) -> Vec<Line> {
         Role::Muted,
         format!("Format {version}, digest {}", summary.digest),
     ));
+    lines
+}
+
+/// Module calls whose source can move, one line each under a flag: the
+/// code `init` fetches at apply may not be the code this plan was made from.
+fn moving_source_lines(summary: &Summary) -> Vec<Line> {
+    let moving = &summary.moving_module_sources;
+    if moving.is_empty() {
+        return Vec::new();
+    }
+    let mut lines = vec![text_line(
+        Role::Critical,
+        format!(
+            "!! MODULE SOURCES CAN MOVE ({}): the code fetched at apply may not be the code \
+             reviewed",
+            moving.len()
+        ),
+    )];
+    for m in moving {
+        let mut line = Line::new();
+        line.push(Role::Critical, "     ")
+            .push_untrusted(Role::Critical, &m.module);
+        line.push(Role::Plain, "  source ");
+        match &m.source {
+            Some(source) => line.push_quoted(Role::Plain, source),
+            None => line.push(Role::Muted, "none"),
+        };
+        if let Some(version) = &m.version_constraint {
+            line.push(Role::Plain, " version ")
+                .push_quoted(Role::Plain, version);
+        }
+        line.push(Role::Muted, format!("  ({})", m.why));
+        lines.push(line.finish());
+    }
     lines
 }
 

@@ -71,6 +71,9 @@ pub struct PlanFacts {
     pub head: String,
     /// Addresses of its deletes and replacements.
     pub destructive: Vec<String>,
+    /// Addresses of module calls whose source can move: each must be
+    /// acknowledged, as each destructive change must be viewed.
+    pub moving_sources: Vec<String>,
 }
 
 pub struct GateInput<'a> {
@@ -270,6 +273,14 @@ fn approval_statuses(input: &GateInput<'_>) -> Vec<ApprovalStatus> {
                 short(&decision.head),
                 short(&input.request.head)
             ))
+        } else if let Some(change) = input
+            .plan
+            .filter(|p| crate::plan::scheme_change(&p.digest).is_none())
+            .and_then(|_| crate::plan::scheme_change(&decision.digest))
+        {
+            // The same plan has another digest now: say why, or the
+            // approver looks for a change that is not there.
+            ApprovalState::Stale(format!("approved under {change}: approve again"))
         } else if input.plan.is_none_or(|p| p.digest != decision.digest) {
             ApprovalState::Stale(format!(
                 "approved plan {}, the plan changed",
@@ -314,8 +325,14 @@ fn active_blocks(input: &GateInput<'_>) -> Vec<Decision> {
         .filter(|d| d.root == input.root && d.request == input.request.id);
     for decision in mine {
         match decision.kind {
-            // A new plan supersedes blocks on older ones.
-            DecisionKind::Block if digest.is_none_or(|d| d == decision.digest) => {
+            // A new plan supersedes blocks on older ones. A block digested
+            // under an older scheme cannot be told from one on this plan:
+            // it holds for its head commit.
+            DecisionKind::Block
+                if digest.is_none_or(|d| d == decision.digest)
+                    || (crate::plan::scheme_change(&decision.digest).is_some()
+                        && decision.head == input.request.head) =>
+            {
                 blocks.push(decision.clone())
             }
             DecisionKind::Unblock => blocks.retain(|b| !same_person(&b.who, &decision.who)),
@@ -473,6 +490,20 @@ pub fn approval_refusal(
             list.join(", ")
         ));
     }
+    let unacknowledged: Vec<&String> = plan
+        .moving_sources
+        .iter()
+        .filter(|m| !viewed.contains(m))
+        .collect();
+    if let Some(first) = unacknowledged.first() {
+        return Some(format!(
+            "{} module source(s) can move and were not acknowledged (e.g. {}): the code \
+             fetched at apply may not be the code reviewed; acknowledge each (--ack {}) or pin it",
+            unacknowledged.len(),
+            crate::sanitize::escape(first).text,
+            crate::sanitize::escape(first).text
+        ));
+    }
     let already = input.decisions.iter().any(|d| {
         d.kind == DecisionKind::Approve
             && d.root == input.root
@@ -488,5 +519,5 @@ fn short(commit: &str) -> &str {
 }
 
 fn short_digest(digest: &str) -> &str {
-    digest.get(..19).unwrap_or(digest)
+    crate::plan::short_digest(digest)
 }

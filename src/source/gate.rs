@@ -53,6 +53,10 @@ pub fn facts_of(plan: &crate::plan::Plan, head: &str) -> PlanFacts {
             .filter(|rc| rc.change.kind.is_destructive())
             .map(|rc| rc.address.clone())
             .collect(),
+        moving_sources: crate::risk::moving_sources(&plan.configuration)
+            .into_iter()
+            .map(|m| m.module)
+            .collect(),
     }
 }
 

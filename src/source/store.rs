@@ -181,10 +181,13 @@ impl PlanStore {
     }
 
     /// Loads a stored plan and its cost estimate, refusing a plan whose
-    /// content no longer matches the digest recorded when it was stored.
+    /// content no longer matches the digest recorded when it was stored. A
+    /// plan recorded under an older digest scheme cannot be checked against
+    /// its record: it loads with its digest of this scheme, and approvals of
+    /// the old digest show as stale for that reason.
     pub fn load(&self, stored: &StoredPlan) -> Result<(Plan, Option<CostReport>), SourceError> {
         let plan = plan::load_plan(&stored.plan_json)?;
-        if plan.digest != stored.digest {
+        if plan.digest != stored.digest && plan::scheme_change(&stored.digest).is_none() {
             return Err(SourceError::Invalid(format!(
                 "{}: the plan does not match its recorded digest {} (changed on disk, or stored \
                  by another plandeck version); plan or import it again",
@@ -395,6 +398,47 @@ mod tests {
         let (plan, cost) = store.load(&second).expect("load");
         assert_eq!(plan.digest, second.digest);
         assert!(cost.is_none());
+    }
+
+    #[test]
+    fn a_plan_changed_on_disk_is_refused_unless_recorded_under_an_older_scheme() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = PlanStore::open(dir.path());
+        let stored = store
+            .put(
+                "r",
+                "a",
+                "h",
+                PlanOrigin::Imported,
+                PLAN.as_bytes(),
+                None,
+                None,
+            )
+            .expect("put");
+        let edited = PLAN.replace("\"create\"", "\"delete\"");
+        assert_ne!(edited, PLAN);
+        std::fs::write(&stored.plan_json, &edited).expect("edit");
+        let refused = store.load(&stored).expect_err("changed on disk");
+        assert!(
+            refused
+                .to_string()
+                .contains("does not match its recorded digest"),
+            "{refused}"
+        );
+        // A record written before digest scheme 2 cannot be checked: the plan
+        // loads with its digest of this scheme.
+        std::fs::write(&stored.plan_json, PLAN).expect("restore");
+        let old = StoredPlan {
+            digest: format!("sha256:{}", "0".repeat(64)),
+            ..stored.clone()
+        };
+        let (plan, _) = store.load(&old).expect("older scheme loads");
+        assert_eq!(plan.digest, stored.digest);
+        let foreign = StoredPlan {
+            digest: "sha256:v2:not-a-digest".into(),
+            ..stored
+        };
+        assert!(store.load(&foreign).is_err());
     }
 
     #[test]

@@ -145,12 +145,18 @@ fn root_info(
     });
     match read {
         Ok(read) => RootPlanInfo {
-            summary: Some(read.summary),
             gate: gate(Some(PlanFacts {
                 digest: read.digest,
                 head: stored.head.clone(),
                 destructive: read.destructive,
+                moving_sources: read
+                    .summary
+                    .moving_module_sources
+                    .iter()
+                    .map(|m| m.module.clone())
+                    .collect(),
             })),
+            summary: Some(read.summary),
             stored: Some(stored),
             error: None,
             drift: None,

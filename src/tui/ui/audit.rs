@@ -32,7 +32,7 @@ pub fn draw(frame: &mut Frame, area: Rect, audit: &AuditScreen, ui: &mut UiState
         .take(height)
         .map(|(i, r)| {
             let e = &r.entry;
-            let digest: String = e.digest.as_deref().unwrap_or("").chars().take(19).collect();
+            let digest = clean(crate::plan::short_digest(e.digest.as_deref().unwrap_or("")));
             let role = match e.action.word() {
                 "approve" | "apply-succeeded" | "merge" => Role::Create,
                 "block" | "drift-block" | "apply-failed" => Role::High,
@@ -72,7 +72,7 @@ pub fn draw(frame: &mut Frame, area: Rect, audit: &AuditScreen, ui: &mut UiState
         Constraint::Length(15),
         Constraint::Length(12),
         Constraint::Fill(1),
-        Constraint::Length(20),
+        Constraint::Length(22),
         Constraint::Fill(2),
     ];
     frame.render_widget(Table::new(rows, widths).header(header).block(block), area);

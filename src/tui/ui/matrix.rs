@@ -62,10 +62,11 @@ pub fn draw(
             (Some(e), _) => Span::styled(format!("error: {}", clean(e)), theme.role(Role::High)),
             (None, status) => Span::raw(status.word()),
         };
-        let digest = info
-            .stored
-            .as_ref()
-            .map_or(String::new(), |s| s.digest.chars().take(15).collect());
+        let digest = info.stored.as_ref().map_or(String::new(), |s| {
+            // The column is narrow: the scheme and 8 digits (`v2:0a1b2c3d`).
+            let label = crate::plan::digest_label(&s.digest, 8);
+            clean(label.strip_prefix("sha256:").unwrap_or(label))
+        });
         let row =
             Row::new(vec![
                 Cell::from(env_badge(root.environment.as_deref().unwrap_or("?"), theme)),

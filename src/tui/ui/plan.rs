@@ -135,7 +135,7 @@ fn header_lines(view: &PlanView, state: &State, theme: &Theme) -> Vec<Line<'stat
     }
     lines.extend(decision_lines(view, state, theme));
     if let Some((digest, _)) = &view.loaded.since_approval {
-        let short: String = digest.chars().take(19).collect();
+        let short = clean(crate::plan::short_digest(digest));
         let text = if view.show_delta {
             format!(
                 "Re-review: your approval of {short} is stale; showing only what changed since (v: whole plan)"
@@ -323,7 +323,7 @@ fn decision_line(
     let digest: String = if d.digest.is_empty() {
         "no plan".into()
     } else {
-        format!("plan {}", d.digest.chars().take(15).collect::<String>())
+        format!("plan {}", clean(crate::plan::digest_label(&d.digest, 8)))
     };
     let spans = vec![
         Span::styled(format!("  {mark} "), theme.role(role)),

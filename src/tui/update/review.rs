@@ -40,9 +40,15 @@ pub(super) fn approve(state: &mut State) {
         state.status = Some("no reviewer identity: set git user.name and user.email".into());
         return;
     };
-    let viewed: Vec<String> = view.loaded.viewed.iter().cloned().collect();
+    let mut viewed: Vec<String> = view.loaded.viewed.iter().cloned().collect();
     let roots = root_environments(&view.request);
     let review = &view.loaded.review;
+    // Moving module sources are listed at the top of the plan view and make
+    // the plan critical: typing the root name in the confirmation below
+    // acknowledges them.
+    if let Some(facts) = &review.facts {
+        viewed.extend(facts.moving_sources.iter().cloned());
+    }
     let input = GateInput {
         request: &view.request,
         root: &view.root,
@@ -66,7 +72,8 @@ pub(super) fn approve(state: &mut State) {
         .into_iter()
         .filter(|a| view.loaded.viewed.contains(a))
         .collect();
-    let critical = view.loaded.risks.contains(&Risk::Critical);
+    let critical = view.loaded.risks.contains(&Risk::Critical)
+        || view.loaded.summary.risk.highest == Some(Risk::Critical);
     state.modal = Some(Modal::Approve {
         decision: Box::new(decision),
         report: Box::new(review.report.clone()),
