@@ -121,6 +121,11 @@ impl PlanStore {
         root: &str,
         digest: &str,
     ) -> Result<Option<PathBuf>, SourceError> {
+        // The digest comes from decisions anyone can write: only a digest
+        // of a known scheme (hex digits) may name a file, never `../x`.
+        if crate::plan::digest_scheme(digest).is_none() {
+            return Ok(None);
+        }
         let path = self.history_dir(request, root)?.join(history_name(digest));
         if path.exists() {
             return Ok(Some(path));
@@ -341,6 +346,21 @@ mod tests {
     use super::*;
 
     const PLAN: &str = r#"{"format_version":"1.2","resource_changes":[{"address":"null_resource.a","mode":"managed","type":"null_resource","name":"a","change":{"actions":["create"],"before":null,"after":{}}}]}"#;
+
+    #[test]
+    fn a_digest_from_a_decision_cannot_name_a_file_outside_the_history() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let store = PlanStore::open(dir.path());
+        std::fs::create_dir_all(dir.path().join("plandeck")).expect("dir");
+        std::fs::write(dir.path().join("plandeck/x.json"), "{}").expect("bait");
+        for digest in ["../../x", "sha256:../../../x", "sha256:v2:../x"] {
+            assert_eq!(
+                store.historical("request/1", "apps/web", digest).expect("ok"),
+                None,
+                "{digest}"
+            );
+        }
+    }
 
     #[test]
     fn names_round_trip_and_stay_one_safe_component() {
