@@ -235,7 +235,10 @@ fn parse_document(text: &Arc<String>) -> Result<Plan, PlanError> {
             _ => return Err(PlanError::Json(json_error(text, 0, &syntax_error(text)))),
         }));
     }
-    let reader = Reader { text };
+    let reader = Reader {
+        text,
+        warnings: std::sync::Mutex::default(),
+    };
     if text.len() >= PIPELINE_FROM {
         let read = |raw| reader.read_change(raw);
         if let Some((sections, changes)) = super::pipeline::read(text, &read) {
@@ -246,6 +249,34 @@ fn parse_document(text: &Arc<String>) -> Result<Plan, PlanError> {
         Ok(sections) => reader.plan(sections, None),
         Err(_) => reader.plan(reader.sections_one_by_one()?, None),
     }
+}
+
+/// The address Terraform would have written: `module.m.` prefix,
+/// `data.` for data sources, `TYPE.NAME`, then `[INDEX]`.
+fn derived_address(w: &wire::ResourceChange) -> String {
+    let mut address = String::new();
+    if let Some(module) = w.module_address.as_deref().filter(|m| !m.is_empty()) {
+        address.push_str(module);
+        address.push('.');
+    }
+    if w.mode.as_deref() == Some("data") {
+        address.push_str("data.");
+    }
+    address.push_str(w.resource_type.as_deref().unwrap_or("unknown"));
+    address.push('.');
+    address.push_str(w.name.as_deref().unwrap_or("unknown"));
+    if let Some(index) = w.index {
+        address.push('[');
+        address.push_str(index.get());
+        address.push(']');
+    }
+    address
+}
+
+/// `line L column C` of a byte offset.
+fn position(text: &str, offset: usize) -> String {
+    let (line, column) = line_column(text, offset);
+    format!("line {line} column {column}")
 }
 
 /// Documents from this size on are read by the multi-threaded pipeline.
@@ -260,6 +291,8 @@ fn syntax_error(text: &str) -> serde_json::Error {
 
 struct Reader<'t> {
     text: &'t Arc<String>,
+    /// What a tolerant read of a secondary section skipped or derived.
+    warnings: std::sync::Mutex<Vec<String>>,
 }
 
 impl<'t> Reader<'t> {
@@ -274,12 +307,12 @@ impl<'t> Reader<'t> {
             terraform_version: self.section(top.terraform_version, "terraform_version")?,
             resource_changes: self.section(top.resource_changes, "resource_changes")?,
             output_changes: self.section(top.output_changes, "output_changes")?,
-            resource_drift: self.section(top.resource_drift, "resource_drift")?,
-            relevant_attributes: self.section(top.relevant_attributes, "relevant_attributes")?,
-            checks: self.section(top.checks, "checks")?,
-            condition_results: self.section(top.condition_results, "condition_results")?,
-            deferred_changes: self.section(top.deferred_changes, "deferred_changes")?,
-            action_invocations: self.section(top.action_invocations, "action_invocations")?,
+            resource_drift: self.tolerant(top.resource_drift, "resource_drift"),
+            relevant_attributes: self.tolerant(top.relevant_attributes, "relevant_attributes"),
+            checks: self.tolerant(top.checks, "checks"),
+            condition_results: self.tolerant(top.condition_results, "condition_results"),
+            deferred_changes: self.tolerant(top.deferred_changes, "deferred_changes"),
+            action_invocations: self.tolerant(top.action_invocations, "action_invocations"),
             planned_values: self.section(top.planned_values, "planned_values")?,
             configuration: self.section(top.configuration, "configuration")?,
             prior_state: top.prior_state,
@@ -288,6 +321,46 @@ impl<'t> Reader<'t> {
             complete: self.section(top.complete, "complete")?,
             applyable: self.section(top.applyable, "applyable")?,
         })
+    }
+
+    /// A secondary section read entry by entry: an entry that does not
+    /// read (a missing or unexpected field) is skipped with a warning naming
+    /// the section and the entry, and a section that is no list is ignored
+    /// with one. Only `resource_changes` or the document refuse a plan.
+    fn tolerant<T: serde::Deserialize<'t>>(
+        &self,
+        raw: Option<&'t RawValue>,
+        name: &str,
+    ) -> Option<Vec<T>> {
+        let raw = raw?;
+        let entries = match serde_json::from_str::<Option<Vec<&'t RawValue>>>(raw.get()) {
+            Ok(entries) => entries?,
+            Err(e) => {
+                self.warn(format!(
+                    "{name} is not a list ({}): ignored",
+                    json_error(self.text, self.offset(raw), &e)
+                ));
+                return None;
+            }
+        };
+        let mut read = Vec::with_capacity(entries.len());
+        for (i, entry) in entries.into_iter().enumerate() {
+            match serde_json::from_str::<T>(entry.get()) {
+                Ok(value) => read.push(value),
+                Err(e) => self.warn(format!(
+                    "{name} entry {}: {}: skipped",
+                    i + 1,
+                    json_error(self.text, self.offset(entry), &e)
+                )),
+            }
+        }
+        Some(read)
+    }
+
+    fn warn(&self, warning: String) {
+        if let Ok(mut warnings) = self.warnings.lock() {
+            warnings.push(warning);
+        }
     }
 
     /// Parses one raw section (null reads as absent), reporting errors at
@@ -398,6 +471,9 @@ impl<'t> Reader<'t> {
         plan.errored = sections.errored.unwrap_or(false);
         plan.complete = sections.complete;
         plan.applyable = sections.applyable;
+        if let Ok(mut warnings) = self.warnings.lock() {
+            plan.warnings.append(&mut warnings);
+        }
         plan.digest = super::digest::combine(&plan, &hashes)?;
         Ok(plan)
     }
@@ -435,6 +511,12 @@ impl<'t> Reader<'t> {
                 json_error(self.text, self.offset(raw), &e)
             ))
         })?;
+        if wire.address.is_empty() {
+            return Err(PlanError::Json(format!(
+                "in resource_changes: an entry has no `address` (at {})",
+                position(self.text, self.offset(raw))
+            )));
+        }
         let rc = self.resource_change(wire);
         let hash = super::digest::resource_hash(&rc)?;
         Ok((rc, hash))
@@ -449,7 +531,14 @@ impl<'t> Reader<'t> {
         RawJson::new(Arc::clone(self.text), start, start + raw.get().len())
     }
 
-    fn resource_change(&self, w: wire::ResourceChange) -> ResourceChange {
+    fn resource_change(&self, mut w: wire::ResourceChange) -> ResourceChange {
+        if w.address.is_empty() {
+            w.address = derived_address(&w);
+            self.warn(format!(
+                "an entry without `address` read as {} (from its module, mode, type, name and index)",
+                w.address
+            ));
+        }
         let mode = match w.mode.as_deref() {
             Some("data") => Mode::Data,
             Some(_) => Mode::Managed,
@@ -678,7 +767,10 @@ mod tests {
     use super::*;
 
     fn slow_path(text: &Arc<String>) -> Result<Plan, PlanError> {
-        let reader = Reader { text };
+        let reader = Reader {
+            text,
+            warnings: std::sync::Mutex::default(),
+        };
         reader.plan(reader.sections_one_by_one()?, None)
     }
 

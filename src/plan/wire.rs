@@ -66,6 +66,9 @@ pub(super) struct Sections<'a> {
 
 #[derive(Deserialize)]
 pub(super) struct ResourceChange<'a> {
+    /// Required in `resource_changes`; some Terraform 1.0 releases left it
+    /// out of `resource_drift` entries, where it is derived instead.
+    #[serde(default)]
     pub address: String,
     pub previous_address: Option<String>,
     pub module_address: Option<String>,

@@ -355,7 +355,9 @@ mod tests {
         std::fs::write(dir.path().join("plandeck/x.json"), "{}").expect("bait");
         for digest in ["../../x", "sha256:../../../x", "sha256:v2:../x"] {
             assert_eq!(
-                store.historical("request/1", "apps/web", digest).expect("ok"),
+                store
+                    .historical("request/1", "apps/web", digest)
+                    .expect("ok"),
                 None,
                 "{digest}"
             );
