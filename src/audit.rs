@@ -13,6 +13,7 @@
 //! renders (strings in records are untrusted: escape them to show them) and
 //! decides nothing; callers decide, then record.
 
+mod decision;
 mod head;
 mod lock;
 mod record;
@@ -23,7 +24,7 @@ mod verify;
 pub use time::{format_utc, unix_now};
 pub use verify::{Problem, ProblemKind, VerifyReport};
 
-use crate::source::Identity;
+use crate::domain::Identity;
 use serde::{Deserialize, Serialize};
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};

@@ -280,7 +280,7 @@ pub fn main() -> i32 {
     match run(cli) {
         Ok(code) => code,
         Err(Failure(message)) => {
-            crate::cli::warn_line(format_args!(
+            crate::sanitize::warn_line(format_args!(
                 "plandeck: {}",
                 crate::sanitize::escape(&message).text
             ));
@@ -558,7 +558,7 @@ fn load_plan_warning(path: &std::path::Path) -> Result<crate::plan::Plan, Failur
     let plan = load_plan(path)?;
     for warning in &plan.warnings {
         let line = format!("{}: {warning}", path.display());
-        crate::cli::warn_line(format_args!(
+        crate::sanitize::warn_line(format_args!(
             "plandeck: warning: {}",
             crate::sanitize::escape(&line).text
         ));
@@ -589,12 +589,6 @@ fn use_color(choice: ColorChoice) -> bool {
 pub(crate) fn say_line(line: std::fmt::Arguments<'_>) -> bool {
     let mut out = crate::sanitize::LineEscaper::new(io::stdout().lock());
     writeln!(out, "{line}").and_then(|()| out.flush()).is_ok()
-}
-
-/// Writes one line to standard error through the terminal guard.
-pub(crate) fn warn_line(line: std::fmt::Arguments<'_>) {
-    let mut out = crate::sanitize::LineEscaper::new(io::stderr().lock());
-    let _ = writeln!(out, "{line}").and_then(|()| out.flush());
 }
 
 /// Buffered stdout through the terminal guard; a closed pipe (`| head`)

@@ -181,6 +181,11 @@ pub fn default_path() -> Option<PathBuf> {
     directories::ProjectDirs::from("", "", "plandeck").map(|d| d.config_dir().join("config.toml"))
 }
 
+/// The built-in defaults, compiled as if loaded from no file.
+pub fn defaults() -> Result<Loaded, ConfigError> {
+    compile(Config::default(), None)
+}
+
 /// Loads `explicit` if given (it must exist), else the platform file if it
 /// exists, else the defaults.
 pub fn load(explicit: Option<&Path>) -> Result<Loaded, ConfigError> {

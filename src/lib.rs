@@ -21,6 +21,7 @@ pub mod cost;
 pub mod delta;
 pub mod demo;
 pub mod diff;
+pub mod domain;
 pub mod drift;
 pub mod executor;
 pub mod failpoint;

@@ -7,6 +7,7 @@
 //! module reads files, the clock or the environment.
 
 pub mod ansi;
+mod markdown;
 mod resource;
 mod sections;
 mod value;

@@ -205,6 +205,14 @@ impl<W: std::io::Write> LineEscaper<W> {
     }
 }
 
+/// Writes one line to standard error through the terminal guard (every
+/// line of plandeck's stderr goes here: `eprintln!` is denied).
+pub fn warn_line(line: std::fmt::Arguments<'_>) {
+    use std::io::Write as _;
+    let mut out = LineEscaper::new(std::io::stderr().lock());
+    let _ = writeln!(out, "{line}").and_then(|()| out.flush());
+}
+
 /// The parameters of a colour sequence plandeck may write: reset, bold,
 /// dim, italic, underline and their resets, foreground and background
 /// colours. Not conceal (8), blink (5, 6), nor anything that moves the

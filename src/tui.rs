@@ -83,13 +83,13 @@ async fn stop_children(children: &Children) {
     if running == 0 {
         return;
     }
-    crate::cli::warn_line(format_args!(
+    crate::sanitize::warn_line(format_args!(
         "plandeck: interrupting {running} running plan/apply process(es) and waiting up to {}s…",
         children::STOP_TIMEOUT.as_secs()
     ));
     match children.stop(children::STOP_TIMEOUT).await {
-        0 => crate::cli::warn_line(format_args!("plandeck: stopped")),
-        left => crate::cli::warn_line(format_args!(
+        0 => crate::sanitize::warn_line(format_args!("plandeck: stopped")),
+        left => crate::sanitize::warn_line(format_args!(
             "plandeck: {left} process(es) did not stop in time: killed"
         )),
     }

@@ -18,7 +18,7 @@
 //! This module does no file I/O.
 
 use super::{AuditAction, AuditEntry, AuditRecord};
-use crate::source::Identity;
+use crate::domain::Identity;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sha2::{Digest, Sha256};

@@ -79,7 +79,7 @@ fn report(out: &mut dyn Write, id: &str, outcome: Outcome, merged: bool) -> i32 
         }
         Outcome::Refused { root, reasons } => {
             let root = sanitize::escape(&root);
-            crate::cli::warn_line(format_args!(
+            crate::sanitize::warn_line(format_args!(
                 "plandeck: refused: {}: {}",
                 root.text,
                 sanitize::escape(&reasons.join("; ")).text
@@ -92,7 +92,7 @@ fn report(out: &mut dyn Write, id: &str, outcome: Outcome, merged: bool) -> i32 
             fresh,
         } => {
             let root = sanitize::escape(&root).text;
-            crate::cli::warn_line(format_args!(
+            crate::sanitize::warn_line(format_args!(
                 "plandeck: refused: {root}: drift: the fresh plan {fresh} differs from the approved {approved}; blocked"
             ));
             1
@@ -104,7 +104,7 @@ fn report(out: &mut dyn Write, id: &str, outcome: Outcome, merged: bool) -> i32 
                 "the request stays open".to_string()
             };
             let root = sanitize::escape(&root).text;
-            crate::cli::warn_line(format_args!(
+            crate::sanitize::warn_line(format_args!(
                 "plandeck: {root}: apply failed: {}; {after}",
                 sanitize::escape(&reason).text
             ));

@@ -95,7 +95,7 @@ fn list(log: &AuditLog, format: ListFormat) -> Result<i32, Failure> {
     for line in log.read_lines()? {
         match line {
             Ok(record) => records.push(record),
-            Err(e) => crate::cli::warn_line(format_args!(
+            Err(e) => crate::sanitize::warn_line(format_args!(
                 "plandeck: warning: unreadable entry: {}",
                 sanitize::escape(&e.to_string()).text
             )),
@@ -122,7 +122,7 @@ fn list(log: &AuditLog, format: ListFormat) -> Result<i32, Failure> {
     let report = log.verify();
     if !report.is_ok() {
         let report = report.to_string();
-        crate::cli::warn_line(format_args!(
+        crate::sanitize::warn_line(format_args!(
             "plandeck: warning: {}",
             sanitize::escape(&report).text
         ));

@@ -42,7 +42,7 @@ pub(super) fn open(
 }
 
 fn refuse(message: &str) -> Result<i32, Failure> {
-    crate::cli::warn_line(format_args!(
+    crate::sanitize::warn_line(format_args!(
         "plandeck: refused: {}",
         sanitize::escape(message).text
     ));
@@ -238,7 +238,7 @@ fn decide(
 /// stderr says it stands.
 fn recorded_anyway(said: bool, what: &str) {
     if !said {
-        crate::cli::warn_line(format_args!(
+        crate::sanitize::warn_line(format_args!(
             "plandeck: {what} recorded (standard output is closed)"
         ));
     }

@@ -6,7 +6,7 @@
 use super::codeowners::{CodeOwners, is_owner};
 use super::{Decision, DecisionKind, ProofState, may_be_same_person, same_person};
 use crate::config::{Config, Teams, Window, default_required_approvals};
-use crate::source::{Identity, Request};
+use crate::domain::{Identity, Request};
 use serde::Serialize;
 
 /// The policy of one environment, resolved from the configuration.

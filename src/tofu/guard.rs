@@ -90,7 +90,7 @@ pub fn run(program: &OsStr, args: &[OsString]) -> i32 {
     let mut child = match spawned {
         Ok(child) => child,
         Err(e) => {
-            crate::cli::warn_line(format_args!(
+            crate::sanitize::warn_line(format_args!(
                 "cannot run {}: {e}",
                 Path::new(program).display()
             ));

@@ -181,7 +181,7 @@ pub fn prune_stale(source: &GitSource) -> Vec<PathBuf> {
 /// commands' stdout is their result).
 pub fn prune_stale_and_say(source: &GitSource) {
     for dir in prune_stale(source) {
-        crate::cli::warn_line(format_args!(
+        crate::sanitize::warn_line(format_args!(
             "plandeck: removed the workspace of an interrupted run: {}",
             crate::sanitize::escape(&dir.display().to_string()).text
         ));

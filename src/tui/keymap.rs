@@ -232,13 +232,7 @@ impl Default for Keymap {
                 "back",
             ))],
         );
-        for layer in [
-            Layer::List,
-            Layer::Matrix,
-            Layer::Plan,
-            Layer::Code,
-            Layer::Audit,
-        ] {
+        for layer in Layer::ALL.into_iter().filter(|l| l.is_screen()) {
             add(layer, global());
         }
         add(
@@ -289,16 +283,14 @@ impl Keymap {
 mod tests {
     use super::*;
 
+    fn press(code: KeyCode, modifiers: KeyModifiers) -> KeyEvent {
+        KeyEvent::new(code, modifiers)
+    }
+
     #[test]
     fn no_key_is_bound_twice_in_a_layer() {
         let keymap = Keymap::default();
-        for layer in [
-            Layer::List,
-            Layer::Matrix,
-            Layer::Plan,
-            Layer::Code,
-            Layer::Help,
-        ] {
+        for layer in Layer::ALL {
             let mut seen = std::collections::HashSet::new();
             for b in keymap.bindings(layer) {
                 assert!(
@@ -311,25 +303,52 @@ mod tests {
     }
 
     #[test]
-    fn every_layer_can_quit_or_go_back() {
+    fn every_screen_layer_has_help_quit_and_back() {
         let keymap = Keymap::default();
-        let esc = KeyEvent::new(KeyCode::Esc, NONE);
-        for layer in [Layer::Matrix, Layer::Plan, Layer::Code, Layer::Help] {
-            assert_eq!(keymap.resolve(layer, &esc), Some(Action::Back), "{layer:?}");
-        }
-        let ctrl_c = KeyEvent::new(KeyCode::Char('c'), CTRL);
-        for layer in [
-            Layer::List,
-            Layer::Matrix,
-            Layer::Plan,
-            Layer::Code,
-            Layer::Help,
-        ] {
+        for layer in Layer::ALL.into_iter().filter(|l| l.is_screen()) {
+            let resolve = |code, modifiers| keymap.resolve(layer, &press(code, modifiers));
             assert_eq!(
-                keymap.resolve(layer, &ctrl_c),
+                resolve(KeyCode::Char('?'), NONE),
+                Some(Action::Help),
+                "{layer:?}"
+            );
+            assert_eq!(
+                resolve(KeyCode::Char('q'), NONE),
                 Some(Action::Quit),
                 "{layer:?}"
             );
+            assert_eq!(
+                resolve(KeyCode::Char('c'), CTRL),
+                Some(Action::Quit),
+                "{layer:?}"
+            );
+            let hints = keymap.hints(layer);
+            assert!(hints.contains(&("?", "help")), "{layer:?}: {hints:?}");
+            assert!(hints.contains(&("q", "quit")), "{layer:?}: {hints:?}");
+        }
+        let esc = press(KeyCode::Esc, NONE);
+        for layer in Layer::ALL
+            .into_iter()
+            .filter(|l| l.is_screen() || *l == Layer::Help)
+        {
+            assert_eq!(keymap.resolve(layer, &esc), Some(Action::Back), "{layer:?}");
+        }
+    }
+
+    #[test]
+    fn help_closes_with_its_own_keys_and_ctrl_c_quits() {
+        let keymap = Keymap::default();
+        let resolve = |code, modifiers| keymap.resolve(Layer::Help, &press(code, modifiers));
+        assert_eq!(resolve(KeyCode::Char('?'), NONE), Some(Action::Back));
+        assert_eq!(resolve(KeyCode::Char('q'), NONE), Some(Action::Back));
+        assert_eq!(resolve(KeyCode::Char('c'), CTRL), Some(Action::Quit));
+    }
+
+    #[test]
+    fn modal_and_input_take_keys_themselves() {
+        let keymap = Keymap::default();
+        for layer in [Layer::Modal, Layer::Input] {
+            assert_eq!(keymap.bindings(layer).count(), 0, "{layer:?}");
         }
     }
 

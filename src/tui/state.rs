@@ -249,6 +249,37 @@ pub enum Layer {
     Drift,
 }
 
+impl Layer {
+    /// Every layer, so tests (and the keymap) cannot forget one.
+    pub const ALL: [Layer; 9] = [
+        Layer::Modal,
+        Layer::Help,
+        Layer::Input,
+        Layer::List,
+        Layer::Matrix,
+        Layer::Plan,
+        Layer::Code,
+        Layer::Audit,
+        Layer::Drift,
+    ];
+
+    /// Whether the layer is a screen that takes the global keys (`?`, `q`,
+    /// `<C-c>`) from the keymap. The match is exhaustive so a new layer
+    /// must decide. A modal and text input take every key themselves
+    /// (there `q` and `?` are text, `<C-c>` cancels or quits in `update`).
+    pub fn is_screen(self) -> bool {
+        match self {
+            Layer::List
+            | Layer::Matrix
+            | Layer::Plan
+            | Layer::Code
+            | Layer::Audit
+            | Layer::Drift => true,
+            Layer::Modal | Layer::Help | Layer::Input => false,
+        }
+    }
+}
+
 /// The whole TUI state.
 #[derive(Debug)]
 pub struct State {

@@ -10,6 +10,8 @@ use crossterm::event::{KeyCode, KeyEvent, MouseEventKind};
 
 mod backend;
 mod review;
+#[cfg(test)]
+mod tests;
 
 /// Rows moved by half a page (the pane height is the renderer's business).
 const PAGE_ROWS: usize = 15;
@@ -528,6 +530,13 @@ fn input(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         Screen::Code(code) => (&mut code.search, &mut code.search_editing),
         _ => (&mut state.list.filter, &mut state.list.filter_editing),
     };
+    if key.code == KeyCode::Char('c')
+        && key
+            .modifiers
+            .contains(crossterm::event::KeyModifiers::CONTROL)
+    {
+        return act(state, Action::Quit);
+    }
     match key.code {
         KeyCode::Char(c)
             if !key

@@ -1,0 +1,16 @@
+//! The types every layer shares: requests and the roots they touch, who
+//! acts (identity), decisions and their audit proof, and references to
+//! stored plans. Sources, review, executors and the TUI depend on this
+//! module; it depends on none of them (only on serde), so no import cycle
+//! can run through it. It holds data and pure helpers only: no I/O, no
+//! clock, no rendering.
+
+mod decision;
+mod identity;
+mod plan_ref;
+mod request;
+
+pub use decision::{AuditProof, Decision, DecisionKind, ProofState};
+pub use identity::Identity;
+pub use plan_ref::{PlanOrigin, PlanStatus, StoredPlan};
+pub use request::{Request, RootRef};

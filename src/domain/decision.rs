@@ -1,0 +1,81 @@
+//! Decisions (approve, block, unblock, apply results) bound to a request's
+//! head commit and plan digest, and their link to the audit log. Pure data:
+//! the serialised form is stored (git notes) and hashed for the audit
+//! proof, so existing fields never change name or shape. How a decision
+//! becomes an audit entry lives in `audit`; how it counts, in `review`.
+
+use super::Identity;
+use serde::{Deserialize, Serialize};
+
+/// What a decision says.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DecisionKind {
+    Approve,
+    Block,
+    /// Lifts the same person's earlier block.
+    Unblock,
+    /// The root applied successfully at this head and digest (promotion order).
+    ApplySucceeded,
+    ApplyFailed,
+}
+
+impl DecisionKind {
+    pub fn word(self) -> &'static str {
+        match self {
+            Self::Approve => "approve",
+            Self::Block => "block",
+            Self::Unblock => "unblock",
+            Self::ApplySucceeded => "apply-succeeded",
+            Self::ApplyFailed => "apply-failed",
+        }
+    }
+}
+
+/// A decision by an identity on (request, root, head commit, plan digest).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Decision {
+    pub kind: DecisionKind,
+    pub request: String,
+    pub root: String,
+    pub head: String,
+    pub digest: String,
+    pub who: Identity,
+    /// Unix seconds.
+    pub at: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+    /// For approvals: the destructive changes the approver had viewed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub viewed_destructive: Vec<String>,
+    /// Where its audit entry is, set when it is recorded: written to the
+    /// log before the decision is stored. An approval or apply result
+    /// without a proof that matches it is never counted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audit: Option<AuditProof>,
+}
+
+/// A decision's link to its audit entry: the log (the hash of the log's
+/// first entry), the entry's `seq` and `prev`, and its `hash`, which is the
+/// audit record's hash over exactly this decision. It proves the decision
+/// went through the audit log (a note written by hand, or one whose
+/// decision was edited after it was audited, has none that matches); it is
+/// not a signature: `audit verify` cross-checks it against the log.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditProof {
+    pub log: String,
+    pub seq: u64,
+    pub prev: String,
+    pub hash: String,
+}
+
+/// Whether a decision's audit proof holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ProofState {
+    /// The proof's hash is the audit record of this very decision.
+    Matches,
+    /// No proof: not recorded through plandeck's audit log.
+    Missing,
+    /// A proof whose hash is not this decision's record: edited.
+    Mismatch,
+}

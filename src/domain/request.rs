@@ -1,0 +1,45 @@
+//! An open change and the roots it touches, as every source reports it.
+//! Pure data: listing requests is the sources' work.
+
+use super::Identity;
+use serde::Serialize;
+
+/// A root directory (its own state) touched by a request.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct RootRef {
+    /// Path relative to the repository, `/`-separated, e.g. `apps/web/prod1`.
+    pub path: String,
+    /// The environment by config globs or by name (`dev`, `stage`, `prod`).
+    pub environment: Option<String>,
+    /// Why it is affected when none of its own files changed: the changed
+    /// local module directories it reads (directly or through other
+    /// modules), sorted. Empty when its own files changed.
+    pub via: Vec<String>,
+}
+
+/// An open change: a branch and, on a forge, its pull request.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Request {
+    /// Stable identifier: the branch name for git (`request/42`).
+    pub id: String,
+    /// The number, when the branch or pull request has one.
+    pub number: Option<u64>,
+    /// The subject of the request's first commit, or the pull request title.
+    pub title: String,
+    /// Authors of the request's commits, in order of first appearance.
+    pub authors: Vec<Identity>,
+    /// Committers of the request's commits, in order of first appearance.
+    pub committers: Vec<Identity>,
+    /// The head commit.
+    pub head: String,
+    /// The base branch it merges into.
+    pub base: String,
+    /// Commit time of the first commit of the request (unix seconds).
+    pub created_at: i64,
+    /// Commit time of the head commit (unix seconds).
+    pub updated_at: i64,
+    /// Files changed against the base (`git diff base...head`).
+    pub changed_files: Vec<String>,
+    /// Roots those files belong to, sorted by path.
+    pub roots: Vec<RootRef>,
+}
