@@ -149,3 +149,54 @@ fn a_corrupt_drift_report_is_listed_as_its_roots_error() {
         "{stdout}"
     );
 }
+
+#[test]
+fn a_corrupt_plan_or_cost_file_fails_only_its_root_and_bad_marks_hide_nothing() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let repo = plandeck::demo::build_at(&dir.path().join("repo"), NOW).expect("demo");
+    let plans = repo.join(".git/plandeck/plans");
+    std::fs::write(
+        plans.join("request%2F101/apps%2Fweb%2Fdev/plan.json"),
+        "{\"format_version\":",
+    )
+    .expect("corrupt plan");
+    std::fs::write(
+        plans.join("request%2F103/apps%2Fweb%2Fprod/cost.json"),
+        "[1,",
+    )
+    .expect("corrupt cost");
+    // Viewed and seen marks that are not JSON at all.
+    for sub in ["seen", "progress"] {
+        let d = dir.path().join("data/plandeck").join(sub);
+        std::fs::create_dir_all(&d).expect("dir");
+        std::fs::write(d.join("garbage"), "\u{0}\u{1}not json").expect("garbage");
+    }
+    let out = run(dir.path(), &repo, &["requests", "--format", "json"]);
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let rows: serde_json::Value = serde_json::from_str(&stdout).expect("json");
+    let mut broken: Vec<String> = rows
+        .as_array()
+        .expect("rows")
+        .iter()
+        .flat_map(|r| r["roots"].as_array().into_iter().flatten())
+        .filter(|r| !r["error"].is_null())
+        .map(|r| r["path"].as_str().unwrap_or("").to_string())
+        .collect();
+    assert_eq!(
+        broken,
+        vec!["apps/web/dev".to_string(), "apps/web/prod".to_string()],
+        "{stdout}"
+    );
+    // Approving elsewhere still works with the damaged marks around.
+    let args = [
+        "approve",
+        "request/102",
+        "--root",
+        "apps/api/prod",
+        "--ack",
+        "aws_db_instance.main",
+    ];
+    let out = run(dir.path(), &repo, &args);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out).1);
+}
