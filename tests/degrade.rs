@@ -183,6 +183,7 @@ fn a_corrupt_plan_or_cost_file_fails_only_its_root_and_bad_marks_hide_nothing() 
         .filter(|r| !r["error"].is_null())
         .map(|r| r["path"].as_str().unwrap_or("").to_string())
         .collect();
+    broken.sort();
     assert_eq!(
         broken,
         vec!["apps/web/dev".to_string(), "apps/web/prod".to_string()],
