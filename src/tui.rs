@@ -6,6 +6,7 @@
 mod apply_state;
 mod children;
 pub mod harness;
+mod jobs;
 mod keymap;
 mod loads;
 mod msg;
@@ -19,6 +20,7 @@ mod ui;
 mod update;
 
 pub use apply_state::ApplyState;
+pub use jobs::{JobId, Jobs};
 pub use keymap::Keymap;
 pub use msg::{
     Action, BackendEvent, Effect, LoadedPlan, Msg, RequestEntry, RequestsSnapshot, RootPlanInfo,

@@ -210,14 +210,21 @@ impl Harness {
                 },
                 None => return None,
             },
-            Effect::RecordDecision { decision } => BackendEvent::DecisionRecorded {
+            Effect::RecordDecision { job, decision } => BackendEvent::DecisionRecorded {
+                job,
                 result: runner::record_decision(source, self.data_dir.as_deref(), &decision),
             },
             Effect::LoadDrift { req } => BackendEvent::DriftLoaded {
                 req,
                 result: runner::load_drift(self.drift.as_deref(), &settings),
             },
-            Effect::DriftAction { root, text, block } => BackendEvent::DriftActed {
+            Effect::DriftAction {
+                job,
+                root,
+                text,
+                block,
+            } => BackendEvent::DriftActed {
+                job,
                 result: runner::drift_action(
                     self.drift.as_deref(),
                     self.data_dir.as_deref(),

@@ -132,13 +132,17 @@ impl Runner {
                     save_failed,
                 );
             }
-            Effect::RecordDecision { decision } => {
+            Effect::RecordDecision { job, decision } => {
                 let (source, dir) = (Arc::clone(&self.source), self.data_dir.clone());
                 self.blocking(
                     move || BackendEvent::DecisionRecorded {
+                        job,
                         result: record_decision(source.as_ref(), dir.as_deref(), &decision),
                     },
-                    |error| BackendEvent::DecisionRecorded { result: Err(error) },
+                    move |error| BackendEvent::DecisionRecorded {
+                        job,
+                        result: Err(error),
+                    },
                 );
             }
             Effect::LoadAudit { req } => {
@@ -167,33 +171,42 @@ impl Runner {
                     },
                 );
             }
-            Effect::DriftAction { root, text, block } => {
+            Effect::DriftAction {
+                job,
+                root,
+                text,
+                block,
+            } => {
                 let (drift, dir) = (self.drift.clone(), self.data_dir.clone());
                 self.blocking(
                     move || BackendEvent::DriftActed {
+                        job,
                         result: drift_action(drift.as_deref(), dir.as_deref(), &root, &text, block),
                     },
-                    |error| BackendEvent::DriftActed { result: Err(error) },
+                    move |error| BackendEvent::DriftActed {
+                        job,
+                        result: Err(error),
+                    },
                 );
             }
-            Effect::RunApply { request, root } => {
+            Effect::RunApply { job, request, root } => {
                 let command = self.plan_command.clone();
                 let children = Arc::clone(&self.children);
                 tokio::spawn(async move {
                     let args = ["apply".to_string(), request, "--root".to_string(), root];
-                    let result = run_child(&command, &args, &children, &tx, |text| {
-                        BackendEvent::ApplyLine { text }
+                    let result = run_child(&command, &args, &children, &tx, move |text| {
+                        BackendEvent::ApplyLine { job, text }
                     })
                     .await;
-                    let _ = tx.send(BackendEvent::ApplyFinished { result }).await;
+                    let _ = tx.send(BackendEvent::ApplyFinished { job, result }).await;
                 });
             }
-            Effect::RunPlan { req, request } => {
+            Effect::RunPlan { job, request } => {
                 let command = self.plan_command.clone();
                 let children = Arc::clone(&self.children);
                 tokio::spawn(async move {
-                    let result = run_plan(&command, &request, &children, &tx).await;
-                    let _ = tx.send(BackendEvent::PlanFinished { req, result }).await;
+                    let result = run_plan(job, &command, &request, &children, &tx).await;
+                    let _ = tx.send(BackendEvent::PlanFinished { job, result }).await;
                 });
             }
         }
