@@ -118,11 +118,7 @@ pub(crate) fn test_panic(place: &str) -> bool {
     std::env::var("PLANDECK_TEST_PANIC").is_ok_and(|v| v == place)
 }
 
-fn unix_now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
-}
+use crate::clock::unix_now;
 
 /// One turn of the event loop, as far as redrawing is concerned.
 #[derive(Clone, Copy, Debug)]

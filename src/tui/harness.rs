@@ -174,7 +174,7 @@ impl Harness {
         let source = self.source.as_ref();
         let settings = Arc::clone(&self.state.settings);
         Some(match effect {
-            Effect::LoadRequests { req } => BackendEvent::RequestsLoaded {
+            Effect::LoadRequests { req, now } => BackendEvent::RequestsLoaded {
                 req,
                 result: loads::load_requests(
                     source,
@@ -185,14 +185,25 @@ impl Harness {
                     },
                     &settings,
                     self.data_dir.clone(),
+                    now,
                 ),
             },
-            Effect::LoadPlan { req, request, root } => BackendEvent::PlanLoaded {
+            Effect::LoadPlan {
                 req,
-                result: loads::load_plan(source, &settings, self.data_dir.clone(), &request, &root)
-                    .map(|plan| {
-                        loads::with_apply_state(plan, self.locks.as_deref(), &request, &root)
-                    }),
+                now,
+                request,
+                root,
+            } => BackendEvent::PlanLoaded {
+                req,
+                result: loads::load_plan(
+                    source,
+                    &settings,
+                    self.data_dir.clone(),
+                    &request,
+                    &root,
+                    now,
+                )
+                .map(|plan| loads::with_apply_state(plan, self.locks.as_deref(), &request, &root)),
             },
             Effect::LoadCode { req, request } => BackendEvent::CodeLoaded {
                 req,

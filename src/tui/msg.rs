@@ -111,11 +111,13 @@ pub enum Action {
 /// A side effect requested by `update`, carried out by the runner.
 #[derive(Debug, PartialEq)]
 pub enum Effect {
-    /// List requests with their stored plans' summaries.
-    LoadRequests { req: ReqId },
-    /// Load one stored plan for the plan view.
+    /// List requests with their stored plans' summaries; gates are judged
+    /// at `now` (the state's clock, never the loader's).
+    LoadRequests { req: ReqId, now: i64 },
+    /// Load one stored plan for the plan view, its gate judged at `now`.
     LoadPlan {
         req: ReqId,
+        now: i64,
         request: Box<Request>,
         root: String,
     },

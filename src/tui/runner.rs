@@ -44,7 +44,7 @@ impl Runner {
         let tx = self.tx.clone();
         match effect {
             Effect::Quit => {}
-            Effect::LoadRequests { req } => {
+            Effect::LoadRequests { req, now } => {
                 let (source, settings, data_dir) = (
                     Arc::clone(&self.source),
                     Arc::clone(&self.settings),
@@ -73,6 +73,7 @@ impl Runner {
                                 },
                                 &settings,
                                 data_dir,
+                                now,
                             ),
                         }
                     },
@@ -82,7 +83,12 @@ impl Runner {
                     },
                 );
             }
-            Effect::LoadPlan { req, request, root } => {
+            Effect::LoadPlan {
+                req,
+                now,
+                request,
+                root,
+            } => {
                 let (source, settings, data_dir, locks) = (
                     Arc::clone(&self.source),
                     Arc::clone(&self.settings),
@@ -92,8 +98,15 @@ impl Runner {
                 self.blocking(
                     move || BackendEvent::PlanLoaded {
                         req,
-                        result: load_plan(source.as_ref(), &settings, data_dir, &request, &root)
-                            .map(|plan| with_apply_state(plan, locks.as_deref(), &request, &root)),
+                        result: load_plan(
+                            source.as_ref(),
+                            &settings,
+                            data_dir,
+                            &request,
+                            &root,
+                            now,
+                        )
+                        .map(|plan| with_apply_state(plan, locks.as_deref(), &request, &root)),
                     },
                     move |error| BackendEvent::PlanLoaded {
                         req,

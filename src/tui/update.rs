@@ -63,7 +63,10 @@ pub fn load_requests(state: &mut State) -> Vec<Effect> {
         state.jobs.finish(old);
     }
     state.list_job = Some(state.jobs.start("loading requests"));
-    vec![Effect::LoadRequests { req }]
+    vec![Effect::LoadRequests {
+        req,
+        now: state.now,
+    }]
 }
 
 /// Starts loading the plan view's plan, superseding a load in flight.
@@ -280,6 +283,7 @@ fn open_plan(state: &mut State, request: Request, root_index: usize) -> Vec<Effe
     start_plan_job(state);
     vec![Effect::LoadPlan {
         req,
+        now: state.now,
         request: Box::new(request),
         root,
     }]
@@ -308,6 +312,7 @@ fn reload_plan(state: &mut State) -> Vec<Effect> {
     state.plan_req = req;
     vec![Effect::LoadPlan {
         req,
+        now: state.now,
         request: Box::new(request),
         root,
     }]

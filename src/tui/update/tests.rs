@@ -260,3 +260,14 @@ fn a_plan_pane_under_another_screen_gets_only_its_own_lines() {
     assert!(on_top.finished.is_none());
     assert!(s.jobs.is_running(apply));
 }
+
+#[test]
+fn loads_are_judged_at_the_states_clock() {
+    let mut s = state();
+    s.now = 42;
+    let effects = super::load_requests(&mut s);
+    assert!(
+        matches!(effects.as_slice(), [Effect::LoadRequests { now: 42, .. }]),
+        "{effects:?}"
+    );
+}
