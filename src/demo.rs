@@ -236,8 +236,4 @@ fn io(e: std::io::Error) -> SourceError {
     SourceError::Io(e.to_string())
 }
 
-fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(0))
-}
+use crate::clock::unix_now as now;

@@ -15,6 +15,7 @@ pub mod audit;
 pub mod audit_trail;
 pub mod check;
 pub mod cli;
+pub mod clock;
 pub mod codeview;
 pub mod config;
 pub mod cost;

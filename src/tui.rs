@@ -6,6 +6,7 @@
 mod apply_state;
 mod children;
 pub mod harness;
+mod jobs;
 mod keymap;
 mod loads;
 mod msg;
@@ -19,6 +20,7 @@ mod ui;
 mod update;
 
 pub use apply_state::ApplyState;
+pub use jobs::{JobId, Jobs};
 pub use keymap::Keymap;
 pub use msg::{
     Action, BackendEvent, Effect, LoadedPlan, Msg, RequestEntry, RequestsSnapshot, RootPlanInfo,
@@ -118,11 +120,7 @@ pub(crate) fn test_panic(place: &str) -> bool {
     std::env::var("PLANDECK_TEST_PANIC").is_ok_and(|v| v == place)
 }
 
-fn unix_now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
-}
+use crate::clock::unix_now;
 
 /// One turn of the event loop, as far as redrawing is concerned.
 #[derive(Clone, Copy, Debug)]

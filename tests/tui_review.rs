@@ -243,10 +243,14 @@ fn a_passing_gate_starts_the_apply_and_its_output_streams_into_the_log_pane() {
     assert!(h.screen().contains("not applied"), "Enter means no");
     h.press("A y");
     assert!(
-        matches!(h.unhandled.last(), Some(Effect::RunApply { request, root }) if request == "request/101" && root == "apps/web/dev"),
+        matches!(h.unhandled.last(), Some(Effect::RunApply { request, root, .. }) if request == "request/101" && root == "apps/web/dev"),
         "{:?}",
         h.unhandled
     );
+    let Some(Effect::RunApply { job, .. }) = h.unhandled.last() else {
+        panic!("an apply was started: {:?}", h.unhandled)
+    };
+    let job = *job;
     for line in [
         "apps/web/dev: planning again at 1234abcd",
         "  | null_resource.app: Creating...",
@@ -254,7 +258,10 @@ fn a_passing_gate_starts_the_apply_and_its_output_streams_into_the_log_pane() {
     ] {
         plandeck::tui::update(
             &mut h.state,
-            Msg::Backend(BackendEvent::ApplyLine { text: line.into() }),
+            Msg::Backend(BackendEvent::ApplyLine {
+                job,
+                text: line.into(),
+            }),
             &h.keymap,
         );
     }
@@ -267,6 +274,7 @@ fn a_passing_gate_starts_the_apply_and_its_output_streams_into_the_log_pane() {
     plandeck::tui::update(
         &mut h.state,
         Msg::Backend(BackendEvent::ApplyFinished {
+            job,
             result: Ok("request/101 applied and merged (abc)".into()),
         }),
         &h.keymap,

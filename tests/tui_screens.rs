@@ -357,17 +357,35 @@ fn p_plans_again_from_the_plan_view_and_the_matrix() {
     let send = |h: &mut Harness, event: BackendEvent| {
         plandeck::tui::update(&mut h.state, Msg::Backend(event), &h.keymap);
     };
+    // The job the last `p` started: its lines and result carry its id.
+    let last_plan_job = |h: &Harness| {
+        h.unhandled
+            .iter()
+            .rev()
+            .find_map(|e| match e {
+                plandeck::tui::Effect::RunPlan { job, .. } => Some(*job),
+                _ => None,
+            })
+            .expect("a plan was started")
+    };
+    let job = last_plan_job(&h);
     for line in [
         "apps/web/prod: terraform init",
         "Error: Failed to query available provider packages",
         "  could not reach registry.terraform.io",
     ] {
-        send(&mut h, BackendEvent::JobProgress { text: line.into() });
+        send(
+            &mut h,
+            BackendEvent::JobProgress {
+                job,
+                text: line.into(),
+            },
+        );
     }
     send(
         &mut h,
         BackendEvent::PlanFinished {
-            req: plandeck::tui::ReqId(0),
+            job,
             result: Err(
                 "plandeck: apps/web/prod: planning failed: terraform init exited with 1".into(),
             ),
@@ -383,10 +401,11 @@ fn p_plans_again_from_the_plan_view_and_the_matrix() {
     assert!(!failed.contains("plandeck: apps"), "said once:\n{failed}");
     // Back to the plan, plan again: a success closes the pane by itself.
     h.press("<Esc> p");
+    let job = last_plan_job(&h);
     send(
         &mut h,
         BackendEvent::PlanFinished {
-            req: plandeck::tui::ReqId(0),
+            job,
             result: Ok("planned request/103".into()),
         },
     );

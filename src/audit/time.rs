@@ -1,12 +1,7 @@
 //! Unix seconds to RFC 3339 UTC text, by hand (no date crate for one
 //! function). Pure: it never reads the clock except in [`unix_now`].
 
-/// The current time in unix seconds (0 if the clock is before 1970).
-pub fn unix_now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
-}
+pub use crate::clock::unix_now;
 
 /// `2026-04-20T09:30:00Z` for unix seconds. Years outside 0..=9999, which
 /// RFC 3339 cannot express, get a sign and more digits (ISO 8601 expanded

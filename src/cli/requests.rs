@@ -257,11 +257,7 @@ fn age(seconds: i64) -> String {
     }
 }
 
-fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
-}
+use crate::clock::unix_now as now;
 
 /// The roots to work on: all of the request's, or the one asked for.
 fn selected_roots<'a>(

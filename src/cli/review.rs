@@ -13,11 +13,7 @@ use std::path::Path;
 /// Exit code of a refused decision.
 const REFUSED: i32 = 1;
 
-fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(0))
-}
+use crate::clock::unix_now as now;
 
 /// The git source and a request, checking that it touches `root`.
 pub(super) fn open(

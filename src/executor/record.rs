@@ -6,11 +6,7 @@ use crate::audit::{AuditAction, AuditEntry};
 use crate::review::{Decision, DecisionKind};
 use crate::source::{Identity, Request, Source};
 
-pub fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(0))
-}
+pub use crate::clock::unix_now as now;
 
 /// Records a decision of the executor in the source and the audit log.
 #[allow(clippy::too_many_arguments)]

@@ -283,11 +283,7 @@ fn unique_name(parent: &Path, kind: &str) -> PathBuf {
     parent.join(format!(".{kind}-{}-{n}-{nanos}", std::process::id()))
 }
 
-fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
-}
+use crate::clock::unix_now as now;
 
 fn io_error(path: &Path, e: &std::io::Error) -> SourceError {
     SourceError::Io(format!("{}: {e}", path.display()))

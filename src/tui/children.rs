@@ -88,7 +88,7 @@ pub async fn run_child(
     args: &[String],
     children: &Children,
     tx: &Sender<BackendEvent>,
-    event: fn(String) -> BackendEvent,
+    event: impl Fn(String) -> BackendEvent + Clone + Send + 'static,
 ) -> Result<String, String> {
     let mut cmd = tokio::process::Command::new(&command.program);
     cmd.arg("--repo").arg(&command.repo);
@@ -108,13 +108,14 @@ pub async fn run_child(
     let _tracked = children.track(child.id());
     let stderr = child.stderr.take();
     let err_tx = tx.clone();
+    let err_event = event.clone();
     let errors = tokio::spawn(async move {
         let mut last = String::new();
         if let Some(stderr) = stderr {
             let mut lines = tokio::io::BufReader::new(stderr).lines();
             while let Ok(Some(line)) = lines.next_line().await {
                 last.clone_from(&line);
-                let _ = err_tx.send(event(line)).await;
+                let _ = err_tx.send(err_event(line)).await;
             }
         }
         last
@@ -142,14 +143,15 @@ pub async fn run_child(
 
 /// Runs `plandeck plan REQUEST`, its output lines streaming in as progress.
 pub async fn run_plan(
+    job: super::jobs::JobId,
     command: &PlanCommand,
     request: &Request,
     children: &Children,
     tx: &Sender<BackendEvent>,
 ) -> Result<String, String> {
     let args = ["plan".to_string(), request.id.clone()];
-    let last = run_child(command, &args, children, tx, |text| {
-        BackendEvent::JobProgress { text }
+    let last = run_child(command, &args, children, tx, move |text| {
+        BackendEvent::JobProgress { job, text }
     })
     .await?;
     Ok(if last.is_empty() {

@@ -174,7 +174,7 @@ impl Harness {
         let source = self.source.as_ref();
         let settings = Arc::clone(&self.state.settings);
         Some(match effect {
-            Effect::LoadRequests { req } => BackendEvent::RequestsLoaded {
+            Effect::LoadRequests { req, now } => BackendEvent::RequestsLoaded {
                 req,
                 result: loads::load_requests(
                     source,
@@ -185,14 +185,25 @@ impl Harness {
                     },
                     &settings,
                     self.data_dir.clone(),
+                    now,
                 ),
             },
-            Effect::LoadPlan { req, request, root } => BackendEvent::PlanLoaded {
+            Effect::LoadPlan {
                 req,
-                result: loads::load_plan(source, &settings, self.data_dir.clone(), &request, &root)
-                    .map(|plan| {
-                        loads::with_apply_state(plan, self.locks.as_deref(), &request, &root)
-                    }),
+                now,
+                request,
+                root,
+            } => BackendEvent::PlanLoaded {
+                req,
+                result: loads::load_plan(
+                    source,
+                    &settings,
+                    self.data_dir.clone(),
+                    &request,
+                    &root,
+                    now,
+                )
+                .map(|plan| loads::with_apply_state(plan, self.locks.as_deref(), &request, &root)),
             },
             Effect::LoadCode { req, request } => BackendEvent::CodeLoaded {
                 req,
@@ -210,14 +221,21 @@ impl Harness {
                 },
                 None => return None,
             },
-            Effect::RecordDecision { decision } => BackendEvent::DecisionRecorded {
+            Effect::RecordDecision { job, decision } => BackendEvent::DecisionRecorded {
+                job,
                 result: runner::record_decision(source, self.data_dir.as_deref(), &decision),
             },
             Effect::LoadDrift { req } => BackendEvent::DriftLoaded {
                 req,
                 result: runner::load_drift(self.drift.as_deref(), &settings),
             },
-            Effect::DriftAction { root, text, block } => BackendEvent::DriftActed {
+            Effect::DriftAction {
+                job,
+                root,
+                text,
+                block,
+            } => BackendEvent::DriftActed {
+                job,
                 result: runner::drift_action(
                     self.drift.as_deref(),
                     self.data_dir.as_deref(),

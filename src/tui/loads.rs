@@ -37,6 +37,7 @@ pub(super) fn load_requests(
     stores: ListStores<'_>,
     settings: &Settings,
     data_dir: Option<PathBuf>,
+    now: i64,
 ) -> Result<RequestsSnapshot, String> {
     let requests = source.list_requests().map_err(|e| e.to_string())?;
     let owners = source.code_owners().map_err(|e| e.to_string())?;
@@ -50,7 +51,7 @@ pub(super) fn load_requests(
         settings,
         owners: owners.as_ref(),
         summaries: stores.summaries,
-        now: unix_now(),
+        now,
     };
     let entries = requests
         .into_iter()
@@ -77,12 +78,6 @@ pub(super) fn load_requests(
             .unwrap_or_default(),
         source: describe,
     })
-}
-
-pub(super) fn unix_now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(0))
 }
 
 fn root_info(
@@ -179,6 +174,7 @@ pub(super) fn load_plan(
     data_dir: Option<PathBuf>,
     request: &Request,
     root: &str,
+    now: i64,
 ) -> Result<LoadedPlan, String> {
     let stored = source
         .stored_plan(request, root)
@@ -214,7 +210,7 @@ pub(super) fn load_plan(
         Some(facts),
         &decisions,
         owners.as_ref(),
-        unix_now(),
+        now,
     );
     let since_approval = reviewer
         .as_ref()

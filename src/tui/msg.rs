@@ -2,6 +2,7 @@
 //! (`Msg`), side effects `update` asks for (`Effect`) and their results
 //! (`BackendEvent`). Plain data: no behaviour lives here.
 
+pub use super::jobs::JobId;
 use crate::cost::CostReport;
 use crate::plan::Plan;
 use crate::risk::Risk;
@@ -110,11 +111,13 @@ pub enum Action {
 /// A side effect requested by `update`, carried out by the runner.
 #[derive(Debug, PartialEq)]
 pub enum Effect {
-    /// List requests with their stored plans' summaries.
-    LoadRequests { req: ReqId },
-    /// Load one stored plan for the plan view.
+    /// List requests with their stored plans' summaries; gates are judged
+    /// at `now` (the state's clock, never the loader's).
+    LoadRequests { req: ReqId, now: i64 },
+    /// Load one stored plan for the plan view, its gate judged at `now`.
     LoadPlan {
         req: ReqId,
+        now: i64,
         request: Box<Request>,
         root: String,
     },
@@ -128,9 +131,10 @@ pub enum Effect {
     /// Remember the head each request had when the operator last opened it.
     SaveSeen { request: String, head: String },
     /// Plan the request's roots with the configured binary.
-    RunPlan { req: ReqId, request: Box<Request> },
+    RunPlan { job: JobId, request: Box<Request> },
     /// Store a confirmed decision (with the source and in the audit log).
     RecordDecision {
+        job: JobId,
         decision: Box<crate::review::Decision>,
     },
     /// Read the audit log.
@@ -139,12 +143,17 @@ pub enum Effect {
     LoadDrift { req: ReqId },
     /// Block every request touching a drifted root, or acknowledge its drift.
     DriftAction {
+        job: JobId,
         root: String,
         text: String,
         block: bool,
     },
     /// Run `plandeck apply REQUEST --root ROOT`, streaming its output.
-    RunApply { request: String, root: String },
+    RunApply {
+        job: JobId,
+        request: String,
+        root: String,
+    },
     /// Stop the program.
     Quit,
 }
@@ -225,11 +234,11 @@ pub enum BackendEvent {
         req: ReqId,
         result: Result<crate::codeview::CodeDiff, String>,
     },
-    /// A line of progress from long work (planning).
-    JobProgress { text: String },
+    /// A line of progress from long work (planning), for its job's pane.
+    JobProgress { job: JobId, text: String },
     /// Planning finished (successfully or not); the list is reloaded after.
     PlanFinished {
-        req: ReqId,
+        job: JobId,
         result: Result<String, String>,
     },
     DriftLoaded {
@@ -237,13 +246,22 @@ pub enum BackendEvent {
         result: Result<Vec<DriftEntry>, String>,
     },
     /// A drift block or acknowledgement was recorded (or why not).
-    DriftActed { result: Result<String, String> },
+    DriftActed {
+        job: JobId,
+        result: Result<String, String>,
+    },
     /// A line of an apply's output.
-    ApplyLine { text: String },
+    ApplyLine { job: JobId, text: String },
     /// The apply ended: its last words, or why it failed.
-    ApplyFinished { result: Result<String, String> },
+    ApplyFinished {
+        job: JobId,
+        result: Result<String, String>,
+    },
     /// A decision was stored (or why not).
-    DecisionRecorded { result: Result<String, String> },
+    DecisionRecorded {
+        job: JobId,
+        result: Result<String, String>,
+    },
     AuditLoaded {
         req: ReqId,
         result: Result<Vec<crate::audit::AuditRecord>, String>,

@@ -44,7 +44,7 @@ impl Runner {
         let tx = self.tx.clone();
         match effect {
             Effect::Quit => {}
-            Effect::LoadRequests { req } => {
+            Effect::LoadRequests { req, now } => {
                 let (source, settings, data_dir) = (
                     Arc::clone(&self.source),
                     Arc::clone(&self.settings),
@@ -73,6 +73,7 @@ impl Runner {
                                 },
                                 &settings,
                                 data_dir,
+                                now,
                             ),
                         }
                     },
@@ -82,7 +83,12 @@ impl Runner {
                     },
                 );
             }
-            Effect::LoadPlan { req, request, root } => {
+            Effect::LoadPlan {
+                req,
+                now,
+                request,
+                root,
+            } => {
                 let (source, settings, data_dir, locks) = (
                     Arc::clone(&self.source),
                     Arc::clone(&self.settings),
@@ -92,8 +98,15 @@ impl Runner {
                 self.blocking(
                     move || BackendEvent::PlanLoaded {
                         req,
-                        result: load_plan(source.as_ref(), &settings, data_dir, &request, &root)
-                            .map(|plan| with_apply_state(plan, locks.as_deref(), &request, &root)),
+                        result: load_plan(
+                            source.as_ref(),
+                            &settings,
+                            data_dir,
+                            &request,
+                            &root,
+                            now,
+                        )
+                        .map(|plan| with_apply_state(plan, locks.as_deref(), &request, &root)),
                     },
                     move |error| BackendEvent::PlanLoaded {
                         req,
@@ -132,13 +145,17 @@ impl Runner {
                     save_failed,
                 );
             }
-            Effect::RecordDecision { decision } => {
+            Effect::RecordDecision { job, decision } => {
                 let (source, dir) = (Arc::clone(&self.source), self.data_dir.clone());
                 self.blocking(
                     move || BackendEvent::DecisionRecorded {
+                        job,
                         result: record_decision(source.as_ref(), dir.as_deref(), &decision),
                     },
-                    |error| BackendEvent::DecisionRecorded { result: Err(error) },
+                    move |error| BackendEvent::DecisionRecorded {
+                        job,
+                        result: Err(error),
+                    },
                 );
             }
             Effect::LoadAudit { req } => {
@@ -167,33 +184,42 @@ impl Runner {
                     },
                 );
             }
-            Effect::DriftAction { root, text, block } => {
+            Effect::DriftAction {
+                job,
+                root,
+                text,
+                block,
+            } => {
                 let (drift, dir) = (self.drift.clone(), self.data_dir.clone());
                 self.blocking(
                     move || BackendEvent::DriftActed {
+                        job,
                         result: drift_action(drift.as_deref(), dir.as_deref(), &root, &text, block),
                     },
-                    |error| BackendEvent::DriftActed { result: Err(error) },
+                    move |error| BackendEvent::DriftActed {
+                        job,
+                        result: Err(error),
+                    },
                 );
             }
-            Effect::RunApply { request, root } => {
+            Effect::RunApply { job, request, root } => {
                 let command = self.plan_command.clone();
                 let children = Arc::clone(&self.children);
                 tokio::spawn(async move {
                     let args = ["apply".to_string(), request, "--root".to_string(), root];
-                    let result = run_child(&command, &args, &children, &tx, |text| {
-                        BackendEvent::ApplyLine { text }
+                    let result = run_child(&command, &args, &children, &tx, move |text| {
+                        BackendEvent::ApplyLine { job, text }
                     })
                     .await;
-                    let _ = tx.send(BackendEvent::ApplyFinished { result }).await;
+                    let _ = tx.send(BackendEvent::ApplyFinished { job, result }).await;
                 });
             }
-            Effect::RunPlan { req, request } => {
+            Effect::RunPlan { job, request } => {
                 let command = self.plan_command.clone();
                 let children = Arc::clone(&self.children);
                 tokio::spawn(async move {
-                    let result = run_plan(&command, &request, &children, &tx).await;
-                    let _ = tx.send(BackendEvent::PlanFinished { req, result }).await;
+                    let result = run_plan(job, &command, &request, &children, &tx).await;
+                    let _ = tx.send(BackendEvent::PlanFinished { job, result }).await;
                 });
             }
         }

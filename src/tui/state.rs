@@ -203,6 +203,9 @@ pub enum LogKind {
 #[derive(Debug, Default)]
 pub struct LogScreen {
     pub kind: LogKind,
+    /// The job whose output this is: lines and the result of other jobs
+    /// never land here.
+    pub job: Option<super::jobs::JobId>,
     pub title: String,
     /// The newest lines; older ones are dropped past the cap.
     pub lines: std::collections::VecDeque<String>,
@@ -292,8 +295,12 @@ pub struct State {
     pub modal: Option<Modal>,
     /// A one-line message (errors, refusals), shown until the next key.
     pub status: Option<String>,
-    /// Work running in the background, shown with a spinner.
-    pub jobs: Vec<String>,
+    /// Work running in the background, each job with its own spinner.
+    pub jobs: super::jobs::Jobs,
+    /// The job loading the request list, while one runs.
+    pub(crate) list_job: Option<super::jobs::JobId>,
+    /// The job loading the plan view's plan, while one runs.
+    pub(crate) plan_job: Option<super::jobs::JobId>,
     pub now: i64,
     pub spinner: usize,
     pub read_only: bool,
@@ -314,7 +321,9 @@ impl State {
             help: false,
             modal: None,
             status: None,
-            jobs: Vec::new(),
+            jobs: Default::default(),
+            list_job: None,
+            plan_job: None,
             now,
             spinner: 0,
             read_only: false,

@@ -84,7 +84,10 @@ fn draw_title(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     if !state.jobs.is_empty() {
         let spinner = SPINNER[state.spinner % SPINNER.len()];
         spans.push(Span::styled(
-            format!("  {spinner} {}", state.jobs.join(", ")),
+            format!(
+                "  {spinner} {}",
+                state.jobs.labels().collect::<Vec<_>>().join(", ")
+            ),
             theme.role(render::Role::Warning),
         ));
     }

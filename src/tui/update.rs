@@ -3,7 +3,7 @@
 //! or looks at the clock (time comes in with `Msg::Tick`).
 
 use super::keymap::Keymap;
-use super::msg::{Action, Effect, Msg};
+use super::msg::{Action, Effect, JobId, Msg};
 use super::state::{CodeScreen, Layer, Loadable, LogKind, LogScreen, Screen, State, root_status};
 use crate::source::{PlanStatus, Request};
 use crossterm::event::{KeyCode, KeyEvent, MouseEventKind};
@@ -58,17 +58,29 @@ pub fn load_requests(state: &mut State) -> Vec<Effect> {
     if !matches!(state.list.snapshot, Loadable::Loaded(_)) {
         state.list.snapshot = Loadable::Loading;
     }
-    add_job(state, "loading requests");
-    vec![Effect::LoadRequests { req }]
+    // A reload supersedes the load in flight: one spinner, not one per reload.
+    if let Some(old) = state.list_job.take() {
+        state.jobs.finish(old);
+    }
+    state.list_job = Some(state.jobs.start("loading requests"));
+    vec![Effect::LoadRequests {
+        req,
+        now: state.now,
+    }]
 }
 
-fn add_job(state: &mut State, job: &str) {
-    state.jobs.push(job.to_string());
+/// Starts loading the plan view's plan, superseding a load in flight.
+fn start_plan_job(state: &mut State) {
+    if let Some(old) = state.plan_job.take() {
+        state.jobs.finish(old);
+    }
+    state.plan_job = Some(state.jobs.start("loading plan"));
 }
 
-fn end_job(state: &mut State, job: &str) {
-    if let Some(i) = state.jobs.iter().position(|j| j == job) {
-        state.jobs.remove(i);
+/// Ends a superseding load's job (the list or the plan view's plan).
+fn end_load_job(state: &mut State, slot: fn(&mut State) -> &mut Option<JobId>) {
+    if let Some(job) = slot(state).take() {
+        state.jobs.finish(job);
     }
 }
 
@@ -268,20 +280,21 @@ fn open_plan(state: &mut State, request: Request, root_index: usize) -> Vec<Effe
     let req = state.next_req();
     state.plan_req = req;
     push_screen(state, Screen::Plan(Box::new(Loadable::Loading)));
-    add_job(state, "loading plan");
+    start_plan_job(state);
     vec![Effect::LoadPlan {
         req,
+        now: state.now,
         request: Box::new(request),
         root,
     }]
 }
 
-/// The log pane of `kind`, on screen or under the current screen.
-fn log_screen(state: &mut State, kind: LogKind) -> Option<&mut LogScreen> {
+/// The log pane of `job`, on screen or under the current screen.
+fn log_screen(state: &mut State, job: JobId) -> Option<&mut LogScreen> {
     std::iter::once(&mut state.screen)
         .chain(state.back.iter_mut().rev())
         .find_map(|s| match s {
-            Screen::Log(log) if log.kind == kind => Some(log.as_mut()),
+            Screen::Log(log) if log.job == Some(job) => Some(log.as_mut()),
             _ => None,
         })
 }
@@ -299,6 +312,7 @@ fn reload_plan(state: &mut State) -> Vec<Effect> {
     state.plan_req = req;
     vec![Effect::LoadPlan {
         req,
+        now: state.now,
         request: Box::new(request),
         root,
     }]
@@ -331,18 +345,18 @@ fn run_plan(state: &mut State) -> Vec<Effect> {
     let Some(request) = state.list.selected_entry().map(|e| e.request.clone()) else {
         return Vec::new();
     };
-    let req = state.next_req();
-    add_job(state, &format!("planning {}", request.id));
+    let job = state.jobs.start(format!("planning {}", request.id));
     // Terraform's output streams into a pane, as an apply's does; it closes
     // by itself when the plan succeeded and stays to be read when it failed.
     let log = LogScreen {
         kind: LogKind::Plan,
+        job: Some(job),
         title: format!("plan {}", request.id),
         ..Default::default()
     };
     push_screen(state, Screen::Log(Box::new(log)));
     vec![Effect::RunPlan {
-        req,
+        job,
         request: Box::new(request),
     }]
 }

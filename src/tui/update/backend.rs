@@ -2,10 +2,10 @@
 //! result for a request that is no longer the current one (an older `req`)
 //! is dropped; loading panes become loaded or failed, never stuck.
 
-use super::{end_job, go_back, load_requests, log_screen, reload_plan};
+use super::{end_load_job, go_back, load_requests, log_screen, reload_plan};
 use crate::tui::msg::{BackendEvent, Effect};
 use crate::tui::plan_view::PlanView;
-use crate::tui::state::{Loadable, LogKind, Screen, State};
+use crate::tui::state::{Loadable, Screen, State};
 
 pub(super) fn backend(state: &mut State, event: BackendEvent) -> Vec<Effect> {
     match event {
@@ -13,7 +13,7 @@ pub(super) fn backend(state: &mut State, event: BackendEvent) -> Vec<Effect> {
             if req != state.list_req {
                 return Vec::new();
             }
-            end_job(state, "loading requests");
+            end_load_job(state, |s| &mut s.list_job);
             match result {
                 Ok(snapshot) => {
                     let len = snapshot.entries.len();
@@ -27,7 +27,7 @@ pub(super) fn backend(state: &mut State, event: BackendEvent) -> Vec<Effect> {
             if req != state.plan_req {
                 return Vec::new();
             }
-            end_job(state, "loading plan");
+            end_load_job(state, |s| &mut s.plan_job);
             let reviewer = state.reviewer();
             let settings = std::sync::Arc::clone(&state.settings);
             if let Screen::Plan(view) = &mut state.screen {
@@ -65,14 +65,19 @@ pub(super) fn backend(state: &mut State, event: BackendEvent) -> Vec<Effect> {
                 };
             }
         }
-        BackendEvent::JobProgress { text } => {
-            if let Some(log) = log_screen(state, LogKind::Plan) {
+        BackendEvent::JobProgress { job, text } => {
+            if !state.jobs.is_running(job) {
+                return Vec::new();
+            }
+            if let Some(log) = log_screen(state, job) {
                 log.push(text.clone());
             }
             state.status = Some(text);
         }
-        BackendEvent::PlanFinished { req: _, result } => {
-            state.jobs.retain(|j| !j.starts_with("planning "));
+        BackendEvent::PlanFinished { job, result } => {
+            if !state.jobs.finish(job) {
+                return Vec::new();
+            }
             let message = match &result {
                 Ok(done) => done.clone(),
                 Err(e) => {
@@ -86,12 +91,12 @@ pub(super) fn backend(state: &mut State, event: BackendEvent) -> Vec<Effect> {
                 }
             };
             let succeeded = result.is_ok();
-            if let Some(log) = log_screen(state, LogKind::Plan) {
+            if let Some(log) = log_screen(state, job) {
                 log.finished = Some(result.map_err(|_| message.clone()));
             }
             // A plan that succeeded closes its pane (if it is on top); a
             // failure stays on screen with Terraform's whole output.
-            let on_top = matches!(&state.screen, Screen::Log(log) if log.kind == LogKind::Plan);
+            let on_top = matches!(&state.screen, Screen::Log(log) if log.job == Some(job));
             if succeeded && on_top {
                 go_back(state);
             }
@@ -113,8 +118,10 @@ pub(super) fn backend(state: &mut State, event: BackendEvent) -> Vec<Effect> {
                 };
             }
         }
-        BackendEvent::DriftActed { result } => {
-            end_job(state, "recording drift decision");
+        BackendEvent::DriftActed { job, result } => {
+            if !state.jobs.finish(job) {
+                return Vec::new();
+            }
             state.status = Some(match result {
                 Ok(done) => done,
                 Err(e) => format!("not recorded: {e}"),
@@ -127,24 +134,28 @@ pub(super) fn backend(state: &mut State, event: BackendEvent) -> Vec<Effect> {
             }
             return effects;
         }
-        BackendEvent::ApplyLine { text } => {
-            if let Some(log) = log_screen(state, LogKind::Apply) {
+        BackendEvent::ApplyLine { job, text } => {
+            if let Some(log) = log_screen(state, job) {
                 log.push(text);
             }
         }
-        BackendEvent::ApplyFinished { result } => {
-            end_job(state, "applying");
+        BackendEvent::ApplyFinished { job, result } => {
+            if !state.jobs.finish(job) {
+                return Vec::new();
+            }
             state.status = Some(match &result {
                 Ok(done) => done.clone(),
                 Err(e) => format!("apply did not complete: {e}"),
             });
-            if let Some(log) = log_screen(state, LogKind::Apply) {
+            if let Some(log) = log_screen(state, job) {
                 log.finished = Some(result);
             }
             return load_requests(state);
         }
-        BackendEvent::DecisionRecorded { result } => {
-            end_job(state, "recording decision");
+        BackendEvent::DecisionRecorded { job, result } => {
+            if !state.jobs.finish(job) {
+                return Vec::new();
+            }
             state.status = Some(match result {
                 Ok(done) => done,
                 Err(e) => format!("not recorded: {e}"),

@@ -171,14 +171,15 @@ pub(super) fn modal_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
                 state.status = Some(what.into());
             }
             KeyCode::Enter => {
-                let effect = Effect::DriftAction {
-                    root: root.clone(),
-                    text: text.trim().to_string(),
-                    block: *block,
-                };
+                let (root, text, block) = (root.clone(), text.trim().to_string(), *block);
                 state.modal = None;
-                state.jobs.push("recording drift decision".into());
-                return vec![effect];
+                let job = state.jobs.start("recording drift decision");
+                return vec![Effect::DriftAction {
+                    job,
+                    root,
+                    text,
+                    block,
+                }];
             }
             _ => typing(text),
         }
@@ -202,14 +203,15 @@ pub(super) fn modal_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         }
         let (request, root) = (request.clone(), root.clone());
         state.modal = None;
-        state.jobs.push("applying".into());
+        let job = state.jobs.start(format!("applying {request} {root}"));
         let log = super::super::state::LogScreen {
+            job: Some(job),
             title: format!("apply {request} {root}"),
             ..Default::default()
         };
         let previous = std::mem::replace(&mut state.screen, Screen::Log(Box::new(log)));
         state.back.push(previous);
-        return vec![Effect::RunApply { request, root }];
+        return vec![Effect::RunApply { job, request, root }];
     }
     let confirmed = match modal {
         Modal::Approve {
@@ -269,8 +271,8 @@ pub(super) fn modal_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         }
         None => return Vec::new(),
     };
-    state.jobs.push("recording decision".into());
-    vec![Effect::RecordDecision { decision }]
+    let job = state.jobs.start("recording decision");
+    vec![Effect::RecordDecision { job, decision }]
 }
 
 /// Opens the audit log view.
