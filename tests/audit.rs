@@ -706,6 +706,13 @@ fn verify_accepts_a_log_one_entry_ahead_of_its_head_but_not_a_rewritten_one() {
         problem(log.verify()),
         (3, Some(3), ProblemKind::HeadMismatch { seq: 3 })
     );
+    // Found by fuzzing: the report counted all 4 entries as intact, and
+    // `audit verify --format json` said `"entries": 4`.
+    assert!(
+        matches!(log.verify(), VerifyReport::Broken { intact: 2, .. }),
+        "only the entries before line 3 check out: {:?}",
+        log.verify()
+    );
 }
 
 #[test]
