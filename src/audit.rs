@@ -499,6 +499,23 @@ impl AuditLog {
     }
 }
 
+/// Checks a log's bytes and, when given, its head file's bytes, as
+/// [`AuditLog::verify`] does after reading both files: the entry point for
+/// checking a log that is not on disk, and for fuzzing. Pure; a head that is
+/// not a head file makes the report `Unreadable` (with the path `head`).
+pub fn verify_bytes(log: &[u8], head: Option<&[u8]>) -> VerifyReport {
+    let head = match head.map(head::parse).transpose() {
+        Ok(head) => head,
+        Err(error) => {
+            return VerifyReport::Unreadable {
+                path: PathBuf::from("head"),
+                error,
+            };
+        }
+    };
+    verify::check_with_head(log, head.as_ref())
+}
+
 /// The hash the record of `entry` at `seq` after `prev` has: what a
 /// decision's audit proof holds.
 pub fn record_hash(seq: u64, prev: &str, entry: AuditEntry) -> String {

@@ -201,8 +201,14 @@ pub fn load(explicit: Option<&Path>) -> Result<Loaded, ConfigError> {
         line: None,
         message: format!("cannot read: {e}"),
     })?;
-    let config = parse(&text, &path)?;
-    compile_checked(config, Some(path), &text)
+    load_str(&text, path)
+}
+
+/// Parses and validates config text as `load` does with a file's text,
+/// without reading anything: errors name `path`. Pure (tests, fuzzing).
+pub fn load_str(text: &str, path: PathBuf) -> Result<Loaded, ConfigError> {
+    let config = parse(text, &path)?;
+    compile_checked(config, Some(path), text)
 }
 
 /// Parses config text; errors name `path`, the line and the key.

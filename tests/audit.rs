@@ -7,7 +7,7 @@
 
 use plandeck::audit::{
     AuditAction, AuditEntry, AuditError, AuditLog, AuditRecord, ProblemKind, VerifyReport,
-    format_utc,
+    format_utc, verify_bytes,
 };
 use plandeck::source::Identity;
 use sha2::{Digest, Sha256};
@@ -716,6 +716,13 @@ fn verify_accepts_a_log_one_entry_ahead_of_its_head_but_not_a_rewritten_one() {
         problem(log.verify()),
         (3, Some(3), ProblemKind::HeadMismatch { seq: 3 })
     );
+    // Found by fuzzing: the report counted all 4 entries as intact, and
+    // `audit verify --format json` said `"entries": 4`.
+    assert!(
+        matches!(log.verify(), VerifyReport::Broken { intact: 2, .. }),
+        "only the entries before line 3 check out: {:?}",
+        log.verify()
+    );
 }
 
 #[test]
@@ -767,5 +774,33 @@ fn cli_verify_names_a_removed_last_entry() {
         stdout(&bad),
         "audit log broken at line 7: entries 7.. removed: the log ends at 6, \
          its head file says 7\n"
+    );
+}
+
+#[test]
+fn verify_bytes_judges_a_log_and_its_head_as_verify_does() {
+    let (_dir, log) = log_of(3);
+    let bytes = std::fs::read(log.path()).expect("read log");
+    let head = std::fs::read(log.head_path()).expect("read head");
+    assert!(verify_bytes(&bytes, Some(&head)).is_ok());
+    assert_eq!(verify_bytes(&bytes, Some(&head)), log.verify());
+    let two: usize = bytes
+        .iter()
+        .enumerate()
+        .filter(|&(_, &b)| b == b'\n')
+        .nth(1)
+        .map(|(i, _)| i + 1)
+        .expect("three lines");
+    let cut = &bytes[..two];
+    assert!(verify_bytes(cut, None).is_ok(), "no head: a shorter log");
+    let (line, _, kind) = problem(verify_bytes(cut, Some(&head)));
+    assert_eq!(
+        (line, kind),
+        (3, ProblemKind::RemovedAtEnd { last: 2, head: 3 })
+    );
+    let report = verify_bytes(&bytes, Some(b"not json"));
+    assert!(
+        matches!(&report, VerifyReport::Unreadable { error, .. } if error.contains("not a head file")),
+        "{report:?}"
     );
 }

@@ -2,6 +2,8 @@
 //! tests/fixtures/config/invalid/ must be refused with exit 2 and one line
 //! naming the file, the line and the key (the fragment in its `.expect`).
 
+use plandeck::config::load_str;
+use std::path::PathBuf;
 use std::process::Command;
 
 #[test]
@@ -171,4 +173,24 @@ fn check_config_says_what_it_read_and_refuses_a_bad_file() {
         "{stderr}"
     );
     assert!(bad.stdout.is_empty());
+}
+
+#[test]
+fn load_str_validates_text_as_loading_the_file_does() {
+    let example = std::fs::read_to_string("config.example.toml").expect("example");
+    let loaded = load_str(&example, PathBuf::from("example.toml")).expect("the example is valid");
+    assert_eq!(loaded.config.display.noise_attributes, ["tags_all"]);
+    assert_eq!(loaded.path, Some(PathBuf::from("example.toml")));
+    let bad =
+        std::fs::read_to_string("tests/fixtures/config/invalid/bad_glob.toml").expect("fixture");
+    let expected =
+        std::fs::read_to_string("tests/fixtures/config/invalid/bad_glob.expect").expect("fixture");
+    let error = load_str(&bad, PathBuf::from("bad.toml"))
+        .expect_err("an invalid glob is refused")
+        .to_string();
+    let expected = format!("bad.toml{}", expected.trim_end());
+    assert!(
+        error.starts_with(&expected),
+        "{error:?} should start {expected:?}"
+    );
 }

@@ -31,12 +31,17 @@ pub fn path_of(log: &Path) -> PathBuf {
 /// The head, `None` when there is no head file; the error is one line.
 pub fn read(path: &Path) -> Result<Option<Head>, String> {
     match fs::read(path) {
-        Ok(bytes) => serde_json::from_slice(&bytes)
+        Ok(bytes) => parse(&bytes)
             .map(Some)
-            .map_err(|e| format!("{}: not a head file: {e}", path.display())),
+            .map_err(|e| format!("{}: {e}", path.display())),
         Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
         Err(e) => Err(format!("{}: cannot read: {e}", path.display())),
     }
+}
+
+/// Parses a head file's bytes; the error is one line.
+pub fn parse(bytes: &[u8]) -> Result<Head, String> {
+    serde_json::from_slice(bytes).map_err(|e| format!("not a head file: {e}"))
 }
 
 /// Writes the head to a temporary file, syncs it and renames it over the

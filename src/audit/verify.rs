@@ -160,8 +160,9 @@ pub(super) fn check_with_head(bytes: &[u8], head: Option<&Head>) -> VerifyReport
     let (lines, _) = split_lines(bytes);
     let records: Vec<AuditRecord> = lines.iter().filter_map(|l| parse_line(l).ok()).collect();
     let last = records.last().map_or(0, |r| r.seq);
+    // The entries before the problem's line are the intact ones.
     let broken = |line: usize, seq, kind| VerifyReport::Broken {
-        intact: *entries,
+        intact: line - 1,
         problem: Problem { line, seq, kind },
     };
     if last < head.seq {
@@ -169,7 +170,7 @@ pub(super) fn check_with_head(bytes: &[u8], head: Option<&Head>) -> VerifyReport
             last,
             head: head.seq,
         };
-        return broken(lines.len() + 1, None, kind);
+        return broken(*entries + 1, None, kind);
     }
     // Seqs are 1.. in order here: the head's entry is at its seq's line.
     let at = usize::try_from(head.seq).unwrap_or(usize::MAX);
