@@ -55,7 +55,7 @@ pub fn violations(
                 assessment.risk.word(),
                 rc.change.kind.symbol().trim(),
                 sanitize::escape(&rc.address).text,
-                assessment.reason
+                sanitize::escape(&assessment.reason).text,
             )));
         }
     }

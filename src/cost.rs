@@ -240,6 +240,14 @@ pub enum CostError {
         /// The value, quoted and escaped, shortened when long.
         value: String,
     },
+    /// A currency that is not a three-letter code.
+    #[error("invalid currency {value} at {path}: expected a three-letter code such as USD")]
+    InvalidCurrency {
+        /// Where: `currency`.
+        path: String,
+        /// The value, quoted and escaped, shortened when long.
+        value: String,
+    },
     /// Cost thresholds that cannot be applied.
     #[error("invalid cost thresholds: {0}")]
     InvalidThresholds(String),

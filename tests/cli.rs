@@ -167,6 +167,25 @@ fn hostile_plan() -> serde_json::Value {
                     "before": { "k": "a" }, "after": { "k": evil }, "after_unknown": {},
                     "before_sensitive": {}, "after_sensitive": {}
                 }
+            },
+            // Found by fuzzing: an unknown action list and the resource type in a
+            // risk reason (data-bearing by a shipped wildcard) were shown raw.
+            {
+                "address": "null_resource.unknown", "type": "null_resource", "name": "unknown",
+                "change": {
+                    "actions": ["create", evil],
+                    "before": null, "after": {}, "after_unknown": {},
+                    "before_sensitive": false, "after_sensitive": {}
+                }
+            },
+            {
+                "address": "aws_fsx_lustre_file_system.fs",
+                "type": format!("aws_fsx_{evil}_file_system"), "name": "fs",
+                "change": {
+                    "actions": ["delete"],
+                    "before": { "id": "fs-1" }, "after": null, "after_unknown": {},
+                    "before_sensitive": {}, "after_sensitive": false
+                }
             }
         ],
         "output_changes": {

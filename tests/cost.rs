@@ -675,3 +675,29 @@ fn report_serialises_for_json_summaries() {
         "warn"
     );
 }
+
+/// Found by fuzzing: the currency was shown raw beside every amount, so a
+/// cost file could write `ESC [2J` (clear the screen) into `show`.
+#[test]
+fn a_currency_that_is_not_a_three_letter_code_is_refused() {
+    let with = |currency: &str| {
+        format!(
+            r#"{{"version":"0.2","currency":{},"projects":[{{"name":"p",
+            "breakdown":{{"resources":[],"totalMonthlyCost":"1"}}}}]}}"#,
+            serde_json::to_string(currency).expect("a string")
+        )
+    };
+    for bad in ["E\u{1b}[2J", "US", "EURO", "U$D", "€UR", ""] {
+        let message = parse_err(&with(bad));
+        assert!(
+            message.starts_with("invalid currency ")
+                && message.ends_with(" at currency: expected a three-letter code such as USD"),
+            "{bad:?}: {message}"
+        );
+        assert!(!message.contains('\u{1b}'), "escaped: {message:?}");
+    }
+    for good in ["USD", "EUR", "chf"] {
+        let report = parse_cost(&with(good)).expect("a three-letter code");
+        assert_eq!(report.currency, good);
+    }
+}

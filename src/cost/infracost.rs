@@ -24,7 +24,7 @@ pub(super) fn parse(top: &Object) -> Result<CostReport, CostError> {
     if !top.contains_key("projects") {
         return Err(CostError::MissingField("projects".to_string()));
     }
-    let currency = json::opt_string(top, "currency", "")?.unwrap_or_else(|| "USD".to_string());
+    let currency = json::opt_currency(top, "")?.unwrap_or_else(|| "USD".to_string());
     let mut projects = Vec::new();
     let mut resources = Vec::new();
     for (index, value) in json::array(top, "projects", "")?.iter().enumerate() {

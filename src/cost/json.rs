@@ -89,6 +89,21 @@ pub(super) fn string(obj: &Object, key: &str, parent: &str) -> Result<String, Co
     opt_string(obj, key, parent)?.ok_or_else(|| CostError::MissingField(join(parent, key)))
 }
 
+/// The optional `currency` field: three ASCII letters (ISO 4217: `USD`,
+/// `EUR`). Anything else is refused: it is shown beside every amount.
+pub(super) fn opt_currency(obj: &Object, parent: &str) -> Result<Option<String>, CostError> {
+    let currency = opt_string(obj, "currency", parent)?;
+    match currency {
+        Some(c) if c.len() != 3 || !c.bytes().all(|b| b.is_ascii_alphabetic()) => {
+            Err(CostError::InvalidCurrency {
+                path: join(parent, "currency"),
+                value: describe(&Value::String(c)),
+            })
+        }
+        currency => Ok(currency),
+    }
+}
+
 /// A cost: a decimal string (Infracost) or a number (OpenInfraQuote); absent
 /// or null means not priced. NaN, infinities and out-of-range values are
 /// rejected.

@@ -138,13 +138,18 @@ fn header(
     );
     if view == ResourceView::Planned {
         match assessment.risk {
+            // The reason can name the plan's resource type: untrusted.
             Risk::Critical => {
-                line.push(Role::Plain, " ");
-                line.push(Role::Critical, format!("[CRITICAL: {}]", assessment.reason));
+                line.push(Role::Plain, " ")
+                    .push(Role::Critical, "[CRITICAL: ")
+                    .push_untrusted(Role::Critical, &assessment.reason)
+                    .push(Role::Critical, "]");
             }
             Risk::High => {
-                line.push(Role::Plain, " ");
-                line.push(Role::High, format!("[HIGH: {}]", assessment.reason));
+                line.push(Role::Plain, " ")
+                    .push(Role::High, "[HIGH: ")
+                    .push_untrusted(Role::High, &assessment.reason)
+                    .push(Role::High, "]");
             }
             _ => {}
         }

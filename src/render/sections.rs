@@ -118,7 +118,10 @@ pub fn plan_header_lines(summary: &Summary) -> Vec<Line> {
         };
         line.push(role, format!("  {:>3} ", d.symbol))
             .push_untrusted(role, &d.address);
-        line.push(Role::Muted, format!("  ({})", d.reason));
+        // The reason can name the plan's resource type: untrusted.
+        line.push(Role::Muted, "  (")
+            .push_untrusted(Role::Muted, &d.reason)
+            .push(Role::Muted, ")");
         lines.push(line.finish());
     }
     if !summary.unknown_actions.is_empty() {
@@ -133,10 +136,10 @@ pub fn plan_header_lines(summary: &Summary) -> Vec<Line> {
             let mut line = Line::new();
             line.push(Role::High, "    ? ")
                 .push_untrusted(Role::High, &u.address);
-            line.push(
-                Role::Muted,
-                format!("  (actions {})", crate::summary::actions_text(&u.actions)),
-            );
+            // JSON escapes C0 controls but leaves DEL, C1 and bidi raw.
+            line.push(Role::Muted, "  (actions ")
+                .push_untrusted(Role::Muted, &crate::summary::actions_text(&u.actions))
+                .push(Role::Muted, ")");
             lines.push(line.finish());
         }
     }
