@@ -39,6 +39,12 @@ pub fn violations(
                 m.why
             )));
         }
+        for entry in &plan.configuration.unread {
+            found.push(Violation(format!(
+                "critical risk: {} could not be read: what it runs is not shown",
+                sanitize::escape(&entry.place).text
+            )));
+        }
     }
     for rc in &plan.resource_changes {
         let assessment = risk.assess(rc);

@@ -19,7 +19,7 @@ mod wire;
 use std::sync::Arc;
 
 pub use address::resource_type_of;
-pub use configuration::{Configuration, ModuleCall, ProvisionedResource, Provisioner};
+pub use configuration::{Configuration, ModuleCall, ProvisionedResource, Provisioner, UnreadEntry};
 pub use counts::ActionCounts;
 pub use digest::{
     DIGEST_SCHEME, DigestError, MAX_VALUE_DEPTH, digest_label, digest_scheme, plan_digest,

@@ -1,7 +1,7 @@
 //! The plan digest: stable under key order, whitespace, timestamps and
 //! versions; different whenever what would be applied changes.
 
-use plandeck::plan::parse_plan;
+use plandeck::plan::{parse_plan, plan_digest};
 use serde_json::{Value, json};
 use std::sync::Arc;
 
@@ -440,29 +440,51 @@ fn the_configuration_of_a_real_plan_is_read_recursively() {
     );
 }
 
+/// Hardening: a configuration entry that does not read no longer refuses
+/// the plan; it is a one-line warning, kept whole (and so still hashed), and
+/// a module call that does not read counts as a source that can move.
 #[test]
-fn a_malformed_configuration_is_refused_in_one_line() {
+fn a_malformed_configuration_entry_is_a_one_line_warning_and_stays_bound() {
     let mut doc = real();
     set(
         &mut doc,
         &format!("{ROOT}/resources/0/provisioners/0/type"),
         json!(7),
     );
-    let error = parse_plan(Arc::from(doc.to_string())).expect_err("a number is no type");
-    let message = error.to_string();
-    assert!(
-        message.starts_with("in configuration: wrong type"),
-        "{message}"
+    let plan = parse_plan(Arc::from(doc.to_string())).expect("opens with a warning");
+    let warning = plan
+        .warnings
+        .iter()
+        .find(|w| w.contains("provisioner 1"))
+        .unwrap_or_else(|| panic!("{:?}", plan.warnings));
+    assert!(warning.contains("wrong type"), "{warning}");
+    assert_eq!(warning.lines().count(), 1);
+    assert_eq!(plan.configuration.unread.len(), 1);
+    assert_ne!(
+        plan_digest(&plan).expect("digest"),
+        plan_digest(&parse_plan(Arc::from(real().to_string())).expect("reads")).expect("digest"),
+        "the unread provisioner is still hashed"
     );
-    assert_eq!(message.lines().count(), 1);
+
     let mut doc = real();
     set(
         &mut doc,
         &format!("{ROOT}/module_calls/app/source"),
         json!(["x"]),
     );
-    let message = parse_plan(Arc::from(doc.to_string()))
-        .expect_err("a list is no source")
-        .to_string();
-    assert!(message.contains("configuration"), "{message}");
+    let plan = parse_plan(Arc::from(doc.to_string())).expect("opens with a warning");
+    assert!(
+        plan.warnings
+            .iter()
+            .any(|w| w.contains("configuration: module.app")),
+        "{:?}",
+        plan.warnings
+    );
+    let moving = plandeck::risk::moving_sources(&plan.configuration);
+    assert!(
+        moving
+            .iter()
+            .any(|m| m.module == "module.app" && m.source.is_none()),
+        "{moving:?}"
+    );
 }

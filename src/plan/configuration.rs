@@ -4,9 +4,9 @@
 //! here, hashed by `digest`, judged by `risk::sources`, compared by `delta`.
 //! Nothing here prints or judges.
 
-use super::{PlanError, RawJson, wire};
+use super::{RawJson, wire};
 use serde_json::value::RawValue;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// What the configuration says will run.
 #[derive(Clone, Debug, Default)]
@@ -15,6 +15,18 @@ pub struct Configuration {
     pub module_calls: Vec<ModuleCall>,
     /// Resources that have provisioners, sorted by address.
     pub provisioned: Vec<ProvisionedResource>,
+    /// Entries plandeck could not read, kept whole and hashed by the digest:
+    /// what cannot be read is still bound by an approval.
+    pub unread: Vec<UnreadEntry>,
+}
+
+/// A part of the configuration that did not read (a field of an unexpected
+/// type, a provisioner without its type…), skipped with a warning.
+#[derive(Clone, Debug)]
+pub struct UnreadEntry {
+    /// Where it is, in plandeck's words (`module.app: resource 2`).
+    pub place: String,
+    pub raw: RawJson,
 }
 
 /// One `module` block, at its configuration address (`module.a.module.b`:
@@ -53,90 +65,164 @@ pub(super) struct Read {
     pub sensitive_outputs: BTreeSet<String>,
 }
 
-/// Turns raw spans into values of the document and errors into positioned ones.
+/// What the reader of the whole document lends: raw spans turned into
+/// values, errors described at their place, warnings collected.
 pub(super) trait Spans {
     fn raw(&self, raw: &RawValue) -> RawJson;
-    fn error(&self, raw: &RawValue, error: &serde_json::Error) -> PlanError;
+    fn describe(&self, raw: &RawValue, error: &serde_json::Error) -> String;
+    fn warn(&self, warning: String);
 }
 
-/// Reads the configuration section (absent: nothing to run, nothing declared).
-pub(super) fn read(
-    section: Option<wire::Configuration<'_>>,
-    spans: &dyn Spans,
-) -> Result<Read, PlanError> {
-    let mut configuration = Configuration::default();
-    let mut sensitive_outputs = BTreeSet::new();
-    let Some(section) = section else {
-        return Ok(Read {
-            configuration,
-            sensitive_outputs,
-        });
+/// Reads the configuration section (absent: nothing to run, nothing
+/// declared). Tolerant: an entry that does not read is a warning naming it,
+/// kept in `unread`; a module call whose block does not read is listed
+/// without a source (so it is judged a source that can move).
+pub(super) fn read(section: Option<&RawValue>, spans: &dyn Spans) -> Read {
+    let mut read = Read {
+        configuration: Configuration::default(),
+        sensitive_outputs: BTreeSet::new(),
     };
-    let root_outputs = match (&section.outputs, &section.root_module) {
+    let Some(section) = section else { return read };
+    let Some(top) = parse::<Option<wire::Configuration>>(
+        section,
+        "configuration",
+        spans,
+        &mut read.configuration,
+    )
+    .flatten() else {
+        return read;
+    };
+    let root = top.root_module.and_then(|raw| {
+        parse::<Option<wire::ConfigModule>>(
+            raw,
+            "configuration: root module",
+            spans,
+            &mut read.configuration,
+        )
+        .flatten()
+    });
+    let root_outputs = match (&top.outputs, &root) {
         (Some(outputs), _) => Some(outputs),
         (None, Some(root)) => root.outputs.as_ref(),
         (None, None) => None,
     };
-    for (name, declaration) in root_outputs.into_iter().flatten() {
-        if declaration.sensitive == Some(true) {
-            sensitive_outputs.insert(name.clone());
-        }
+    if let Some(outputs) = root_outputs {
+        sensitive_declarations(outputs, "configuration", spans, &mut read.sensitive_outputs);
     }
-    if let Some(root) = &section.root_module {
-        walk(root, "", spans, &mut configuration)?;
+    if let Some(root) = &root {
+        walk(root, "", spans, &mut read.configuration);
     }
+    let configuration = &mut read.configuration;
     configuration
         .module_calls
         .sort_by(|a, b| a.address.cmp(&b.address));
     configuration
         .provisioned
         .sort_by(|a, b| a.address.cmp(&b.address));
-    Ok(Read {
-        configuration,
-        sensitive_outputs,
-    })
+    read
+}
+
+/// Adds the outputs declared sensitive to `sensitive`. A declaration that
+/// does not read is taken as sensitive (a value is masked rather than shown
+/// when plandeck cannot tell), with a warning.
+pub(super) fn sensitive_declarations(
+    declarations: &BTreeMap<String, &RawValue>,
+    section: &str,
+    spans: &dyn Spans,
+    sensitive: &mut BTreeSet<String>,
+) {
+    for (name, raw) in declarations {
+        match serde_json::from_str::<wire::OutputDeclaration>(raw.get()) {
+            Ok(declaration) if declaration.sensitive != Some(true) => {}
+            Ok(_) => {
+                sensitive.insert(name.clone());
+            }
+            Err(e) => {
+                spans.warn(format!(
+                    "{section}: output {name:?}: {}: taken as sensitive",
+                    spans.describe(raw, &e)
+                ));
+                sensitive.insert(name.clone());
+            }
+        }
+    }
+}
+
+/// Reads one entry; one that does not read is warned about, kept in
+/// `unread` and gives `None`.
+fn parse<'a, T: serde::Deserialize<'a>>(
+    raw: &'a RawValue,
+    place: &str,
+    spans: &dyn Spans,
+    out: &mut Configuration,
+) -> Option<T> {
+    match serde_json::from_str::<T>(raw.get()) {
+        Ok(value) => Some(value),
+        Err(e) => {
+            spans.warn(format!("{place}: {}: skipped", spans.describe(raw, &e)));
+            out.unread.push(UnreadEntry {
+                place: place.to_owned(),
+                raw: spans.raw(raw),
+            });
+            None
+        }
+    }
 }
 
 /// Collects one module's provisioners and calls, then each called module's.
 /// `prefix` is the module's address followed by a dot (empty for the root).
 /// Recursion is bounded by serde_json's nesting limit on the document.
-fn walk(
-    module: &wire::ConfigModule<'_>,
-    prefix: &str,
-    spans: &dyn Spans,
-    out: &mut Configuration,
-) -> Result<(), PlanError> {
-    for resource in module.resources.iter().flatten() {
+fn walk(module: &wire::ConfigModule<'_>, prefix: &str, spans: &dyn Spans, out: &mut Configuration) {
+    let module_name = prefix.strip_suffix('.').unwrap_or("root module");
+    for (i, raw) in module.resources.iter().flatten().enumerate() {
+        let place = format!("configuration: {module_name}: resource {}", i + 1);
+        let Some(resource) = parse::<wire::ConfigResource>(raw, &place, spans, out) else {
+            continue;
+        };
         let Some(raws) = resource.provisioners.as_ref().filter(|p| !p.is_empty()) else {
             continue;
         };
+        let address = format!("{prefix}{}", resource_address(&resource));
         let mut provisioners = Vec::with_capacity(raws.len());
-        for raw in raws {
-            let wire: wire::Provisioner =
-                serde_json::from_str(raw.get()).map_err(|e| spans.error(raw, &e))?;
-            provisioners.push(Provisioner {
-                kind: wire.kind,
-                expressions: wire.expressions.map(|e| spans.raw(e)),
-                raw: spans.raw(raw),
-            });
+        for (j, raw) in raws.iter().enumerate() {
+            let place = format!("configuration: {address}: provisioner {}", j + 1);
+            if let Some(wire) = parse::<wire::Provisioner>(raw, &place, spans, out) {
+                provisioners.push(Provisioner {
+                    kind: wire.kind,
+                    expressions: wire.expressions.map(|e| spans.raw(e)),
+                    raw: spans.raw(raw),
+                });
+            }
         }
         out.provisioned.push(ProvisionedResource {
-            address: format!("{prefix}{}", resource_address(resource)),
+            address,
             provisioners,
         });
     }
-    for (name, call) in module.module_calls.iter().flatten() {
+    for (name, raw) in module.module_calls.iter().flatten() {
         let address = format!("{prefix}module.{name}");
+        let place = format!("configuration: {address}");
+        let Some(call) = parse::<wire::ModuleCall>(raw, &place, spans, out) else {
+            out.module_calls.push(ModuleCall {
+                address,
+                source: None,
+                version_constraint: None,
+            });
+            continue;
+        };
         out.module_calls.push(ModuleCall {
             address: address.clone(),
-            source: call.source.clone(),
-            version_constraint: call.version_constraint.clone(),
+            source: call.source,
+            version_constraint: call.version_constraint,
         });
-        if let Some(child) = &call.module {
-            walk(child, &format!("{address}."), spans, out)?;
+        let child = call.module.and_then(|raw| {
+            parse::<Option<wire::ConfigModule>>(raw, &format!("{place}: module"), spans, out)
+                .flatten()
+        });
+        if let Some(child) = child {
+            walk(&child, &format!("{address}."), spans, out);
         }
     }
-    Ok(())
 }
 
 /// The resource's address in its module; built from mode, type and name

@@ -21,7 +21,9 @@
 //! - the configuration that runs: `{module_calls: {ADDRESS: {source,
 //!   version_constraint}}, provisioners: {RESOURCE ADDRESS: [each
 //!   provisioner block whole: type, expressions and any other field]}}`,
-//!   for the root module and every nested module call.
+//!   for the root module and every nested module call, plus `unread: [{place,
+//!   raw}]` (only when any) for configuration entries that did not read, so
+//!   that what plandeck cannot read is still bound;
 //!
 //! The digest is SHA-256 over the scheme tag, the outputs' JSON, the
 //! configuration's JSON and the resource hashes sorted by (address, deposed
@@ -177,7 +179,8 @@ pub(crate) fn combine(plan: &Plan, hashes: &[ResourceHash]) -> Result<String, Di
     Ok(format!("{DIGEST_PREFIX}{}", hex(&hasher.finalize())))
 }
 
-/// `{"module_calls":{…},"provisioners":{…}}`, both sorted by address.
+/// `{"module_calls":{…},"provisioners":{…}}`, both sorted by address, and
+/// `"unread":[{place, raw}]` of the entries that did not read, if any.
 fn write_configuration(config: &Configuration, buf: &mut Vec<u8>) -> Result<(), DigestError> {
     buf.extend_from_slice(b"{\"module_calls\":{");
     for (i, call) in config.module_calls.iter().enumerate() {
@@ -207,7 +210,23 @@ fn write_configuration(config: &Configuration, buf: &mut Vec<u8>) -> Result<(), 
         }
         buf.push(b']');
     }
-    buf.extend_from_slice(b"}}");
+    buf.push(b'}');
+    // Only when there is any, so that every readable plan keeps its digest.
+    if !config.unread.is_empty() {
+        buf.extend_from_slice(b",\"unread\":[");
+        for (i, entry) in config.unread.iter().enumerate() {
+            if i > 0 {
+                buf.push(b',');
+            }
+            buf.extend_from_slice(b"{\"place\":");
+            write_string(&entry.place, buf);
+            buf.extend_from_slice(b",\"raw\":");
+            write_canonical(entry.raw.as_str(), buf, &|| entry.place.clone())?;
+            buf.push(b'}');
+        }
+        buf.push(b']');
+    }
+    buf.push(b'}');
     Ok(())
 }
 

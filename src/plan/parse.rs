@@ -313,8 +313,8 @@ impl<'t> Reader<'t> {
             condition_results: self.tolerant(top.condition_results, "condition_results"),
             deferred_changes: self.tolerant(top.deferred_changes, "deferred_changes"),
             action_invocations: self.tolerant(top.action_invocations, "action_invocations"),
-            planned_values: self.section(top.planned_values, "planned_values")?,
-            configuration: self.section(top.configuration, "configuration")?,
+            planned_values: top.planned_values,
+            configuration: top.configuration,
             prior_state: top.prior_state,
             values: top.values,
             errored: self.section(top.errored, "errored")?,
@@ -355,6 +355,38 @@ impl<'t> Reader<'t> {
             }
         }
         Some(read)
+    }
+
+    /// Outputs `planned_values` declares sensitive; a section that does not
+    /// read is a warning.
+    fn sensitive_outputs(&self, section: Option<&'t RawValue>) -> BTreeSet<String> {
+        let mut sensitive = BTreeSet::new();
+        let Some(raw) = section else { return sensitive };
+        let holder = match serde_json::from_str::<Option<wire::OutputsHolder>>(raw.get()) {
+            Ok(holder) => holder,
+            Err(e) => {
+                self.warn(format!(
+                    "planned_values: {}: its output declarations ignored",
+                    json_error(self.text, self.offset(raw), &e)
+                ));
+                return sensitive;
+            }
+        };
+        if let Some(holder) = holder {
+            let holder = match holder.root_module {
+                Some(root) if holder.outputs.is_none() => *root,
+                _ => holder,
+            };
+            if let Some(outputs) = &holder.outputs {
+                super::configuration::sensitive_declarations(
+                    outputs,
+                    "planned_values",
+                    self,
+                    &mut sensitive,
+                );
+            }
+        }
+        sensitive
     }
 
     fn warn(&self, warning: String) {
@@ -438,8 +470,8 @@ impl<'t> Reader<'t> {
                 change: self.change(change),
             })
             .collect();
-        let configuration = super::configuration::read(sections.configuration, self)?;
-        let mut sensitive = sensitive_outputs(sections.planned_values);
+        let configuration = super::configuration::read(sections.configuration, self);
+        let mut sensitive = self.sensitive_outputs(sections.planned_values);
         sensitive.extend(configuration.sensitive_outputs);
         mark_sensitive_outputs(&mut plan.output_changes, &sensitive);
         plan.configuration = configuration.configuration;
@@ -582,11 +614,12 @@ impl super::configuration::Spans for Reader<'_> {
         Reader::raw(self, raw)
     }
 
-    fn error(&self, raw: &RawValue, error: &serde_json::Error) -> PlanError {
-        PlanError::Json(format!(
-            "in configuration: {}",
-            json_error(self.text, self.offset(raw), error)
-        ))
+    fn describe(&self, raw: &RawValue, error: &serde_json::Error) -> String {
+        json_error(self.text, self.offset(raw), error)
+    }
+
+    fn warn(&self, warning: String) {
+        Reader::warn(self, warning);
     }
 }
 
@@ -653,22 +686,6 @@ fn type_mismatch_warnings(plan: &mut Plan) {
 }
 
 /// The outputs `planned_values` declares sensitive.
-fn sensitive_outputs(holder: Option<wire::OutputsHolder>) -> BTreeSet<String> {
-    let mut sensitive = BTreeSet::new();
-    if let Some(holder) = holder {
-        let holder = match holder.root_module {
-            Some(root) if holder.outputs.is_none() => *root,
-            _ => holder,
-        };
-        for (name, declaration) in holder.outputs.unwrap_or_default() {
-            if declaration.sensitive == Some(true) {
-                sensitive.insert(name);
-            }
-        }
-    }
-    sensitive
-}
-
 /// Outputs declared sensitive in `planned_values` or `configuration` are
 /// sensitive on both sides, whatever `output_changes` says (older formats
 /// flag them only there).

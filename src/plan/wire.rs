@@ -52,9 +52,11 @@ pub(super) struct Sections<'a> {
     #[serde(borrow)]
     pub deferred_changes: Option<Vec<DeferredChange<'a>>>,
     pub action_invocations: Option<Vec<ActionInvocation>>,
-    pub planned_values: Option<OutputsHolder>,
+    /// Kept raw: read tolerantly (a bad entry is a warning, not a refusal).
     #[serde(borrow)]
-    pub configuration: Option<Configuration<'a>>,
+    pub planned_values: Option<&'a RawValue>,
+    #[serde(borrow)]
+    pub configuration: Option<&'a RawValue>,
     #[serde(borrow)]
     pub prior_state: Option<&'a RawValue>,
     #[serde(borrow)]
@@ -169,11 +171,11 @@ pub(super) struct ActionInvocation {
 /// Just enough of `planned_values` to learn which outputs are sensitive
 /// (older formats flag them only there).
 #[derive(Deserialize, Default)]
-pub(super) struct OutputsHolder {
-    #[serde(default)]
-    pub outputs: Option<BTreeMap<String, OutputDeclaration>>,
-    #[serde(default)]
-    pub root_module: Option<Box<OutputsHolder>>,
+pub(super) struct OutputsHolder<'a> {
+    #[serde(default, borrow)]
+    pub outputs: Option<BTreeMap<String, &'a RawValue>>,
+    #[serde(default, borrow)]
+    pub root_module: Option<Box<OutputsHolder<'a>>>,
 }
 
 #[derive(Deserialize)]
@@ -185,23 +187,25 @@ pub(super) struct OutputDeclaration {
 /// `configuration`: what the plan says will run besides the planned values
 /// (module calls, provisioners), and the root module's output declarations.
 /// Some tools write `outputs` beside `root_module` instead of inside it.
+/// Entries are kept raw and read one by one, so that one entry plandeck
+/// cannot read costs a warning, not the plan.
 #[derive(Deserialize, Default)]
 pub(super) struct Configuration<'a> {
-    #[serde(default)]
-    pub outputs: Option<BTreeMap<String, OutputDeclaration>>,
     #[serde(default, borrow)]
-    pub root_module: Option<ConfigModule<'a>>,
+    pub outputs: Option<BTreeMap<String, &'a RawValue>>,
+    #[serde(default, borrow)]
+    pub root_module: Option<&'a RawValue>,
 }
 
 /// One module of the configuration: its resources and the modules it calls.
 #[derive(Deserialize, Default)]
 pub(super) struct ConfigModule<'a> {
-    #[serde(default)]
-    pub outputs: Option<BTreeMap<String, OutputDeclaration>>,
     #[serde(default, borrow)]
-    pub resources: Option<Vec<ConfigResource<'a>>>,
+    pub outputs: Option<BTreeMap<String, &'a RawValue>>,
     #[serde(default, borrow)]
-    pub module_calls: Option<BTreeMap<String, ModuleCall<'a>>>,
+    pub resources: Option<Vec<&'a RawValue>>,
+    #[serde(default, borrow)]
+    pub module_calls: Option<BTreeMap<String, &'a RawValue>>,
 }
 
 /// A resource block; only its provisioners are read (kept raw, each is
@@ -223,7 +227,7 @@ pub(super) struct ModuleCall<'a> {
     pub source: Option<String>,
     pub version_constraint: Option<String>,
     #[serde(default, borrow)]
-    pub module: Option<Box<ConfigModule<'a>>>,
+    pub module: Option<&'a RawValue>,
 }
 
 /// A `provisioner` block: its type and its arguments as expressions.
