@@ -6,6 +6,8 @@
 //!
 //! `cargo bench --bench tui` (`PLANDECK_BENCH_N` changes the size).
 
+#![allow(clippy::disallowed_types)] // tests the git backend itself
+
 use plandeck::config::Config;
 use plandeck::source::PlanOrigin;
 use plandeck::source::git::GitSource;

@@ -3,8 +3,9 @@
 //! decision, with the proof of its entry, in the source.
 
 use crate::audit::{AuditEntry, AuditError, AuditLog, AuditRecord};
+use crate::backend::prelude::*;
 use crate::review::Decision;
-use crate::source::{Source, SourceError};
+use crate::source::BackendError;
 
 /// Why a decision was not recorded. One line each.
 #[derive(Debug, thiserror::Error)]
@@ -15,7 +16,7 @@ pub enum RecordError {
     /// The entry is in the log, but storing the decision failed: it did
     /// not take effect (`audit verify` lists the entry as such).
     #[error("decision not recorded (audit entry {seq} stands for the attempt): {error}")]
-    AuditedNotStored { seq: u64, error: SourceError },
+    AuditedNotStored { seq: u64, error: BackendError },
 }
 
 impl From<AuditError> for RecordError {
@@ -30,7 +31,7 @@ impl From<AuditError> for RecordError {
 /// effect, never a decision without an entry. Returns the stored decision.
 pub fn record_with_source(
     log: &AuditLog,
-    source: &dyn Source,
+    source: &dyn Backend,
     decision: &Decision,
 ) -> Result<Decision, RecordError> {
     record_as(log, source, decision, decision.audit_entry())
@@ -40,7 +41,7 @@ pub fn record_with_source(
 /// audited as `drift-block` with its report).
 pub fn record_as(
     log: &AuditLog,
-    source: &dyn Source,
+    source: &dyn Backend,
     decision: &Decision,
     entry: AuditEntry,
 ) -> Result<Decision, RecordError> {

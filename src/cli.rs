@@ -3,6 +3,8 @@
 //! Exit codes: 0 success, 1 a `check` found a policy violation, 2 bad input
 //! or usage. Every error is one line on stderr, `plandeck: FILE: cause`.
 
+#![allow(clippy::disallowed_types)] // names the git backend (see clippy.toml)
+
 use crate::config::{self, Loaded};
 use crate::cost::{CostReport, load_cost_file};
 use crate::plan::load_plan;

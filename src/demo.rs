@@ -4,11 +4,13 @@
 //! Only `git` is needed: the plans are built here in the JSON format
 //! `tofu show -json` writes, not by running Terraform.
 
+#![allow(clippy::disallowed_types)] // names the git backend (see clippy.toml)
+
 mod plans;
 
 use crate::config::Config;
 use crate::source::git::GitSource;
-use crate::source::{PlanOrigin, SourceError};
+use crate::source::{BackendError, PlanOrigin};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -19,15 +21,15 @@ const CAROL: (&str, &str) = ("Carol Web", "carol@example.com");
 const DAVE: (&str, &str) = ("Dave Queue", "dave@example.com");
 
 /// Builds the demo repository in `dir` (created; must be empty if it exists).
-pub fn build(dir: &Path) -> Result<PathBuf, SourceError> {
+pub fn build(dir: &Path) -> Result<PathBuf, BackendError> {
     build_at(dir, now())
 }
 
 /// Builds the demo as if it were `now` (unix seconds): commit times, and so
 /// commit ids, depend only on it, which keeps snapshots stable.
-pub fn build_at(dir: &Path, now: i64) -> Result<PathBuf, SourceError> {
+pub fn build_at(dir: &Path, now: i64) -> Result<PathBuf, BackendError> {
     if dir.exists() && std::fs::read_dir(dir).map_err(io)?.next().is_some() {
-        return Err(SourceError::Invalid(format!(
+        return Err(BackendError::Invalid(format!(
             "{}: directory is not empty",
             dir.display()
         )));
@@ -164,7 +166,7 @@ struct Repo {
 }
 
 impl Repo {
-    fn git(&self, args: &[&str], identity: Option<(&str, &str)>) -> Result<String, SourceError> {
+    fn git(&self, args: &[&str], identity: Option<(&str, &str)>) -> Result<String, BackendError> {
         self.git_at(args, identity, self.clock)
     }
 
@@ -173,7 +175,7 @@ impl Repo {
         args: &[&str],
         identity: Option<(&str, &str)>,
         time: i64,
-    ) -> Result<String, SourceError> {
+    ) -> Result<String, BackendError> {
         let mut command = Command::new("git");
         command
             .arg("-C")
@@ -194,17 +196,18 @@ impl Repo {
         }
         let output = command
             .output()
-            .map_err(|e| SourceError::Io(format!("cannot run git: {e}")))?;
+            .map_err(|e| BackendError::Io(format!("cannot run git: {e}")))?;
         if !output.status.success() {
-            return Err(SourceError::Git {
-                command: args.join(" "),
-                stderr: String::from_utf8_lossy(&output.stderr).trim().to_string(),
+            return Err(BackendError::Process {
+                command: format!("git {}", args.join(" ")),
+                code: output.status.code(),
+                stderr_tail: String::from_utf8_lossy(&output.stderr).trim().to_string(),
             });
         }
         Ok(String::from_utf8_lossy(&output.stdout).into_owned())
     }
 
-    fn write(&self, path: &str, text: &str) -> Result<(), SourceError> {
+    fn write(&self, path: &str, text: &str) -> Result<(), BackendError> {
         let path = self.dir.join(path);
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent).map_err(io)?;
@@ -212,7 +215,7 @@ impl Repo {
         std::fs::write(&path, text).map_err(io)
     }
 
-    fn commit(&self, subject: &str, who: (&str, &str), offset: i64) -> Result<(), SourceError> {
+    fn commit(&self, subject: &str, who: (&str, &str), offset: i64) -> Result<(), BackendError> {
         self.git(&["add", "-A"], None)?;
         self.git_at(
             &["commit", "-q", "-m", subject],
@@ -222,18 +225,18 @@ impl Repo {
         Ok(())
     }
 
-    fn branch(&self, name: &str) -> Result<(), SourceError> {
+    fn branch(&self, name: &str) -> Result<(), BackendError> {
         self.git(&["checkout", "-q", "-b", name], None).map(drop)
     }
 
-    fn branch_from_main(&self, name: &str) -> Result<(), SourceError> {
+    fn branch_from_main(&self, name: &str) -> Result<(), BackendError> {
         self.git(&["checkout", "-q", "-b", name, "main"], None)
             .map(drop)
     }
 }
 
-fn io(e: std::io::Error) -> SourceError {
-    SourceError::Io(e.to_string())
+fn io(e: std::io::Error) -> BackendError {
+    BackendError::Io(e.to_string())
 }
 
 use crate::clock::unix_now as now;

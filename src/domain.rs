@@ -13,4 +13,4 @@ mod request;
 pub use decision::{AuditProof, Decision, DecisionKind, ProofState};
 pub use identity::Identity;
 pub use plan_ref::{PlanOrigin, PlanStatus, StoredPlan};
-pub use request::{Request, RootRef};
+pub use request::{MergedRequest, Request, RootRef};

@@ -16,10 +16,10 @@ mod ops;
 mod run;
 pub mod store;
 
+use crate::backend::prelude::*;
 use crate::config::Config;
 use crate::plan::{Plan, parse_plan};
-use crate::source::SourceError;
-use crate::source::git::GitSource;
+use crate::source::BackendError;
 use crate::tofu::{self, Workspace};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
@@ -103,7 +103,7 @@ impl DriftReport {
 #[derive(Debug, thiserror::Error)]
 pub enum DriftError {
     #[error(transparent)]
-    Source(#[from] SourceError),
+    Source(#[from] BackendError),
     #[error("{0}")]
     Io(String),
     #[error("{root}: no such root on the base branch (roots: {known})")]
@@ -119,7 +119,7 @@ pub enum DriftError {
 /// Checks one root at the base branch's head and stores its report.
 /// A failing binary is a report with [`DriftStatus::Error`], not an `Err`.
 pub fn check_root(
-    source: &GitSource,
+    source: &dyn Backend,
     config: &Config,
     root: &str,
 ) -> Result<DriftReport, DriftError> {
@@ -203,7 +203,7 @@ pub fn drifted(plan: &Plan) -> Vec<DriftedChange> {
 }
 
 /// Every stored drift report, sorted by root.
-pub fn reports(source: &GitSource) -> Result<Vec<DriftReport>, DriftError> {
+pub fn reports(source: &dyn Backend) -> Result<Vec<DriftReport>, DriftError> {
     store::list(source)
 }
 
@@ -214,37 +214,23 @@ pub fn load_plan(report: &DriftReport) -> Result<Plan, DriftError> {
         .plan_json
         .as_deref()
         .ok_or_else(|| DriftError::NoReport(report.root.clone()))?;
-    Ok(crate::plan::load_plan(path).map_err(SourceError::from)?)
+    Ok(crate::plan::load_plan(path).map_err(BackendError::from)?)
 }
 
 /// The base branch's head commit.
-pub fn base_commit(source: &GitSource, config: &Config) -> Result<String, DriftError> {
-    let spec = format!("{}^{{commit}}", config.source.base);
-    let out = source.git(&[
-        "rev-parse",
-        "--verify",
-        "--quiet",
-        "--end-of-options",
-        &spec,
-    ])?;
-    Ok(out.trim().to_string())
+pub fn base_commit(source: &dyn Backend, config: &Config) -> Result<String, DriftError> {
+    let _ = config;
+    Ok(source.base_commit()?)
 }
 
 /// The roots on the base branch: directories holding configuration files,
 /// kept when they match `[source] roots` if globs are configured.
-pub fn base_roots(source: &GitSource, config: &Config) -> Result<Vec<String>, DriftError> {
+pub fn base_roots(source: &dyn Backend, config: &Config) -> Result<Vec<String>, DriftError> {
     let base = base_commit(source, config)?;
-    let listing = source.git(&[
-        "ls-tree",
-        "-r",
-        "-z",
-        "--name-only",
-        "--end-of-options",
-        &base,
-    ])?;
+    let listing = source.files_at(&base)?;
     let globs = root_globs(&config.source.roots)?;
     let dirs: BTreeSet<String> = listing
-        .split('\0')
+        .iter()
         .filter(|f| {
             [".tf", ".tf.json", ".tofu", ".tofu.json"]
                 .iter()
@@ -263,7 +249,7 @@ fn root_globs(globs: &[String]) -> Result<Option<globset::GlobSet>, DriftError> 
 
 /// Resolves `--root`: one known root, or every root of the base branch.
 pub fn roots_to_check(
-    source: &GitSource,
+    source: &dyn Backend,
     config: &Config,
     only: Option<&str>,
 ) -> Result<Vec<String>, DriftError> {

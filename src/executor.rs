@@ -12,7 +12,6 @@
 //! `out` for the operator; it never reads the terminal.
 
 mod lock;
-mod merge;
 mod record;
 mod resume;
 mod root;
@@ -22,11 +21,12 @@ pub use lock::{LockInfo, current_lock, lock_path, stale_locks};
 pub use resume::resume_request;
 
 use crate::audit::{AuditAction, AuditEntry, AuditLog};
+use crate::backend::MergePurpose;
+use crate::backend::prelude::*;
 use crate::config::{ApplyMode, Config};
 use crate::review::{Decision, DecisionKind};
 use crate::source::gate::{RootReview, review_request};
-use crate::source::git::GitSource;
-use crate::source::{Identity, Request, Source, SourceError};
+use crate::source::{BackendError, Identity, Request};
 use record::{now, record};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -57,7 +57,7 @@ pub enum Outcome {
 #[derive(Debug, thiserror::Error)]
 pub enum ExecError {
     #[error(transparent)]
-    Source(#[from] SourceError),
+    Source(#[from] BackendError),
     #[error("{0}")]
     Io(String),
 }
@@ -91,7 +91,7 @@ struct Step {
 
 /// Applies a request's roots (or one) under the gate, then merges or not by mode.
 pub fn apply_request(
-    source: &GitSource,
+    source: &dyn Backend,
     config: &Config,
     request: &Request,
     only_root: Option<&str>,
@@ -124,17 +124,14 @@ pub fn apply_request(
 /// The request with its base pinned, its roots' gates and its steps in
 /// promotion order.
 fn prepare(
-    source: &GitSource,
+    source: &dyn Backend,
     config: &Config,
     request: &Request,
 ) -> Result<(Request, Vec<RootReview>, Vec<Step>), ExecError> {
     // Decisions are read over base..head; pinning the base to the merge
     // base keeps them (and the request) in view once the base has merged it.
     let mut pinned = request.clone();
-    pinned.base = source
-        .git(&["merge-base", &request.base, &request.head])?
-        .trim()
-        .to_string();
+    pinned.base = source.fork_point(request)?;
     let reviews = review_request(source, config, &pinned, now())?;
     let environments = crate::source::gate::root_environments(&pinned);
     let after = config
@@ -158,7 +155,7 @@ fn prepare(
 /// of the request has applied at this head.
 #[allow(clippy::too_many_arguments)]
 fn apply_then_merge(
-    source: &GitSource,
+    source: &dyn Backend,
     config: &Config,
     request: &Request,
     pinned: &Request,
@@ -209,9 +206,13 @@ fn apply_then_merge(
         if let Some(refused) = gate_before_merge(source, config, pinned, &[])? {
             return Ok(refused);
         }
-        let heading = "Applied by plandeck";
         merged = Some(merge_and_audit(
-            source, request, &steps, heading, places, who,
+            source,
+            request,
+            &steps,
+            MergePurpose::Applied,
+            places,
+            who,
         )?);
     }
     Ok(Outcome::Applied { merged })
@@ -222,7 +223,7 @@ fn apply_then_merge(
 /// root is applied, in promotion order, from the merge commit.
 #[allow(clippy::too_many_arguments)]
 fn merge_then_apply(
-    source: &GitSource,
+    source: &dyn Backend,
     config: &Config,
     request: &Request,
     pinned: &Request,
@@ -268,8 +269,7 @@ fn merge_then_apply(
     if let Some(refused) = gate_before_merge(source, config, pinned, &["promotion"])? {
         return Ok(refused);
     }
-    let heading = crate::source::git::MERGED_FOR_APPLY;
-    let commit = merge_and_audit(source, request, &steps, heading, places, who)?;
+    let commit = merge_and_audit(source, request, &steps, MergePurpose::ForApply, places, who)?;
     let _ = writeln!(out, "{}: merged as {commit}; applying from it", request.id);
     for (at, (step, held)) in steps.iter().zip(&held).enumerate() {
         if already_applied(source, pinned, step, places, out)? {
@@ -314,7 +314,7 @@ fn merge_then_apply(
 }
 
 fn gate_of(
-    source: &GitSource,
+    source: &dyn Backend,
     config: &Config,
     request: &Request,
     root: &str,
@@ -341,7 +341,7 @@ fn approved_digest(reviews: &[RootReview], root: &str) -> String {
 /// never evidence: such a root goes through the gate and a fresh plan,
 /// where a no-op plan confirms an apply recorded elsewhere (the state check).
 fn already_applied(
-    source: &GitSource,
+    source: &dyn Backend,
     request: &Request,
     step: &Step,
     places: &Places,
@@ -408,10 +408,10 @@ impl Evidence {
 /// Merges the request and records the merge: the request's head, each
 /// root with its approved digest, and the merge commit.
 fn merge_and_audit(
-    source: &GitSource,
+    source: &dyn Backend,
     request: &Request,
     steps: &[Step],
-    heading: &str,
+    purpose: MergePurpose,
     places: &Places,
     who: &Identity,
 ) -> Result<String, ExecError> {
@@ -419,7 +419,7 @@ fn merge_and_audit(
         .iter()
         .map(|s| (s.root.clone(), s.approved.clone()))
         .collect();
-    let commit = merge::merge_request(source, request, &pairs, heading)?;
+    let commit = source.merge(request, &pairs, purpose)?;
     let listed: Vec<String> = pairs.iter().map(|(r, d)| format!("{r}={d}")).collect();
     let mut entry = AuditEntry::new(who.clone(), AuditAction::Merge, request.id.clone());
     entry.head = Some(request.head.clone());
@@ -447,7 +447,7 @@ fn failing_checks(review: &RootReview, ignored: &[&str]) -> Vec<String> {
 }
 
 fn every_root_applied(
-    source: &GitSource,
+    source: &dyn Backend,
     request: &Request,
     steps: &[Step],
     places: &Places,
@@ -464,7 +464,7 @@ fn every_root_applied(
 /// only when each passes at that moment (`ignored` checks aside). The
 /// reasons of the first root that fails, if one does.
 fn gate_before_merge(
-    source: &GitSource,
+    source: &dyn Backend,
     config: &Config,
     request: &Request,
     ignored: &[&str],
@@ -489,7 +489,7 @@ fn gate_before_merge(
 /// other outcome "failed". So an apply killed right after Terraform
 /// succeeded is never taken for drift on the next run.
 fn record_interrupted(
-    source: &GitSource,
+    source: &dyn Backend,
     config: &Config,
     places: &Places,
     who: &Identity,
@@ -554,7 +554,7 @@ fn record_interrupted(
 }
 
 /// The executor's places for a repository and the user's data dir.
-pub fn places(source: &GitSource, data_dir: &Path) -> Result<Places, ExecError> {
+pub fn places(source: &dyn Backend, data_dir: &Path) -> Result<Places, ExecError> {
     Ok(Places {
         locks: locks_dir(source)?,
         logs: data_dir.join("logs"),
@@ -563,11 +563,6 @@ pub fn places(source: &GitSource, data_dir: &Path) -> Result<Places, ExecError> 
 }
 
 /// Where the repository's apply locks live: `<git-dir>/plandeck/locks`.
-pub fn locks_dir(source: &GitSource) -> Result<PathBuf, ExecError> {
-    let git_dir = source.git(&["rev-parse", "--git-common-dir"])?;
-    Ok(source
-        .repo()
-        .join(git_dir.trim())
-        .join("plandeck")
-        .join("locks"))
+pub fn locks_dir(source: &dyn Backend) -> Result<PathBuf, ExecError> {
+    Ok(source.state_dir()?.join("locks"))
 }

@@ -13,6 +13,7 @@
 
 pub mod audit;
 pub mod audit_trail;
+pub mod backend;
 pub mod check;
 pub mod cli;
 pub mod clock;

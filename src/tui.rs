@@ -33,8 +33,8 @@ pub use theme::Theme;
 pub use ui::{UiState, draw};
 pub use update::{load_requests, update};
 
+use crate::backend::prelude::*;
 use crate::codeview::CodeHighlighter;
-use crate::source::Source;
 use children::Children;
 use crossterm::event::{Event, EventStream, KeyEventKind};
 use futures_util::StreamExt;
@@ -60,7 +60,7 @@ pub struct TuiOptions {
 /// Runs the TUI until the user quits. The terminal is restored on return,
 /// on a panic of the UI thread (see `restore_on_ui_panic`) and on Ctrl-C
 /// (a key in raw mode).
-pub fn run(source: Arc<dyn Source>, options: TuiOptions) -> std::io::Result<()> {
+pub fn run(source: Arc<dyn Backend>, options: TuiOptions) -> std::io::Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -146,7 +146,7 @@ impl Turn {
 
 async fn event_loop(
     terminal: &mut ratatui::DefaultTerminal,
-    source: Arc<dyn Source>,
+    source: Arc<dyn Backend>,
     options: TuiOptions,
     children: Arc<Children>,
 ) -> std::io::Result<()> {

@@ -4,11 +4,14 @@
 //! the repository or a commented-out call; and how directory globs match
 //! (`*` within a segment, `**` across).
 
+#![allow(clippy::disallowed_types)] // tests the git backend itself
+
 mod support;
 
+use plandeck::backend::prelude::*;
 use plandeck::config::{Config, parse};
 use plandeck::source::git::GitSource;
-use plandeck::source::{Request, RootRef, Source};
+use plandeck::source::{Request, RootRef};
 use std::path::Path;
 use support::TestRepo;
 

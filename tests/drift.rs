@@ -5,6 +5,8 @@
 //! the stored reports, blocking the requests that touch the drifted root
 //! (and only those) and acknowledging the drift, both audited.
 
+#![allow(clippy::disallowed_types)] // tests the git backend itself
+
 mod support;
 
 use serde_json::Value;

@@ -1,11 +1,14 @@
 //! The git source on real repositories: which branches are requests, their
 //! numbers, titles, people, changed files and roots, and its errors.
 
+#![allow(clippy::disallowed_types)] // tests the git backend itself
+
 mod support;
 
+use plandeck::backend::prelude::*;
 use plandeck::config::{Config, parse};
 use plandeck::source::git::GitSource;
-use plandeck::source::{Identity, Request, RootRef, Source, SourceError};
+use plandeck::source::{BackendError, Identity, Request, RootRef};
 use std::path::Path;
 use support::{OWNER, TestRepo, Who};
 
@@ -306,7 +309,7 @@ fn resolve_by_name_or_number() {
         "Fifteen"
     );
     let missing = source.resolve_request("99").expect_err("none");
-    assert!(matches!(missing, SourceError::NotFound(_)), "{missing}");
+    assert!(matches!(missing, BackendError::NotFound(_)), "{missing}");
     assert!(
         missing.to_string().contains("no open request `99`"),
         "{missing}"

@@ -4,6 +4,8 @@
 //! and U+200B. Every command in every output mode, and the TUI's screens,
 //! must let no raw byte of them reach the terminal.
 
+#![allow(clippy::disallowed_types)] // tests the git backend itself
+
 mod support;
 
 use std::process::Command;

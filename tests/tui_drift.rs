@@ -5,6 +5,7 @@
 
 mod support;
 
+use plandeck::backend::prelude::*;
 use plandeck::drift::{DriftReport, DriftStatus, DriftedChange};
 use std::sync::Arc;
 use support::tui::{Demo, NOW};
@@ -32,7 +33,7 @@ fn drift_view_renders_blocks_the_right_requests_and_acknowledges() {
     // request/103's plan carries a real resource_drift section: use it as
     // the refresh-only plan of apps/web/prod.
     let request = source.resolve_request("request/103").expect("request");
-    let stored = plandeck::source::Source::stored_plan(source, &request, "apps/web/prod")
+    let stored = plandeck::backend::PlanArtifacts::stored_plan(source, &request, "apps/web/prod")
         .expect("reads")
         .expect("stored");
     let plan = std::fs::read(&stored.plan_json).expect("plan");

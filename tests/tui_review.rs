@@ -5,6 +5,7 @@
 
 mod support;
 
+use plandeck::backend::prelude::*;
 use plandeck::tui::harness::Harness;
 use support::tui::{Demo, NOW, demo_harness};
 
@@ -151,7 +152,7 @@ fn a_stale_approval_opens_on_what_changed_since() {
     // CI re-plans the same head with a different threshold.
     let source = Demo::open(dir.path(), None).source;
     let request = source.resolve_request("request/101").expect("request");
-    let stored = plandeck::source::Source::stored_plan(&source, &request, "apps/web/dev")
+    let stored = plandeck::backend::PlanArtifacts::stored_plan(&source, &request, "apps/web/dev")
         .expect("reads")
         .expect("stored");
     let json = std::fs::read_to_string(&stored.plan_json)
@@ -288,8 +289,9 @@ fn a_passing_gate_starts_the_apply_and_its_output_streams_into_the_log_pane() {
 
 #[test]
 fn the_decisions_panel_shows_each_decision_on_its_own_line_with_its_comment() {
+    use plandeck::backend::prelude::*;
     use plandeck::review::{Decision, DecisionKind};
-    use plandeck::source::{Identity, Source};
+    use plandeck::source::Identity;
     let dir = tempfile::tempdir().expect("tempdir");
     let Demo { source, .. } = Demo::open(dir.path(), None);
     let request = source.resolve_request("request/103").expect("request");
@@ -428,8 +430,8 @@ fn lock_root(locks: &std::path::Path, root: &str, pid: u32, request: &str) {
 
 #[test]
 fn the_matrix_and_the_apply_confirmation_show_locks_and_apply_results() {
+    use plandeck::backend::prelude::*;
     use plandeck::review::{Decision, DecisionKind};
-    use plandeck::source::Source;
     let dir = tempfile::tempdir().expect("tempdir");
     let Demo { source, loaded, .. } = Demo::open(dir.path(), None);
     let request = source.resolve_request("request/102").expect("request");

@@ -2,6 +2,8 @@
 //! TestBackend, on the demo repository (real git): snapshots of the screens
 //! and the behaviour behind the keys.
 
+#![allow(clippy::disallowed_types)] // tests the git backend itself
+
 mod support;
 
 use plandeck::config::{self, Loaded};

@@ -4,10 +4,11 @@
 //! mode a request plandeck merged for apply, no longer open, is resumed.
 
 use super::Failure;
+use crate::backend::prelude::*;
 use crate::config::{ApplyMode, Loaded};
 use crate::executor::{Outcome, apply_request, places, resume_request};
 use crate::sanitize;
-use crate::source::SourceError;
+use crate::source::BackendError;
 use crate::source::git::GitSource;
 use std::io::Write;
 use std::path::Path;
@@ -27,9 +28,9 @@ pub(super) fn run(
     if matches!(loaded.config.apply.mode, ApplyMode::MergeThenApply) {
         // Merged for apply, the request is no longer open: resume it.
         let source = GitSource::open(repo, &loaded.config)?;
-        if let Err(SourceError::NotFound(why)) = source.resolve_request(request) {
+        if let Err(BackendError::NotFound(why)) = source.resolve_request(request) {
             let Some(merged) = source.merged_for_apply(request)? else {
-                return Err(Failure(SourceError::NotFound(why).to_string()));
+                return Err(Failure(BackendError::NotFound(why).to_string()));
             };
             let places = places(&source, &data)?;
             let outcome =

@@ -9,8 +9,8 @@
 use super::{AuditAction as Verb, Failure, ListFormat, write_stdout};
 use crate::audit::{AuditLog, AuditRecord, VerifyReport};
 use crate::audit_trail::{CrossCheck, cross_check};
+use crate::backend::prelude::*;
 use crate::sanitize;
-use crate::source::Source;
 use crate::source::git::GitSource;
 use serde::Serialize;
 

@@ -7,14 +7,13 @@
 //! This module never approves or applies.
 
 use super::{Failure, ListFormat, write_stdout};
+use crate::backend::prelude::*;
 use crate::config::Loaded;
 use crate::plan::ActionCounts;
 use crate::risk::Risk;
 use crate::sanitize;
 use crate::source::git::GitSource;
-use crate::source::{
-    Identity, PlanOrigin, PlanStatus, Request, RootRef, Source, SourceError, StoredPlan,
-};
+use crate::source::{BackendError, Identity, PlanOrigin, PlanStatus, Request, RootRef, StoredPlan};
 use crate::summary::Summary;
 use crate::tofu::{self, Workspace};
 use serde::Serialize;
@@ -383,13 +382,13 @@ pub(super) fn import(
 }
 
 /// The store names its input `plan JSON` / `cost JSON`; say which file.
-fn name_file(error: SourceError, plan: &Path, cost: Option<&Path>) -> Failure {
+fn name_file(error: BackendError, plan: &Path, cost: Option<&Path>) -> Failure {
     match (error, cost) {
-        (SourceError::Plan(mut e), _) => {
+        (BackendError::Plan(mut e), _) => {
             e.source_name = plan.display().to_string();
             Failure(e.to_string())
         }
-        (SourceError::Cost(e), Some(cost)) => Failure(format!("{}: {e}", cost.display())),
+        (BackendError::Cost(e), Some(cost)) => Failure(format!("{}: {e}", cost.display())),
         (other, _) => Failure(other.to_string()),
     }
 }

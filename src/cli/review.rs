@@ -2,12 +2,13 @@
 //! gate report from the command line. Refusals exit 1 with one line.
 
 use super::{Failure, ListFormat};
+use crate::backend::prelude::*;
 use crate::config::Loaded;
 use crate::review::{Decision, DecisionKind, GateInput, approval_refusal};
 use crate::sanitize;
+use crate::source::Request;
 use crate::source::gate::{plan_facts, review_request, review_root, root_environments};
 use crate::source::git::GitSource;
-use crate::source::{Request, Source};
 use std::path::Path;
 
 /// Exit code of a refused decision.
@@ -243,7 +244,7 @@ fn recorded_anyway(said: bool, what: &str) {
 /// Stores a decision with the source and in the audit log, durably, before
 /// it is reported done. `Ok(false)`: refused (printed) because the audit
 /// log cannot take the entry; nothing was stored.
-fn record(source: &dyn Source, decision: &Decision) -> Result<bool, Failure> {
+fn record(source: &dyn Backend, decision: &Decision) -> Result<bool, Failure> {
     use crate::audit_trail::{RecordError, default_log, record_with_source};
     let log = default_log()?;
     match record_with_source(&log, source, decision) {

@@ -43,3 +43,13 @@ pub struct Request {
     /// Roots those files belong to, sorted by path.
     pub roots: Vec<RootRef>,
 }
+
+/// A request plandeck merged for apply (merge-then-apply), rebuilt from
+/// its merge commit.
+#[derive(Clone, Debug)]
+pub struct MergedRequest {
+    /// Its head is the merge's second parent; its base the first parent's
+    /// commit, so decisions read over the request's own commits.
+    pub request: Request,
+    pub merge: String,
+}

@@ -7,9 +7,9 @@
 
 use super::{DriftAck, DriftError, DriftReport, store};
 use crate::audit::{AuditAction, AuditEntry, AuditLog};
+use crate::backend::prelude::*;
 use crate::review::{Decision, DecisionKind};
-use crate::source::git::GitSource;
-use crate::source::{Request, Source};
+use crate::source::Request;
 
 /// A request blocked because of a drifted root.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
@@ -22,7 +22,7 @@ pub struct BlockOutcome {
 
 /// Blocks every open request touching `root`, with the comment `drift: REASON`.
 pub fn block_requests(
-    source: &GitSource,
+    source: &dyn Backend,
     log: &AuditLog,
     root: &str,
     reason: &str,
@@ -67,7 +67,7 @@ pub fn block_requests(
 
 /// Records an acknowledgement of the root's current drift report.
 pub fn acknowledge(
-    source: &GitSource,
+    source: &dyn Backend,
     log: &AuditLog,
     root: &str,
     note: &str,

@@ -5,8 +5,8 @@
 
 use super::{DriftReport, acknowledge, block_requests, load_plan, reports};
 use crate::audit::AuditLog;
+use crate::backend::Backend;
 use crate::plan::Plan;
-use crate::source::git::GitSource;
 
 pub trait DriftOps: Send + Sync {
     /// Every root's last drift report, with its refresh-only plan when stored.
@@ -18,7 +18,7 @@ pub trait DriftOps: Send + Sync {
     fn acknowledge_drift(&self, log: &AuditLog, root: &str, note: &str) -> Result<(), String>;
 }
 
-impl DriftOps for GitSource {
+impl<B: Backend> DriftOps for B {
     fn drift_reports(&self) -> Result<Vec<(DriftReport, Option<Plan>)>, String> {
         let reports = reports(self).map_err(|e| e.to_string())?;
         Ok(reports

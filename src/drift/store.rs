@@ -6,27 +6,25 @@
 //! report. This module never runs the binary and never renders.
 
 use super::{DriftAck, DriftError, DriftReport};
-use crate::source::git::GitSource;
+use crate::backend::Backend;
 use crate::source::store::{decode, encode};
 use std::path::{Path, PathBuf};
 
 const REPORT_JSON: &str = "report.json";
 const PLAN_JSON: &str = "plan.json";
 
-/// `<git-dir>/plandeck/drift`, beside the plan store.
-fn drift_dir(source: &GitSource) -> Result<PathBuf, DriftError> {
-    let git_dir = source.git(&["rev-parse", "--git-common-dir"])?;
-    let git_dir = source.repo().join(git_dir.trim_end_matches('\n'));
-    Ok(git_dir.join("plandeck").join("drift"))
+/// `drift` in the backend's state dir (`<git-dir>/plandeck/drift`).
+fn drift_dir(source: &dyn Backend) -> Result<PathBuf, DriftError> {
+    Ok(source.state_dir()?.join("drift"))
 }
 
-fn root_dir(source: &GitSource, root: &str) -> Result<PathBuf, DriftError> {
+fn root_dir(source: &dyn Backend, root: &str) -> Result<PathBuf, DriftError> {
     Ok(drift_dir(source)?.join(encode(root)?))
 }
 
 /// Stores a report (and its plan JSON, when there is one) and reads it back.
 pub fn save(
-    source: &GitSource,
+    source: &dyn Backend,
     report: &DriftReport,
     plan_json: Option<&[u8]>,
 ) -> Result<DriftReport, DriftError> {
@@ -49,7 +47,7 @@ pub fn save(
 }
 
 /// The stored report of a root, if there is one.
-pub fn get(source: &GitSource, root: &str) -> Result<Option<DriftReport>, DriftError> {
+pub fn get(source: &dyn Backend, root: &str) -> Result<Option<DriftReport>, DriftError> {
     read(&root_dir(source, root)?)
 }
 
@@ -84,7 +82,7 @@ fn unreadable(root: String, error: String) -> DriftReport {
 }
 
 /// Acknowledgements survive a new check: they are bound to a digest.
-pub fn previous_acks(source: &GitSource, root: &str) -> Vec<DriftAck> {
+pub fn previous_acks(source: &dyn Backend, root: &str) -> Vec<DriftAck> {
     get(source, root)
         .ok()
         .flatten()
@@ -93,7 +91,7 @@ pub fn previous_acks(source: &GitSource, root: &str) -> Vec<DriftAck> {
 }
 
 /// Every stored report, sorted by root.
-pub fn list(source: &GitSource) -> Result<Vec<DriftReport>, DriftError> {
+pub fn list(source: &dyn Backend) -> Result<Vec<DriftReport>, DriftError> {
     let dir = drift_dir(source)?;
     let entries = match std::fs::read_dir(&dir) {
         Ok(entries) => entries,

@@ -3,15 +3,16 @@
 
 use super::{ExecError, Places};
 use crate::audit::{AuditAction, AuditEntry};
+use crate::backend::prelude::*;
 use crate::review::{Decision, DecisionKind};
-use crate::source::{Identity, Request, Source};
+use crate::source::{Identity, Request};
 
 pub use crate::clock::unix_now as now;
 
 /// Records a decision of the executor in the source and the audit log.
 #[allow(clippy::too_many_arguments)]
 pub fn record(
-    source: &dyn Source,
+    source: &dyn Backend,
     places: &Places,
     who: &Identity,
     request: &Request,

@@ -8,13 +8,13 @@ use super::{
     ExecError, Outcome, Places, already_applied, failing_checks, gate_of, prepare,
     record_interrupted, root,
 };
-use crate::source::Source;
-use crate::source::git::{GitSource, MergedRequest};
+use crate::backend::prelude::*;
+use crate::domain::MergedRequest;
 use std::io::Write;
 
 /// Applies the roots of `merged` not yet applied at its head.
 pub fn resume_request(
-    source: &GitSource,
+    source: &dyn Backend,
     config: &crate::config::Config,
     merged: &MergedRequest,
     only_root: Option<&str>,

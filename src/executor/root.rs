@@ -7,10 +7,10 @@ use super::lock::{LockError, LockInfo, RootLock};
 use super::record::{audit, now, record};
 use super::{ExecError, Outcome, Places, run};
 use crate::audit::AuditAction;
+use crate::backend::prelude::*;
 use crate::config::Config;
 use crate::review::{Decision, DecisionKind};
-use crate::source::git::GitSource;
-use crate::source::{Identity, Request, Source};
+use crate::source::{Identity, Request};
 use crate::tofu::{self, Workspace};
 use std::io::Write;
 use std::path::PathBuf;
@@ -67,7 +67,7 @@ pub fn lock(
 /// `approved`. `None` when it applied; otherwise the outcome that stops the run.
 #[allow(clippy::too_many_arguments)]
 pub fn apply_root(
-    source: &GitSource,
+    source: &dyn Backend,
     config: &Config,
     request: &Request,
     root: &str,
@@ -209,7 +209,7 @@ pub fn apply_root(
 /// fresh plan there that is a no-op means the approved change is in the
 /// state. The decision to record, and why, in words.
 pub fn reconcile(
-    source: &GitSource,
+    source: &dyn Backend,
     config: &Config,
     commit: &str,
     root: &str,
@@ -262,7 +262,7 @@ fn is_no_op(plan: &crate::plan::Plan) -> bool {
 /// Whether an audited `apply-succeeded` of this head and digest was
 /// recorded (by any executor) for `root`.
 fn applied_elsewhere(
-    source: &GitSource,
+    source: &dyn Backend,
     request: &Request,
     root: &str,
     approved: &str,
@@ -314,7 +314,7 @@ fn state_locked(root: &str) -> Outcome {
 
 #[allow(clippy::too_many_arguments)]
 fn drift(
-    source: &GitSource,
+    source: &dyn Backend,
     request: &Request,
     root: &str,
     approved: &str,
@@ -367,7 +367,7 @@ fn drift(
 }
 
 fn failed(
-    source: &GitSource,
+    source: &dyn Backend,
     request: &Request,
     root: &str,
     approved: &str,

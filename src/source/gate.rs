@@ -2,7 +2,8 @@
 //! facts, the decisions, the environment's policy. The gate itself is pure
 //! (`crate::review::evaluate`).
 
-use super::{Request, Source, SourceError};
+use super::{BackendError, Request};
+use crate::backend::prelude::*;
 use crate::config::Config;
 use crate::review::{
     CodeOwners, Decision, EnvironmentPolicy, GateInput, GateReport, PlanFacts, evaluate,
@@ -31,10 +32,10 @@ impl RootReview {
 
 /// The facts of a root's stored plan, if it has one.
 pub fn plan_facts(
-    source: &dyn Source,
+    source: &dyn Backend,
     request: &Request,
     root: &str,
-) -> Result<Option<PlanFacts>, SourceError> {
+) -> Result<Option<PlanFacts>, BackendError> {
     let Some(stored) = source.stored_plan(request, root)? else {
         return Ok(None);
     };
@@ -111,11 +112,11 @@ pub fn review_root(
 
 /// Every root of a request, with one read of decisions and owners.
 pub fn review_request(
-    source: &dyn Source,
+    source: &dyn Backend,
     config: &Config,
     request: &Request,
     now: i64,
-) -> Result<Vec<RootReview>, SourceError> {
+) -> Result<Vec<RootReview>, BackendError> {
     let decisions = source.decisions(request)?;
     let owners = source.code_owners()?;
     request

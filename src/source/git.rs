@@ -11,17 +11,17 @@
 //! the plan store.
 
 mod affected;
+mod backend;
+mod merge;
 mod merged;
 mod run;
 mod tree;
 
-pub use merged::MergedRequest;
+pub use crate::domain::MergedRequest;
 
 use super::store::PlanStore;
-use super::{Identity, Request, Source, SourceError, StoredPlan};
+use super::{BackendError, Identity, Request};
 use crate::config::Config;
-use crate::cost::CostReport;
-use crate::plan::Plan;
 use globset::{GlobBuilder, GlobMatcher, GlobSet};
 use run::git;
 use std::collections::BTreeSet;
@@ -33,6 +33,9 @@ const COMMIT_FIELDS: usize = 7;
 
 /// The trailer of a plandeck merge commit naming its request.
 pub const REQUEST_TRAILER: &str = "Plandeck-Request";
+
+/// The heading of an apply-then-merge merge: the roots were applied before it.
+pub const APPLIED: &str = "Applied by plandeck";
 
 /// The heading of a merge-then-apply merge: the roots were applied after it.
 pub const MERGED_FOR_APPLY: &str = "Merged by plandeck for apply";
@@ -58,9 +61,9 @@ struct Commit {
 impl GitSource {
     /// Opens the repository at `repo`; fails when it is not a git
     /// repository or the configured base branch does not exist.
-    pub fn open(repo: &Path, config: &Config) -> Result<Self, SourceError> {
+    pub fn open(repo: &Path, config: &Config) -> Result<Self, BackendError> {
         if !repo.is_dir() {
-            return Err(SourceError::NotFound(format!(
+            return Err(BackendError::NotFound(format!(
                 "{}: no such directory",
                 repo.display()
             )));
@@ -68,7 +71,7 @@ impl GitSource {
         // Absolute, so `describe`, the store and worktrees do not depend on the cwd.
         let repo = repo.canonicalize().unwrap_or_else(|_| repo.to_path_buf());
         let git_dir = git(&repo, &["rev-parse", "--git-common-dir"]).map_err(|_| {
-            SourceError::Invalid(format!("{}: not a git repository", repo.display()))
+            BackendError::Invalid(format!("{}: not a git repository", repo.display()))
         })?;
         // Printed relative to `repo` unless it is elsewhere.
         let git_dir = repo.join(git_dir.trim_end_matches('\n'));
@@ -79,7 +82,7 @@ impl GitSource {
             roots: root_globs(&config.source.roots)?,
             store: PlanStore::open(&git_dir),
         };
-        source.base_commit()?;
+        source.base_head()?;
         Ok(source)
     }
 
@@ -94,12 +97,12 @@ impl GitSource {
     }
 
     /// Runs git in the repository and returns its standard output.
-    pub fn git(&self, args: &[&str]) -> Result<String, SourceError> {
+    pub fn git(&self, args: &[&str]) -> Result<String, BackendError> {
         git(&self.repo, args)
     }
 
     /// `git` with fixed words (split at spaces) and then `args` kept whole.
-    fn run(&self, fixed: &str, args: &[&str]) -> Result<String, SourceError> {
+    fn run(&self, fixed: &str, args: &[&str]) -> Result<String, BackendError> {
         let mut all: Vec<&str> = fixed.split_whitespace().collect();
         all.extend_from_slice(args);
         git(&self.repo, &all)
@@ -107,8 +110,8 @@ impl GitSource {
 
     /// The request named `name_or_number` (its branch), or the one whose
     /// number it is (`42` or `#42`).
-    pub fn resolve_request(&self, name_or_number: &str) -> Result<Request, SourceError> {
-        let requests = self.list_requests()?;
+    fn find_request(&self, name_or_number: &str) -> Result<Request, BackendError> {
+        let requests = self.requests()?;
         if let Some(request) = requests.iter().find(|r| r.id == name_or_number) {
             return Ok(request.clone());
         }
@@ -122,12 +125,12 @@ impl GitSource {
         };
         match matches.len() {
             1 => Ok(matches.remove(0)),
-            0 => Err(SourceError::NotFound(format!(
+            0 => Err(BackendError::NotFound(format!(
                 "no open request `{name_or_number}` (requests are branches matching `{}` with \
                  commits not in `{}`)",
                 self.config.source.request_pattern, self.config.source.base
             ))),
-            _ => Err(SourceError::Invalid(format!(
+            _ => Err(BackendError::Invalid(format!(
                 "request number `{name_or_number}` is ambiguous: {}",
                 matches
                     .iter()
@@ -138,12 +141,12 @@ impl GitSource {
         }
     }
 
-    fn base_commit(&self) -> Result<String, SourceError> {
+    fn base_head(&self) -> Result<String, BackendError> {
         let base = &self.config.source.base;
         let spec = format!("{base}^{{commit}}");
         let out = self.run("rev-parse --verify --quiet --end-of-options", &[&spec]);
         let out = out.map_err(|_| {
-            SourceError::NotFound(format!(
+            BackendError::NotFound(format!(
                 "{}: base branch `{base}` does not exist",
                 self.repo.display()
             ))
@@ -154,7 +157,7 @@ impl GitSource {
     /// Branches matching the request pattern, with their head commits:
     /// local ones, then those of the configured remote that have no local
     /// branch of the same name (a fresh clone has only remote-tracking ones).
-    fn candidate_branches(&self) -> Result<Vec<(String, String)>, SourceError> {
+    fn candidate_branches(&self) -> Result<Vec<(String, String)>, BackendError> {
         let remote = &self.config.source.remote;
         let remote_prefix = format!("refs/remotes/{remote}/");
         let mut patterns = vec!["refs/heads/"];
@@ -194,7 +197,7 @@ impl GitSource {
         head: &str,
         base: &str,
         trees: &mut tree::Cache,
-    ) -> Result<Option<Request>, SourceError> {
+    ) -> Result<Option<Request>, BackendError> {
         let commits = self.commits(&format!("{base}..{head}"))?;
         let (Some(first), Some(last)) = (commits.first(), commits.last()) else {
             return Ok(None);
@@ -221,7 +224,7 @@ impl GitSource {
     }
 
     /// Commits of a range, oldest first.
-    fn commits(&self, range: &str) -> Result<Vec<Commit>, SourceError> {
+    fn commits(&self, range: &str) -> Result<Vec<Commit>, BackendError> {
         let log = "log --no-show-signature --no-color --reverse";
         let out = self.run(log, &[COMMIT_FORMAT, "--end-of-options", range])?;
         // Every record ends with NUL then newline; no field holds a NUL.
@@ -230,7 +233,7 @@ impl GitSource {
             // The subject is last, so a stray NUL in it cannot shift fields.
             let fields: Vec<&str> = record.splitn(COMMIT_FIELDS, '\0').collect();
             let [_, an, ae, cn, ce, time, subject] = fields.as_slice() else {
-                return Err(SourceError::Invalid(format!(
+                return Err(BackendError::Invalid(format!(
                     "git log printed a commit with {} fields, expected {COMMIT_FIELDS}",
                     fields.len()
                 )));
@@ -247,7 +250,7 @@ impl GitSource {
 
     /// Files changed between the merge base and the head: a rename counts
     /// as its old and its new path, a deletion as the deleted path.
-    fn changed_files(&self, merge_base: &str, head: &str) -> Result<Vec<String>, SourceError> {
+    fn changed_files(&self, merge_base: &str, head: &str) -> Result<Vec<String>, BackendError> {
         let diff = "diff --name-only -z --no-renames --no-ext-diff --no-relative --end-of-options";
         let out = self.run(diff, &[merge_base, head])?;
         let files: BTreeSet<String> = out
@@ -259,18 +262,10 @@ impl GitSource {
     }
 }
 
-impl Source for GitSource {
-    fn describe(&self) -> String {
-        format!(
-            "git {} ({} into {})",
-            self.repo.display(),
-            self.config.source.request_pattern,
-            self.config.source.base
-        )
-    }
-
-    fn list_requests(&self) -> Result<Vec<Request>, SourceError> {
-        let base = self.base_commit()?;
+impl GitSource {
+    /// Open requests, newest first.
+    fn requests(&self) -> Result<Vec<Request>, BackendError> {
+        let base = self.base_head()?;
         let mut trees = tree::Cache::default();
         let mut requests = Vec::new();
         for (branch, head) in self.candidate_branches()? {
@@ -286,55 +281,18 @@ impl Source for GitSource {
         Ok(requests)
     }
 
-    fn stored_plan(
-        &self,
-        request: &Request,
-        root: &str,
-    ) -> Result<Option<StoredPlan>, SourceError> {
-        self.store.get(&request.id, root)
-    }
-
-    fn load_plan(&self, stored: &StoredPlan) -> Result<(Plan, Option<CostReport>), SourceError> {
-        self.store.load(stored)
-    }
-
-    fn code_diff(&self, request: &Request) -> Result<String, SourceError> {
-        let range = format!("{}...{}", request.base, request.head);
-        let diff = "diff --no-color --no-ext-diff --no-relative --src-prefix=a/ --dst-prefix=b/";
-        self.run(diff, &["--end-of-options", &range])
-    }
-
-    fn reviewer(&self) -> Result<Identity, SourceError> {
+    /// `git var GIT_COMMITTER_IDENT`: who commits here.
+    fn committer(&self) -> Result<Identity, BackendError> {
         let ident = self.run("var GIT_COMMITTER_IDENT", &[])?;
         parse_ident(ident.trim_end_matches('\n')).ok_or_else(|| {
-            SourceError::Invalid(format!("git var GIT_COMMITTER_IDENT printed `{ident}`"))
+            BackendError::Invalid(format!("git var GIT_COMMITTER_IDENT printed `{ident}`"))
         })
     }
 
-    fn decisions(&self, request: &Request) -> Result<Vec<crate::review::Decision>, SourceError> {
-        super::notes::decisions(self, request)
-    }
-
-    fn record_decision(&self, decision: &crate::review::Decision) -> Result<(), SourceError> {
-        super::notes::record(self, decision)
-    }
-
-    fn plan_by_digest(
-        &self,
-        request: &Request,
-        root: &str,
-        digest: &str,
-    ) -> Result<Option<Plan>, SourceError> {
-        match self.store.historical(&request.id, root, digest)? {
-            Some(path) => Ok(Some(crate::plan::load_plan(&path)?)),
-            None => Ok(None),
-        }
-    }
-
-    fn code_owners(&self) -> Result<Option<crate::review::CodeOwners>, SourceError> {
-        Ok(self
-            .base_file(&["CODEOWNERS", ".github/CODEOWNERS", "docs/CODEOWNERS"])
-            .map(|t| crate::review::CodeOwners::parse(&t)))
+    /// `<git-dir>` of the repository (the common one, for worktrees).
+    pub(crate) fn git_dir(&self) -> Result<PathBuf, BackendError> {
+        let git_dir = self.git(&["rev-parse", "--git-common-dir"])?;
+        Ok(self.repo.join(git_dir.trim_end_matches('\n')))
     }
 }
 
@@ -349,17 +307,17 @@ impl GitSource {
 }
 
 /// The request branch pattern: `*` matches any characters, `/` included.
-fn request_pattern(pattern: &str) -> Result<GlobMatcher, SourceError> {
+fn request_pattern(pattern: &str) -> Result<GlobMatcher, BackendError> {
     let glob = GlobBuilder::new(pattern).literal_separator(false).build();
     glob.map(|g| g.compile_matcher()).map_err(|e| {
-        SourceError::Invalid(format!("config: source.request_pattern `{pattern}`: {e}"))
+        BackendError::Invalid(format!("config: source.request_pattern `{pattern}`: {e}"))
     })
 }
 
 /// Root globs (`config::path_glob`: `*` within a segment, `**` across).
-fn root_globs(globs: &[String]) -> Result<Option<GlobSet>, SourceError> {
+fn root_globs(globs: &[String]) -> Result<Option<GlobSet>, BackendError> {
     crate::config::path_glob_set(globs)
-        .map_err(|e| SourceError::Invalid(format!("config: source.roots: {e}")))
+        .map_err(|e| BackendError::Invalid(format!("config: source.roots: {e}")))
 }
 
 /// The directories above a path, deepest first, ending with `.` (the top).

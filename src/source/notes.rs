@@ -14,7 +14,8 @@
 //! audit log is the local record.
 
 use super::git::GitSource;
-use super::{Request, Source, SourceError};
+use super::{BackendError, Request};
+use crate::backend::prelude::*;
 use crate::review::Decision;
 use std::collections::BTreeSet;
 
@@ -22,7 +23,7 @@ pub const NOTES_REF: &str = "refs/notes/plandeck";
 
 /// Every readable decision on the request, oldest first: those on its
 /// commits (base..head) and those on its key, each once.
-pub fn decisions(source: &GitSource, request: &Request) -> Result<Vec<Decision>, SourceError> {
+pub fn decisions(source: &GitSource, request: &Request) -> Result<Vec<Decision>, BackendError> {
     let range = format!("{}..{}", request.base, request.head);
     let commits: BTreeSet<String> = source
         .git(&["rev-list", &range])?
@@ -65,7 +66,7 @@ pub fn decisions(source: &GitSource, request: &Request) -> Result<Vec<Decision>,
 
 /// Every readable decision in the notes ref, of every request, each once
 /// (a decision is stored on its commit and on its request's key).
-pub fn all_decisions(source: &GitSource) -> Result<Vec<Decision>, SourceError> {
+pub fn all_decisions(source: &GitSource) -> Result<Vec<Decision>, BackendError> {
     let Ok(listing) = source.git(&["notes", "--ref", NOTES_REF, "list"]) else {
         return Ok(Vec::new());
     };
@@ -88,8 +89,8 @@ pub fn all_decisions(source: &GitSource) -> Result<Vec<Decision>, SourceError> {
 
 /// Appends a decision to the note of its head commit and of its request's
 /// key, both in one update of the notes ref (see [`update_notes`]).
-pub fn record(source: &GitSource, decision: &Decision) -> Result<(), SourceError> {
-    let line = serde_json::to_string(decision).map_err(|e| SourceError::Invalid(e.to_string()))?;
+pub fn record(source: &GitSource, decision: &Decision) -> Result<(), BackendError> {
+    let line = serde_json::to_string(decision).map_err(|e| BackendError::Invalid(e.to_string()))?;
     let key = request_key(source, &decision.request, true)?;
     let ident = NotesIdent::of(&decision.who);
     update_notes(source, |scratch| {
@@ -120,7 +121,7 @@ const SYNC_ATTEMPTS: u32 = 20;
 /// [`update_notes`]), and pushes the result, which then descends from the
 /// remote's: a fast-forward. A push that another clone beat is redone from
 /// the fetch. Nothing is forced, so no clone's decisions are dropped.
-pub fn sync(source: &GitSource, remote: &str) -> Result<Synced, SourceError> {
+pub fn sync(source: &GitSource, remote: &str) -> Result<Synced, BackendError> {
     let tracking = format!("refs/notes/plandeck-remote/{remote}");
     let mut retries = 0;
     loop {
@@ -170,7 +171,7 @@ fn merge_into(
     ident: &NotesIdent,
     scratch: &str,
     theirs: &str,
-) -> Result<(), SourceError> {
+) -> Result<(), BackendError> {
     if current(source, scratch)?.is_none() {
         return source.git(&["update-ref", scratch, theirs]).map(drop);
     }
@@ -192,8 +193,8 @@ fn merge_into(
 }
 
 /// The remote refused the push because its ref moved (another clone pushed).
-fn is_rejected(e: &SourceError) -> bool {
-    matches!(e, SourceError::Git { stderr, .. }
+fn is_rejected(e: &BackendError) -> bool {
+    matches!(e, BackendError::Process { stderr_tail: stderr, .. }
         if ["rejected", "non-fast-forward", "fetch first", "cannot lock ref"]
             .iter()
             .any(|w| stderr.contains(w)))
@@ -210,8 +211,8 @@ const NOTES_ATTEMPTS: u32 = 200;
 /// concurrent writer's decisions survive: appends are re-merged, never lost.
 pub fn update_notes(
     source: &GitSource,
-    edit: impl Fn(&str) -> Result<(), SourceError>,
-) -> Result<(), SourceError> {
+    edit: impl Fn(&str) -> Result<(), BackendError>,
+) -> Result<(), BackendError> {
     prune_scratch_refs(source);
     let scratch = scratch_ref();
     let result = (|| {
@@ -225,7 +226,7 @@ pub fn update_notes(
             };
             edit(&scratch)?;
             let new = current(source, &scratch)?
-                .ok_or_else(|| SourceError::Invalid("the notes edit wrote nothing".into()))?;
+                .ok_or_else(|| BackendError::Invalid("the notes edit wrote nothing".into()))?;
             let expected = old.unwrap_or_else(|| "0".repeat(new.len()));
             match source.git(&["update-ref", "-m", "plandeck", NOTES_REF, &new, &expected]) {
                 Ok(_) => return Ok(()),
@@ -235,7 +236,7 @@ pub fn update_notes(
                 Err(e) => return Err(e),
             }
         }
-        Err(SourceError::Invalid(format!(
+        Err(BackendError::Invalid(format!(
             "{NOTES_REF} kept moving: gave up after {NOTES_ATTEMPTS} tries"
         )))
     })();
@@ -244,7 +245,7 @@ pub fn update_notes(
 }
 
 /// The commit a ref points at, `None` when it does not exist.
-fn current(source: &GitSource, reference: &str) -> Result<Option<String>, SourceError> {
+fn current(source: &GitSource, reference: &str) -> Result<Option<String>, BackendError> {
     match source.git(&[
         "rev-parse",
         "-q",
@@ -252,14 +253,18 @@ fn current(source: &GitSource, reference: &str) -> Result<Option<String>, Source
         &format!("{reference}^{{commit}}"),
     ]) {
         Ok(oid) => Ok(Some(oid.trim().to_string())),
-        Err(SourceError::Git { .. }) => Ok(None),
+        Err(BackendError::Process { .. }) => Ok(None),
         Err(e) => Err(e),
     }
 }
 
 /// Another writer got there first: the ref moved, or its lock file exists.
-fn is_contention(e: &SourceError) -> bool {
-    let SourceError::Git { stderr, .. } = e else {
+fn is_contention(e: &BackendError) -> bool {
+    let BackendError::Process {
+        stderr_tail: stderr,
+        ..
+    } = e
+    else {
         return false;
     };
     [
@@ -315,10 +320,10 @@ fn prune_scratch_refs(source: &GitSource) {
 
 /// The object name of the request's key blob; `write` stores the blob so a
 /// note can be added to it.
-fn request_key(source: &GitSource, request: &str, write: bool) -> Result<String, SourceError> {
+fn request_key(source: &GitSource, request: &str, write: bool) -> Result<String, BackendError> {
     let file = tempfile_path("key");
     std::fs::write(&file, format!("plandeck request {request}\n"))
-        .map_err(|e| SourceError::Io(format!("{}: {e}", file.display())))?;
+        .map_err(|e| BackendError::Io(format!("{}: {e}", file.display())))?;
     let path = file.to_string_lossy().into_owned();
     let args: &[&str] = if write {
         &["hash-object", "-w", "--", &path]
@@ -353,7 +358,7 @@ fn append_line(
     notes: &str,
     object: &str,
     line: &str,
-) -> Result<(), SourceError> {
+) -> Result<(), BackendError> {
     let existing = source
         .git(&["notes", "--ref", notes, "show", object])
         .unwrap_or_default();
@@ -365,7 +370,7 @@ fn append_line(
     text.push('\n');
     let file = tempfile_path("note");
     std::fs::write(&file, &text)
-        .map_err(|e| SourceError::Io(format!("{}: {e}", file.display())))?;
+        .map_err(|e| BackendError::Io(format!("{}: {e}", file.display())))?;
     let path = file.to_string_lossy().into_owned();
     let result = source.git(&[
         "-c",

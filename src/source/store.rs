@@ -10,7 +10,7 @@
 //! so a crash never leaves half a plan. This module never runs tofu or git
 //! and never renders.
 
-use super::{PlanOrigin, SourceError, StoredPlan};
+use super::{BackendError, PlanOrigin, StoredPlan};
 use crate::cost::{self, CostReport};
 use crate::plan::{self, LoadError, Plan};
 use serde::{Deserialize, Serialize};
@@ -61,7 +61,7 @@ impl PlanStore {
         plan_json: &[u8],
         plan_file: Option<&Path>,
         cost_json: Option<&[u8]>,
-    ) -> Result<StoredPlan, SourceError> {
+    ) -> Result<StoredPlan, BackendError> {
         let parsed = parse_plan_bytes(plan_json)?;
         if let Some(cost) = cost_json {
             let text = std::str::from_utf8(cost).map_err(|e| {
@@ -87,13 +87,13 @@ impl PlanStore {
         }
         written?;
         self.get(request, root)?.ok_or_else(|| {
-            SourceError::Io(format!("{}: plan vanished after storing", target.display()))
+            BackendError::Io(format!("{}: plan vanished after storing", target.display()))
         })
     }
 
     /// Keeps the plan about to be replaced under its digest, so a re-review
     /// can compare the plan someone approved with the current one.
-    fn keep_history(&self, request: &str, root: &str) -> Result<(), SourceError> {
+    fn keep_history(&self, request: &str, root: &str) -> Result<(), BackendError> {
         let Some(current) = self.get(request, root)? else {
             return Ok(());
         };
@@ -106,7 +106,7 @@ impl PlanStore {
         Ok(())
     }
 
-    fn history_dir(&self, request: &str, root: &str) -> Result<PathBuf, SourceError> {
+    fn history_dir(&self, request: &str, root: &str) -> Result<PathBuf, BackendError> {
         // A dot name: never taken for a root by `list`.
         Ok(self
             .dir
@@ -120,7 +120,7 @@ impl PlanStore {
         request: &str,
         root: &str,
         digest: &str,
-    ) -> Result<Option<PathBuf>, SourceError> {
+    ) -> Result<Option<PathBuf>, BackendError> {
         // The digest comes from decisions anyone can write: only a digest
         // of a known scheme (hex digits) may name a file, never `../x`.
         if crate::plan::digest_scheme(digest).is_none() {
@@ -137,7 +137,7 @@ impl PlanStore {
     }
 
     /// The stored plan of a request's root, if there is one.
-    pub fn get(&self, request: &str, root: &str) -> Result<Option<StoredPlan>, SourceError> {
+    pub fn get(&self, request: &str, root: &str) -> Result<Option<StoredPlan>, BackendError> {
         let dir = self.dir.join(encode(request)?).join(encode(root)?);
         let meta_path = dir.join(META_JSON);
         let text = match std::fs::read_to_string(&meta_path) {
@@ -146,7 +146,7 @@ impl PlanStore {
             Err(e) => return Err(io_error(&meta_path, &e)),
         };
         let meta: Meta = serde_json::from_str(&text).map_err(|e| {
-            SourceError::Invalid(format!("{}: invalid metadata: {e}", meta_path.display()))
+            BackendError::Invalid(format!("{}: invalid metadata: {e}", meta_path.display()))
         })?;
         let optional = |name: &str| Some(dir.join(name)).filter(|p| p.is_file());
         Ok(Some(StoredPlan {
@@ -163,7 +163,7 @@ impl PlanStore {
     }
 
     /// Every stored plan of a request, sorted by root.
-    pub fn list(&self, request: &str) -> Result<Vec<StoredPlan>, SourceError> {
+    pub fn list(&self, request: &str) -> Result<Vec<StoredPlan>, BackendError> {
         let dir = self.dir.join(encode(request)?);
         let entries = match std::fs::read_dir(&dir) {
             Ok(entries) => entries,
@@ -190,10 +190,10 @@ impl PlanStore {
     /// plan recorded under an older digest scheme cannot be checked against
     /// its record: it loads with its digest of this scheme, and approvals of
     /// the old digest show as stale for that reason.
-    pub fn load(&self, stored: &StoredPlan) -> Result<(Plan, Option<CostReport>), SourceError> {
+    pub fn load(&self, stored: &StoredPlan) -> Result<(Plan, Option<CostReport>), BackendError> {
         let plan = plan::load_plan(&stored.plan_json)?;
         if plan.digest != stored.digest && plan::scheme_change(&stored.digest).is_none() {
-            return Err(SourceError::Invalid(format!(
+            return Err(BackendError::Invalid(format!(
                 "{}: the plan does not match its recorded digest {} (changed on disk, or stored \
                  by another plandeck version); plan or import it again",
                 stored.plan_json.display(),
@@ -209,7 +209,7 @@ impl PlanStore {
     }
 }
 
-fn parse_plan_bytes(bytes: &[u8]) -> Result<Plan, SourceError> {
+fn parse_plan_bytes(bytes: &[u8]) -> Result<Plan, BackendError> {
     let load_error = |error| LoadError {
         source_name: "plan JSON".to_string(),
         error,
@@ -225,7 +225,7 @@ fn write_files(
     plan_json: &[u8],
     plan_file: Option<&Path>,
     cost_json: Option<&[u8]>,
-) -> Result<(), SourceError> {
+) -> Result<(), BackendError> {
     write(&dir.join(PLAN_JSON), plan_json)?;
     if let Some(source) = plan_file {
         let target = dir.join(PLAN_FILE);
@@ -235,7 +235,7 @@ fn write_files(
         write(&dir.join(COST_JSON), cost)?;
     }
     let meta = serde_json::to_vec_pretty(meta)
-        .map_err(|e| SourceError::Io(format!("cannot encode plan metadata: {e}")))?;
+        .map_err(|e| BackendError::Io(format!("cannot encode plan metadata: {e}")))?;
     // Written last: a directory without it is never read as a plan.
     write(&dir.join(META_JSON), &meta)
 }
@@ -243,7 +243,7 @@ fn write_files(
 /// Renames the finished staging directory to `target`. A directory cannot
 /// be renamed over a non-empty one, so an earlier plan is first moved aside
 /// (to a dot name that readers skip) and removed afterwards.
-fn swap_into_place(staging: &Path, target: &Path, parent: &Path) -> Result<(), SourceError> {
+fn swap_into_place(staging: &Path, target: &Path, parent: &Path) -> Result<(), BackendError> {
     let old = if target.exists() {
         let old = unique_name(parent, "old");
         std::fs::rename(target, &old).map_err(|e| io_error(target, &e))?;
@@ -263,11 +263,11 @@ fn history_name(digest: &str) -> String {
     format!("{}.json", digest.replace(':', "-"))
 }
 
-fn write(path: &Path, bytes: &[u8]) -> Result<(), SourceError> {
+fn write(path: &Path, bytes: &[u8]) -> Result<(), BackendError> {
     std::fs::write(path, bytes).map_err(|e| io_error(path, &e))
 }
 
-fn unique_dir(parent: &Path, kind: &str) -> Result<PathBuf, SourceError> {
+fn unique_dir(parent: &Path, kind: &str) -> Result<PathBuf, BackendError> {
     let dir = unique_name(parent, kind);
     std::fs::create_dir(&dir).map_err(|e| io_error(&dir, &e))?;
     Ok(dir)
@@ -285,15 +285,15 @@ fn unique_name(parent: &Path, kind: &str) -> PathBuf {
 
 use crate::clock::unix_now as now;
 
-fn io_error(path: &Path, e: &std::io::Error) -> SourceError {
-    SourceError::Io(format!("{}: {e}", path.display()))
+fn io_error(path: &Path, e: &std::io::Error) -> BackendError {
+    BackendError::Io(format!("{}: {e}", path.display()))
 }
 
 /// Encodes a name as one safe directory name: bytes outside
 /// `[A-Za-z0-9._-]`, and a leading dot, become `%XX`.
-pub fn encode(name: &str) -> Result<String, SourceError> {
+pub fn encode(name: &str) -> Result<String, BackendError> {
     if name.is_empty() {
-        return Err(SourceError::Invalid(
+        return Err(BackendError::Invalid(
             "an empty name cannot be stored".into(),
         ));
     }
@@ -307,7 +307,7 @@ pub fn encode(name: &str) -> Result<String, SourceError> {
         }
     }
     if out.len() > MAX_NAME_BYTES {
-        return Err(SourceError::Invalid(format!(
+        return Err(BackendError::Invalid(format!(
             "name too long to store ({} bytes encoded, the limit is {MAX_NAME_BYTES})",
             out.len()
         )));
@@ -472,7 +472,7 @@ mod tests {
             None,
             None,
         );
-        assert!(matches!(bad, Err(SourceError::Plan(_))), "{bad:?}");
+        assert!(matches!(bad, Err(BackendError::Plan(_))), "{bad:?}");
         let bad_cost = store.put(
             "r",
             "a",
@@ -483,7 +483,7 @@ mod tests {
             Some(b"[]"),
         );
         assert!(
-            matches!(bad_cost, Err(SourceError::Cost(_))),
+            matches!(bad_cost, Err(BackendError::Cost(_))),
             "{bad_cost:?}"
         );
         assert!(store.list("r").expect("list").is_empty());

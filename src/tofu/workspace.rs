@@ -1,10 +1,10 @@
-//! The [`Workspace`]: a private temporary directory holding a detached
-//! worktree of the commit to plan, removed when done; and the pruning of
+//! The [`Workspace`]: a private temporary directory holding the backend's
+//! checkout of the commit to plan (a detached worktree for git), removed when done; and the pruning of
 //! workspaces that a killed plandeck left behind.
 
 use super::{PlanOutput, TofuError, confine, plan_confined};
-use crate::source::SourceError;
-use crate::source::git::GitSource;
+use crate::backend::Workspaces;
+use crate::source::BackendError;
 use std::path::{Path, PathBuf};
 
 /// Temporary directories are named `plandeck-plan-PID-…`: the pid tells a
@@ -15,7 +15,7 @@ const TEMP_PREFIX: &str = "plandeck-plan-";
 /// where roots are planned, and the plan files' output directories.
 /// Removed by [`Workspace::remove`] or, on any early return, on drop.
 pub struct Workspace<'a> {
-    source: &'a GitSource,
+    source: &'a dyn Workspaces,
     temp: PathBuf,
     worktree: PathBuf,
     planned: usize,
@@ -23,8 +23,9 @@ pub struct Workspace<'a> {
 }
 
 impl<'a> Workspace<'a> {
-    /// `git worktree add --detach` of `commit` in a new temporary directory.
-    pub fn create(source: &'a GitSource, commit: &str) -> Result<Self, SourceError> {
+    /// A checkout of `commit` (a detached worktree for git) in a new
+    /// temporary directory.
+    pub fn create(source: &'a dyn Workspaces, commit: &str) -> Result<Self, BackendError> {
         let temp = private_temp_dir()?;
         let mut workspace = Self {
             source,
@@ -33,13 +34,7 @@ impl<'a> Workspace<'a> {
             planned: 0,
             removed: false,
         };
-        let target = workspace.worktree.to_string_lossy().into_owned();
-        // The operator's hooks (post-checkout) have no business here.
-        let hooks_off = "core.hooksPath=/dev/null";
-        let add = [
-            "-c", hooks_off, "worktree", "add", "--detach", "--quiet", &target, commit,
-        ];
-        if let Err(e) = source.git(&add) {
+        if let Err(e) = source.check_out(commit, &workspace.worktree) {
             workspace.cleanup();
             return Err(e);
         }
@@ -72,10 +67,10 @@ impl<'a> Workspace<'a> {
     }
 
     /// Removes the worktree and the directory; an error when it stayed.
-    pub fn remove(mut self) -> Result<(), SourceError> {
+    pub fn remove(mut self) -> Result<(), BackendError> {
         self.cleanup();
         if self.temp.exists() {
-            return Err(SourceError::Io(format!(
+            return Err(BackendError::Io(format!(
                 "cannot remove {}",
                 self.temp.display()
             )));
@@ -85,13 +80,9 @@ impl<'a> Workspace<'a> {
 
     fn cleanup(&mut self) {
         self.removed = true;
-        let target = self.worktree.to_string_lossy().into_owned();
-        // Forced twice: planning left untracked files (.terraform) behind.
-        let _ = self
-            .source
-            .git(&["worktree", "remove", "--force", "--force", &target]);
+        self.source.remove_checkout(&self.worktree);
         let _ = std::fs::remove_dir_all(&self.temp);
-        let _ = self.source.git(&["worktree", "prune"]);
+        self.source.prune_checkouts();
     }
 }
 
@@ -115,7 +106,7 @@ pub enum PlanInWorkspaceError {
 }
 
 /// A new directory only this user can read (plans may hold secrets).
-fn private_temp_dir() -> Result<PathBuf, SourceError> {
+fn private_temp_dir() -> Result<PathBuf, BackendError> {
     let base = std::env::temp_dir();
     let mut last_error = None;
     for attempt in 0..16u32 {
@@ -134,7 +125,7 @@ fn private_temp_dir() -> Result<PathBuf, SourceError> {
             Err(e) => last_error = Some(e),
         }
     }
-    Err(SourceError::Io(format!(
+    Err(BackendError::Io(format!(
         "cannot create a temporary directory in {}: {}",
         base.display(),
         last_error.map_or_else(String::new, |e| e.to_string())
@@ -145,7 +136,7 @@ fn private_temp_dir() -> Result<PathBuf, SourceError> {
 /// processes that are gone, and git's records of their worktrees; returns
 /// the directories removed, for the caller to name. Only directories of
 /// this user are touched.
-pub fn prune_stale(source: &GitSource) -> Vec<PathBuf> {
+pub fn prune_stale(source: &dyn Workspaces) -> Vec<PathBuf> {
     let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) else {
         return Vec::new();
     };
@@ -166,20 +157,19 @@ pub fn prune_stale(source: &GitSource) -> Vec<PathBuf> {
         let dir = entry.path();
         let worktree = dir.join("worktree");
         if worktree.exists() {
-            let target = worktree.to_string_lossy().into_owned();
-            let _ = source.git(&["worktree", "remove", "--force", "--force", &target]);
+            source.remove_checkout(&worktree);
         }
         if std::fs::remove_dir_all(&dir).is_ok() {
             removed.push(dir);
         }
     }
-    let _ = source.git(&["worktree", "prune"]);
+    source.prune_checkouts();
     removed
 }
 
 /// [`prune_stale`], each removed directory named on standard error (the
 /// commands' stdout is their result).
-pub fn prune_stale_and_say(source: &GitSource) {
+pub fn prune_stale_and_say(source: &dyn Workspaces) {
     for dir in prune_stale(source) {
         crate::sanitize::warn_line(format_args!(
             "plandeck: removed the workspace of an interrupted run: {}",

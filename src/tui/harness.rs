@@ -11,8 +11,8 @@ use super::theme::Theme;
 use super::ui::{UiState, draw};
 use super::update::{load_requests, update};
 use super::{loads, runner};
+use crate::backend::prelude::*;
 use crate::codeview::CodeHighlighter;
-use crate::source::Source;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -25,7 +25,7 @@ pub struct Harness {
     pub keymap: Keymap,
     pub terminal: Terminal<TestBackend>,
     theme: Theme,
-    source: Arc<dyn Source>,
+    source: Arc<dyn Backend>,
     highlighter: CodeHighlighter,
     data_dir: Option<PathBuf>,
     drift: Option<Arc<dyn crate::drift::DriftOps>>,
@@ -38,7 +38,7 @@ pub struct Harness {
 impl Harness {
     /// A harness at time `now`, with the request list loaded.
     pub fn new(
-        source: Arc<dyn Source>,
+        source: Arc<dyn Backend>,
         settings: Settings,
         now: i64,
         size: (u16, u16),

@@ -7,9 +7,10 @@ use super::msg::{LoadedPlan, ProgressKey, RequestEntry, RequestsSnapshot, RootPl
 use super::plan_view::Settings;
 use super::progress;
 use super::summary_cache::{PlanDigest, SummaryCache};
+use crate::backend::prelude::*;
 use crate::review::{CodeOwners, Decision, PlanFacts};
+use crate::source::Request;
 use crate::source::gate::{facts_of, review_root};
-use crate::source::{Request, Source};
 use crate::summary::Summary;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -25,7 +26,7 @@ pub(super) struct ListStores<'a> {
 
 /// What every root of one list load shares.
 struct ListContext<'a> {
-    source: &'a dyn Source,
+    source: &'a dyn Backend,
     settings: &'a Settings,
     owners: Option<&'a CodeOwners>,
     summaries: &'a SummaryCache,
@@ -33,7 +34,7 @@ struct ListContext<'a> {
 }
 
 pub(super) fn load_requests(
-    source: &dyn Source,
+    source: &dyn Backend,
     stores: ListStores<'_>,
     settings: &Settings,
     data_dir: Option<PathBuf>,
@@ -132,7 +133,7 @@ fn root_info(
     };
     let read = summaries.get_or_compute(&stored, || {
         let (plan, cost) = source.load_plan(&stored)?;
-        Ok::<_, crate::source::SourceError>(PlanDigest {
+        Ok::<_, crate::source::BackendError>(PlanDigest {
             summary: Summary::of(&plan, &settings.risk, cost.as_ref(), &settings.thresholds),
             destructive: facts_of(&plan, &stored.head).destructive,
             digest: plan.digest.clone(),
@@ -169,7 +170,7 @@ fn root_info(
 }
 
 pub(super) fn load_plan(
-    source: &dyn Source,
+    source: &dyn Backend,
     settings: &Settings,
     data_dir: Option<PathBuf>,
     request: &Request,

@@ -8,9 +8,9 @@ use super::msg::{BackendEvent, Effect};
 use super::plan_view::Settings;
 use super::progress;
 use super::summary_cache::SummaryCache;
+use crate::backend::prelude::*;
 use crate::codeview::CodeHighlighter;
 use crate::review::Decision;
-use crate::source::Source;
 use std::path::PathBuf;
 use std::sync::Arc;
 use tokio::sync::mpsc::Sender;
@@ -24,7 +24,7 @@ pub struct PlanCommand {
 }
 
 pub struct Runner {
-    pub source: Arc<dyn Source>,
+    pub source: Arc<dyn Backend>,
     pub settings: Arc<Settings>,
     pub highlighter: Arc<CodeHighlighter>,
     pub data_dir: Option<PathBuf>,
@@ -285,7 +285,7 @@ fn audit_log(data_dir: Option<&std::path::Path>) -> Result<crate::audit::AuditLo
 /// Stores a decision with the source and in the audit log; a log that
 /// cannot take the entry refuses the decision before it is stored.
 pub(super) fn record_decision(
-    source: &dyn Source,
+    source: &dyn Backend,
     data_dir: Option<&std::path::Path>,
     decision: &Decision,
 ) -> Result<String, String> {

@@ -2,6 +2,8 @@
 //! demo built at a fixed moment (commit ids and ages are fixed), a config,
 //! the git source and the harness with its data directory.
 
+#![allow(clippy::disallowed_types)] // tests the git backend itself
+
 use plandeck::config::{self, Loaded};
 use plandeck::source::git::GitSource;
 use plandeck::tui::Settings;

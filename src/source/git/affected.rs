@@ -11,7 +11,7 @@
 
 use super::tree::{Cache, TreeFacts};
 use super::{GitSource, ancestors};
-use crate::source::{RootRef, SourceError};
+use crate::source::{BackendError, RootRef};
 use std::collections::{BTreeMap, BTreeSet};
 
 impl GitSource {
@@ -23,10 +23,10 @@ impl GitSource {
         head: &str,
         base: &str,
         trees: &mut Cache,
-    ) -> Result<Vec<RootRef>, SourceError> {
+    ) -> Result<Vec<RootRef>, BackendError> {
         trees.load(self.repo(), &[head, base])?;
         let (Some(at_head), Some(at_base)) = (trees.get(head), trees.get(base)) else {
-            return Err(SourceError::Invalid(format!(
+            return Err(BackendError::Invalid(format!(
                 "no tree read for {head} or {base}"
             )));
         };
@@ -67,7 +67,7 @@ impl GitSource {
                 let environment = self
                     .config
                     .environment_of(&path)
-                    .map_err(SourceError::Invalid)?;
+                    .map_err(BackendError::Invalid)?;
                 Ok(RootRef {
                     environment,
                     path,

@@ -3,24 +3,18 @@
 //! to apply can be resumed from that merge. Reads only.
 
 use super::{GitSource, MERGED_FOR_APPLY, REQUEST_TRAILER, tree};
-use crate::source::{Request, SourceError};
-
-/// A request plandeck merged for apply (merge-then-apply), rebuilt from
-/// its merge commit.
-#[derive(Clone, Debug)]
-pub struct MergedRequest {
-    /// Its head is the merge's second parent; its base the first parent's
-    /// commit, so decisions read over the request's own commits.
-    pub request: Request,
-    pub merge: String,
-}
+use crate::domain::MergedRequest;
+use crate::source::BackendError;
 
 impl GitSource {
     /// The newest merge on the base's first-parent history that plandeck
     /// wrote for applying request `id` (merge-then-apply), with the request
     /// rebuilt from it: `None` when there is none.
-    pub(crate) fn merged_for_apply(&self, id: &str) -> Result<Option<MergedRequest>, SourceError> {
-        let base = self.base_commit()?;
+    pub(super) fn find_merged_for_apply(
+        &self,
+        id: &str,
+    ) -> Result<Option<MergedRequest>, BackendError> {
+        let base = self.base_head()?;
         let log = "log --no-show-signature --no-color --first-parent --merges -z";
         let out = self.run(log, &["--format=%H %P%n%B", "--end-of-options", &base])?;
         for record in out.split('\0').filter(|r| !r.is_empty()) {

@@ -2,7 +2,7 @@
 //! locale, no optional locks, and none of the variables a git hook sets
 //! that would point it at another repository.
 
-use crate::source::SourceError;
+use crate::source::BackendError;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
@@ -25,18 +25,18 @@ pub(super) fn command(repo: &Path) -> Command {
 
 /// Runs `git -C repo ARGS` without a pager, prompts or locale, and returns
 /// its standard output (invalid UTF-8 replaced).
-pub(super) fn git(repo: &Path, args: &[&str]) -> Result<String, SourceError> {
+pub(super) fn git(repo: &Path, args: &[&str]) -> Result<String, BackendError> {
     let output = command(repo)
         .args(args)
         .stdin(Stdio::null())
         .output()
-        .map_err(|e| SourceError::Io(format!("cannot run git: {e}")))?;
+        .map_err(|e| BackendError::Io(format!("cannot run git: {e}")))?;
     if !output.status.success() {
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        let stderr = stderr.split_whitespace().collect::<Vec<_>>().join(" ");
-        return Err(SourceError::Git {
-            command: subcommand(args).to_string(),
-            stderr: if stderr.is_empty() {
+        let stderr = crate::backend::stderr_tail(&String::from_utf8_lossy(&output.stderr));
+        return Err(BackendError::Process {
+            command: format!("git {}", subcommand(args)),
+            code: output.status.code(),
+            stderr_tail: if stderr.is_empty() {
                 format!("exit status {}", output.status.code().unwrap_or(-1))
             } else {
                 stderr

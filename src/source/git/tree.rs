@@ -6,7 +6,7 @@
 //! for the blobs of all commits asked for at once (never the working tree,
 //! never one process per file). Reads only; paths stay raw.
 
-use super::{SourceError, ancestors, is_config_file};
+use super::{BackendError, ancestors, is_config_file};
 use crate::source::modules::{join, local_target, module_sources};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::io::Write;
@@ -104,7 +104,7 @@ pub(crate) struct Cache {
 impl Cache {
     /// Reads the trees of `commits` not read yet: one `ls-tree` each, one
     /// `cat-file --batch` for the blobs not read yet.
-    pub fn load(&mut self, repo: &Path, commits: &[&str]) -> Result<(), SourceError> {
+    pub fn load(&mut self, repo: &Path, commits: &[&str]) -> Result<(), BackendError> {
         let mut listings = Vec::new();
         for commit in commits {
             if self.facts.contains_key(*commit) || listings.iter().any(|(c, _)| c == commit) {
@@ -145,7 +145,7 @@ impl Cache {
 }
 
 /// `MODE TYPE OID\tPATH` records, NUL-separated.
-fn parse_listing(out: &str) -> Result<Vec<Entry>, SourceError> {
+fn parse_listing(out: &str) -> Result<Vec<Entry>, BackendError> {
     let mut entries = Vec::new();
     for record in out.split('\0').filter(|r| !r.is_empty()) {
         let parsed = record.split_once('\t').and_then(|(meta, path)| {
@@ -158,7 +158,7 @@ fn parse_listing(out: &str) -> Result<Vec<Entry>, SourceError> {
             })
         });
         entries.push(parsed.ok_or_else(|| {
-            SourceError::Invalid(format!(
+            BackendError::Invalid(format!(
                 "git ls-tree printed an unexpected line: {record:?}"
             ))
         })?);
@@ -211,35 +211,36 @@ fn facts(entries: &[Entry], blobs: &HashMap<(String, Kind), Blob>) -> TreeFacts 
 }
 
 /// The contents of `oids`, by one `git cat-file --batch`.
-fn cat_blobs(repo: &Path, oids: &BTreeSet<&str>) -> Result<HashMap<String, Vec<u8>>, SourceError> {
+fn cat_blobs(repo: &Path, oids: &BTreeSet<&str>) -> Result<HashMap<String, Vec<u8>>, BackendError> {
     if oids.is_empty() {
         return Ok(HashMap::new());
     }
-    let failed = |e: std::io::Error| SourceError::Io(format!("git cat-file: {e}"));
+    let failed = |e: std::io::Error| BackendError::Io(format!("git cat-file: {e}"));
     let mut child = super::run::command(repo)
         .args(["cat-file", "--batch"])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .map_err(|e| SourceError::Io(format!("cannot run git: {e}")))?;
+        .map_err(|e| BackendError::Io(format!("cannot run git: {e}")))?;
     let input: String = oids.iter().map(|oid| format!("{oid}\n")).collect();
     let mut stdin = child
         .stdin
         .take()
-        .ok_or_else(|| SourceError::Io("git cat-file: no stdin".into()))?;
+        .ok_or_else(|| BackendError::Io("git cat-file: no stdin".into()))?;
     // Written beside the reads (stdout and stderr together), so a large
     // batch cannot fill the pipes.
     let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
     let output = child.wait_with_output().map_err(failed)?;
     let written = writer
         .join()
-        .map_err(|_| SourceError::Io("git cat-file: the writer stopped".into()))?;
+        .map_err(|_| BackendError::Io("git cat-file: the writer stopped".into()))?;
     if !output.status.success() {
         let stderr = String::from_utf8_lossy(&output.stderr);
-        return Err(SourceError::Git {
-            command: "cat-file".into(),
-            stderr: stderr.split_whitespace().collect::<Vec<_>>().join(" "),
+        return Err(BackendError::Process {
+            command: "git cat-file".into(),
+            code: output.status.code(),
+            stderr_tail: crate::backend::stderr_tail(&stderr),
         });
     }
     written.map_err(failed)?;
@@ -247,8 +248,8 @@ fn cat_blobs(repo: &Path, oids: &BTreeSet<&str>) -> Result<HashMap<String, Vec<u
 }
 
 /// `OID TYPE SIZE\nCONTENT\n` records (`OID missing\n` for an absent one).
-fn parse_batch(mut out: &[u8]) -> Result<HashMap<String, Vec<u8>>, SourceError> {
-    let bad = |what: &str| SourceError::Invalid(format!("git cat-file --batch: {what}"));
+fn parse_batch(mut out: &[u8]) -> Result<HashMap<String, Vec<u8>>, BackendError> {
+    let bad = |what: &str| BackendError::Invalid(format!("git cat-file --batch: {what}"));
     let mut blobs = HashMap::new();
     while !out.is_empty() {
         let end = memchr::memchr(b'\n', out).ok_or_else(|| bad("a header without a newline"))?;

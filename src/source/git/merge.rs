@@ -3,16 +3,16 @@
 //! repository the merge happens there; otherwise the branch ref is moved with
 //! plumbing (`merge-tree` and `commit-tree`), guarded by its old value.
 
-use crate::source::git::{GitSource, REQUEST_TRAILER};
-use crate::source::{Request, SourceError};
+use super::{GitSource, REQUEST_TRAILER};
+use crate::source::{BackendError, Request};
 
 /// Merges `request` into its base; returns the merge commit.
-pub fn merge_request(
+pub(super) fn merge_request(
     source: &GitSource,
     request: &Request,
     roots: &[(String, String)],
     heading: &str,
-) -> Result<String, SourceError> {
+) -> Result<String, BackendError> {
     let mut message = format!(
         "Merge {}: {}\n\n{heading} (head {}):\n",
         request.id, request.title, request.head
@@ -45,7 +45,7 @@ pub fn merge_request(
     let tree = source
         .git(&["merge-tree", "--write-tree", &base, &request.head])
         .map_err(|_| {
-            SourceError::Invalid(format!(
+            BackendError::Invalid(format!(
                 "{} does not merge cleanly into {}",
                 request.id, request.base
             ))
@@ -64,6 +64,13 @@ pub fn merge_request(
         ])?
         .trim()
         .to_string();
-    source.git(&["update-ref", &base_ref, &commit, &base])?;
+    source
+        .git(&["update-ref", &base_ref, &commit, &base])
+        .map_err(|e| {
+            BackendError::Conflict(format!(
+                "{} moved while {} was merged into it: {e}",
+                request.base, request.id
+            ))
+        })?;
     Ok(commit)
 }

@@ -1,0 +1,167 @@
+//! The backend seam: what plandeck needs from wherever requests, plans and
+//! decisions live, as capability traits, and the one error shape they share.
+//!
+//! A backend is the git repository today (`source::git`), a forge next
+//! (GitHub pull requests, reviews and Actions artifacts; GitLab merge
+//! requests, approvals and pipelines). Everything above this seam — the
+//! gate's inputs (`source::gate`), the executor, drift checks, the TUI —
+//! takes `&dyn Backend` (or one capability) and never names a concrete
+//! backend; `clippy.toml` makes naming `GitSource` outside `source`, `cli`
+//! and `demo` a lint error, and `.ci/run` runs clippy with `-D warnings`.
+//!
+//! The capabilities:
+//! - [`Requests`]: open requests, one by name, their code diff, the base's
+//!   CODEOWNERS and files (drift reads the roots at the base);
+//! - [`PlanArtifacts`]: stored plans by request and root, and by digest;
+//! - [`Decisions`]: read and record decisions atomically;
+//! - [`Reviewers`]: who is reviewing, and whether two identities are one
+//!   person (the provider decides);
+//! - [`Workspaces`]: a checkout of a commit to plan or apply in;
+//! - [`Merges`]: merging a request, and finding one merged for apply;
+//! - [`LocalState`]: where this clone keeps drift reports and apply locks.
+//!
+//! Implementations block (they run git, read files, call a forge); the TUI
+//! calls them from tokio's blocking pool, never from its event loop. Nothing
+//! here renders.
+
+mod bundle;
+mod error;
+
+pub use bundle::{RequestBundle, RootBundle};
+pub use error::{BackendError, ErrorKind};
+
+use crate::cost::CostReport;
+use crate::domain::{Decision, Identity, MergedRequest, Request, StoredPlan};
+use crate::plan::Plan;
+use crate::review::CodeOwners;
+use std::path::{Path, PathBuf};
+
+/// Every capability in scope at once: `use crate::backend::prelude::*`.
+pub mod prelude {
+    pub use super::{
+        Backend, Decisions as _, LocalState as _, Merges as _, PlanArtifacts as _, Requests as _,
+        Reviewers as _, Workspaces as _,
+    };
+}
+
+/// Where open requests come from.
+pub trait Requests: Send + Sync {
+    /// One line naming the backend, for the status bar.
+    fn describe(&self) -> String;
+    /// Open requests, newest first.
+    fn list_requests(&self) -> Result<Vec<Request>, BackendError>;
+    /// One open request by name or number (`request/42`, `42`, `#42`).
+    fn resolve_request(&self, name_or_number: &str) -> Result<Request, BackendError>;
+    /// The request's code change against its base, as a unified diff.
+    fn code_diff(&self, request: &Request) -> Result<String, BackendError>;
+    /// The CODEOWNERS file of the base branch, if there is one.
+    fn code_owners(&self) -> Result<Option<CodeOwners>, BackendError>;
+    /// The base branch's head commit.
+    fn base_commit(&self) -> Result<String, BackendError>;
+    /// The commit of the base the request's head forked from (the merge base).
+    fn fork_point(&self, request: &Request) -> Result<String, BackendError>;
+    /// Every file path of a commit's tree.
+    fn files_at(&self, commit: &str) -> Result<Vec<String>, BackendError>;
+}
+
+/// Where plans are kept.
+pub trait PlanArtifacts: Send + Sync {
+    /// The stored plan of a request's root, if any (metadata only).
+    fn stored_plan(
+        &self,
+        request: &Request,
+        root: &str,
+    ) -> Result<Option<StoredPlan>, BackendError>;
+    /// Loads a stored plan and its cost estimate.
+    fn load_plan(&self, stored: &StoredPlan) -> Result<(Plan, Option<CostReport>), BackendError>;
+    /// An earlier plan of a root by digest (the one an approval was bound
+    /// to), when the backend kept it.
+    fn plan_by_digest(
+        &self,
+        request: &Request,
+        root: &str,
+        digest: &str,
+    ) -> Result<Option<Plan>, BackendError>;
+}
+
+/// Where decisions are recorded.
+pub trait Decisions: Send + Sync {
+    /// Decisions recorded on the request (every root, every head), oldest first.
+    fn decisions(&self, request: &Request) -> Result<Vec<Decision>, BackendError>;
+    /// Every decision on every request, for cross-checking the audit log.
+    fn all_decisions(&self) -> Result<Vec<Decision>, BackendError>;
+    /// Records a decision where every reviewer of the request will see it,
+    /// atomically: concurrent recorders lose nothing.
+    fn record_decision(&self, decision: &Decision) -> Result<(), BackendError>;
+}
+
+/// Who acts.
+pub trait Reviewers: Send + Sync {
+    /// Who is reviewing (the configured identity, or the token's account).
+    fn reviewer(&self) -> Result<Identity, BackendError>;
+}
+
+/// A place to plan and apply in.
+pub trait Workspaces: Send + Sync {
+    /// Checks `commit` out into `dir`, a new path inside a private directory.
+    fn check_out(&self, commit: &str, dir: &Path) -> Result<(), BackendError>;
+    /// Removes a checkout made by [`Workspaces::check_out`] (best effort).
+    fn remove_checkout(&self, dir: &Path);
+    /// Forgets checkouts whose directories are gone.
+    fn prune_checkouts(&self);
+}
+
+/// Why a request is merged.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MergePurpose {
+    /// apply-then-merge: every root applied at this head.
+    Applied,
+    /// merge-then-apply: the roots are applied from the merge commit next.
+    ForApply,
+}
+
+/// Merging requests into their base.
+pub trait Merges: Send + Sync {
+    /// Merges `request` (at its pinned head) into its base with a message
+    /// naming the roots and digests and why; returns the merge commit. A
+    /// base or head that moved is a conflict, never retried.
+    fn merge(
+        &self,
+        request: &Request,
+        roots: &[(String, String)],
+        purpose: MergePurpose,
+    ) -> Result<String, BackendError>;
+    /// The newest merge plandeck made for applying request `id`
+    /// (merge-then-apply), with the request rebuilt from it.
+    fn merged_for_apply(&self, id: &str) -> Result<Option<MergedRequest>, BackendError>;
+}
+
+/// State this clone keeps for itself: drift reports and apply locks.
+pub trait LocalState: Send + Sync {
+    /// A directory shared by everyone working from this clone
+    /// (`<git-dir>/plandeck` for git).
+    fn state_dir(&self) -> Result<PathBuf, BackendError>;
+}
+
+/// Every capability: what the executor, drift checks and the TUI take.
+pub trait Backend:
+    Requests + PlanArtifacts + Decisions + Reviewers + Workspaces + Merges + LocalState
+{
+    /// A request with each root's stored plan, its summary facts and the
+    /// request's decisions, in one call: a forge fetches them concurrently;
+    /// this default asks one after the other.
+    fn request_bundle(&self, request: &Request) -> Result<RequestBundle, BackendError> {
+        bundle::sequential(self, request)
+    }
+}
+
+/// The stderr of a failed program as one line: whitespace folded, the last
+/// 4,000 characters kept (the end says what failed).
+pub fn stderr_tail(stderr: &str) -> String {
+    let folded = stderr.split_whitespace().collect::<Vec<_>>().join(" ");
+    const KEEP: usize = 4000;
+    match folded.char_indices().rev().nth(KEEP - 1) {
+        Some((at, _)) if at > 0 => format!("…{}", &folded[at..]),
+        _ => folded,
+    }
+}

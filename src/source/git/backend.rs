@@ -1,0 +1,172 @@
+//! The git repository as a [`crate::backend::Backend`]: requests are
+//! branches, plans live in the plan store under the git dir, decisions are
+//! notes, workspaces are detached worktrees, merges are merge commits, and
+//! local state lives in `<git-dir>/plandeck`.
+
+use super::{GitSource, run::git};
+use crate::backend::{
+    Backend, BackendError, Decisions, LocalState, MergePurpose, Merges, PlanArtifacts, Requests,
+    Reviewers, Workspaces,
+};
+use crate::cost::CostReport;
+use crate::domain::{Decision, Identity, MergedRequest, Request, StoredPlan};
+use crate::plan::Plan;
+use crate::review::CodeOwners;
+use std::path::{Path, PathBuf};
+
+impl Requests for GitSource {
+    fn describe(&self) -> String {
+        format!(
+            "git {} ({} into {})",
+            self.repo.display(),
+            self.config.source.request_pattern,
+            self.config.source.base
+        )
+    }
+
+    fn list_requests(&self) -> Result<Vec<Request>, BackendError> {
+        self.requests()
+    }
+
+    fn resolve_request(&self, name_or_number: &str) -> Result<Request, BackendError> {
+        self.find_request(name_or_number)
+    }
+
+    fn code_diff(&self, request: &Request) -> Result<String, BackendError> {
+        let range = format!("{}...{}", request.base, request.head);
+        let diff = "diff --no-color --no-ext-diff --no-relative --src-prefix=a/ --dst-prefix=b/";
+        self.run(diff, &["--end-of-options", &range])
+    }
+
+    fn code_owners(&self) -> Result<Option<CodeOwners>, BackendError> {
+        Ok(self
+            .base_file(&["CODEOWNERS", ".github/CODEOWNERS", "docs/CODEOWNERS"])
+            .map(|t| CodeOwners::parse(&t)))
+    }
+
+    fn base_commit(&self) -> Result<String, BackendError> {
+        self.base_head()
+    }
+
+    fn fork_point(&self, request: &Request) -> Result<String, BackendError> {
+        let base = self.run(
+            "merge-base --end-of-options",
+            &[&request.base, &request.head],
+        )?;
+        Ok(base.trim().to_string())
+    }
+
+    fn files_at(&self, commit: &str) -> Result<Vec<String>, BackendError> {
+        let listing = self.run("ls-tree -r -z --name-only --end-of-options", &[commit])?;
+        Ok(listing
+            .split('\0')
+            .filter(|f| !f.is_empty())
+            .map(str::to_string)
+            .collect())
+    }
+}
+
+impl PlanArtifacts for GitSource {
+    fn stored_plan(
+        &self,
+        request: &Request,
+        root: &str,
+    ) -> Result<Option<StoredPlan>, BackendError> {
+        self.store.get(&request.id, root)
+    }
+
+    fn load_plan(&self, stored: &StoredPlan) -> Result<(Plan, Option<CostReport>), BackendError> {
+        self.store.load(stored)
+    }
+
+    fn plan_by_digest(
+        &self,
+        request: &Request,
+        root: &str,
+        digest: &str,
+    ) -> Result<Option<Plan>, BackendError> {
+        match self.store.historical(&request.id, root, digest)? {
+            Some(path) => Ok(Some(crate::plan::load_plan(&path)?)),
+            None => Ok(None),
+        }
+    }
+}
+
+impl Decisions for GitSource {
+    fn decisions(&self, request: &Request) -> Result<Vec<Decision>, BackendError> {
+        crate::source::notes::decisions(self, request)
+    }
+
+    fn all_decisions(&self) -> Result<Vec<Decision>, BackendError> {
+        crate::source::notes::all_decisions(self)
+    }
+
+    fn record_decision(&self, decision: &Decision) -> Result<(), BackendError> {
+        crate::source::notes::record(self, decision)
+    }
+}
+
+impl Reviewers for GitSource {
+    fn reviewer(&self) -> Result<Identity, BackendError> {
+        self.committer()
+    }
+}
+
+impl Workspaces for GitSource {
+    /// `git worktree add --detach`, without the operator's hooks.
+    fn check_out(&self, commit: &str, dir: &Path) -> Result<(), BackendError> {
+        let target = dir.to_string_lossy();
+        // The operator's hooks (post-checkout) have no business here.
+        let add = [
+            "-c",
+            "core.hooksPath=/dev/null",
+            "worktree",
+            "add",
+            "--detach",
+            "--quiet",
+            &target,
+            commit,
+        ];
+        git(&self.repo, &add).map(drop)
+    }
+
+    fn remove_checkout(&self, dir: &Path) {
+        let target = dir.to_string_lossy();
+        // Forced twice: planning left untracked files (.terraform) behind.
+        let _ = git(
+            &self.repo,
+            &["worktree", "remove", "--force", "--force", &target],
+        );
+    }
+
+    fn prune_checkouts(&self) {
+        let _ = git(&self.repo, &["worktree", "prune"]);
+    }
+}
+
+impl Merges for GitSource {
+    fn merge(
+        &self,
+        request: &Request,
+        roots: &[(String, String)],
+        purpose: MergePurpose,
+    ) -> Result<String, BackendError> {
+        let heading = match purpose {
+            MergePurpose::Applied => super::APPLIED,
+            MergePurpose::ForApply => super::MERGED_FOR_APPLY,
+        };
+        super::merge::merge_request(self, request, roots, heading)
+    }
+
+    fn merged_for_apply(&self, id: &str) -> Result<Option<MergedRequest>, BackendError> {
+        self.find_merged_for_apply(id)
+    }
+}
+
+impl LocalState for GitSource {
+    fn state_dir(&self) -> Result<PathBuf, BackendError> {
+        Ok(self.git_dir()?.join("plandeck"))
+    }
+}
+
+impl Backend for GitSource {}
