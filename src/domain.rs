@@ -11,6 +11,6 @@ mod plan_ref;
 mod request;
 
 pub use decision::{AuditProof, Decision, DecisionKind, ProofState};
-pub use identity::Identity;
+pub use identity::{Identity, Provider};
 pub use plan_ref::{PlanOrigin, PlanStatus, StoredPlan};
 pub use request::{MergedRequest, Request, RootRef};

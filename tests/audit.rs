@@ -16,10 +16,7 @@ use std::process::{Command, Output};
 use std::time::{Duration, SystemTime};
 
 fn who(name: &str) -> Identity {
-    Identity {
-        name: name.into(),
-        email: format!("{}@example.com", name.to_lowercase()),
-    }
+    Identity::git(name, &format!("{}@example.com", name.to_lowercase()))
 }
 
 fn entry(action: AuditAction, request: &str, comment: &str) -> AuditEntry {

@@ -37,10 +37,7 @@ fn root(path: &str, environment: Option<&str>) -> RootRef {
 }
 
 fn who((name, email): Who) -> Identity {
-    Identity {
-        name: name.into(),
-        email: email.into(),
-    }
+    Identity::git(name, email)
 }
 
 /// `main` with three roots, a module and a README.

@@ -18,10 +18,7 @@ const OLD_DIGEST: &str = "sha256:bbbb";
 const WEDNESDAY_10_UTC: i64 = 1_768_384_800;
 
 fn who(name: &str) -> Identity {
-    Identity {
-        name: name.into(),
-        email: format!("{}@example.com", name.to_lowercase()),
-    }
+    Identity::git(name, &format!("{}@example.com", name.to_lowercase()))
 }
 
 fn request() -> Request {
@@ -202,10 +199,7 @@ fn authors_and_committers_never_count() {
 fn a_second_address_does_not_make_a_second_person() {
     let under = |name: &str, email: &str| {
         let mut d = approve("Bob");
-        d.who = Identity {
-            name: name.into(),
-            email: email.into(),
-        };
+        d.who = Identity::git(name, email);
         d
     };
     // The author (Alice) approving from another address is still the author.
@@ -670,10 +664,7 @@ fn approving_is_refused_for_authors_outdated_plans_and_unviewed_destructive_chan
             .expect("refused")
             .contains("authored or committed")
     );
-    let alice_elsewhere = Identity {
-        name: "Alice".into(),
-        email: "alice@personal.example".into(),
-    };
+    let alice_elsewhere = Identity::git("Alice", "alice@personal.example");
     assert!(
         approval_refusal(&input, &alice_elsewhere, &viewed)
             .expect("the author under another address is refused")

@@ -300,10 +300,7 @@ fn the_decisions_panel_shows_each_decision_on_its_own_line_with_its_comment() {
         .expect("facts")
         .expect("a plan")
         .digest;
-    let person = |name: &str| Identity {
-        name: name.into(),
-        email: format!("{}@example.com", name.to_lowercase()),
-    };
+    let person = |name: &str| Identity::git(name, &format!("{}@example.com", name.to_lowercase()));
     let decision = |kind, who: &str, head: &str, at: i64, comment: Option<&str>| {
         Decision {
             kind,
@@ -445,10 +442,7 @@ fn the_matrix_and_the_apply_confirmation_show_locks_and_apply_results() {
                 root: "apps/api/stage".into(),
                 head: request.head.clone(),
                 digest: "sha256:x".into(),
-                who: plandeck::source::Identity {
-                    name: "Riley".into(),
-                    email: "riley@example.com".into(),
-                },
+                who: plandeck::source::Identity::git("Riley", "riley@example.com"),
                 at: NOW - 3 * 3600,
                 comment: None,
                 viewed_destructive: Vec::new(),

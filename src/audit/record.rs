@@ -6,8 +6,11 @@
 //! record serialised by serde_json as compact JSON (no whitespace), *without*
 //! the `hash` field, with exactly these fields in this order:
 //!
-//! `seq, prev, at, at_utc, who {name, email}, action, request, root, head,
-//! digest, comment, details`
+//! `seq, prev, at, at_utc, who {name, email[, provider, account]}, action,
+//! request, root, head, digest, comment, details`
+//!
+//! `who.provider` and `who.account` are written only for a forge account
+//! (a git identity is `{name, email}`, as before forges existed).
 //!
 //! An absent optional field is written as `null`, never left out. `details`
 //! is serde_json's own rendering of the value (object keys sorted, as
@@ -30,6 +33,10 @@ pub(super) const LINE_START: &[u8] = b"{\"seq\":";
 struct WhoRef<'a> {
     name: &'a str,
     email: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    provider: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    account: Option<&'a str>,
 }
 
 /// The record as written; the field order is the hash definition.
@@ -56,6 +63,10 @@ struct WireRef<'a> {
 struct WhoOwned {
     name: String,
     email: String,
+    #[serde(default)]
+    provider: Option<crate::domain::Provider>,
+    #[serde(default)]
+    account: Option<String>,
 }
 
 /// The record as read. Unknown fields are refused: an added field would
@@ -80,10 +91,11 @@ pub(super) struct WireOwned {
 
 impl From<WireOwned> for AuditRecord {
     fn from(w: WireOwned) -> Self {
-        let who = Identity {
-            name: w.who.name,
-            email: w.who.email,
-        };
+        let mut who = Identity::git(&w.who.name, &w.who.email);
+        if let (Some(provider), Some(account)) = (w.who.provider, w.who.account) {
+            who.provider = provider;
+            who.account = Some(account);
+        }
         let entry = AuditEntry {
             who,
             at: w.at,
@@ -116,6 +128,8 @@ impl AuditRecord {
             who: WhoRef {
                 name: &e.who.name,
                 email: &e.who.email,
+                provider: e.who.is_account().then(|| e.who.provider.word()),
+                account: e.who.account.as_deref().filter(|_| e.who.is_account()),
             },
             action: e.action,
             request: &e.request,

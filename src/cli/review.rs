@@ -70,7 +70,7 @@ pub(super) fn approve(
     let mut viewed: Vec<String> = acks.to_vec();
     if let (Some(facts), Some(dir)) = (&facts, crate::tui::progress::data_dir()) {
         let key = crate::tui::ProgressKey {
-            reviewer: who.email.clone(),
+            reviewer: who.stable_id(),
             request: request.id.clone(),
             root: root.to_string(),
             digest: facts.digest.clone(),

@@ -283,7 +283,11 @@ impl GitSource {
 
     /// `git var GIT_COMMITTER_IDENT`: who commits here.
     fn committer(&self) -> Result<Identity, BackendError> {
-        let ident = self.run("var GIT_COMMITTER_IDENT", &[])?;
+        let ident = self.run("var GIT_COMMITTER_IDENT", &[]).map_err(|e| {
+            BackendError::Auth(format!(
+                "git does not say who you are ({e}): set git config user.name and user.email"
+            ))
+        })?;
         parse_ident(ident.trim_end_matches('\n')).ok_or_else(|| {
             BackendError::Invalid(format!("git var GIT_COMMITTER_IDENT printed `{ident}`"))
         })
@@ -352,10 +356,7 @@ fn trailing_number(name: &str) -> Option<u64> {
 }
 
 fn identity(name: &str, email: &str) -> Identity {
-    Identity {
-        name: name.to_string(),
-        email: email.to_string(),
-    }
+    Identity::git(name, email)
 }
 
 /// Identities in order of first appearance, without repeats.

@@ -54,22 +54,27 @@ pub(super) fn load_requests(
         summaries: stores.summaries,
         now,
     };
-    let entries = requests
-        .into_iter()
-        .map(|request| {
-            let decisions = source.decisions(&request).unwrap_or_default();
-            let roots = request
-                .roots
-                .iter()
-                .map(|root| RootPlanInfo {
-                    drift: drift_reports.iter().find(|d| d.root == root.path).cloned(),
-                    apply: ApplyState::of(stores.locks, &decisions, &request, &root.path),
-                    ..root_info(&ctx, &request, &root.path, &decisions)
-                })
-                .collect();
-            RequestEntry { request, roots }
-        })
-        .collect();
+    // One call per request for its decisions and stored plans: a forge
+    // answers it with concurrent calls.
+    let mut entries = Vec::with_capacity(requests.len());
+    for request in &requests {
+        let bundle = source.request_bundle(request).map_err(|e| e.to_string())?;
+        // Unreadable decisions count as none: the gate then refuses.
+        let decisions = bundle.decisions.unwrap_or_default();
+        let roots = bundle
+            .roots
+            .into_iter()
+            .map(|root| RootPlanInfo {
+                drift: drift_reports.iter().find(|d| d.root == root.path).cloned(),
+                apply: ApplyState::of(stores.locks, &decisions, request, &root.path),
+                ..root_info(&ctx, request, &root.path, root.stored, &decisions)
+            })
+            .collect();
+        entries.push(RequestEntry {
+            request: bundle.request,
+            roots,
+        });
+    }
     let describe = source.describe();
     Ok(RequestsSnapshot {
         entries,
@@ -85,6 +90,7 @@ fn root_info(
     ctx: &ListContext<'_>,
     request: &Request,
     root: &str,
+    stored: Result<Option<crate::domain::StoredPlan>, crate::backend::BackendError>,
     decisions: &[Decision],
 ) -> RootPlanInfo {
     let ListContext {
@@ -108,7 +114,7 @@ fn root_info(
             .report,
         )
     };
-    let stored = match source.stored_plan(request, root) {
+    let stored = match stored {
         Ok(stored) => stored,
         Err(e) => {
             return RootPlanInfo {
@@ -188,12 +194,12 @@ pub(super) fn load_plan(
         .iter()
         .map(|rc| settings.risk.assess(rc).risk)
         .collect();
-    let reviewer = source.reviewer().ok();
+    let reviewer = source.reviewer().map_err(|e| e.to_string());
     let viewed = match (data_dir, &reviewer) {
-        (Some(dir), Some(reviewer)) => progress::load_viewed(
+        (Some(dir), Ok(reviewer)) => progress::load_viewed(
             &dir,
             &ProgressKey {
-                reviewer: reviewer.email.clone(),
+                reviewer: reviewer.stable_id(),
                 request: request.id.clone(),
                 root: root.to_string(),
                 digest: plan.digest.clone(),
@@ -215,6 +221,7 @@ pub(super) fn load_plan(
     );
     let since_approval = reviewer
         .as_ref()
+        .ok()
         .and_then(|who| stale_approval(&decisions, root, who, &plan.digest))
         .and_then(|digest| {
             let old = source

@@ -210,8 +210,9 @@ pub struct LoadedPlan {
     /// The root's gate and the decisions it was computed from.
     pub review: crate::source::gate::RootReview,
     pub decisions: Vec<crate::review::Decision>,
-    /// Who is reviewing, when the source knows.
-    pub reviewer: Option<Identity>,
+    /// Who is reviewing, or why the backend cannot tell (in its words:
+    /// git says which settings to make, a forge which token is missing).
+    pub reviewer: Result<Identity, String>,
     /// When the reviewer's approval went stale because the plan changed:
     /// the digest they approved and what changed since, rendered.
     pub since_approval: Option<(String, Vec<crate::render::Line>)>,

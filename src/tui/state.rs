@@ -369,7 +369,7 @@ impl State {
 
     pub fn reviewer(&self) -> Option<String> {
         match &self.list.snapshot {
-            Loadable::Loaded(s) => s.reviewer.as_ref().map(|r| r.email.clone()),
+            Loadable::Loaded(s) => s.reviewer.as_ref().map(|r| r.stable_id()),
             _ => None,
         }
     }

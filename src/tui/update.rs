@@ -449,8 +449,10 @@ fn plan_action(state: &mut State, action: Action) -> Vec<Effect> {
                 }];
             }
             None => {
-                view.notice =
-                    Some("no reviewer identity (git user.email): progress is not saved".into());
+                view.notice = Some(match &view.loaded.reviewer {
+                    Err(why) => format!("no reviewer identity ({why}): progress is not saved"),
+                    Ok(_) => "no reviewer identity: progress is not saved".into(),
+                });
             }
         },
         Action::OpenCode => {

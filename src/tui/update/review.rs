@@ -11,8 +11,16 @@ use crate::risk::Risk;
 use crate::source::gate::root_environments;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
+/// Why no decision can be made here: the backend's reason.
+fn no_reviewer(view: &PlanView) -> String {
+    match &view.loaded.reviewer {
+        Err(why) => format!("no reviewer identity: {why}"),
+        Ok(_) => "no reviewer identity".into(),
+    }
+}
+
 fn decision_template(view: &PlanView, kind: DecisionKind, now: i64) -> Option<Decision> {
-    let who = view.loaded.reviewer.clone()?;
+    let who = view.loaded.reviewer.clone().ok()?;
     Some(Decision {
         kind,
         request: view.request.id.clone(),
@@ -37,7 +45,7 @@ pub(super) fn approve(state: &mut State) {
         return;
     };
     let Some(mut decision) = decision_template(view, DecisionKind::Approve, now) else {
-        state.status = Some("no reviewer identity: set git user.name and user.email".into());
+        state.status = Some(no_reviewer(view));
         return;
     };
     let mut viewed: Vec<String> = view.loaded.viewed.iter().cloned().collect();
@@ -92,7 +100,7 @@ pub(super) fn block(state: &mut State) {
         return;
     };
     let Some(decision) = decision_template(view, DecisionKind::Block, now) else {
-        state.status = Some("no reviewer identity: set git user.name and user.email".into());
+        state.status = Some(no_reviewer(view));
         return;
     };
     state.modal = Some(Modal::Block {
