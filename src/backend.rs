@@ -64,8 +64,28 @@ pub trait Requests: Send + Sync {
     fn files_at(&self, commit: &str) -> Result<Vec<String>, BackendError>;
 }
 
+/// A plan to store: what `plan -out` and `show -json` made for a root.
+#[derive(Clone, Copy, Debug)]
+pub struct NewPlan<'a> {
+    /// The commit it was made from.
+    pub head: &'a str,
+    pub origin: crate::domain::PlanOrigin,
+    pub plan_json: &'a [u8],
+    /// The binary plan file, applied later exactly as approved.
+    pub plan_file: Option<&'a Path>,
+    pub cost_json: Option<&'a [u8]>,
+}
+
 /// Where plans are kept.
 pub trait PlanArtifacts: Send + Sync {
+    /// Validates and stores a plan of a request's root, replacing the
+    /// earlier one; returns it as stored.
+    fn store_plan(
+        &self,
+        request: &Request,
+        root: &str,
+        plan: NewPlan<'_>,
+    ) -> Result<StoredPlan, BackendError>;
     /// The stored plan of a request's root, if any (metadata only).
     fn stored_plan(
         &self,

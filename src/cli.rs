@@ -312,7 +312,7 @@ pub fn run(cli: Cli) -> Result<i32, Failure> {
         None => user,
     };
     let Some(command) = cli.command else {
-        return open_tui(&loaded, &repo, cli.config.as_deref(), cli.read_only);
+        return open_tui(&loaded, &repo, cli.read_only);
     };
     match command {
         Command::CheckConfig => {
@@ -364,9 +364,7 @@ pub fn run(cli: Cli) -> Result<i32, Failure> {
             crate::tofu::outlive_interrupts();
             drift::run(&loaded, &repo, action)
         }
-        Command::Demo { dir, no_tui } => {
-            demo(&loaded, dir, no_tui, cli.config.as_deref(), cli.read_only)
-        }
+        Command::Demo { dir, no_tui } => demo(&loaded, dir, no_tui, cli.read_only),
         Command::Requests { format } => requests::list(&loaded, &repo, format),
         Command::Plan { request, root } => {
             crate::tofu::outlive_interrupts();
@@ -471,33 +469,20 @@ fn repo_layer(repo: &std::path::Path, base: &str) -> Option<(String, String)> {
         .then(|| (format!("{}:.plandeck.toml ({base})", repo.display()), text))
 }
 
-fn open_tui(
-    loaded: &Loaded,
-    repo: &std::path::Path,
-    config: Option<&std::path::Path>,
-    read_only: bool,
-) -> Result<i32, Failure> {
+fn open_tui(loaded: &Loaded, repo: &std::path::Path, read_only: bool) -> Result<i32, Failure> {
     if !io::stdout().is_terminal() || !io::stdin().is_terminal() {
         return Err(Failure(
             "the terminal UI needs a terminal; `plandeck requests` lists requests as text".into(),
         ));
     }
-    let source = crate::source::git::GitSource::open(repo, &loaded.config)?;
+    let source = std::sync::Arc::new(crate::source::git::GitSource::open(repo, &loaded.config)?);
     let options = crate::tui::TuiOptions {
         settings: std::sync::Arc::new(crate::tui::Settings::from_config(loaded)?),
-        plan_command: crate::tui::PlanCommand {
-            program: std::env::current_exe()?,
-            repo: repo.to_path_buf(),
-            config: config.map(std::path::Path::to_path_buf),
-        },
         read_only,
-        drift: Some(std::sync::Arc::new(crate::source::git::GitSource::open(
-            repo,
-            &loaded.config,
-        )?)),
-        locks: crate::executor::locks_dir(&source).ok(),
+        drift: Some(source.clone()),
+        locks: crate::executor::locks_dir(&*source).ok(),
     };
-    crate::tui::run(std::sync::Arc::new(source), options)?;
+    crate::tui::run(source, options)?;
     Ok(0)
 }
 
@@ -505,7 +490,6 @@ fn demo(
     loaded: &Loaded,
     dir: Option<PathBuf>,
     no_tui: bool,
-    config: Option<&std::path::Path>,
     read_only: bool,
 ) -> Result<i32, Failure> {
     let keep = dir.is_some() || no_tui;
@@ -520,7 +504,7 @@ fn demo(
         say!("{}", repo.display());
         return Ok(0);
     }
-    let result = open_tui(loaded, &repo, config, read_only);
+    let result = open_tui(loaded, &repo, read_only);
     if !keep {
         let _ = std::fs::remove_dir_all(&repo);
     }

@@ -12,6 +12,7 @@
 //! `out` for the operator; it never reads the terminal.
 
 mod lock;
+pub mod planner;
 mod record;
 mod resume;
 mod root;
@@ -52,6 +53,55 @@ pub enum Outcome {
     },
     /// The apply ran and failed; the request stays open.
     Failed { root: String, reason: String },
+}
+
+impl Outcome {
+    /// How the apply of request `id` ended, in one line (raw: the caller
+    /// escapes): `Ok` when everything it was asked to do is done, `Err`
+    /// with the reason otherwise. `merged`: in merge-then-apply the merge
+    /// came first, so a failure leaves it standing.
+    pub fn summary(&self, id: &str, merged: bool) -> Result<String, String> {
+        match self {
+            Outcome::Applied {
+                merged: Some(commit),
+            } => Ok(format!(
+                "{id} applied and merged ({})",
+                &commit[..commit.len().min(12)]
+            )),
+            Outcome::Applied { merged: None } => Ok(format!("{id} applied")),
+            Outcome::Complete { merged, applied } => {
+                let short = &merged[..merged.len().min(12)];
+                Ok(if applied.is_empty() {
+                    format!(
+                        "{id} is complete: merged as {short}, every root already applied; nothing to do"
+                    )
+                } else {
+                    format!(
+                        "{id} is complete: merged as {short}, every root applied (now: {})",
+                        applied.join(", ")
+                    )
+                })
+            }
+            Outcome::Refused { root, reasons } => {
+                Err(format!("refused: {root}: {}", reasons.join("; ")))
+            }
+            Outcome::Drift {
+                root,
+                approved,
+                fresh,
+            } => Err(format!(
+                "refused: {root}: drift: the fresh plan {fresh} differs from the approved {approved}; blocked"
+            )),
+            Outcome::Failed { root, reason } => {
+                let after = if merged {
+                    format!("the merge stands; `plandeck apply {id}` resumes")
+                } else {
+                    "the request stays open".to_string()
+                };
+                Err(format!("{root}: apply failed: {reason}; {after}"))
+            }
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]

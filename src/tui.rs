@@ -4,7 +4,6 @@
 //! tasks; `ui::draw` redraws only when something changed.
 
 mod apply_state;
-mod children;
 pub mod harness;
 mod jobs;
 mod keymap;
@@ -18,6 +17,7 @@ mod summary_cache;
 mod theme;
 mod ui;
 mod update;
+mod work;
 
 pub use apply_state::ApplyState;
 pub use jobs::{JobId, Jobs};
@@ -27,7 +27,6 @@ pub use msg::{
 };
 pub use msg::{DriftEntry, ProgressKey, ReqId};
 pub use plan_view::{NoiseRules, Settings};
-pub use runner::PlanCommand;
 pub use state::{Layer, Loadable, Screen, State};
 pub use theme::Theme;
 pub use ui::{UiState, draw};
@@ -35,11 +34,11 @@ pub use update::{load_requests, update};
 
 use crate::backend::prelude::*;
 use crate::codeview::CodeHighlighter;
-use children::Children;
 use crossterm::event::{Event, EventStream, KeyEventKind};
 use futures_util::StreamExt;
 use std::sync::Arc;
 use std::time::Duration;
+use work::RunningJobs;
 
 /// Ticks drive the spinner and the clock.
 const TICK_INTERVAL: Duration = Duration::from_millis(120);
@@ -49,7 +48,6 @@ const CHANNEL_CAPACITY: usize = 256;
 /// What the TUI needs from the command line and configuration.
 pub struct TuiOptions {
     pub settings: Arc<Settings>,
-    pub plan_command: PlanCommand,
     pub read_only: bool,
     /// Drift reports and actions, when the source keeps them.
     pub drift: Option<Arc<dyn crate::drift::DriftOps>>,
@@ -69,27 +67,27 @@ pub fn run(source: Arc<dyn Backend>, options: TuiOptions) -> std::io::Result<()>
         let mut terminal = ratatui::init();
         restore_on_ui_panic();
         let _ = crossterm::execute!(std::io::stdout(), crossterm::event::EnableMouseCapture);
-        let children = Arc::new(Children::default());
-        let result = event_loop(&mut terminal, source, options, Arc::clone(&children)).await;
+        let jobs = Arc::new(RunningJobs::default());
+        let result = event_loop(&mut terminal, source, options, Arc::clone(&jobs)).await;
         let _ = crossterm::execute!(std::io::stdout(), crossterm::event::DisableMouseCapture);
         ratatui::restore();
-        stop_children(&children).await;
+        stop_jobs(&jobs).await;
         result
     })
 }
 
 /// Plans and applies still running when the user quits are interrupted and
 /// waited for, on the restored terminal, so none is left holding a state lock.
-async fn stop_children(children: &Children) {
-    let running = children.running();
+async fn stop_jobs(jobs: &RunningJobs) {
+    let running = jobs.running();
     if running == 0 {
         return;
     }
     crate::sanitize::warn_line(format_args!(
         "plandeck: interrupting {running} running plan/apply process(es) and waiting up to {}s…",
-        children::STOP_TIMEOUT.as_secs()
+        work::STOP_TIMEOUT.as_secs()
     ));
-    match children.stop(children::STOP_TIMEOUT).await {
+    match jobs.stop(work::STOP_TIMEOUT).await {
         0 => crate::sanitize::warn_line(format_args!("plandeck: stopped")),
         left => crate::sanitize::warn_line(format_args!(
             "plandeck: {left} process(es) did not stop in time: killed"
@@ -148,7 +146,7 @@ async fn event_loop(
     terminal: &mut ratatui::DefaultTerminal,
     source: Arc<dyn Backend>,
     options: TuiOptions,
-    children: Arc<Children>,
+    jobs: Arc<RunningJobs>,
 ) -> std::io::Result<()> {
     let (tx, mut rx) = tokio::sync::mpsc::channel(CHANNEL_CAPACITY);
     let runner = runner::Runner {
@@ -156,11 +154,10 @@ async fn event_loop(
         settings: Arc::clone(&options.settings),
         highlighter: Arc::new(CodeHighlighter::new()),
         data_dir: progress::data_dir(),
-        plan_command: options.plan_command,
         drift: options.drift,
         locks: options.locks,
         summaries: Arc::default(),
-        children,
+        jobs,
         tx,
     };
     let keymap = Keymap::default();

@@ -388,14 +388,17 @@ fn a_panic_in_a_background_task_is_shown_and_the_ui_goes_on() {
 
 /// A stand-in for tofu whose `plan` runs until interrupted, noting in
 /// `marker` that it started and that SIGINT reached it. It stands in for a
-/// long real plan: what is tested is how plandeck stops its children.
+/// long real plan: what is tested is how plandeck stops its children. Like
+/// Terraform it acts on a SIGINT to its own pid at once (its wait is
+/// interrupted; a foreground `sleep` would make sh defer the trap).
 fn slow_tofu(dir: &Path, marker: &Path) -> std::path::PathBuf {
     let script = dir.join("slow-tofu");
     std::fs::write(
         &script,
         format!(
             "#!/bin/sh\ncase \"$1\" in -chdir=*) shift;; esac\ncase \"$1\" in\n  \
-             plan) trap 'echo interrupted >> {m}; exit 130' INT; echo started >> {m}; sleep 60;;\n  \
+             plan) trap 'echo interrupted >> {m}; kill $!; exit 130' INT; echo started >> {m}; \
+             sleep 60 >/dev/null 2>&1 & wait $!;;\n  \
              *) exit 0;;\nesac\n",
             m = marker.display()
         ),
@@ -500,4 +503,56 @@ fn read_only_refuses_every_action_that_writes() {
     assert_restored(&tmux);
     let notes = support::git_in(&repo, &["notes", "--ref", "refs/notes/plandeck", "list"]);
     assert!(notes.trim().is_empty(), "nothing recorded: {notes}");
+}
+
+/// `p` and `A` run in the TUI's own process through the executor (no
+/// `plandeck plan|apply` child): the plan is made and stored with real
+/// Terraform, the approved plan applied, the state changed, the output
+/// streamed into the log pane and the result audited.
+#[test]
+fn the_tui_plans_and_applies_in_process_with_real_terraform() {
+    let fx = support::apply::fixture("", &[("apps/web/dev", "")], &["apps/web/dev"]);
+    fx.approve("Bob", "apps/web/dev");
+    let tf_env: String = support::terraform()
+        .env
+        .iter()
+        .map(|(k, v)| format!("{k}={v} "))
+        .collect();
+    let command = format!(
+        "{tf_env}GIT_COMMITTER_NAME=Bob GIT_COMMITTER_EMAIL=bob@example.com XDG_DATA_HOME={data} \
+         {bin} --config {config}; echo EXIT:$?; sleep 30",
+        data = fx.data.display(),
+        bin = env!("CARGO_BIN_EXE_plandeck"),
+        config = fx.config.display(),
+    );
+    let tmux = Tmux::start("inprocess", &fx.repo.path, &command);
+    tmux.wait_for("the request list", |s| s.contains("Requests 1/1"));
+    tmux.keys(&["p"]);
+    tmux.wait_for("the in-process plan", |s| s.contains("planned request/1"));
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("the plan view", |s| s.contains("request/1 · apps/web/dev"));
+    tmux.keys(&["A"]);
+    tmux.wait_for("the apply confirmation", |s| s.contains("Apply?"));
+    tmux.keys(&["y"]);
+    let screen = tmux.wait_for("the apply's end", |s| {
+        s.contains("request/1 applied") || s.contains("apply failed") || s.contains("refused")
+    });
+    assert!(screen.contains("request/1 applied"), "{screen}");
+    assert!(
+        screen.contains("apps/web/dev: applied"),
+        "the executor's lines streamed into the pane:\n{screen}"
+    );
+    tmux.keys(&["q"]);
+    tmux.keys(&["q"]);
+    tmux.keys(&["q"]);
+    let screen = tmux.wait_for("plandeck to exit", |s| s.contains("EXIT:"));
+    assert!(screen.contains("EXIT:0"), "{screen}");
+    assert_eq!(
+        fx.version("apps-web-dev"),
+        "2",
+        "the approved change is in the state"
+    );
+    assert_eq!(fx.entries("apply-succeeded").len(), 1, "{:?}", fx.audit());
+    let worktrees = support::git_in(&fx.repo.path, &["worktree", "list", "--porcelain"]);
+    assert_eq!(worktrees.matches("worktree ").count(), 1, "{worktrees}");
 }

@@ -48,67 +48,14 @@ pub(super) fn run(
 /// Prints how the apply ended; returns the exit status. `merged`: in
 /// merge-then-apply an apply runs only after the merge.
 fn report(out: &mut dyn Write, id: &str, outcome: Outcome, merged: bool) -> i32 {
-    let id = sanitize::escape(id).text.into_owned();
-    match outcome {
-        Outcome::Applied { merged } => {
+    match outcome.summary(id, merged) {
+        Ok(done) => {
             // A closed stdout must not turn a finished apply into a panic.
-            let _ = match merged {
-                Some(commit) => writeln!(
-                    out,
-                    "{id} applied and merged ({})",
-                    &commit[..commit.len().min(12)]
-                ),
-                None => writeln!(out, "{id} applied"),
-            };
+            let _ = writeln!(out, "{}", sanitize::escape(&done).text);
             0
         }
-        Outcome::Complete { merged, applied } => {
-            let short = &merged[..merged.len().min(12)];
-            let _ = if applied.is_empty() {
-                writeln!(
-                    out,
-                    "{id} is complete: merged as {short}, every root already applied; nothing to do"
-                )
-            } else {
-                writeln!(
-                    out,
-                    "{id} is complete: merged as {short}, every root applied (now: {})",
-                    sanitize::escape(&applied.join(", ")).text
-                )
-            };
-            0
-        }
-        Outcome::Refused { root, reasons } => {
-            let root = sanitize::escape(&root);
-            crate::sanitize::warn_line(format_args!(
-                "plandeck: refused: {}: {}",
-                root.text,
-                sanitize::escape(&reasons.join("; ")).text
-            ));
-            1
-        }
-        Outcome::Drift {
-            root,
-            approved,
-            fresh,
-        } => {
-            let root = sanitize::escape(&root).text;
-            crate::sanitize::warn_line(format_args!(
-                "plandeck: refused: {root}: drift: the fresh plan {fresh} differs from the approved {approved}; blocked"
-            ));
-            1
-        }
-        Outcome::Failed { root, reason } => {
-            let after = if merged {
-                format!("the merge stands; `plandeck apply {id}` resumes")
-            } else {
-                "the request stays open".to_string()
-            };
-            let root = sanitize::escape(&root).text;
-            crate::sanitize::warn_line(format_args!(
-                "plandeck: {root}: apply failed: {}; {after}",
-                sanitize::escape(&reason).text
-            ));
+        Err(why) => {
+            crate::sanitize::warn_line(format_args!("plandeck: {}", sanitize::escape(&why).text));
             1
         }
     }

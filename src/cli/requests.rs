@@ -9,13 +9,14 @@
 use super::{Failure, ListFormat, write_stdout};
 use crate::backend::prelude::*;
 use crate::config::Loaded;
+use crate::executor::planner::RootPlanned;
 use crate::plan::ActionCounts;
 use crate::risk::Risk;
 use crate::sanitize;
 use crate::source::git::GitSource;
 use crate::source::{BackendError, Identity, PlanOrigin, PlanStatus, Request, RootRef, StoredPlan};
 use crate::summary::Summary;
-use crate::tofu::{self, Workspace};
+use crate::tofu;
 use serde::Serialize;
 use std::path::Path;
 
@@ -296,43 +297,31 @@ pub(super) fn plan(
 ) -> Result<i32, Failure> {
     let source = GitSource::open(repo, &loaded.config)?;
     let request = source.resolve_request(request)?;
-    let roots = selected_roots(&request, root)?;
+    let roots: Vec<String> = selected_roots(&request, root)?
+        .into_iter()
+        .map(|r| r.path.clone())
+        .collect();
     let binary = tofu::choose_binary(&loaded.config.tofu);
     tofu::prune_stale_and_say(&source);
-    let mut workspace = Workspace::create(&source, &request.head)?;
     let mut failures = Vec::new();
-    for root in roots {
+    let mut output = Ok(());
+    crate::executor::planner::plan_roots(&source, &binary, &request, &roots, &mut |root, done| {
         // Each line as soon as its root is planned: planning is slow.
-        match plan_one(&source, &request, &mut workspace, &binary, &root.path) {
-            Ok(line) => write_stdout(|out| writeln!(out, "{line}"))?,
-            Err(Failure(e)) => failures.push(format!("{}: {e}", root.path)),
+        let line = match done {
+            RootPlanned::Stored(stored) => stored_line(&source, &stored),
+            RootPlanned::Failed(e) => Err(Failure(e)),
+        };
+        match line {
+            Ok(line) if output.is_ok() => output = write_stdout(|out| writeln!(out, "{line}")),
+            Ok(_) => {}
+            Err(Failure(e)) => failures.push(format!("{root}: {e}")),
         }
-    }
-    workspace.remove()?;
+    })?;
+    output?;
     match failures.len() {
         0 => Ok(0),
         _ => Err(Failure(format!("planning failed: {}", failures.join("; ")))),
     }
-}
-
-fn plan_one(
-    source: &GitSource,
-    request: &Request,
-    workspace: &mut Workspace<'_>,
-    binary: &Path,
-    root: &str,
-) -> Result<String, Failure> {
-    let output = workspace.plan(binary, root)?;
-    let stored = source.store().put(
-        &request.id,
-        root,
-        &request.head,
-        PlanOrigin::Planned,
-        &output.plan_json,
-        Some(&output.plan_file),
-        None,
-    )?;
-    stored_line(source, &stored)
 }
 
 /// `ROOT  DIGEST  +N ~N -N ±N`, checked by loading the stored plan back.

@@ -38,6 +38,7 @@ pub fn apply(
     crate::failpoint::reach("apply-started");
     let mut child = guarded.child;
     let _lifeline = guarded.lifeline;
+    let _registration = guarded.registration;
     let stderr = child.stderr.take();
     let stderr_lines = std::thread::spawn(move || {
         stderr

@@ -35,10 +35,103 @@ pub fn command(binary: &Path) -> Command {
 }
 
 /// A running guarded process and the write end of its lifeline: keep it
-/// until the process has ended (dropping it asks the guard to stop).
+/// until the process has ended (dropping it asks the guard to stop). Under
+/// a [`CancelScope`] the scope holds the lifeline instead, and
+/// `registration` takes it out of the scope when dropped.
 pub struct Guarded {
     pub child: Child,
     pub lifeline: Option<ChildStdin>,
+    pub registration: Option<Registration>,
+}
+
+/// The guarded processes one job started: cancelling the scope closes
+/// their lifelines, so each guard stops its Terraform as it would if
+/// plandeck died (SIGINT, then SIGKILL after [`GRACE`]), and processes
+/// started after the cancel are stopped at once. A scope is current on
+/// the thread that [`CancelScope::enter`]s it: the executor runs Terraform
+/// on its caller's thread, so every run of one job lands in its scope.
+#[derive(Debug, Default)]
+pub struct CancelScope {
+    state: std::sync::Mutex<ScopeState>,
+}
+
+#[derive(Debug, Default)]
+struct ScopeState {
+    cancelled: bool,
+    next: u64,
+    lifelines: std::collections::HashMap<u64, ChildStdin>,
+}
+
+/// A lifeline held by a scope; dropping it forgets the lifeline (closing
+/// it: the process has ended by then).
+pub struct Registration {
+    scope: std::sync::Arc<CancelScope>,
+    id: u64,
+}
+
+impl Drop for Registration {
+    fn drop(&mut self) {
+        if let Ok(mut state) = self.scope.state.lock() {
+            state.lifelines.remove(&self.id);
+        }
+    }
+}
+
+thread_local! {
+    static CURRENT_SCOPE: std::cell::RefCell<Option<std::sync::Arc<CancelScope>>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+impl CancelScope {
+    /// Runs `work` with this scope current on this thread.
+    pub fn enter<T>(self: &std::sync::Arc<Self>, work: impl FnOnce() -> T) -> T {
+        let previous = CURRENT_SCOPE.with(|c| c.replace(Some(std::sync::Arc::clone(self))));
+        let result = work();
+        CURRENT_SCOPE.with(|c| *c.borrow_mut() = previous);
+        result
+    }
+
+    /// Stops every guarded process of the scope, now and from now on.
+    pub fn cancel(&self) {
+        let lifelines = match self.state.lock() {
+            Ok(mut state) => {
+                state.cancelled = true;
+                std::mem::take(&mut state.lifelines)
+            }
+            Err(_) => return,
+        };
+        drop(lifelines);
+    }
+
+    pub fn is_cancelled(&self) -> bool {
+        self.state.lock().map_or(true, |s| s.cancelled)
+    }
+
+    /// How many guarded processes of the scope are running.
+    pub fn running(&self) -> usize {
+        self.state.lock().map_or(0, |s| s.lifelines.len())
+    }
+
+    /// Takes a lifeline into the current scope, if there is one: `Err`
+    /// gives it back when there is none.
+    fn adopt(lifeline: ChildStdin) -> Result<Option<Registration>, ChildStdin> {
+        let Some(scope) = CURRENT_SCOPE.with(|c| c.borrow().clone()) else {
+            return Err(lifeline);
+        };
+        let Ok(mut state) = scope.state.lock() else {
+            return Err(lifeline);
+        };
+        if state.cancelled {
+            // Closed at once: the guard stops the process it just started.
+            drop(lifeline);
+            return Ok(None);
+        }
+        state.next += 1;
+        let id = state.next;
+        state.lifelines.insert(id, lifeline);
+        drop(state);
+        Ok(Some(Registration { scope, id }))
+    }
 }
 
 impl Guarded {
@@ -46,6 +139,7 @@ impl Guarded {
     pub fn wait_with_output(mut self) -> std::io::Result<std::process::Output> {
         let output = self.child.wait_with_output();
         drop(self.lifeline.take());
+        drop(self.registration.take());
         output
     }
 }
@@ -60,8 +154,16 @@ pub fn spawn(mut command: Command) -> std::io::Result<Guarded> {
         Stdio::null()
     });
     let mut child = command.spawn()?;
-    let lifeline = child.stdin.take();
-    Ok(Guarded { child, lifeline })
+    let (lifeline, registration) = match child.stdin.take().map(CancelScope::adopt) {
+        None => (None, None),
+        Some(Err(lifeline)) => (Some(lifeline), None),
+        Some(Ok(registration)) => (None, registration),
+    };
+    Ok(Guarded {
+        child,
+        lifeline,
+        registration,
+    })
 }
 
 /// plandeck's binary, when this process is it (or `PLANDECK_EXE` names it).

@@ -132,6 +132,8 @@ pub enum Effect {
     SaveSeen { request: String, head: String },
     /// Plan the request's roots with the configured binary.
     RunPlan { job: JobId, request: Box<Request> },
+    /// Stop a running plan or apply (its Terraform gets SIGINT).
+    CancelJob { job: JobId },
     /// Store a confirmed decision (with the source and in the audit log).
     RecordDecision {
         job: JobId,

@@ -1,13 +1,14 @@
 //! Carries out effects on tokio tasks and reports back through a channel.
 //! Blocking work (git, plan files, highlighting) runs on the blocking pool;
-//! planning runs `plandeck plan` as a child process whose output streams in.
+//! plans and applies run in-process through the executor (`work`), their
+//! output streaming in line by line.
 
-use super::children::{Children, run_child, run_plan};
 use super::loads::{ListStores, load_plan, load_requests, with_apply_state};
 use super::msg::{BackendEvent, Effect};
 use super::plan_view::Settings;
 use super::progress;
 use super::summary_cache::SummaryCache;
+use super::work::{LineSink, RunningJobs, apply_root, plan_request};
 use crate::backend::prelude::*;
 use crate::codeview::CodeHighlighter;
 use crate::review::Decision;
@@ -15,27 +16,18 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use tokio::sync::mpsc::Sender;
 
-/// How `plandeck plan` is run for the `p` key.
-#[derive(Clone, Debug)]
-pub struct PlanCommand {
-    pub program: PathBuf,
-    pub repo: PathBuf,
-    pub config: Option<PathBuf>,
-}
-
 pub struct Runner {
     pub source: Arc<dyn Backend>,
     pub settings: Arc<Settings>,
     pub highlighter: Arc<CodeHighlighter>,
     pub data_dir: Option<PathBuf>,
-    pub plan_command: PlanCommand,
     pub drift: Option<Arc<dyn crate::drift::DriftOps>>,
     /// The local executor's apply locks.
     pub locks: Option<PathBuf>,
     /// Summaries of stored plans, kept between list loads.
     pub summaries: Arc<SummaryCache>,
-    /// The `plandeck plan`/`apply` processes running for this session.
-    pub children: Arc<Children>,
+    /// The plans and applies running for this session.
+    pub jobs: Arc<RunningJobs>,
     pub tx: Sender<BackendEvent>,
 }
 
@@ -203,24 +195,62 @@ impl Runner {
                 );
             }
             Effect::RunApply { job, request, root } => {
-                let command = self.plan_command.clone();
-                let children = Arc::clone(&self.children);
-                tokio::spawn(async move {
-                    let args = ["apply".to_string(), request, "--root".to_string(), root];
-                    let result = run_child(&command, &args, &children, &tx, move |text| {
-                        BackendEvent::ApplyLine { job, text }
-                    })
-                    .await;
-                    let _ = tx.send(BackendEvent::ApplyFinished { job, result }).await;
-                });
+                let (source, settings, data_dir, jobs) = (
+                    Arc::clone(&self.source),
+                    Arc::clone(&self.settings),
+                    self.data_dir.clone(),
+                    Arc::clone(&self.jobs),
+                );
+                self.blocking(
+                    move || {
+                        let running = jobs.start(job);
+                        let mut out =
+                            LineSink::new(tx, move |text| BackendEvent::ApplyLine { job, text });
+                        let result = apply_root(
+                            &*source,
+                            &settings.config,
+                            data_dir.as_deref(),
+                            &request,
+                            &root,
+                            &running.scope,
+                            &mut out,
+                        );
+                        BackendEvent::ApplyFinished { job, result }
+                    },
+                    move |error| BackendEvent::ApplyFinished {
+                        job,
+                        result: Err(error),
+                    },
+                );
             }
             Effect::RunPlan { job, request } => {
-                let command = self.plan_command.clone();
-                let children = Arc::clone(&self.children);
-                tokio::spawn(async move {
-                    let result = run_plan(job, &command, &request, &children, &tx).await;
-                    let _ = tx.send(BackendEvent::PlanFinished { job, result }).await;
-                });
+                let (source, settings, jobs) = (
+                    Arc::clone(&self.source),
+                    Arc::clone(&self.settings),
+                    Arc::clone(&self.jobs),
+                );
+                self.blocking(
+                    move || {
+                        let running = jobs.start(job);
+                        let progress =
+                            LineSink::new(tx, move |text| BackendEvent::JobProgress { job, text });
+                        let result = plan_request(
+                            &*source,
+                            &settings.config,
+                            &request,
+                            &running.scope,
+                            &progress,
+                        );
+                        BackendEvent::PlanFinished { job, result }
+                    },
+                    move |error| BackendEvent::PlanFinished {
+                        job,
+                        result: Err(error),
+                    },
+                );
+            }
+            Effect::CancelJob { job } => {
+                self.jobs.cancel(job);
             }
         }
     }

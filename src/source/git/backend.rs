@@ -5,8 +5,8 @@
 
 use super::{GitSource, run::git};
 use crate::backend::{
-    Backend, BackendError, Decisions, LocalState, MergePurpose, Merges, PlanArtifacts, Requests,
-    Reviewers, Workspaces,
+    Backend, BackendError, Decisions, LocalState, MergePurpose, Merges, NewPlan, PlanArtifacts,
+    Requests, Reviewers, Workspaces,
 };
 use crate::cost::CostReport;
 use crate::domain::{Decision, Identity, MergedRequest, Request, StoredPlan};
@@ -67,6 +67,23 @@ impl Requests for GitSource {
 }
 
 impl PlanArtifacts for GitSource {
+    fn store_plan(
+        &self,
+        request: &Request,
+        root: &str,
+        plan: NewPlan<'_>,
+    ) -> Result<StoredPlan, BackendError> {
+        self.store.put(
+            &request.id,
+            root,
+            plan.head,
+            plan.origin,
+            plan.plan_json,
+            plan.plan_file,
+            plan.cost_json,
+        )
+    }
+
     fn stored_plan(
         &self,
         request: &Request,

@@ -1,0 +1,58 @@
+//! Planning a request: every selected root planned in one workspace of the
+//! request's head (`plan -out`, then `show -json`) and stored with its plan
+//! file, each reported as soon as it is done. The CLI's `plandeck plan` and
+//! the TUI's `p` both plan through here.
+
+use crate::backend::{Backend, BackendError, NewPlan};
+use crate::domain::{PlanOrigin, Request, StoredPlan};
+use crate::tofu::Workspace;
+use std::path::Path;
+
+/// How planning one root ended.
+#[derive(Debug)]
+pub enum RootPlanned {
+    Stored(Box<StoredPlan>),
+    /// Planning or storing failed: the reason, in one line.
+    Failed(String),
+}
+
+/// Plans `roots` of `request` with `binary`, calling `done` with each root
+/// as it finishes. A root that fails does not stop the others; the
+/// workspace is removed at the end (or on any early return).
+pub fn plan_roots(
+    backend: &dyn Backend,
+    binary: &Path,
+    request: &Request,
+    roots: &[String],
+    done: &mut dyn FnMut(&str, RootPlanned),
+) -> Result<(), BackendError> {
+    let mut workspace = Workspace::create(backend, &request.head)?;
+    for root in roots {
+        let planned = match plan_one(backend, request, &mut workspace, binary, root) {
+            Ok(stored) => RootPlanned::Stored(Box::new(stored)),
+            Err(why) => RootPlanned::Failed(why),
+        };
+        done(root, planned);
+    }
+    workspace.remove()
+}
+
+fn plan_one(
+    backend: &dyn Backend,
+    request: &Request,
+    workspace: &mut Workspace<'_>,
+    binary: &Path,
+    root: &str,
+) -> Result<StoredPlan, String> {
+    let output = workspace.plan(binary, root).map_err(|e| e.to_string())?;
+    let plan = NewPlan {
+        head: &request.head,
+        origin: PlanOrigin::Planned,
+        plan_json: &output.plan_json,
+        plan_file: Some(&output.plan_file),
+        cost_json: None,
+    };
+    backend
+        .store_plan(request, root, plan)
+        .map_err(|e| e.to_string())
+}
