@@ -120,7 +120,16 @@ fn setup() -> Hostile {
         &std::fs::read_to_string("assets/sample/infracost.json").expect("cost"),
     )
     .expect("json");
-    cost["currency"] = HOSTILE.into();
+    // A hostile currency is refused (its error escaped: the bad_cost case);
+    // the cost file that is read carries hostile names instead.
+    let mut bad = cost.clone();
+    bad["currency"] = HOSTILE.into();
+    std::fs::write(repo.scratch("in").join("bad-cost.json"), bad.to_string()).expect("cost");
+    cost["projects"][0]["name"] = HOSTILE.into();
+    for section in ["breakdown", "diff"] {
+        cost["projects"][0][section]["resources"][0]["name"] =
+            format!("aws_db_instance.main{HOSTILE}").into();
+    }
     let cost_path = repo.scratch("in").join("cost.json");
     std::fs::write(&cost_path, cost.to_string()).expect("cost");
     Hostile {
@@ -188,6 +197,7 @@ fn no_raw_hostile_byte_reaches_any_output() {
     );
     assert_eq!(code, Some(0), "{out}");
     let address = format!("null_resource.x[\"{HOSTILE}\"]");
+    let bad_cost = h.repo.scratch("in").join("bad-cost.json").display().to_string();
     let unknown = format!("request/{HOSTILE}");
     let cases: Vec<(Vec<&str>, bool)> = vec![
         (vec!["requests"], false),
@@ -224,6 +234,8 @@ fn no_raw_hostile_byte_reaches_any_output() {
             false,
         ),
         (vec!["check", &h.plan, "--cost", &h.cost], false),
+        (vec!["show", &h.plan, "--cost", &bad_cost], false),
+        (vec!["summary", &h.plan, "--cost", &bad_cost], false),
         (vec!["diff-plans", &h.plan, &h.plan], false),
         (
             vec![
@@ -257,6 +269,13 @@ fn no_raw_hostile_byte_reaches_any_output() {
             panic!("{args:?} printed a raw {c:?}:\n{}", out.escape_debug());
         }
     }
+    // A hostile currency is refused, and said escaped.
+    let (code, refused) = run(&h, "Carol", &["show", &h.plan, "--cost", &bad_cost]);
+    assert_ne!(code, Some(0), "{refused}");
+    assert!(
+        refused.contains("invalid currency") && refused.contains("\\u{1b}"),
+        "{refused}"
+    );
     // The approval went through: the hostile parts are shown, escaped.
     let (_, status) = run(&h, "Carol", &["status", &h.branch]);
     assert!(status.contains("\\x1b[31m"), "{status}");
