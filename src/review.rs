@@ -8,8 +8,8 @@ mod gate;
 
 pub use codeowners::CodeOwners;
 pub use gate::{
-    ApprovalState, ApprovalStatus, EnvironmentPolicy, GateCheck, GateInput, GateReport, PlanFacts,
-    approval_refusal, evaluate,
+    ApprovalState, ApprovalStatus, EnvironmentPolicy, GateCheck, GateInput, GateReport,
+    GroupPolicy, GroupStatus, PlanFacts, approval_refusal, evaluate,
 };
 
 pub use crate::domain::{AuditProof, Decision, DecisionKind, Identity, ProofState};

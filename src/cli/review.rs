@@ -122,13 +122,26 @@ pub(super) fn approve(
         None,
         now(),
     );
+    let missing: Vec<String> = after
+        .report
+        .groups
+        .iter()
+        .filter(|g| g.missing > 0)
+        .map(|g| format!("{} from team {}", g.missing, g.team))
+        .collect();
+    let groups = if missing.is_empty() {
+        String::new()
+    } else {
+        format!("; groups still missing {}", missing.join(" and "))
+    };
     let said = say!(
-        "approved {} {} (plan {}): {}/{} approvals",
+        "approved {} {} (plan {}): {}/{} approvals{}",
         sanitize::escape(&request.id).text,
         sanitize::escape(root).text,
         sanitize::escape(&decision.digest).text,
         after.report.counted,
-        after.report.required
+        after.report.required,
+        sanitize::escape(&groups).text
     );
     recorded_anyway(said, "approval");
     Ok(0)

@@ -21,6 +21,27 @@ pub struct EnvironmentPolicy {
     pub after: Vec<String>,
     pub auto_apply: bool,
     pub teams: Teams,
+    /// N approvals from each of these teams, on top of the total.
+    pub groups: Vec<GroupPolicy>,
+    /// An emergency approval may waive the deployment window.
+    pub allow_emergency: bool,
+}
+
+/// One `required_groups` entry with its team's members resolved.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GroupPolicy {
+    pub team: String,
+    /// Member emails, from `[teams]`.
+    pub members: Vec<String>,
+    pub count: usize,
+}
+
+impl GroupPolicy {
+    fn has(&self, who: &Identity) -> bool {
+        self.members
+            .iter()
+            .any(|m| m.eq_ignore_ascii_case(&who.email))
+    }
 }
 
 impl EnvironmentPolicy {
@@ -51,6 +72,16 @@ impl EnvironmentPolicy {
             after: env.after.clone(),
             auto_apply: env.auto_apply,
             teams: config.teams.clone(),
+            groups: env
+                .required_groups
+                .iter()
+                .map(|g| GroupPolicy {
+                    team: g.team.clone(),
+                    members: config.teams.get(&g.team).cloned().unwrap_or_default(),
+                    count: g.count,
+                })
+                .collect(),
+            allow_emergency: env.allow_emergency,
         }
     }
 
@@ -106,6 +137,17 @@ pub struct ApprovalStatus {
     pub state: ApprovalState,
 }
 
+/// How far one required group is.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct GroupStatus {
+    pub team: String,
+    pub required: usize,
+    /// Emails of the counted approvers who are members.
+    pub approvers: Vec<String>,
+    /// Approvals still needed from the team (0 when satisfied).
+    pub missing: usize,
+}
+
 #[derive(Clone, Debug, Serialize)]
 pub struct GateCheck {
     pub name: &'static str,
@@ -126,6 +168,9 @@ pub struct GateReport {
     pub approvals: Vec<ApprovalStatus>,
     /// Blocks in force.
     pub blocks: Vec<Decision>,
+    /// Each required group with its counted approvals; empty when the
+    /// environment requires none.
+    pub groups: Vec<GroupStatus>,
     pub counted: usize,
     pub required: usize,
     pub passed: bool,
@@ -159,6 +204,10 @@ pub fn evaluate(input: &GateInput<'_>) -> GateReport {
             }
         ),
     });
+    let groups = group_statuses(input.policy, &counted);
+    if !groups.is_empty() {
+        checks.push(group_check(&groups));
+    }
     if input.policy.require_code_owners {
         checks.push(code_owner_check(input, &counted));
     }
@@ -199,6 +248,66 @@ pub fn evaluate(input: &GateInput<'_>) -> GateReport {
         required,
         approvals,
         blocks,
+        groups,
+    }
+}
+
+/// Each required group: its members among the counted approvals. One
+/// approval counts for every group its author is in; counted approvals are
+/// already one per person, so no person counts twice within a group.
+fn group_statuses(policy: &EnvironmentPolicy, counted: &[&ApprovalStatus]) -> Vec<GroupStatus> {
+    policy
+        .groups
+        .iter()
+        .map(|group| {
+            let approvers: Vec<String> = counted
+                .iter()
+                .filter(|a| group.has(&a.decision.who))
+                .map(|a| a.decision.who.email.clone())
+                .collect();
+            GroupStatus {
+                team: group.team.clone(),
+                required: group.count,
+                missing: group.count.saturating_sub(approvers.len()),
+                approvers,
+            }
+        })
+        .collect()
+}
+
+/// `staff 1/1, client 0/1: missing 1 approval from team client`.
+fn group_check(groups: &[GroupStatus]) -> GateCheck {
+    let tally: Vec<String> = groups
+        .iter()
+        .map(|g| {
+            format!(
+                "{} {}/{}",
+                g.team,
+                g.approvers.len().min(g.required),
+                g.required
+            )
+        })
+        .collect();
+    let missing: Vec<String> = groups
+        .iter()
+        .filter(|g| g.missing > 0)
+        .map(|g| {
+            let noun = if g.missing == 1 {
+                "approval"
+            } else {
+                "approvals"
+            };
+            format!("{} {noun} from team {}", g.missing, g.team)
+        })
+        .collect();
+    GateCheck {
+        name: "groups",
+        passed: missing.is_empty(),
+        detail: if missing.is_empty() {
+            tally.join(", ")
+        } else {
+            format!("{}: missing {}", tally.join(", "), missing.join(" and "))
+        },
     }
 }
 
@@ -511,7 +620,55 @@ pub fn approval_refusal(
             && d.head == plan.head
             && same_person(&d.who, who)
     });
-    already.then(|| format!("{who} already approved this plan of {}", input.root))
+    if already {
+        return Some(format!(
+            "{who} already approved this plan of {}",
+            input.root
+        ));
+    }
+    group_refusal(input, who)
+}
+
+/// An approval that cannot move the gate: the total is reached, what is
+/// missing are approvals from groups `who` is not in. Code owners are not
+/// known here (the approval could be an owner's), so with
+/// `require_code_owners` nothing is refused for groups.
+fn group_refusal(input: &GateInput<'_>, who: &Identity) -> Option<String> {
+    if input.policy.groups.is_empty() || input.policy.require_code_owners {
+        return None;
+    }
+    let statuses = approval_statuses(input);
+    let others: Vec<&ApprovalStatus> = statuses
+        .iter()
+        .filter(|a| a.state == ApprovalState::Counted && !may_be_same_person(&a.decision.who, who))
+        .collect();
+    if others.len() < input.policy.required_approvals {
+        return None;
+    }
+    let short: Vec<GroupStatus> = group_statuses(input.policy, &others)
+        .into_iter()
+        .filter(|g| g.missing > 0)
+        .collect();
+    let helps = input
+        .policy
+        .groups
+        .iter()
+        .any(|g| g.has(who) && short.iter().any(|s| s.team == g.team));
+    if short.is_empty() || helps {
+        return None;
+    }
+    let missing: Vec<String> = short
+        .iter()
+        .map(|g| format!("{} from team {}", g.missing, g.team))
+        .collect();
+    Some(format!(
+        "{}/{} approvals in {} are in; what is missing is {}, and {who} is in none of those \
+         teams: this approval would not move the gate",
+        others.len(),
+        input.policy.required_approvals,
+        input.policy.environment,
+        missing.join(" and ")
+    ))
 }
 
 fn short(commit: &str) -> &str {
