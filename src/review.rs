@@ -8,11 +8,12 @@ mod gate;
 
 pub use codeowners::CodeOwners;
 pub use gate::{
-    ApprovalState, ApprovalStatus, EnvironmentPolicy, GateCheck, GateInput, GateReport,
-    GroupPolicy, GroupStatus, PlanFacts, approval_refusal, evaluate,
+    ApprovalState, ApprovalStatus, EmergencyWaiver, EnvironmentPolicy, GateCheck, GateInput,
+    GateReport, GroupPolicy, GroupStatus, PlanFacts, approval_refusal, emergency_approval_refusal,
+    emergency_refusal, evaluate,
 };
 
-pub use crate::domain::{AuditProof, Decision, DecisionKind, Identity, ProofState};
+pub use crate::domain::{AuditProof, Decision, DecisionKind, Emergency, Identity, ProofState};
 
 /// One identity counts once: emails compare case-insensitively.
 pub fn same_person(a: &Identity, b: &Identity) -> bool {

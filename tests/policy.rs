@@ -65,6 +65,7 @@ fn decision(kind: DecisionKind, person: &str, head: &str, digest: &str) -> Decis
         at: 0,
         comment: None,
         viewed_destructive: Vec::new(),
+        emergency: None,
         audit: None,
     }
 }

@@ -313,6 +313,7 @@ fn the_decisions_panel_shows_each_decision_on_its_own_line_with_its_comment() {
             at,
             comment: comment.map(str::to_string),
             viewed_destructive: Vec::new(),
+            emergency: None,
             audit: None,
         }
         .proven("test-log", 1, "")
@@ -450,6 +451,7 @@ fn the_matrix_and_the_apply_confirmation_show_locks_and_apply_results() {
                 at: NOW - 3 * 3600,
                 comment: None,
                 viewed_destructive: Vec::new(),
+                emergency: None,
                 audit: None,
             }
             .proven("test-log", 1, ""),

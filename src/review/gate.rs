@@ -174,6 +174,16 @@ pub struct GateReport {
     pub counted: usize,
     pub required: usize,
     pub passed: bool,
+    /// The emergency approval that waives a closed deployment window, if
+    /// one does (the window check then passes, marked EMERGENCY).
+    pub emergency: Option<EmergencyWaiver>,
+}
+
+/// Who waived the window by an emergency approval, and why.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct EmergencyWaiver {
+    pub by: Identity,
+    pub reason: String,
 }
 
 /// Evaluates every check of the gate.
@@ -211,21 +221,11 @@ pub fn evaluate(input: &GateInput<'_>) -> GateReport {
     if input.policy.require_code_owners {
         checks.push(code_owner_check(input, &counted));
     }
+    let mut emergency = None;
     if let Some(window) = &input.policy.window {
-        let open = window.contains(input.now);
-        checks.push(GateCheck {
-            name: "window",
-            passed: open,
-            detail: format!(
-                "{} {}",
-                if open {
-                    "open:"
-                } else {
-                    "closed: applies only"
-                },
-                window.description
-            ),
-        });
+        let (check, waiver) = window_check(input, window, &counted);
+        checks.push(check);
+        emergency = waiver;
     }
     if !input.policy.after.is_empty() {
         checks.push(promotion_check(input));
@@ -249,7 +249,64 @@ pub fn evaluate(input: &GateInput<'_>) -> GateReport {
         approvals,
         blocks,
         groups,
+        emergency,
     }
+}
+
+/// The deployment window. A closed one is waived when the environment
+/// allows emergencies and a counted approval (so not an author's, not
+/// stale, proven, by an allowed approver) is an emergency one: one such
+/// approval suffices, as one approver's judgement is what break-glass asks
+/// for; the others still count for the total and the groups as usual.
+fn window_check(
+    input: &GateInput<'_>,
+    window: &Window,
+    counted: &[&ApprovalStatus],
+) -> (GateCheck, Option<EmergencyWaiver>) {
+    let check = |passed, detail| GateCheck {
+        name: "window",
+        passed,
+        detail,
+    };
+    if window.contains(input.now) {
+        return (check(true, format!("open: {}", window.description)), None);
+    }
+    let closed = format!("closed: applies only {}", window.description);
+    // The latest: a person's later approval supersedes an earlier one.
+    let Some((decision, emergency)) = counted
+        .iter()
+        .rev()
+        .find_map(|a| Some((&a.decision, a.decision.emergency.as_ref()?)))
+    else {
+        return (check(false, closed), None);
+    };
+    if !input.policy.allow_emergency {
+        return (
+            check(
+                false,
+                format!(
+                    "{closed}; the emergency approval of {} does not waive it: \
+                     allow_emergency is off for {}",
+                    decision.who, input.policy.environment
+                ),
+            ),
+            None,
+        );
+    }
+    let waiver = EmergencyWaiver {
+        by: decision.who.clone(),
+        reason: emergency.reason.clone(),
+    };
+    (
+        check(
+            true,
+            format!(
+                "EMERGENCY: {closed}, waived by the emergency approval of {}: {}",
+                waiver.by, waiver.reason
+            ),
+        ),
+        Some(waiver),
+    )
 }
 
 /// Each required group: its members among the counted approvals. One
@@ -551,12 +608,58 @@ fn promotion_check(input: &GateInput<'_>) -> GateCheck {
     }
 }
 
+/// Why an emergency approval of this root is refused, if it is: the
+/// environment does not allow emergencies, or has no window to waive. The
+/// ordinary refusals ([`approval_refusal`]) apply besides.
+pub fn emergency_refusal(policy: &EnvironmentPolicy, reason: &str) -> Option<String> {
+    let env = &policy.environment;
+    if !policy.allow_emergency {
+        return Some(format!(
+            "emergency approvals are not allowed in {env}: set allow_emergency = true in \
+             [environments.{env}] to allow them, or approve normally"
+        ));
+    }
+    if policy.window.is_none() {
+        return Some(format!(
+            "{env} has no deployment window: an emergency approval waives only the window, \
+             so approve normally"
+        ));
+    }
+    reason
+        .trim()
+        .is_empty()
+        .then(|| "an emergency approval needs a reason (--reason TEXT)".to_string())
+}
+
 /// Why `who` may not approve this root now, if they may not. `viewed` are
 /// the addresses the approver marked viewed or acknowledged.
 pub fn approval_refusal(
     input: &GateInput<'_>,
     who: &Identity,
     viewed: &[String],
+) -> Option<String> {
+    refusal(input, who, viewed, None)
+}
+
+/// Why `who` may not make an emergency approval of this root with
+/// `reason` now: every refusal of a normal approval, then
+/// [`emergency_refusal`]. A normal approval of the same plan by `who` does
+/// not refuse it (the emergency one supersedes it); an emergency one does.
+pub fn emergency_approval_refusal(
+    input: &GateInput<'_>,
+    who: &Identity,
+    viewed: &[String],
+    reason: &str,
+) -> Option<String> {
+    refusal(input, who, viewed, Some(reason)).or_else(|| emergency_refusal(input.policy, reason))
+}
+
+/// `emergency`: the reason of an emergency approval, `None` for a normal one.
+fn refusal(
+    input: &GateInput<'_>,
+    who: &Identity,
+    viewed: &[String],
+    emergency: Option<&str>,
 ) -> Option<String> {
     let Some(plan) = input.plan else {
         return Some(format!(
@@ -619,12 +722,15 @@ pub fn approval_refusal(
             && d.digest == plan.digest
             && d.head == plan.head
             && same_person(&d.who, who)
+            && (emergency.is_none() || d.emergency.is_some())
     });
     if already {
-        return Some(format!(
-            "{who} already approved this plan of {}",
-            input.root
-        ));
+        let what = if emergency.is_some() {
+            "made an emergency approval of"
+        } else {
+            "approved"
+        };
+        return Some(format!("{who} already {what} this plan of {}", input.root));
     }
     group_refusal(input, who)
 }

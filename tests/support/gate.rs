@@ -54,6 +54,7 @@ pub fn approval(who: Identity) -> Decision {
         at: 0,
         comment: None,
         viewed_destructive: Vec::new(),
+        emergency: None,
         audit: None,
     }
 }
