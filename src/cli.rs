@@ -547,7 +547,13 @@ fn demo(
         say!("{}", repo.display());
         return Ok(0);
     }
-    let result = open_tui(loaded, &repo, config, read_only);
+    // The demo's own `.plandeck.toml` (the shop's groups and window) did
+    // not exist when the configuration was loaded.
+    let loaded = match repo_layer(&repo, &loaded.config.source.base) {
+        Some(layer) => config::load_with_repo(config, Some(layer))?,
+        None => loaded.clone(),
+    };
+    let result = open_tui(&loaded, &repo, config, read_only);
     if !keep {
         let _ = std::fs::remove_dir_all(&repo);
     }

@@ -181,3 +181,51 @@ fn a_normal_approver_may_replace_their_approval_with_an_emergency_one() {
             .contains("refused: Riley Reviewer <riley@example.com> already approved")
     );
 }
+
+#[test]
+fn the_demo_shows_approval_groups_and_an_emergency_approval() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let repo = dir.path().join("repo");
+    plandeck::demo::build_at(&repo, support::tui::NOW).expect("demo");
+    // As `plandeck demo` loads it: with the repository's .plandeck.toml.
+    let text = support::git_in(&repo, &["show", "main:.plandeck.toml"]);
+    let loaded =
+        plandeck::config::load_with_repo(None, Some((".plandeck.toml (main)".into(), text)))
+            .expect("config");
+    let source = plandeck::source::git::GitSource::open(&repo, &loaded.config).expect("opens");
+    let mut h = support::tui::harness(source, &loaded, (140, 48), dir.path().join("data"));
+    let list = h.screen();
+    assert!(
+        list.contains("#107    shop/prod") && list.contains("#106    shop/prod"),
+        "{list}"
+    );
+    // request/107: an emergency approval by Bob (staff), Erin (client).
+    h.press("j j j j <Enter>");
+    let screen = h.screen();
+    assert!(
+        screen.contains("request/107 · clients/shop/prod"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("bob@example.com EMERGENCY-approved")
+            && screen.contains("EMERGENCY: “INC-2041: card payments failing")
+            && screen.contains("erin@client.example approved"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("Gate: ready to apply · EMERGENCY: window waived by bob@example.com"),
+        "{screen}"
+    );
+    assert_eq!(fg_of(&mut h, "EMERGENCY: window waived"), Some(Color::Red));
+    // request/106: staff approved, the client has not.
+    h.press("<Esc> j <Enter>");
+    let screen = h.screen();
+    assert!(
+        screen.contains("request/106 · clients/shop/prod"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("groups (staff 1/1, client 0/1: missing 1 approval from team client)"),
+        "{screen}"
+    );
+}
