@@ -132,6 +132,10 @@ pub enum Command {
         action: Option<AuditAction>,
         #[arg(long, value_enum, default_value_t = ListFormat::Text)]
         format: ListFormat,
+        /// Colour of the listing (emergency approvals in red); `auto`: on a
+        /// terminal unless `NO_COLOR` is set.
+        #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+        color: ColorChoice,
     },
     /// Approve a request's root: bound to its head commit and plan digest.
     Approve {
@@ -145,6 +149,14 @@ pub enum Command {
         /// viewed marks count too.
         #[arg(long = "ack", value_name = "ADDRESS")]
         acks: Vec<String>,
+        /// An emergency (break-glass) approval: it waives a closed deployment
+        /// window where the environment has `allow_emergency = true`, nothing
+        /// else; needs --reason.
+        #[arg(long)]
+        emergency: bool,
+        /// Why the emergency approval (recorded, audited, shown with it).
+        #[arg(long, value_name = "TEXT")]
+        reason: Option<String>,
     },
     /// Block a request's root until you lift it or a new plan supersedes it.
     Block {
@@ -187,6 +199,10 @@ pub enum Command {
         request: String,
         #[arg(long, value_enum, default_value_t = ListFormat::Text)]
         format: ListFormat,
+        /// Colour (emergency approvals and waivers in red); `auto`: on a terminal
+        /// unless `NO_COLOR` is set.
+        #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+        color: ColorChoice,
     },
     /// Drift checks of the base branch's roots (`drift check --help` for exit codes).
     Drift {
@@ -336,13 +352,22 @@ pub fn run(cli: Cli) -> Result<i32, Failure> {
             color,
             format,
         } => diff_plans::run(&loaded, &old, &new, use_color(color), format),
-        Command::Audit { action, format } => audit::run(action, format, cli.repo.as_deref()),
+        Command::Audit {
+            action,
+            format,
+            color,
+        } => audit::run(action, format, use_color(color), cli.repo.as_deref()),
         Command::Approve {
             request,
             root,
             comment,
             acks,
-        } => review::approve(&loaded, &repo, &request, &root, comment, &acks),
+            emergency,
+            reason,
+        } => {
+            let emergency = review::emergency_arg(emergency, reason)?;
+            review::approve(&loaded, &repo, &request, &root, comment, &acks, emergency)
+        }
         Command::Block {
             request,
             root,
@@ -357,14 +382,20 @@ pub fn run(cli: Cli) -> Result<i32, Failure> {
             crate::tofu::outlive_interrupts();
             apply::run(&loaded, &repo, &request, root.as_deref())
         }
-        Command::Status { request, format } => review::status(&loaded, &repo, &request, format),
+        Command::Status {
+            request,
+            format,
+            color,
+        } => review::status(&loaded, &repo, &request, format, use_color(color)),
         Command::Sync { remote } => review::sync(&loaded, &repo, &remote),
         Command::Guard { .. } => Err(Failure("__guard runs before the configuration".into())),
         Command::Drift { action } => {
             crate::tofu::outlive_interrupts();
             drift::run(&loaded, &repo, action)
         }
-        Command::Demo { dir, no_tui } => demo(&loaded, dir, no_tui, cli.read_only),
+        Command::Demo { dir, no_tui } => {
+            demo(&loaded, dir, no_tui, cli.config.as_deref(), cli.read_only)
+        }
         Command::Requests { format } => requests::list(&loaded, &repo, format),
         Command::Plan { request, root } => {
             crate::tofu::outlive_interrupts();
@@ -490,6 +521,7 @@ fn demo(
     loaded: &Loaded,
     dir: Option<PathBuf>,
     no_tui: bool,
+    config: Option<&std::path::Path>,
     read_only: bool,
 ) -> Result<i32, Failure> {
     let keep = dir.is_some() || no_tui;
@@ -504,7 +536,13 @@ fn demo(
         say!("{}", repo.display());
         return Ok(0);
     }
-    let result = open_tui(loaded, &repo, read_only);
+    // The demo's own `.plandeck.toml` (the shop's groups and window) did
+    // not exist when the configuration was loaded.
+    let loaded = match repo_layer(&repo, &loaded.config.source.base) {
+        Some(layer) => config::load_with_repo(config, Some(layer))?,
+        None => loaded.clone(),
+    };
+    let result = open_tui(&loaded, &repo, read_only);
     if !keep {
         let _ = std::fs::remove_dir_all(&repo);
     }

@@ -7,7 +7,9 @@ pub mod order;
 mod policy;
 
 pub use glob::{path_glob, path_glob_set, path_matcher};
-pub use policy::{EnvironmentConfig, Teams, Window, WindowConfig, default_required_approvals};
+pub use policy::{
+    EnvironmentConfig, GroupRequirement, Teams, Window, WindowConfig, default_required_approvals,
+};
 
 use crate::cost::CostThresholds;
 use crate::risk::{Risk, RiskConfig, RiskPolicy};
@@ -277,6 +279,11 @@ fn compile_checked(
         message,
     };
     check_values(&config).map_err(|(needle, message)| fail(&needle, message))?;
+    check_groups(&config).map_err(|(table, key, message)| ConfigError {
+        file: file.clone(),
+        line: line_in_table(text, &table, &key).or_else(|| line_of(text, &key)),
+        message,
+    })?;
     let risk = RiskPolicy::from_config(&config.risk)
         .map_err(|message| fail("[risk]", format!("key `risk`: {message}")))?;
     let numbers = [
@@ -391,6 +398,93 @@ fn check_values(config: &Config) -> Result<(), (String, String)> {
         }
     }
     Ok(())
+}
+
+/// `required_groups` and `allow_emergency` of every environment: each
+/// group a `[teams]` entry, listed once, with a count from 1 to the number
+/// of its members who may approve there. The error is (table, key,
+/// message), to find its line by.
+fn check_groups(config: &Config) -> Result<(), (String, String, String)> {
+    for (name, env) in &config.environments {
+        let table = format!("environments.{name}");
+        let fail = |message: String| {
+            Err((
+                table.clone(),
+                "required_groups".to_string(),
+                format!("key `{table}.required_groups`: {message}"),
+            ))
+        };
+        let allowed = |email: &String| {
+            env.approvers.is_empty()
+                || env.approvers.iter().any(|a| match a.strip_prefix("team:") {
+                    Some(team) => config
+                        .teams
+                        .get(team)
+                        .is_some_and(|m| m.iter().any(|m| m.eq_ignore_ascii_case(email))),
+                    None => a.eq_ignore_ascii_case(email),
+                })
+        };
+        for (i, group) in env.required_groups.iter().enumerate() {
+            let Some(members) = config.teams.get(&group.team) else {
+                return fail(format!("no team {:?} in [teams]", group.team));
+            };
+            if env.required_groups[..i]
+                .iter()
+                .any(|g| g.team == group.team)
+            {
+                return fail(format!(
+                    "team {:?} is listed twice: give it one count",
+                    group.team
+                ));
+            }
+            if group.count == 0 {
+                return fail(format!(
+                    "team {:?} has count 0: a group needs at least 1 approval (or leave it out)",
+                    group.team
+                ));
+            }
+            let mut distinct: Vec<String> = members.iter().map(|m| m.to_lowercase()).collect();
+            distinct.sort();
+            distinct.dedup();
+            if group.count > distinct.len() {
+                return fail(format!(
+                    "team {:?} needs {} approvals but has {} member(s): no set of approvals could pass",
+                    group.team,
+                    group.count,
+                    distinct.len()
+                ));
+            }
+            let may_approve = distinct.iter().filter(|m| allowed(m)).count();
+            if group.count > may_approve {
+                return fail(format!(
+                    "team {:?} needs {} approvals but only {may_approve} of its members are in \
+                     environments.{name}.approvers",
+                    group.team, group.count
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The 1-based line of `key = …` inside `[table]`, if the file has that
+/// table's header and the key under it.
+fn line_in_table(text: &str, table: &str, key: &str) -> Option<usize> {
+    let lines: Vec<&str> = text.lines().collect();
+    let header = format!("[{table}]");
+    let start = lines.iter().position(|l| l.trim() == header)?;
+    lines[start + 1..]
+        .iter()
+        .take_while(|l| {
+            let l = l.trim();
+            !(l.starts_with('[') && l.ends_with(']') && !l.contains('='))
+        })
+        .position(|l| {
+            l.trim()
+                .strip_prefix(key)
+                .is_some_and(|rest| rest.trim_start().starts_with('='))
+        })
+        .map(|i| start + 1 + i + 1)
 }
 
 /// The 1-based line on which `needle` first appears.

@@ -7,6 +7,7 @@
 #![allow(clippy::disallowed_types)] // names the git backend (see clippy.toml)
 
 mod plans;
+mod shop;
 
 use crate::config::Config;
 use crate::source::git::GitSource;
@@ -54,6 +55,7 @@ pub fn build_at(dir: &Path, now: i64) -> Result<PathBuf, BackendError> {
         "README.md",
         "# infra\n\nOne root per app and environment under apps/.\n",
     )?;
+    repo.write(".plandeck.toml", shop::REPO_CONFIG)?;
     repo.commit("Initial infrastructure", ALICE, 0)?;
 
     // A request already merged: not listed.
@@ -83,6 +85,30 @@ pub fn build_at(dir: &Path, now: i64) -> Result<PathBuf, BackendError> {
         plans::alarms(),
         Some(plans::alarms_cost()),
     ));
+
+    // The shop's requests, older than request/102: groups, an emergency.
+    repo.branch_from_main("request/106")?;
+    repo.write(
+        &format!("{}/main.tf", shop::ROOT),
+        &shop::main_tf(shop::CHECKOUT_TF),
+    )?;
+    repo.commit(
+        "shop/prod: checkout service with a rate limit",
+        ALICE,
+        86_400 + 36_000,
+    )?;
+    stored.push(("request/106", shop::ROOT, plans::shop_checkout(), None));
+    repo.branch_from_main("request/107")?;
+    repo.write(
+        &format!("{}/main.tf", shop::ROOT),
+        &shop::main_tf(shop::WEBHOOK_TF),
+    )?;
+    repo.commit(
+        "shop/prod: payment webhook with the rotated secret (INC-2041)",
+        DAVE,
+        86_400 + 39_000,
+    )?;
+    stored.push(("request/107", shop::ROOT, plans::shop_webhook(), None));
 
     repo.branch_from_main("request/102")?;
     repo.write("apps/api/stage/main.tf", &plans::main_tf("api", "stage", 3))?;
@@ -147,6 +173,7 @@ pub fn build_at(dir: &Path, now: i64) -> Result<PathBuf, BackendError> {
             cost.as_deref().map(str::as_bytes),
         )?;
     }
+    shop::record_decisions(&repo, &source)?;
     // A push after planning makes request/104's plan outdated.
     repo.git(&["checkout", "-q", "request/104"], None)?;
     repo.write("apps/web/stage/README.md", "CDN module notes.\n")?;

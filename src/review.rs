@@ -8,11 +8,12 @@ mod gate;
 
 pub use codeowners::CodeOwners;
 pub use gate::{
-    ApprovalState, ApprovalStatus, EnvironmentPolicy, GateCheck, GateInput, GateReport, PlanFacts,
-    approval_refusal, evaluate,
+    ApprovalState, ApprovalStatus, EmergencyWaiver, EnvironmentPolicy, GateCheck, GateInput,
+    GateReport, GroupPolicy, GroupStatus, PlanFacts, approval_refusal, emergency_approval_refusal,
+    emergency_refusal, evaluate,
 };
 
-pub use crate::domain::{AuditProof, Decision, DecisionKind, Identity, ProofState};
+pub use crate::domain::{AuditProof, Decision, DecisionKind, Emergency, Identity, ProofState};
 
 /// One identity counts once. The provider decides: two accounts of one
 /// forge are one person exactly when their account ids are equal (a forge

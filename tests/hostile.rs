@@ -197,7 +197,12 @@ fn no_raw_hostile_byte_reaches_any_output() {
     );
     assert_eq!(code, Some(0), "{out}");
     let address = format!("null_resource.x[\"{HOSTILE}\"]");
-    let bad_cost = h.repo.scratch("in").join("bad-cost.json").display().to_string();
+    let bad_cost = h
+        .repo
+        .scratch("in")
+        .join("bad-cost.json")
+        .display()
+        .to_string();
     let unknown = format!("request/{HOSTILE}");
     let cases: Vec<(Vec<&str>, bool)> = vec![
         (vec!["requests"], false),

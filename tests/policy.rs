@@ -62,6 +62,7 @@ fn decision(kind: DecisionKind, person: &str, head: &str, digest: &str) -> Decis
         at: 0,
         comment: None,
         viewed_destructive: Vec::new(),
+        emergency: None,
         audit: None,
     }
 }

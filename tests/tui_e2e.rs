@@ -92,7 +92,7 @@ impl Tmux {
 
     /// From the request list: open request/103's plan (apps/web/prod).
     fn open_request_103(&self) {
-        self.wait_for("the request list", |s| s.contains("Requests 5/5"));
+        self.wait_for("the request list", |s| s.contains("Requests 7/7"));
         self.keys(&["j", "j", "Enter"]);
         self.wait_for("the plan of request/103", |s| {
             s.contains("request/103 · apps/web/prod")
@@ -222,7 +222,7 @@ fn demo_review_flow_in_a_real_terminal() {
     let repo = demo(dir.path());
     let tmux = Tmux::start("flow", &repo, &session_command(dir.path()));
     let list = tmux.wait_for("the request list", |s| {
-        s.contains("Requests 5/5") && s.contains("#101")
+        s.contains("Requests 7/7") && s.contains("#101")
     });
     assert!(list.contains("CRIT") && list.contains("no plan"), "{list}");
     assert!(
@@ -270,7 +270,7 @@ fn demo_review_flow_in_a_real_terminal() {
         s.contains("request/103 · apps/web/prod")
     });
     tmux.keys(&["Escape"]);
-    tmux.wait_for("the list again", |s| s.contains("Requests 5/5"));
+    tmux.wait_for("the list again", |s| s.contains("Requests 7/7"));
     tmux.keys(&["q"]);
     assert_restored(&tmux);
 }
@@ -430,7 +430,7 @@ fn quitting_during_a_plan_interrupts_it_and_leaves_no_worktree() {
     std::fs::create_dir(&tmp).expect("tmp");
     let command = format!("TMPDIR={} {}", tmp.display(), session_command(dir.path()));
     let tmux = Tmux::start("quitplan", &repo, &command);
-    tmux.wait_for("the request list", |s| s.contains("Requests 5/5"));
+    tmux.wait_for("the request list", |s| s.contains("Requests 7/7"));
     tmux.keys(&["j"]);
     tmux.wait_for("request #105", |_| tmux.selected_line().contains("#105"));
     tmux.keys(&["p"]);
@@ -480,8 +480,11 @@ fn read_only_refuses_every_action_that_writes() {
         &format!("{} --read-only", env!("CARGO_BIN_EXE_plandeck")),
         1,
     );
+    // The demo's own decisions (the shop's requests) are there already.
+    let notes = || support::git_in(&repo, &["rev-parse", "refs/notes/plandeck"]);
+    let before = notes();
     let tmux = Tmux::start("readonly", &repo, &command);
-    let list = tmux.wait_for("the request list", |s| s.contains("Requests 5/5"));
+    let list = tmux.wait_for("the request list", |s| s.contains("Requests 7/7"));
     assert!(list.contains("READ-ONLY"), "{list}");
     tmux.keys(&["p"]);
     tmux.wait_for("planning refused", |s| {
@@ -501,8 +504,7 @@ fn read_only_refuses_every_action_that_writes() {
     }
     tmux.keys(&["q"]);
     assert_restored(&tmux);
-    let notes = support::git_in(&repo, &["notes", "--ref", "refs/notes/plandeck", "list"]);
-    assert!(notes.trim().is_empty(), "nothing recorded: {notes}");
+    assert_eq!(notes(), before, "nothing recorded");
 }
 
 /// `p` and `A` run in the TUI's own process through the executor (no

@@ -100,7 +100,7 @@ fn a_request_with_several_roots_opens_on_its_matrix_then_a_plan() {
         "Esc goes back to the matrix"
     );
     h.press("<Esc>");
-    assert!(h.screen().contains("Requests 5/5"), "and then to the list");
+    assert!(h.screen().contains("Requests 7/7"), "and then to the list");
 }
 
 #[test]
@@ -226,7 +226,7 @@ fn filter_and_sort_the_request_list() {
     h.press("<Enter>");
     let screen = h.screen();
     assert!(
-        screen.contains("Requests 1/5") && screen.contains("#102"),
+        screen.contains("Requests 1/7") && screen.contains("#102"),
         "{screen}"
     );
     h.press("<Esc>");

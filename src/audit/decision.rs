@@ -3,6 +3,17 @@
 use super::{AuditAction, AuditEntry, record_hash};
 use crate::domain::{AuditProof, Decision, DecisionKind, ProofState};
 
+impl AuditEntry {
+    /// The reason of an emergency approval's entry (`details.emergency.reason`).
+    pub fn emergency_reason(&self) -> Option<&str> {
+        self.details
+            .as_ref()?
+            .get("emergency")?
+            .get("reason")?
+            .as_str()
+    }
+}
+
 impl Decision {
     /// The audit entry this decision is recorded as.
     pub fn audit_entry(&self) -> AuditEntry {
@@ -13,8 +24,22 @@ impl Decision {
             DecisionKind::ApplySucceeded => AuditAction::ApplySucceeded,
             DecisionKind::ApplyFailed => AuditAction::ApplyFailed,
         };
-        let details = (!self.viewed_destructive.is_empty())
-            .then(|| serde_json::json!({ "viewed_destructive": self.viewed_destructive }));
+        // Keys only when set: a decision without them keeps the entry (and
+        // so the proof hash) it had before they existed.
+        let mut details = serde_json::Map::new();
+        if let Some(emergency) = &self.emergency {
+            details.insert(
+                "emergency".into(),
+                serde_json::json!({ "reason": emergency.reason }),
+            );
+        }
+        if !self.viewed_destructive.is_empty() {
+            details.insert(
+                "viewed_destructive".into(),
+                serde_json::json!(self.viewed_destructive),
+            );
+        }
+        let details = (!details.is_empty()).then_some(serde_json::Value::Object(details));
         AuditEntry {
             who: self.who.clone(),
             at: self.at,
@@ -50,5 +75,69 @@ impl Decision {
         } else {
             ProofState::Mismatch
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{Emergency, Identity};
+
+    fn approval() -> Decision {
+        Decision {
+            kind: DecisionKind::Approve,
+            request: "request/1".into(),
+            root: "apps/web/prod".into(),
+            head: "1".repeat(40),
+            digest: "sha256:v2:aa".into(),
+            who: Identity::git("Bob", "bob@example.com"),
+            at: 1_700_000_000,
+            comment: None,
+            viewed_destructive: vec!["null_resource.app".into()],
+            emergency: None,
+            audit: None,
+        }
+    }
+
+    #[test]
+    fn the_proof_binds_the_emergency_flag_and_its_reason() {
+        let normal = approval().proven("log", 3, "sha256:prev");
+        assert_eq!(normal.proof_state(), ProofState::Matches);
+        let mut promoted = normal.clone();
+        promoted.emergency = Some(Emergency {
+            reason: "outage".into(),
+        });
+        assert_eq!(promoted.proof_state(), ProofState::Mismatch);
+
+        let mut emergency = approval();
+        emergency.emergency = Some(Emergency {
+            reason: "outage".into(),
+        });
+        let emergency = emergency.proven("log", 4, "sha256:prev");
+        assert_eq!(emergency.proof_state(), ProofState::Matches);
+        let mut reworded = emergency.clone();
+        reworded.emergency = Some(Emergency {
+            reason: "routine".into(),
+        });
+        assert_eq!(reworded.proof_state(), ProofState::Mismatch);
+        let mut demoted = emergency;
+        demoted.emergency = None;
+        assert_eq!(demoted.proof_state(), ProofState::Mismatch);
+    }
+
+    #[test]
+    fn a_decision_without_emergency_keeps_the_entry_it_had_before() {
+        let decision = approval();
+        let details = decision.audit_entry().details;
+        assert_eq!(
+            details,
+            Some(serde_json::json!({ "viewed_destructive": ["null_resource.app"] }))
+        );
+        let mut bare = approval();
+        bare.viewed_destructive.clear();
+        assert_eq!(bare.audit_entry().details, None);
+        // The stored note has no `emergency` key either.
+        let line = serde_json::to_string(&bare).expect("json");
+        assert!(!line.contains("emergency"), "{line}");
     }
 }

@@ -20,11 +20,12 @@ const SHORT_DIGEST: usize = "sha256:".len() + 12;
 pub(super) fn run(
     action: Option<Verb>,
     format: ListFormat,
+    color: bool,
     repo: Option<&std::path::Path>,
 ) -> Result<i32, Failure> {
     let log = AuditLog::open_default()?;
     match action {
-        None => list(&log, format),
+        None => list(&log, format, color),
         Some(Verb::Verify) => verify(&log, format, repo),
         Some(Verb::AcceptCut { reason }) => accept_cut(&log, &reason, repo),
     }
@@ -89,7 +90,7 @@ fn accept_cut(
     Ok(0)
 }
 
-fn list(log: &AuditLog, format: ListFormat) -> Result<i32, Failure> {
+fn list(log: &AuditLog, format: ListFormat, color: bool) -> Result<i32, Failure> {
     // A damaged line is named on stderr; every readable entry is listed.
     let mut records = Vec::new();
     for line in log.read_lines()? {
@@ -114,8 +115,24 @@ fn list(log: &AuditLog, format: ListFormat) -> Result<i32, Failure> {
             write_stdout(|out| writeln!(out, "no audit entries in {path}"))?;
         }
         ListFormat::Text => {
-            let lines = text_lines(&records);
-            write_stdout(|out| lines.iter().try_for_each(|l| writeln!(out, "{l}")))?;
+            // Emergency approvals in red: each line is escaped already.
+            let lines: Vec<crate::render::Line> = text_lines(&records)
+                .into_iter()
+                .zip(&records)
+                .map(|(text, record)| {
+                    let role = if emergency_reason(record).is_some() {
+                        crate::render::Role::High
+                    } else {
+                        crate::render::Role::Plain
+                    };
+                    let mut line = crate::render::Line::new();
+                    line.push(role, text);
+                    line
+                })
+                .collect();
+            super::write_styled(color, |out| {
+                crate::render::ansi::write_lines(out, &lines, color)
+            })?;
         }
     }
     // Readable is not intact: say so, without failing the listing.
@@ -261,16 +278,30 @@ fn row(record: &AuditRecord) -> [String; 8] {
         Some(s) => escaped(s),
     };
     let digest = e.digest.as_deref().map_or_else(|| "-".into(), short_digest);
+    let (action, comment) = match emergency_reason(record) {
+        Some(reason) => (
+            format!("{} EMERGENCY", e.action.word()),
+            match e.comment.as_deref().filter(|c| !c.is_empty()) {
+                Some(c) => format!("EMERGENCY: {} · {}", escaped(reason), escaped(c)),
+                None => format!("EMERGENCY: {}", escaped(reason)),
+            },
+        ),
+        None => (e.action.word().to_string(), optional(&e.comment)),
+    };
     [
         format!("{:>4}", record.seq),
         escaped(&record.at_utc),
         escaped(&e.who.to_string()),
-        e.action.word().to_string(),
+        action,
         escaped(&e.request),
         optional(&e.root),
         digest,
-        optional(&e.comment),
+        comment,
     ]
+}
+
+fn emergency_reason(record: &AuditRecord) -> Option<&str> {
+    record.entry.emergency_reason()
 }
 
 fn escaped(s: &str) -> String {

@@ -4,7 +4,10 @@
 use super::{Failure, ListFormat};
 use crate::backend::prelude::*;
 use crate::config::Loaded;
-use crate::review::{Decision, DecisionKind, GateInput, approval_refusal};
+use crate::render::{Line, Role};
+use crate::review::{
+    Decision, DecisionKind, Emergency, GateInput, approval_refusal, emergency_approval_refusal,
+};
 use crate::sanitize;
 use crate::source::Request;
 use crate::source::gate::{plan_facts, review_request, review_root, root_environments};
@@ -46,6 +49,29 @@ fn refuse(message: &str) -> Result<i32, Failure> {
     Ok(REFUSED)
 }
 
+/// `--emergency --reason TEXT` as the emergency of an approval; either
+/// without the other, or a blank reason, is a usage error.
+pub(super) fn emergency_arg(
+    emergency: bool,
+    reason: Option<String>,
+) -> Result<Option<Emergency>, Failure> {
+    match (emergency, reason) {
+        (false, None) => Ok(None),
+        (false, Some(_)) => Err(Failure(
+            "--reason goes with --emergency (a normal approval takes --comment)".into(),
+        )),
+        (true, None) => Err(Failure(
+            "--emergency needs --reason TEXT: why the deployment window must be waived".into(),
+        )),
+        (true, Some(reason)) if reason.trim().is_empty() => Err(Failure(
+            "--reason is empty: say why the deployment window must be waived".into(),
+        )),
+        (true, Some(reason)) => Ok(Some(Emergency {
+            reason: reason.trim().to_string(),
+        })),
+    }
+}
+
 pub(super) fn approve(
     loaded: &Loaded,
     repo: &Path,
@@ -53,6 +79,7 @@ pub(super) fn approve(
     root: &str,
     comment: Option<String>,
     acks: &[String],
+    emergency: Option<Emergency>,
 ) -> Result<i32, Failure> {
     let (source, request) = open(loaded, repo, request, Some(root))?;
     let who = source.reviewer()?;
@@ -88,7 +115,11 @@ pub(super) fn approve(
         roots: &roots,
         now: now(),
     };
-    if let Some(reason) = approval_refusal(&input, &who, &viewed) {
+    let refusal = match &emergency {
+        None => approval_refusal(&input, &who, &viewed),
+        Some(e) => emergency_approval_refusal(&input, &who, &viewed, &e.reason),
+    };
+    if let Some(reason) = refusal {
         return refuse(&reason);
     }
     let Some(facts) = facts else {
@@ -109,6 +140,7 @@ pub(super) fn approve(
             .filter(|a| viewed.contains(a))
             .cloned()
             .collect(),
+        emergency,
         audit: None,
     };
     if !record(&source, &decision)? {
@@ -123,13 +155,31 @@ pub(super) fn approve(
         None,
         now(),
     );
+    let missing: Vec<String> = after
+        .report
+        .groups
+        .iter()
+        .filter(|g| g.missing > 0)
+        .map(|g| format!("{} from team {}", g.missing, g.team))
+        .collect();
+    let groups = if missing.is_empty() {
+        String::new()
+    } else {
+        format!("; groups still missing {}", missing.join(" and "))
+    };
+    let kind = if decision.emergency.is_some() {
+        "EMERGENCY-approved"
+    } else {
+        "approved"
+    };
     let said = say!(
-        "approved {} {} (plan {}): {}/{} approvals",
+        "{kind} {} {} (plan {}): {}/{} approvals{}",
         sanitize::escape(&request.id).text,
         sanitize::escape(root).text,
         sanitize::escape(&decision.digest).text,
         after.report.counted,
-        after.report.required
+        after.report.required,
+        sanitize::escape(&groups).text
     );
     recorded_anyway(said, "approval");
     Ok(0)
@@ -216,6 +266,7 @@ fn decide(
         at: now(),
         comment,
         viewed_destructive: Vec::new(),
+        emergency: None,
         audit: None,
     };
     if !record(&source, &decision)? {
@@ -275,6 +326,7 @@ pub(super) fn status(
     repo: &Path,
     request: &str,
     format: ListFormat,
+    color: bool,
 ) -> Result<i32, Failure> {
     let (source, request) = open(loaded, repo, request, None)?;
     let reviews = review_request(&source, &loaded.config, &request, now())?;
@@ -286,51 +338,75 @@ pub(super) fn status(
             say!("{}", sanitize::json_safe(json));
         }
         ListFormat::Text => {
-            for report in reports {
-                print_report(report);
-            }
+            let lines: Vec<Line> = reports.into_iter().flat_map(report_lines).collect();
+            super::write_styled(color, |out| {
+                crate::render::ansi::write_lines(out, &lines, color)
+            })?;
         }
     }
     Ok(0)
 }
 
-fn print_report(report: &crate::review::GateReport) {
+/// The gate report as text: the verdict, each check, each approval. An
+/// emergency approval, and the window it waives, are red and say EMERGENCY
+/// in words (for a terminal without colour).
+fn report_lines(report: &crate::review::GateReport) -> Vec<Line> {
+    use crate::review::ApprovalState;
     let verdict = if report.passed {
         "ready to apply"
     } else {
         "not ready"
     };
-    let via = if report.via.is_empty() {
-        String::new()
-    } else {
-        format!(" {}", super::requests::via_text(&report.via))
-    };
-    say!(
-        "{} {} [{}]{via}: {verdict} ({}/{} approvals)",
-        sanitize::escape(&report.request).text,
-        sanitize::escape(&report.root).text,
-        sanitize::escape(&report.environment).text,
-        report.counted,
-        report.required
-    );
-    for check in &report.checks {
-        let mark = if check.passed { "ok  " } else { "FAIL" };
-        say!(
-            "  {mark} {:<12} {}",
-            check.name,
-            sanitize::escape(&check.detail).text
+    let mut head = Line::new();
+    head.push_untrusted(Role::Plain, &report.request)
+        .push(Role::Plain, " ")
+        .push_untrusted(Role::Plain, &report.root)
+        .push(Role::Plain, " [")
+        .push_untrusted(Role::Plain, &report.environment)
+        .push(Role::Plain, "]");
+    if !report.via.is_empty() {
+        head.push(
+            Role::Plain,
+            format!(" {}", super::requests::via_text(&report.via)),
         );
+    }
+    head.push(
+        Role::Plain,
+        format!(
+            ": {verdict} ({}/{} approvals)",
+            report.counted, report.required
+        ),
+    );
+    let mut lines = vec![head];
+    for check in &report.checks {
+        let waived = check.name == "window" && report.emergency.is_some();
+        let (mark, role) = match (check.passed, waived) {
+            (_, true) => ("ok  ", Role::High),
+            (true, false) => ("ok  ", Role::Plain),
+            (false, false) => ("FAIL", Role::Plain),
+        };
+        let mut line = Line::new();
+        line.push(role, format!("  {mark} {:<12} ", check.name))
+            .push_untrusted(role, &check.detail);
+        lines.push(line);
     }
     for approval in &report.approvals {
         let state = match &approval.state {
-            crate::review::ApprovalState::Counted => "counted".to_string(),
-            crate::review::ApprovalState::Stale(r) => format!("stale: {r}"),
-            crate::review::ApprovalState::NotCounted(r) => format!("not counted: {r}"),
+            ApprovalState::Counted => "counted".to_string(),
+            ApprovalState::Stale(r) => format!("stale: {r}"),
+            ApprovalState::NotCounted(r) => format!("not counted: {r}"),
         };
-        say!(
-            "  approval by {} ({})",
-            sanitize::escape(&approval.decision.who.to_string()).text,
-            sanitize::escape(&state).text
-        );
+        let mut line = Line::new();
+        line.push(Role::Plain, "  approval by ")
+            .push_untrusted(Role::Plain, &approval.decision.who.to_string())
+            .push(Role::Plain, " (")
+            .push_untrusted(Role::Plain, &state)
+            .push(Role::Plain, ")");
+        if let Some(emergency) = &approval.decision.emergency {
+            line.push(Role::High, " EMERGENCY: ")
+                .push_untrusted(Role::High, &emergency.reason);
+        }
+        lines.push(line);
     }
+    lines
 }

@@ -25,6 +25,23 @@ pub struct EnvironmentConfig {
     pub after: Vec<String>,
     /// Apply without approvals (dev roots; issue-5 executors honour it).
     pub auto_apply: bool,
+    /// Approvals needed from each of several `[teams]` (N from each), on top
+    /// of `required_approvals`: one approval counts for every group its
+    /// author is in, the total still needs distinct people.
+    pub required_groups: Vec<GroupRequirement>,
+    /// Whether an emergency approval (`approve --emergency --reason`) may
+    /// waive the deployment window. Off by default.
+    pub allow_emergency: bool,
+}
+
+/// `{ team = "staff", count = 1 }`: `count` approvals from members of `team`.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GroupRequirement {
+    /// A `[teams]` entry.
+    pub team: String,
+    /// At least 1, at most the team's size.
+    pub count: usize,
 }
 
 /// A deployment window: days and hours in a named time zone.

@@ -345,3 +345,50 @@ pub fn refactor() -> Value {
     .values(ttl_before, ttl_after);
     plan(vec![moved, imported, ttl], json!({}))
 }
+
+/// request/106: the shop's checkout service created.
+pub fn shop_checkout() -> Value {
+    let instance = change("aws_instance.shop", "aws_instance", "shop", &["create"])
+        .values(
+            Value::Null,
+            json!({ "ami": "ami-0a1b2c3d4e5f67890", "instance_type": "m6i.large", "tags": { "App": "shop", "Environment": "prod" } }),
+        )
+        .with_change("after_unknown", json!({ "arn": true, "id": true }));
+    let limit = change(
+        "aws_api_gateway_method_settings.checkout",
+        "aws_api_gateway_method_settings",
+        "checkout",
+        &["create"],
+    )
+    .values(
+        Value::Null,
+        json!({ "method_path": "checkout/POST", "settings": [{ "throttling_rate_limit": 200, "throttling_burst_limit": 400 }] }),
+    );
+    plan(vec![instance, limit], json!({}))
+}
+
+/// request/107: the payment webhook's new secret and an error alarm.
+pub fn shop_webhook() -> Value {
+    let webhook = change(
+        "aws_lambda_function.webhook",
+        "aws_lambda_function",
+        "webhook",
+        &["create"],
+    )
+    .values(
+        Value::Null,
+        json!({ "function_name": "shop-payment-webhook", "runtime": "python3.12", "environment": [{ "variables": { "SECRET_VERSION": "2026-03" } }] }),
+    )
+    .with_change("after_unknown", json!({ "arn": true }));
+    let alarm = change(
+        "aws_cloudwatch_metric_alarm.webhook_errors",
+        "aws_cloudwatch_metric_alarm",
+        "webhook_errors",
+        &["create"],
+    )
+    .values(
+        Value::Null,
+        json!({ "alarm_name": "shop-webhook-errors", "comparison_operator": "GreaterThanThreshold", "threshold": 0, "evaluation_periods": 1 }),
+    );
+    plan(vec![webhook, alarm], json!({}))
+}

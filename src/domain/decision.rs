@@ -48,11 +48,23 @@ pub struct Decision {
     /// For approvals: the destructive changes the approver had viewed.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub viewed_destructive: Vec<String>,
+    /// For approvals: an emergency approval, which may waive the
+    /// deployment window (never anything else). Part of the audit entry,
+    /// so the proof binds it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub emergency: Option<Emergency>,
     /// Where its audit entry is, set when it is recorded: written to the
     /// log before the decision is stored. An approval or apply result
     /// without a proof that matches it is never counted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub audit: Option<AuditProof>,
+}
+
+/// Why an approval is an emergency one (break-glass): required, shown
+/// with it everywhere.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Emergency {
+    pub reason: String,
 }
 
 /// A decision's link to its audit entry: the log (the hash of the log's

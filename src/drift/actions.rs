@@ -49,6 +49,7 @@ pub fn block_requests(
             at: crate::audit::unix_now(),
             comment: Some(format!("drift: {reason}")),
             viewed_destructive: Vec::new(),
+            emergency: None,
             audit: None,
         };
         let mut entry = decision.audit_entry();

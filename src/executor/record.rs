@@ -31,6 +31,7 @@ pub fn record(
         at: now(),
         comment,
         viewed_destructive: Vec::new(),
+        emergency: None,
         audit: None,
     };
     // The log's tail is checked (and locked) before the note is stored: a

@@ -357,6 +357,7 @@ fn drift(
         at: now(),
         comment: Some(comment.clone()),
         viewed_destructive: Vec::new(),
+        emergency: None,
         audit: None,
     };
     let mut entry = decision.audit_entry();

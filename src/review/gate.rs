@@ -21,6 +21,27 @@ pub struct EnvironmentPolicy {
     pub after: Vec<String>,
     pub auto_apply: bool,
     pub teams: Teams,
+    /// N approvals from each of these teams, on top of the total.
+    pub groups: Vec<GroupPolicy>,
+    /// An emergency approval may waive the deployment window.
+    pub allow_emergency: bool,
+}
+
+/// One `required_groups` entry with its team's members resolved.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GroupPolicy {
+    pub team: String,
+    /// Member emails, from `[teams]`.
+    pub members: Vec<String>,
+    pub count: usize,
+}
+
+impl GroupPolicy {
+    fn has(&self, who: &Identity) -> bool {
+        self.members
+            .iter()
+            .any(|m| m.eq_ignore_ascii_case(&who.email))
+    }
 }
 
 impl EnvironmentPolicy {
@@ -51,6 +72,16 @@ impl EnvironmentPolicy {
             after: env.after.clone(),
             auto_apply: env.auto_apply,
             teams: config.teams.clone(),
+            groups: env
+                .required_groups
+                .iter()
+                .map(|g| GroupPolicy {
+                    team: g.team.clone(),
+                    members: config.teams.get(&g.team).cloned().unwrap_or_default(),
+                    count: g.count,
+                })
+                .collect(),
+            allow_emergency: env.allow_emergency,
         }
     }
 
@@ -106,6 +137,17 @@ pub struct ApprovalStatus {
     pub state: ApprovalState,
 }
 
+/// How far one required group is.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct GroupStatus {
+    pub team: String,
+    pub required: usize,
+    /// Emails of the counted approvers who are members.
+    pub approvers: Vec<String>,
+    /// Approvals still needed from the team (0 when satisfied).
+    pub missing: usize,
+}
+
 #[derive(Clone, Debug, Serialize)]
 pub struct GateCheck {
     pub name: &'static str,
@@ -126,9 +168,22 @@ pub struct GateReport {
     pub approvals: Vec<ApprovalStatus>,
     /// Blocks in force.
     pub blocks: Vec<Decision>,
+    /// Each required group with its counted approvals; empty when the
+    /// environment requires none.
+    pub groups: Vec<GroupStatus>,
     pub counted: usize,
     pub required: usize,
     pub passed: bool,
+    /// The emergency approval that waives a closed deployment window, if
+    /// one does (the window check then passes, marked EMERGENCY).
+    pub emergency: Option<EmergencyWaiver>,
+}
+
+/// Who waived the window by an emergency approval, and why.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct EmergencyWaiver {
+    pub by: Identity,
+    pub reason: String,
 }
 
 /// Evaluates every check of the gate.
@@ -159,24 +214,18 @@ pub fn evaluate(input: &GateInput<'_>) -> GateReport {
             }
         ),
     });
+    let groups = group_statuses(input.policy, &counted);
+    if !groups.is_empty() {
+        checks.push(group_check(&groups));
+    }
     if input.policy.require_code_owners {
         checks.push(code_owner_check(input, &counted));
     }
+    let mut emergency = None;
     if let Some(window) = &input.policy.window {
-        let open = window.contains(input.now);
-        checks.push(GateCheck {
-            name: "window",
-            passed: open,
-            detail: format!(
-                "{} {}",
-                if open {
-                    "open:"
-                } else {
-                    "closed: applies only"
-                },
-                window.description
-            ),
-        });
+        let (check, waiver) = window_check(input, window, &counted);
+        checks.push(check);
+        emergency = waiver;
     }
     if !input.policy.after.is_empty() {
         checks.push(promotion_check(input));
@@ -199,6 +248,123 @@ pub fn evaluate(input: &GateInput<'_>) -> GateReport {
         required,
         approvals,
         blocks,
+        groups,
+        emergency,
+    }
+}
+
+/// The deployment window. A closed one is waived when the environment
+/// allows emergencies and a counted approval (so not an author's, not
+/// stale, proven, by an allowed approver) is an emergency one: one such
+/// approval suffices, as one approver's judgement is what break-glass asks
+/// for; the others still count for the total and the groups as usual.
+fn window_check(
+    input: &GateInput<'_>,
+    window: &Window,
+    counted: &[&ApprovalStatus],
+) -> (GateCheck, Option<EmergencyWaiver>) {
+    let check = |passed, detail| GateCheck {
+        name: "window",
+        passed,
+        detail,
+    };
+    if window.contains(input.now) {
+        return (check(true, format!("open: {}", window.description)), None);
+    }
+    let closed = format!("closed: applies only {}", window.description);
+    // The latest: a person's later approval supersedes an earlier one.
+    let Some((decision, emergency)) = counted
+        .iter()
+        .rev()
+        .find_map(|a| Some((&a.decision, a.decision.emergency.as_ref()?)))
+    else {
+        return (check(false, closed), None);
+    };
+    if !input.policy.allow_emergency {
+        return (
+            check(
+                false,
+                format!(
+                    "{closed}; the emergency approval of {} does not waive it: \
+                     allow_emergency is off for {}",
+                    decision.who, input.policy.environment
+                ),
+            ),
+            None,
+        );
+    }
+    let waiver = EmergencyWaiver {
+        by: decision.who.clone(),
+        reason: emergency.reason.clone(),
+    };
+    (
+        check(
+            true,
+            format!(
+                "EMERGENCY: {closed}, waived by the emergency approval of {}: {}",
+                waiver.by, waiver.reason
+            ),
+        ),
+        Some(waiver),
+    )
+}
+
+/// Each required group: its members among the counted approvals. One
+/// approval counts for every group its author is in; counted approvals are
+/// already one per person, so no person counts twice within a group.
+fn group_statuses(policy: &EnvironmentPolicy, counted: &[&ApprovalStatus]) -> Vec<GroupStatus> {
+    policy
+        .groups
+        .iter()
+        .map(|group| {
+            let approvers: Vec<String> = counted
+                .iter()
+                .filter(|a| group.has(&a.decision.who))
+                .map(|a| a.decision.who.email.clone())
+                .collect();
+            GroupStatus {
+                team: group.team.clone(),
+                required: group.count,
+                missing: group.count.saturating_sub(approvers.len()),
+                approvers,
+            }
+        })
+        .collect()
+}
+
+/// `staff 1/1, client 0/1: missing 1 approval from team client`.
+fn group_check(groups: &[GroupStatus]) -> GateCheck {
+    let tally: Vec<String> = groups
+        .iter()
+        .map(|g| {
+            format!(
+                "{} {}/{}",
+                g.team,
+                g.approvers.len().min(g.required),
+                g.required
+            )
+        })
+        .collect();
+    let missing: Vec<String> = groups
+        .iter()
+        .filter(|g| g.missing > 0)
+        .map(|g| {
+            let noun = if g.missing == 1 {
+                "approval"
+            } else {
+                "approvals"
+            };
+            format!("{} {noun} from team {}", g.missing, g.team)
+        })
+        .collect();
+    GateCheck {
+        name: "groups",
+        passed: missing.is_empty(),
+        detail: if missing.is_empty() {
+            tally.join(", ")
+        } else {
+            format!("{}: missing {}", tally.join(", "), missing.join(" and "))
+        },
     }
 }
 
@@ -442,12 +608,58 @@ fn promotion_check(input: &GateInput<'_>) -> GateCheck {
     }
 }
 
+/// Why an emergency approval of this root is refused, if it is: the
+/// environment does not allow emergencies, or has no window to waive. The
+/// ordinary refusals ([`approval_refusal`]) apply besides.
+pub fn emergency_refusal(policy: &EnvironmentPolicy, reason: &str) -> Option<String> {
+    let env = &policy.environment;
+    if !policy.allow_emergency {
+        return Some(format!(
+            "emergency approvals are not allowed in {env}: set allow_emergency = true in \
+             [environments.{env}] to allow them, or approve normally"
+        ));
+    }
+    if policy.window.is_none() {
+        return Some(format!(
+            "{env} has no deployment window: an emergency approval waives only the window, \
+             so approve normally"
+        ));
+    }
+    reason
+        .trim()
+        .is_empty()
+        .then(|| "an emergency approval needs a reason (--reason TEXT)".to_string())
+}
+
 /// Why `who` may not approve this root now, if they may not. `viewed` are
 /// the addresses the approver marked viewed or acknowledged.
 pub fn approval_refusal(
     input: &GateInput<'_>,
     who: &Identity,
     viewed: &[String],
+) -> Option<String> {
+    refusal(input, who, viewed, None)
+}
+
+/// Why `who` may not make an emergency approval of this root with
+/// `reason` now: every refusal of a normal approval, then
+/// [`emergency_refusal`]. A normal approval of the same plan by `who` does
+/// not refuse it (the emergency one supersedes it); an emergency one does.
+pub fn emergency_approval_refusal(
+    input: &GateInput<'_>,
+    who: &Identity,
+    viewed: &[String],
+    reason: &str,
+) -> Option<String> {
+    refusal(input, who, viewed, Some(reason)).or_else(|| emergency_refusal(input.policy, reason))
+}
+
+/// `emergency`: the reason of an emergency approval, `None` for a normal one.
+fn refusal(
+    input: &GateInput<'_>,
+    who: &Identity,
+    viewed: &[String],
+    emergency: Option<&str>,
 ) -> Option<String> {
     let Some(plan) = input.plan else {
         return Some(format!(
@@ -510,8 +722,59 @@ pub fn approval_refusal(
             && d.digest == plan.digest
             && d.head == plan.head
             && same_person(&d.who, who)
+            && (emergency.is_none() || d.emergency.is_some())
     });
-    already.then(|| format!("{who} already approved this plan of {}", input.root))
+    if already {
+        let what = if emergency.is_some() {
+            "made an emergency approval of"
+        } else {
+            "approved"
+        };
+        return Some(format!("{who} already {what} this plan of {}", input.root));
+    }
+    group_refusal(input, who)
+}
+
+/// An approval that cannot move the gate: the total is reached, what is
+/// missing are approvals from groups `who` is not in. Code owners are not
+/// known here (the approval could be an owner's), so with
+/// `require_code_owners` nothing is refused for groups.
+fn group_refusal(input: &GateInput<'_>, who: &Identity) -> Option<String> {
+    if input.policy.groups.is_empty() || input.policy.require_code_owners {
+        return None;
+    }
+    let statuses = approval_statuses(input);
+    let others: Vec<&ApprovalStatus> = statuses
+        .iter()
+        .filter(|a| a.state == ApprovalState::Counted && !may_be_same_person(&a.decision.who, who))
+        .collect();
+    if others.len() < input.policy.required_approvals {
+        return None;
+    }
+    let short: Vec<GroupStatus> = group_statuses(input.policy, &others)
+        .into_iter()
+        .filter(|g| g.missing > 0)
+        .collect();
+    let helps = input
+        .policy
+        .groups
+        .iter()
+        .any(|g| g.has(who) && short.iter().any(|s| s.team == g.team));
+    if short.is_empty() || helps {
+        return None;
+    }
+    let missing: Vec<String> = short
+        .iter()
+        .map(|g| format!("{} from team {}", g.missing, g.team))
+        .collect();
+    Some(format!(
+        "{}/{} approvals in {} are in; what is missing is {}, and {who} is in none of those \
+         teams: this approval would not move the gate",
+        others.len(),
+        input.policy.required_approvals,
+        input.policy.environment,
+        missing.join(" and ")
+    ))
 }
 
 fn short(commit: &str) -> &str {

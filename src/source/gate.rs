@@ -19,13 +19,16 @@ pub struct RootReview {
 
 impl RootReview {
     /// The checks that stop an apply of this root: every failing one, but
-    /// approvals for an environment with `auto_apply`. The executor and the
-    /// TUI's confirmation both decide by this.
+    /// approvals and approval groups for an environment with `auto_apply`.
+    /// The executor and the TUI's confirmation both decide by this.
     pub fn apply_blockers(&self) -> Vec<&crate::review::GateCheck> {
+        let waived = |c: &crate::review::GateCheck| {
+            self.policy.auto_apply && matches!(c.name, "approvals" | "groups")
+        };
         self.report
             .checks
             .iter()
-            .filter(|c| !(c.passed || (self.policy.auto_apply && c.name == "approvals")))
+            .filter(|c| !(c.passed || waived(c)))
             .collect()
     }
 }

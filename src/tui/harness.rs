@@ -262,6 +262,7 @@ pub fn parse_key(key: &str) -> KeyEvent {
     match key {
         "<Enter>" => plain(KeyCode::Enter),
         "<Esc>" => plain(KeyCode::Esc),
+        "<Tab>" => plain(KeyCode::Tab),
         "<Space>" => plain(KeyCode::Char(' ')),
         "<Up>" => plain(KeyCode::Up),
         "<Down>" => plain(KeyCode::Down),

@@ -166,6 +166,11 @@ pub enum Modal {
         /// The root name to type for a plan with critical changes.
         typed_confirmation: Option<String>,
         typed: String,
+        /// Why `<Tab>` cannot switch to an emergency approval here (the
+        /// environment does not allow it, or has no window); `None`: it can.
+        emergency_refused: Option<String>,
+        /// Set once `<Tab>` switched to an emergency approval.
+        emergency: Option<EmergencyEntry>,
     },
     Block {
         decision: Box<crate::review::Decision>,
@@ -189,6 +194,15 @@ pub enum Modal {
         /// What the operator should know (an interrupted or finished apply).
         notes: Vec<String>,
     },
+}
+
+/// An emergency approval being entered: first its reason, then the root's
+/// name typed to confirm (into the modal's `typed`).
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct EmergencyEntry {
+    pub reason: String,
+    /// The reason is given; the root's name is being typed.
+    pub confirming: bool,
 }
 
 /// Which child's output a log pane shows.

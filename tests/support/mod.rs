@@ -8,6 +8,7 @@
 
 pub mod apply;
 pub mod cli;
+pub mod gate;
 pub mod tui;
 
 use std::cell::Cell;

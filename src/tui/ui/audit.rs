@@ -33,10 +33,23 @@ pub fn draw(frame: &mut Frame, area: Rect, audit: &AuditScreen, ui: &mut UiState
         .map(|(i, r)| {
             let e = &r.entry;
             let digest = clean(crate::plan::short_digest(e.digest.as_deref().unwrap_or("")));
+            let emergency = e.emergency_reason();
             let role = match e.action.word() {
+                _ if emergency.is_some() => Role::High,
                 "approve" | "apply-succeeded" | "merge" => Role::Create,
                 "block" | "drift-block" | "apply-failed" => Role::High,
                 _ => Role::Plain,
+            };
+            let comment = match emergency {
+                Some(reason) => Span::styled(
+                    format!(
+                        "EMERGENCY: {} {}",
+                        clean(reason),
+                        clean(e.comment.as_deref().unwrap_or(""))
+                    ),
+                    theme.role(Role::High),
+                ),
+                None => Span::raw(clean(e.comment.as_deref().unwrap_or(""))),
             };
             let row = Row::new(vec![
                 Cell::from(r.seq.to_string()),
@@ -46,7 +59,7 @@ pub fn draw(frame: &mut Frame, area: Rect, audit: &AuditScreen, ui: &mut UiState
                 Cell::from(clean(&e.request)),
                 Cell::from(clean(e.root.as_deref().unwrap_or(""))),
                 Cell::from(Span::styled(digest, theme.role(Role::Muted))),
-                Cell::from(clean(e.comment.as_deref().unwrap_or(""))),
+                Cell::from(comment),
             ]);
             if i == audit.cursor {
                 row.style(theme.selection())

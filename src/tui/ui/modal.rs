@@ -20,10 +20,27 @@ pub fn draw(frame: &mut Frame, area: Rect, modal: &Modal, theme: &Theme) {
         Modal::Approve {
             decision,
             report,
+            typed,
+            emergency: Some(entry),
+            ..
+        } => (
+            format!(
+                " EMERGENCY approval {} · {} ",
+                clean(&decision.request),
+                clean(&decision.root)
+            ),
+            report,
+            emergency_prompt(&decision.root, entry, typed, theme),
+        ),
+        Modal::Approve {
+            decision,
+            report,
             typed_confirmation,
             typed,
+            emergency_refused,
+            emergency: None,
         } => {
-            let prompt = match typed_confirmation {
+            let mut prompt = match typed_confirmation {
                 Some(root) => vec![
                     Line::from(Span::styled(
                         "This plan has CRITICAL changes. Type the root's name to approve:",
@@ -46,6 +63,15 @@ pub fn draw(frame: &mut Frame, area: Rect, modal: &Modal, theme: &Theme) {
                     Span::raw(" no"),
                 ])],
             };
+            if emergency_refused.is_none() {
+                prompt.push(Line::from(vec![
+                    Span::styled("<Tab>", theme.key()),
+                    Span::styled(
+                        " emergency approval instead: waives the deployment window, nothing else",
+                        theme.role(Role::High),
+                    ),
+                ]));
+            }
             (
                 format!(
                     " Approve {} · {} ",
@@ -104,6 +130,55 @@ pub fn draw(frame: &mut Frame, area: Rect, modal: &Modal, theme: &Theme) {
     );
 }
 
+/// The emergency approval's steps, in red: the reason, then the root's name.
+fn emergency_prompt(
+    root: &str,
+    entry: &crate::tui::state::EmergencyEntry,
+    typed: &str,
+    theme: &Theme,
+) -> Vec<Line<'static>> {
+    let red = theme.role(Role::High);
+    let mut lines = vec![
+        Line::from(Span::styled(
+            "EMERGENCY APPROVAL: waives the deployment window only; the second person and \
+             every other check still apply. Recorded and audited as an emergency.",
+            theme.role(Role::Critical),
+        )),
+        Line::from(Span::styled(
+            "Reason (recorded, audited and shown with the approval):",
+            red,
+        )),
+    ];
+    if entry.confirming {
+        lines.push(Line::from(Span::styled(
+            format!("  {}", clean(&entry.reason)),
+            red,
+        )));
+        lines.push(Line::from(Span::styled(
+            "Type the root's name to confirm the emergency approval:",
+            red,
+        )));
+        lines.push(Line::from(vec![
+            Span::raw(format!("  {} ", clean(root))),
+            Span::styled(format!("> {}▏", clean(typed)), theme.key()),
+        ]));
+        lines.push(Line::from(Span::styled(
+            "  <Enter> approve if it matches · <Esc> cancel",
+            theme.role(Role::Muted),
+        )));
+    } else {
+        lines.push(Line::from(Span::styled(
+            format!("> {}▏", clean(&entry.reason)),
+            theme.key(),
+        )));
+        lines.push(Line::from(Span::styled(
+            "  <Enter> next · <Esc> cancel",
+            theme.role(Role::Muted),
+        )));
+    }
+    lines
+}
+
 /// The gate report: one line per check, then the approvals.
 /// The apply confirmation's last lines: what stops it, or the question.
 fn apply_prompt(blockers: &[String], notes: &[String], theme: &Theme) -> Vec<Line<'static>> {
@@ -156,15 +231,21 @@ pub fn gate_lines(report: &GateReport, theme: &Theme) -> Vec<Line<'static>> {
         Span::styled(verdict.0, theme.role(verdict.1)),
     ])];
     for check in &report.checks {
-        let (mark, role) = if check.passed {
-            ("✓", Role::Create)
+        let waived = check.name == "window" && report.emergency.is_some();
+        let (mark, role) = match (check.passed, waived) {
+            (_, true) => ("!", Role::High),
+            (true, false) => ("✓", Role::Create),
+            (false, false) => ("✗", Role::High),
+        };
+        let detail = if waived {
+            Span::styled(clean(&check.detail), theme.role(Role::High))
         } else {
-            ("✗", Role::High)
+            Span::raw(clean(&check.detail))
         };
         lines.push(Line::from(vec![
             Span::styled(format!(" {mark} "), theme.role(role)),
             Span::styled(format!("{:<12}", check.name), theme.role(Role::Heading)),
-            Span::raw(clean(&check.detail)),
+            detail,
         ]));
     }
     lines

@@ -269,11 +269,17 @@ fn decision_lines(view: &PlanView, state: &State, theme: &Theme) -> Vec<Line<'st
             ApprovalState::Stale(r) => (("⟲", Role::Warning), format!("stale: {r}")),
             ApprovalState::NotCounted(r) => (("✗", Role::Muted), format!("not counted: {r}")),
         };
+        // An emergency approval is red whatever its state: it asks to
+        // waive the deployment window.
+        let (mark, verb) = match approval.decision.emergency {
+            Some(_) => (("‼", Role::High), "EMERGENCY-approved"),
+            None => (mark, "approved"),
+        };
         entries.push(decision_line(
             state,
             &approval.decision,
             mark,
-            "approved",
+            verb,
             state_text,
             theme,
         ));
@@ -292,7 +298,7 @@ fn decision_lines(view: &PlanView, state: &State, theme: &Theme) -> Vec<Line<'st
         .filter(|c| !c.passed)
         .map(|c| format!("{} ({})", c.name, clean(&c.detail)))
         .collect();
-    let gate = if failing.is_empty() {
+    let mut gate = if failing.is_empty() {
         Line::from(vec![
             Span::styled("Gate: ", theme.role(Role::Heading)),
             Span::styled("ready to apply", theme.role(Role::Create)),
@@ -306,6 +312,12 @@ fn decision_lines(view: &PlanView, state: &State, theme: &Theme) -> Vec<Line<'st
             ),
         ])
     };
+    if let Some(waiver) = &report.emergency {
+        gate.spans.push(Span::styled(
+            format!(" · EMERGENCY: window waived by {}", clean(&waiver.by.email)),
+            theme.role(Role::High),
+        ));
+    }
     lines.push(gate);
     lines
 }
@@ -327,14 +339,28 @@ fn decision_line(
     };
     let spans = vec![
         Span::styled(format!("  {mark} "), theme.role(role)),
-        Span::raw(format!(
-            "{} {verb} {} ago · {digest} · ",
-            clean(&d.who.email),
-            super::age(state.now, d.at)
-        )),
+        Span::styled(
+            format!(
+                "{} {verb} {} ago · {digest} · ",
+                clean(&d.who.email),
+                super::age(state.now, d.at)
+            ),
+            // An emergency approval's whole line is red.
+            if d.emergency.is_some() {
+                theme.role(Role::High)
+            } else {
+                ratatui::style::Style::default()
+            },
+        ),
         Span::styled(clean(&state_text), theme.role(role)),
     ];
     let mut lines = vec![Line::from(spans)];
+    if let Some(emergency) = &d.emergency {
+        lines.push(Line::from(Span::styled(
+            format!("      EMERGENCY: “{}”", clean(&emergency.reason)),
+            theme.role(Role::High),
+        )));
+    }
     if let Some(comment) = d.comment.as_deref().filter(|c| !c.trim().is_empty()) {
         lines.push(Line::from(Span::styled(
             format!("      “{}”", clean(comment)),

@@ -5,8 +5,11 @@
 
 use super::super::msg::{Effect, ReqId};
 use super::super::plan_view::PlanView;
-use super::super::state::{AuditScreen, Loadable, Modal, Screen, State};
-use crate::review::{Decision, DecisionKind, GateInput, approval_refusal};
+use super::super::state::{AuditScreen, EmergencyEntry, Loadable, Modal, Screen, State};
+use crate::review::{
+    Decision, DecisionKind, Emergency, GateInput, approval_refusal, emergency_approval_refusal,
+    emergency_refusal,
+};
 use crate::risk::Risk;
 use crate::source::gate::root_environments;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -31,6 +34,7 @@ fn decision_template(view: &PlanView, kind: DecisionKind, now: i64) -> Option<De
         at: now,
         comment: None,
         viewed_destructive: Vec::new(),
+        emergency: None,
         audit: None,
     })
 }
@@ -67,9 +71,18 @@ pub(super) fn approve(state: &mut State) {
         roots: &roots,
         now,
     };
+    // Someone who approved this plan normally may still replace that with
+    // an emergency approval: the modal then opens on it.
+    let mut emergency = None;
     if let Some(reason) = approval_refusal(&input, &decision.who, &viewed) {
-        state.status = Some(format!("refused: {reason}"));
-        return;
+        if emergency_approval_refusal(&input, &decision.who, &viewed, "-").is_some() {
+            state.status = Some(format!("refused: {reason}"));
+            return;
+        }
+        state.status = Some(format!(
+            "{reason}: only an emergency approval can replace it"
+        ));
+        emergency = Some(EmergencyEntry::default());
     }
     let destructive = review
         .facts
@@ -87,6 +100,8 @@ pub(super) fn approve(state: &mut State) {
         report: Box::new(review.report.clone()),
         typed_confirmation: critical.then(|| view.root.clone()),
         typed: String::new(),
+        emergency_refused: emergency_refusal(&review.policy, "reason given in the modal"),
+        emergency,
     });
 }
 
@@ -221,6 +236,27 @@ pub(super) fn modal_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         state.back.push(previous);
         return vec![Effect::RunApply { job, request, root }];
     }
+    if let Modal::Approve {
+        typed,
+        emergency_refused,
+        emergency,
+        ..
+    } = modal
+    {
+        if emergency.is_some() {
+            return emergency_key(state, key);
+        }
+        if key.code == KeyCode::Tab {
+            match emergency_refused {
+                Some(why) => state.status = Some(format!("no emergency approval: {why}")),
+                None => {
+                    *emergency = Some(EmergencyEntry::default());
+                    typed.clear();
+                }
+            }
+            return Vec::new();
+        }
+    }
     let confirmed = match modal {
         Modal::Approve {
             typed_confirmation: Some(root),
@@ -281,6 +317,51 @@ pub(super) fn modal_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     };
     let job = state.jobs.start("recording decision");
     vec![Effect::RecordDecision { job, decision }]
+}
+
+/// Keys of an emergency approval: its reason (`<Enter>` when not blank),
+/// then the root's name typed to confirm; a wrong name cancels. Only that
+/// returns the effect, with the emergency set on the decision.
+fn emergency_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
+    let Some(Modal::Approve {
+        decision,
+        typed,
+        emergency: Some(entry),
+        ..
+    }) = state.modal.as_mut()
+    else {
+        return Vec::new();
+    };
+    match (entry.confirming, key.code) {
+        (false, KeyCode::Enter) if entry.reason.trim().is_empty() => {
+            state.status = Some("an emergency approval needs a reason".into());
+        }
+        (false, KeyCode::Enter) => entry.confirming = true,
+        (false, KeyCode::Backspace) => {
+            entry.reason.pop();
+        }
+        (false, KeyCode::Char(c)) => entry.reason.push(c),
+        (true, KeyCode::Enter) if *typed == decision.root => {
+            let reason = entry.reason.trim().to_string();
+            let Some(Modal::Approve { mut decision, .. }) = state.modal.take() else {
+                return Vec::new();
+            };
+            decision.emergency = Some(Emergency { reason });
+            let job = state.jobs.start("recording emergency approval");
+            return vec![Effect::RecordDecision { job, decision }];
+        }
+        (true, KeyCode::Enter) => {
+            state.modal = None;
+            state.status =
+                Some("the typed name does not match the root: no emergency approval".into());
+        }
+        (true, KeyCode::Backspace) => {
+            typed.pop();
+        }
+        (true, KeyCode::Char(c)) => typed.push(c),
+        _ => {}
+    }
+    Vec::new()
 }
 
 /// Opens the audit log view.
