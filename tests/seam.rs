@@ -3,6 +3,8 @@
 //! makes naming the git backend there a lint error; this test is the same
 //! rule for a build without clippy, over the source text itself.
 
+#![allow(clippy::disallowed_types)] // tests the git backend itself
+
 use std::path::{Path, PathBuf};
 
 /// The layers above the seam.

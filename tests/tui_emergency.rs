@@ -3,6 +3,8 @@
 //! a required reason, the root's name typed to confirm, then the decision
 //! in red in the Decisions panel, the gate and the audit view.
 
+#![allow(clippy::disallowed_types)] // tests the git backend itself
+
 mod support;
 
 use plandeck::tui::harness::Harness;
