@@ -26,6 +26,8 @@
 
 mod bundle;
 mod error;
+#[cfg(any(test, feature = "test-util"))]
+pub mod fake;
 
 pub use bundle::{RequestBundle, RootBundle};
 pub use error::{BackendError, ErrorKind};

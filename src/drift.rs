@@ -7,7 +7,9 @@
 //! Exit status 0 of the binary means no drift, 2 drift, anything else an
 //! error; exit 2 with nothing drifted in the plan (Terraform 1.0 does that
 //! when it would only rewrite the state) counts as clean. Blocking the requests that touch a drifted root and acknowledging
-//! a drift live in [`actions`]. This module never applies, never edits the
+//! a drift live in [`actions`]. Above the backend seam: it reaches the
+//! repository only through `&dyn Backend` (the base, its files, a
+//! workspace, the state dir). This module never applies, never edits the
 //! operator's checkout and never renders: addresses, notes and error text
 //! are untrusted and kept raw (escape them to show them).
 

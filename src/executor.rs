@@ -9,7 +9,9 @@
 //! request instead: every root must pass (promotion order aside, which
 //! applying in order satisfies), then every root is applied from the merge
 //! commit. Every start, result, block and merge is audited. This module writes to
-//! `out` for the operator; it never reads the terminal.
+//! `out` for the operator; it never reads the terminal. Above the backend seam:
+//! it takes `&dyn Backend` (merges, checkouts, decisions, locks' state dir) and
+//! never names a concrete backend.
 
 mod lock;
 pub mod planner;

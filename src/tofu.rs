@@ -4,6 +4,9 @@
 //! through (`TF_CLI_CONFIG_FILE`, credentials, `TF_DATA_DIR`, …); standard
 //! input is closed so the binary can never wait for an answer.
 //!
+//! Above the backend seam: a [`Workspace`] takes its checkout from the
+//! backend's `Workspaces` capability, never from git directly.
+//!
 //! The API is synchronous and tokio-free: the TUI calls it from a blocking
 //! task. This module never applies, never touches the plan store and never
 //! prints; output is captured and returned.

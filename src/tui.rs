@@ -1,7 +1,9 @@
 //! The terminal UI: an event loop that never awaits I/O. Terminal events,
 //! background results and ticks become `Msg`s; `update` turns them into
 //! state changes and `Effect`s; the runner carries effects out on tokio
-//! tasks; `ui::draw` redraws only when something changed.
+//! tasks; `ui::draw` redraws only when something changed. Above the backend
+//! seam: the TUI sees `Arc<dyn Backend>` (the CLI opens the git backend),
+//! and plans and applies in-process through the executor (`work`).
 
 mod apply_state;
 pub mod harness;

@@ -47,6 +47,9 @@ pub enum BackendError {
     /// A local file could not be read or written.
     #[error("{0}")]
     Io(String),
+    /// plandeck itself failed (a background task panicked).
+    #[error("{0}")]
+    Internal(String),
 }
 
 /// The class of a [`BackendError`], for a front end to act on.
@@ -61,6 +64,7 @@ pub enum ErrorKind {
     Parse,
     Invalid,
     Io,
+    Internal,
 }
 
 impl BackendError {
@@ -75,6 +79,7 @@ impl BackendError {
             Self::Parse(_) | Self::Plan(_) | Self::Cost(_) => ErrorKind::Parse,
             Self::Invalid(_) => ErrorKind::Invalid,
             Self::Io(_) => ErrorKind::Io,
+            Self::Internal(_) => ErrorKind::Internal,
         }
     }
 

@@ -209,8 +209,7 @@ impl Harness {
                 req,
                 result: source
                     .code_diff(&request)
-                    .map(|d| self.highlighter.diff_view(&d))
-                    .map_err(|e| e.to_string()),
+                    .map(|d| self.highlighter.diff_view(&d)),
             },
             Effect::SaveProgress { key, viewed } => match &self.data_dir {
                 Some(dir) => match super::progress::save_viewed(dir, &key, &viewed) {

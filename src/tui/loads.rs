@@ -7,6 +7,7 @@ use super::msg::{LoadedPlan, ProgressKey, RequestEntry, RequestsSnapshot, RootPl
 use super::plan_view::Settings;
 use super::progress;
 use super::summary_cache::{PlanDigest, SummaryCache};
+use crate::backend::BackendError;
 use crate::backend::prelude::*;
 use crate::review::{CodeOwners, Decision, PlanFacts};
 use crate::source::Request;
@@ -39,9 +40,9 @@ pub(super) fn load_requests(
     settings: &Settings,
     data_dir: Option<PathBuf>,
     now: i64,
-) -> Result<RequestsSnapshot, String> {
-    let requests = source.list_requests().map_err(|e| e.to_string())?;
-    let owners = source.code_owners().map_err(|e| e.to_string())?;
+) -> Result<RequestsSnapshot, BackendError> {
+    let requests = source.list_requests()?;
+    let owners = source.code_owners()?;
     // A missing or unreadable drift store only leaves the column empty.
     let drift_reports = stores
         .drift
@@ -58,7 +59,7 @@ pub(super) fn load_requests(
     // answers it with concurrent calls.
     let mut entries = Vec::with_capacity(requests.len());
     for request in &requests {
-        let bundle = source.request_bundle(request).map_err(|e| e.to_string())?;
+        let bundle = source.request_bundle(request)?;
         // Unreadable decisions count as none: the gate then refuses.
         let decisions = bundle.decisions.unwrap_or_default();
         let roots = bundle
@@ -182,12 +183,11 @@ pub(super) fn load_plan(
     request: &Request,
     root: &str,
     now: i64,
-) -> Result<LoadedPlan, String> {
+) -> Result<LoadedPlan, BackendError> {
     let stored = source
-        .stored_plan(request, root)
-        .map_err(|e| e.to_string())?
-        .ok_or_else(|| format!("no stored plan for {root}"))?;
-    let (plan, cost) = source.load_plan(&stored).map_err(|e| e.to_string())?;
+        .stored_plan(request, root)?
+        .ok_or_else(|| BackendError::NotFound(format!("no stored plan for {root}")))?;
+    let (plan, cost) = source.load_plan(&stored)?;
     let summary = Summary::of(&plan, &settings.risk, cost.as_ref(), &settings.thresholds);
     let risks = plan
         .resource_changes
@@ -207,8 +207,8 @@ pub(super) fn load_plan(
         ),
         _ => Default::default(),
     };
-    let decisions = source.decisions(request).map_err(|e| e.to_string())?;
-    let owners = source.code_owners().map_err(|e| e.to_string())?;
+    let decisions = source.decisions(request)?;
+    let owners = source.code_owners()?;
     let facts = facts_of(&plan, &stored.head);
     let review = review_root(
         &settings.config,

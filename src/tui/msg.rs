@@ -3,6 +3,7 @@
 //! (`BackendEvent`). Plain data: no behaviour lives here.
 
 pub use super::jobs::JobId;
+use crate::backend::BackendError;
 use crate::cost::CostReport;
 use crate::plan::Plan;
 use crate::risk::Risk;
@@ -227,15 +228,15 @@ pub struct LoadedPlan {
 pub enum BackendEvent {
     RequestsLoaded {
         req: ReqId,
-        result: Result<RequestsSnapshot, String>,
+        result: Result<RequestsSnapshot, BackendError>,
     },
     PlanLoaded {
         req: ReqId,
-        result: Result<Box<LoadedPlan>, String>,
+        result: Result<Box<LoadedPlan>, BackendError>,
     },
     CodeLoaded {
         req: ReqId,
-        result: Result<crate::codeview::CodeDiff, String>,
+        result: Result<crate::codeview::CodeDiff, BackendError>,
     },
     /// A line of progress from long work (planning), for its job's pane.
     JobProgress { job: JobId, text: String },

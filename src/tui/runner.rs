@@ -9,6 +9,7 @@ use super::plan_view::Settings;
 use super::progress;
 use super::summary_cache::SummaryCache;
 use super::work::{LineSink, RunningJobs, apply_root, plan_request};
+use crate::backend::BackendError;
 use crate::backend::prelude::*;
 use crate::codeview::CodeHighlighter;
 use crate::review::Decision;
@@ -71,7 +72,7 @@ impl Runner {
                     },
                     move |error| BackendEvent::RequestsLoaded {
                         req,
-                        result: Err(error),
+                        result: Err(BackendError::Internal(error)),
                     },
                 );
             }
@@ -102,7 +103,7 @@ impl Runner {
                     },
                     move |error| BackendEvent::PlanLoaded {
                         req,
-                        result: Err(error),
+                        result: Err(BackendError::Internal(error)),
                     },
                 );
             }
@@ -114,12 +115,11 @@ impl Runner {
                         req,
                         result: source
                             .code_diff(&request)
-                            .map(|diff| highlighter.diff_view(&diff))
-                            .map_err(|e| e.to_string()),
+                            .map(|diff| highlighter.diff_view(&diff)),
                     },
                     move |error| BackendEvent::CodeLoaded {
                         req,
-                        result: Err(error),
+                        result: Err(BackendError::Internal(error)),
                     },
                 );
             }

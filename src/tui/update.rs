@@ -9,6 +9,8 @@ use crate::source::{PlanStatus, Request};
 use crossterm::event::{KeyCode, KeyEvent, MouseEventKind};
 
 mod backend;
+#[cfg(test)]
+mod fake_tests;
 mod review;
 #[cfg(test)]
 mod tests;
@@ -270,7 +272,13 @@ fn open_plan(state: &mut State, request: Request, root_index: usize) -> Vec<Effe
     let status = entry
         .as_ref()
         .map_or(PlanStatus::NoPlan, |e| root_status(e, root_index));
-    if status == PlanStatus::NoPlan {
+    // A root whose plan could not be read is opened: the plan pane asks the
+    // backend again and shows its error, rather than claiming there is none.
+    let unreadable = entry
+        .as_ref()
+        .and_then(|e| e.roots.get(root_index))
+        .is_some_and(|r| r.error.is_some());
+    if status == PlanStatus::NoPlan && !unreadable {
         state.status = Some(format!(
             "no plan for {root} yet: press p, or run `plandeck plan {}`",
             crate::sanitize::escape(&request.id).text

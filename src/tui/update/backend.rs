@@ -3,9 +3,20 @@
 //! is dropped; loading panes become loaded or failed, never stuck.
 
 use super::{end_load_job, go_back, load_requests, log_screen, reload_plan};
+use crate::backend::{BackendError, ErrorKind};
 use crate::tui::msg::{BackendEvent, Effect};
 use crate::tui::plan_view::PlanView;
 use crate::tui::state::{Loadable, Screen, State};
+
+/// A backend's failure as the pane that asked shows it: its words, and
+/// what the operator can do about its kind.
+pub(super) fn failure_text(error: &BackendError) -> String {
+    match error.kind() {
+        ErrorKind::RateLimited | ErrorKind::Network => format!("{error} · r retries"),
+        ErrorKind::Auth => format!("{error} · plandeck cannot tell who you are"),
+        _ => error.to_string(),
+    }
+}
 
 pub(super) fn backend(state: &mut State, event: BackendEvent) -> Vec<Effect> {
     match event {
@@ -20,7 +31,7 @@ pub(super) fn backend(state: &mut State, event: BackendEvent) -> Vec<Effect> {
                     state.list.snapshot = Loadable::Loaded(snapshot);
                     state.list.selected = state.list.selected.min(len.saturating_sub(1));
                 }
-                Err(e) => state.list.snapshot = Loadable::Failed(e),
+                Err(e) => state.list.snapshot = Loadable::Failed(failure_text(&e)),
             }
         }
         BackendEvent::PlanLoaded { req, result } => {
@@ -50,7 +61,7 @@ pub(super) fn backend(state: &mut State, event: BackendEvent) -> Vec<Effect> {
                             None => Loadable::Failed("the request is no longer selected".into()),
                         }
                     }
-                    Err(e) => Loadable::Failed(e),
+                    Err(e) => Loadable::Failed(failure_text(&e)),
                 };
             }
         }
@@ -61,7 +72,7 @@ pub(super) fn backend(state: &mut State, event: BackendEvent) -> Vec<Effect> {
             if let Screen::Code(code) = &mut state.screen {
                 code.diff = match result {
                     Ok(diff) => Loadable::Loaded(diff),
-                    Err(e) => Loadable::Failed(e),
+                    Err(e) => Loadable::Failed(failure_text(&e)),
                 };
             }
         }
