@@ -152,14 +152,16 @@ async fn event_loop(
 ) -> std::io::Result<()> {
     let (tx, mut rx) = tokio::sync::mpsc::channel(CHANNEL_CAPACITY);
     let runner = runner::Runner {
-        source,
-        settings: Arc::clone(&options.settings),
-        highlighter: Arc::new(CodeHighlighter::new()),
-        data_dir: progress::data_dir(),
-        drift: options.drift,
-        locks: options.locks,
-        summaries: Arc::default(),
-        jobs,
+        effects: runner::Effects {
+            source,
+            settings: Arc::clone(&options.settings),
+            highlighter: Arc::new(CodeHighlighter::new()),
+            data_dir: progress::data_dir(),
+            drift: options.drift,
+            locks: options.locks,
+            summaries: Arc::default(),
+            jobs,
+        },
         tx,
     };
     let keymap = Keymap::default();

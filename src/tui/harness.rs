@@ -6,11 +6,11 @@
 use super::keymap::Keymap;
 use super::msg::{BackendEvent, Effect, Msg};
 use super::plan_view::Settings;
+use super::runner;
 use super::state::State;
 use super::theme::Theme;
 use super::ui::{UiState, draw};
 use super::update::{load_requests, update};
-use super::{loads, runner};
 use crate::backend::prelude::*;
 use crate::codeview::CodeHighlighter;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -18,6 +18,7 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use std::path::PathBuf;
 use std::sync::Arc;
+use tokio::sync::mpsc::{Receiver, Sender};
 
 pub struct Harness {
     pub state: State,
@@ -25,15 +26,19 @@ pub struct Harness {
     pub keymap: Keymap,
     pub terminal: Terminal<TestBackend>,
     theme: Theme,
-    source: Arc<dyn Backend>,
-    highlighter: CodeHighlighter,
-    data_dir: Option<PathBuf>,
-    drift: Option<Arc<dyn crate::drift::DriftOps>>,
-    locks: Option<PathBuf>,
-    summaries: super::summary_cache::SummaryCache,
+    /// The runner's own effect executor, called inline.
+    effects: runner::Effects,
+    /// Lines that plans and applies stream, drained after each effect.
+    stream: (Sender<BackendEvent>, Receiver<BackendEvent>),
+    /// Whether plans and applies (`RunPlan`, `RunApply`) are carried out;
+    /// by default they are left in `unhandled` for the test to answer.
+    pub run_jobs: bool,
     /// Effects `update` asked for that the harness does not carry out.
     pub unhandled: Vec<Effect>,
 }
+
+/// Streamed lines a harness keeps before they are fed to `update`.
+const STREAM_CAPACITY: usize = 1 << 16;
 
 impl Harness {
     /// A harness at time `now`, with the request list loaded.
@@ -44,8 +49,9 @@ impl Harness {
         size: (u16, u16),
         data_dir: Option<PathBuf>,
     ) -> Self {
+        let settings = Arc::new(settings);
         let mut harness = Self {
-            state: State::new(Arc::new(settings), now),
+            state: State::new(Arc::clone(&settings), now),
             ui: UiState::default(),
             keymap: Keymap::default(),
             terminal: match Terminal::new(TestBackend::new(size.0, size.1)) {
@@ -53,12 +59,18 @@ impl Harness {
                 Err(never) => match never {},
             },
             theme: Theme::new(true),
-            source,
-            highlighter: CodeHighlighter::new(),
-            data_dir,
-            drift: None,
-            locks: None,
-            summaries: Default::default(),
+            effects: runner::Effects {
+                source,
+                settings,
+                highlighter: Arc::new(CodeHighlighter::new()),
+                data_dir,
+                drift: None,
+                locks: None,
+                summaries: Arc::default(),
+                jobs: Arc::default(),
+            },
+            stream: tokio::sync::mpsc::channel(STREAM_CAPACITY),
+            run_jobs: false,
             unhandled: Vec::new(),
         };
         let effects = load_requests(&mut harness.state);
@@ -69,7 +81,7 @@ impl Harness {
     /// Gives the harness drift reports and actions (the Drift view, the
     /// matrix's drift column), and loads the list again with them.
     pub fn with_drift(mut self, drift: Arc<dyn crate::drift::DriftOps>) -> Self {
-        self.drift = Some(drift);
+        self.effects.drift = Some(drift);
         let effects = load_requests(&mut self.state);
         self.run(effects);
         self
@@ -78,7 +90,7 @@ impl Harness {
     /// Gives the harness the executor's lock directory, and loads the list
     /// again with it.
     pub fn with_locks(mut self, locks: PathBuf) -> Self {
-        self.locks = Some(locks);
+        self.effects.locks = Some(locks);
         let effects = load_requests(&mut self.state);
         self.run(effects);
         self
@@ -164,94 +176,19 @@ impl Harness {
     /// Carries out effects until none is left.
     fn run(&mut self, mut effects: Vec<Effect>) {
         while let Some(effect) = effects.pop() {
-            if let Some(event) = self.execute(effect) {
+            if !self.run_jobs && matches!(effect, Effect::RunPlan { .. } | Effect::RunApply { .. })
+            {
+                self.unhandled.push(effect);
+                continue;
+            }
+            let event = self.effects.execute(effect, &self.stream.0);
+            while let Ok(line) = self.stream.1.try_recv() {
+                effects.extend(update(&mut self.state, Msg::Backend(line), &self.keymap));
+            }
+            if let Some(event) = event {
                 effects.extend(update(&mut self.state, Msg::Backend(event), &self.keymap));
             }
         }
-    }
-
-    fn execute(&mut self, effect: Effect) -> Option<BackendEvent> {
-        let source = self.source.as_ref();
-        let settings = Arc::clone(&self.state.settings);
-        Some(match effect {
-            Effect::LoadRequests { req, now } => BackendEvent::RequestsLoaded {
-                req,
-                result: loads::load_requests(
-                    source,
-                    loads::ListStores {
-                        drift: self.drift.as_deref(),
-                        locks: self.locks.as_deref(),
-                        summaries: &self.summaries,
-                    },
-                    &settings,
-                    self.data_dir.clone(),
-                    now,
-                ),
-            },
-            Effect::LoadPlan {
-                req,
-                now,
-                request,
-                root,
-            } => BackendEvent::PlanLoaded {
-                req,
-                result: loads::load_plan(
-                    source,
-                    &settings,
-                    self.data_dir.clone(),
-                    &request,
-                    &root,
-                    now,
-                )
-                .map(|plan| loads::with_apply_state(plan, self.locks.as_deref(), &request, &root)),
-            },
-            Effect::LoadCode { req, request } => BackendEvent::CodeLoaded {
-                req,
-                result: source
-                    .code_diff(&request)
-                    .map(|d| self.highlighter.diff_view(&d)),
-            },
-            Effect::SaveProgress { key, viewed } => match &self.data_dir {
-                Some(dir) => match super::progress::save_viewed(dir, &key, &viewed) {
-                    Ok(()) => BackendEvent::Saved,
-                    Err(e) => BackendEvent::SaveFailed {
-                        error: e.to_string(),
-                    },
-                },
-                None => return None,
-            },
-            Effect::RecordDecision { job, decision } => BackendEvent::DecisionRecorded {
-                job,
-                result: runner::record_decision(source, self.data_dir.as_deref(), &decision),
-            },
-            Effect::LoadDrift { req } => BackendEvent::DriftLoaded {
-                req,
-                result: runner::load_drift(self.drift.as_deref(), &settings),
-            },
-            Effect::DriftAction {
-                job,
-                root,
-                text,
-                block,
-            } => BackendEvent::DriftActed {
-                job,
-                result: runner::drift_action(
-                    self.drift.as_deref(),
-                    self.data_dir.as_deref(),
-                    &root,
-                    &text,
-                    block,
-                ),
-            },
-            Effect::LoadAudit { req } => BackendEvent::AuditLoaded {
-                req,
-                result: runner::load_audit(self.data_dir.as_deref()),
-            },
-            other => {
-                self.unhandled.push(other);
-                return None;
-            }
-        })
     }
 }
 

@@ -17,7 +17,11 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use tokio::sync::mpsc::Sender;
 
-pub struct Runner {
+/// What effects are carried out with. One executor for the runner (on
+/// tokio's blocking pool) and the test harness (inline): both carry every
+/// effect out the same way.
+#[derive(Clone)]
+pub struct Effects {
     pub source: Arc<dyn Backend>,
     pub settings: Arc<Settings>,
     pub highlighter: Arc<CodeHighlighter>,
@@ -29,252 +33,237 @@ pub struct Runner {
     pub summaries: Arc<SummaryCache>,
     /// The plans and applies running for this session.
     pub jobs: Arc<RunningJobs>,
-    pub tx: Sender<BackendEvent>,
 }
 
-impl Runner {
-    pub fn run(&self, effect: Effect) {
-        let tx = self.tx.clone();
-        match effect {
-            Effect::Quit => {}
+impl Effects {
+    /// Carries out one effect (blocking) and returns the event it ends
+    /// with, if any. The lines of a plan or apply stream through `tx` as
+    /// they come.
+    pub fn execute(&self, effect: Effect, tx: &Sender<BackendEvent>) -> Option<BackendEvent> {
+        let settings = &self.settings;
+        let data_dir = self.data_dir.as_deref();
+        Some(match effect {
+            Effect::Quit => return None,
+            Effect::CancelJob { job } => {
+                self.jobs.cancel(job);
+                return None;
+            }
             Effect::LoadRequests { req, now } => {
-                let (source, settings, data_dir) = (
-                    Arc::clone(&self.source),
-                    Arc::clone(&self.settings),
-                    self.data_dir.clone(),
+                assert!(
+                    !super::test_panic("task"),
+                    "PLANDECK_TEST_PANIC=task: a panic in a background task"
                 );
-                let (drift, locks, summaries) = (
-                    self.drift.clone(),
-                    self.locks.clone(),
-                    Arc::clone(&self.summaries),
-                );
-                let panic = super::test_panic("task");
-                self.blocking(
-                    move || {
-                        assert!(
-                            !panic,
-                            "PLANDECK_TEST_PANIC=task: a panic in a background task"
-                        );
-                        BackendEvent::RequestsLoaded {
-                            req,
-                            result: load_requests(
-                                source.as_ref(),
-                                ListStores {
-                                    drift: drift.as_deref(),
-                                    locks: locks.as_deref(),
-                                    summaries: &summaries,
-                                },
-                                &settings,
-                                data_dir,
-                                now,
-                            ),
-                        }
-                    },
-                    move |error| BackendEvent::RequestsLoaded {
-                        req,
-                        result: Err(BackendError::Internal(error)),
-                    },
-                );
+                BackendEvent::RequestsLoaded {
+                    req,
+                    result: load_requests(
+                        self.source.as_ref(),
+                        ListStores {
+                            drift: self.drift.as_deref(),
+                            locks: self.locks.as_deref(),
+                            summaries: &self.summaries,
+                        },
+                        settings,
+                        self.data_dir.clone(),
+                        now,
+                    ),
+                }
             }
             Effect::LoadPlan {
                 req,
                 now,
                 request,
                 root,
-            } => {
-                let (source, settings, data_dir, locks) = (
-                    Arc::clone(&self.source),
-                    Arc::clone(&self.settings),
+            } => BackendEvent::PlanLoaded {
+                req,
+                result: load_plan(
+                    self.source.as_ref(),
+                    settings,
                     self.data_dir.clone(),
-                    self.locks.clone(),
-                );
-                self.blocking(
-                    move || BackendEvent::PlanLoaded {
-                        req,
-                        result: load_plan(
-                            source.as_ref(),
-                            &settings,
-                            data_dir,
-                            &request,
-                            &root,
-                            now,
-                        )
-                        .map(|plan| with_apply_state(plan, locks.as_deref(), &request, &root)),
-                    },
-                    move |error| BackendEvent::PlanLoaded {
-                        req,
-                        result: Err(BackendError::Internal(error)),
-                    },
-                );
-            }
-            Effect::LoadCode { req, request } => {
-                let (source, highlighter) =
-                    (Arc::clone(&self.source), Arc::clone(&self.highlighter));
-                self.blocking(
-                    move || BackendEvent::CodeLoaded {
-                        req,
-                        result: source
-                            .code_diff(&request)
-                            .map(|diff| highlighter.diff_view(&diff)),
-                    },
-                    move |error| BackendEvent::CodeLoaded {
-                        req,
-                        result: Err(BackendError::Internal(error)),
-                    },
-                );
-            }
+                    &request,
+                    &root,
+                    now,
+                )
+                .map(|plan| with_apply_state(plan, self.locks.as_deref(), &request, &root)),
+            },
+            Effect::LoadCode { req, request } => BackendEvent::CodeLoaded {
+                req,
+                result: self
+                    .source
+                    .code_diff(&request)
+                    .map(|diff| self.highlighter.diff_view(&diff)),
+            },
             Effect::SaveProgress { key, viewed } => {
-                let dir = self.data_dir.clone();
-                self.blocking(
-                    move || save(dir, |d| progress::save_viewed(d, &key, &viewed)),
-                    save_failed,
-                );
+                save(data_dir, |d| progress::save_viewed(d, &key, &viewed))
             }
             Effect::SaveSeen { request, head } => {
-                let (dir, source) = (self.data_dir.clone(), self.source.describe());
-                self.blocking(
-                    move || save(dir, |d| progress::save_seen(d, &source, &request, &head)),
-                    save_failed,
-                );
+                let source = self.source.describe();
+                save(data_dir, |d| {
+                    progress::save_seen(d, &source, &request, &head)
+                })
             }
-            Effect::RecordDecision { job, decision } => {
-                let (source, dir) = (Arc::clone(&self.source), self.data_dir.clone());
-                self.blocking(
-                    move || BackendEvent::DecisionRecorded {
-                        job,
-                        result: record_decision(source.as_ref(), dir.as_deref(), &decision),
-                    },
-                    move |error| BackendEvent::DecisionRecorded {
-                        job,
-                        result: Err(error),
-                    },
-                );
-            }
-            Effect::LoadAudit { req } => {
-                let dir = self.data_dir.clone();
-                self.blocking(
-                    move || BackendEvent::AuditLoaded {
-                        req,
-                        result: load_audit(dir.as_deref()),
-                    },
-                    move |error| BackendEvent::AuditLoaded {
-                        req,
-                        result: Err(error),
-                    },
-                );
-            }
-            Effect::LoadDrift { req } => {
-                let (drift, settings) = (self.drift.clone(), Arc::clone(&self.settings));
-                self.blocking(
-                    move || BackendEvent::DriftLoaded {
-                        req,
-                        result: load_drift(drift.as_deref(), &settings),
-                    },
-                    move |error| BackendEvent::DriftLoaded {
-                        req,
-                        result: Err(error),
-                    },
-                );
-            }
+            Effect::RecordDecision { job, decision } => BackendEvent::DecisionRecorded {
+                job,
+                result: record_decision(self.source.as_ref(), data_dir, &decision),
+            },
+            Effect::LoadAudit { req } => BackendEvent::AuditLoaded {
+                req,
+                result: load_audit(data_dir),
+            },
+            Effect::LoadDrift { req } => BackendEvent::DriftLoaded {
+                req,
+                result: load_drift(self.drift.as_deref(), settings),
+            },
             Effect::DriftAction {
                 job,
                 root,
                 text,
                 block,
-            } => {
-                let (drift, dir) = (self.drift.clone(), self.data_dir.clone());
-                self.blocking(
-                    move || BackendEvent::DriftActed {
-                        job,
-                        result: drift_action(drift.as_deref(), dir.as_deref(), &root, &text, block),
-                    },
-                    move |error| BackendEvent::DriftActed {
-                        job,
-                        result: Err(error),
-                    },
-                );
-            }
+            } => BackendEvent::DriftActed {
+                job,
+                result: drift_action(self.drift.as_deref(), data_dir, &root, &text, block),
+            },
             Effect::RunApply { job, request, root } => {
-                let (source, settings, data_dir, jobs) = (
-                    Arc::clone(&self.source),
-                    Arc::clone(&self.settings),
-                    self.data_dir.clone(),
-                    Arc::clone(&self.jobs),
+                let running = self.jobs.start(job);
+                let mut out = LineSink::new(tx.clone(), move |text| BackendEvent::ApplyLine {
+                    job,
+                    text,
+                });
+                let result = apply_root(
+                    self.source.as_ref(),
+                    &settings.config,
+                    data_dir,
+                    &request,
+                    &root,
+                    &running.scope,
+                    &mut out,
                 );
-                self.blocking(
-                    move || {
-                        let running = jobs.start(job);
-                        let mut out =
-                            LineSink::new(tx, move |text| BackendEvent::ApplyLine { job, text });
-                        let result = apply_root(
-                            &*source,
-                            &settings.config,
-                            data_dir.as_deref(),
-                            &request,
-                            &root,
-                            &running.scope,
-                            &mut out,
-                        );
-                        BackendEvent::ApplyFinished { job, result }
-                    },
-                    move |error| BackendEvent::ApplyFinished {
-                        job,
-                        result: Err(error),
-                    },
-                );
+                BackendEvent::ApplyFinished { job, result }
             }
             Effect::RunPlan { job, request } => {
-                let (source, settings, jobs) = (
-                    Arc::clone(&self.source),
-                    Arc::clone(&self.settings),
-                    Arc::clone(&self.jobs),
+                let running = self.jobs.start(job);
+                let progress = LineSink::new(tx.clone(), move |text| BackendEvent::JobProgress {
+                    job,
+                    text,
+                });
+                let result = plan_request(
+                    self.source.as_ref(),
+                    &settings.config,
+                    &request,
+                    &running.scope,
+                    &progress,
                 );
-                self.blocking(
-                    move || {
-                        let running = jobs.start(job);
-                        let progress =
-                            LineSink::new(tx, move |text| BackendEvent::JobProgress { job, text });
-                        let result = plan_request(
-                            &*source,
-                            &settings.config,
-                            &request,
-                            &running.scope,
-                            &progress,
-                        );
-                        BackendEvent::PlanFinished { job, result }
-                    },
-                    move |error| BackendEvent::PlanFinished {
-                        job,
-                        result: Err(error),
-                    },
-                );
+                BackendEvent::PlanFinished { job, result }
             }
-            Effect::CancelJob { job } => {
-                self.jobs.cancel(job);
-            }
-        }
-    }
-
-    /// Runs `work` on the blocking pool and sends what it returns. Should it
-    /// panic, `failed` turns the message into the event the screen waits for,
-    /// so a loading pane shows the failure instead of loading forever.
-    fn blocking(
-        &self,
-        work: impl FnOnce() -> BackendEvent + Send + 'static,
-        failed: impl FnOnce(String) -> BackendEvent + Send + 'static,
-    ) {
-        let tx = self.tx.clone();
-        tokio::spawn(async move {
-            let event = tokio::task::spawn_blocking(work)
-                .await
-                .unwrap_or_else(|e| failed(task_failure(e)));
-            let _ = tx.send(event).await;
-        });
+        })
     }
 }
 
-fn save_failed(error: String) -> BackendEvent {
-    BackendEvent::SaveFailed { error }
+/// The event that ends an effect whose work panicked, so a loading pane
+/// shows the failure instead of loading forever (`None`: nothing waits).
+fn failure_event(effect: &Effect) -> impl FnOnce(String) -> Option<BackendEvent> + Send + use<> {
+    let effect_ids = match effect {
+        Effect::LoadRequests { req, .. } => Ids::List(*req),
+        Effect::LoadPlan { req, .. } => Ids::Plan(*req),
+        Effect::LoadCode { req, .. } => Ids::Code(*req),
+        Effect::LoadAudit { req } => Ids::Audit(*req),
+        Effect::LoadDrift { req } => Ids::Drift(*req),
+        Effect::SaveProgress { .. } | Effect::SaveSeen { .. } => Ids::Save,
+        Effect::RecordDecision { job, .. } => Ids::Decision(*job),
+        Effect::DriftAction { job, .. } => Ids::DriftAction(*job),
+        Effect::RunApply { job, .. } => Ids::Apply(*job),
+        Effect::RunPlan { job, .. } => Ids::RunPlan(*job),
+        Effect::Quit | Effect::CancelJob { .. } => Ids::None,
+    };
+    move |error: String| {
+        Some(match effect_ids {
+            Ids::List(req) => BackendEvent::RequestsLoaded {
+                req,
+                result: Err(BackendError::Internal(error)),
+            },
+            Ids::Plan(req) => BackendEvent::PlanLoaded {
+                req,
+                result: Err(BackendError::Internal(error)),
+            },
+            Ids::Code(req) => BackendEvent::CodeLoaded {
+                req,
+                result: Err(BackendError::Internal(error)),
+            },
+            Ids::Audit(req) => BackendEvent::AuditLoaded {
+                req,
+                result: Err(error),
+            },
+            Ids::Drift(req) => BackendEvent::DriftLoaded {
+                req,
+                result: Err(error),
+            },
+            Ids::Save => BackendEvent::SaveFailed { error },
+            Ids::Decision(job) => BackendEvent::DecisionRecorded {
+                job,
+                result: Err(error),
+            },
+            Ids::DriftAction(job) => BackendEvent::DriftActed {
+                job,
+                result: Err(error),
+            },
+            Ids::Apply(job) => BackendEvent::ApplyFinished {
+                job,
+                result: Err(error),
+            },
+            Ids::RunPlan(job) => BackendEvent::PlanFinished {
+                job,
+                result: Err(error),
+            },
+            Ids::None => return None,
+        })
+    }
+}
+
+/// What an effect's result is keyed by.
+#[derive(Clone, Copy)]
+enum Ids {
+    List(super::msg::ReqId),
+    Plan(super::msg::ReqId),
+    Code(super::msg::ReqId),
+    Audit(super::msg::ReqId),
+    Drift(super::msg::ReqId),
+    Save,
+    Decision(super::jobs::JobId),
+    DriftAction(super::jobs::JobId),
+    Apply(super::jobs::JobId),
+    RunPlan(super::jobs::JobId),
+    None,
+}
+
+/// Carries effects out on tokio's blocking pool and sends their events.
+pub struct Runner {
+    pub effects: Effects,
+    pub tx: Sender<BackendEvent>,
+}
+
+impl Runner {
+    pub fn run(&self, effect: Effect) {
+        match effect {
+            Effect::Quit => {}
+            // At once, not behind other blocking work.
+            Effect::CancelJob { job } => {
+                self.effects.jobs.cancel(job);
+            }
+            effect => {
+                let failed = failure_event(&effect);
+                let (effects, tx) = (self.effects.clone(), self.tx.clone());
+                tokio::spawn(async move {
+                    let stream = tx.clone();
+                    let event =
+                        tokio::task::spawn_blocking(move || effects.execute(effect, &stream))
+                            .await
+                            .unwrap_or_else(|e| failed(task_failure(e)));
+                    if let Some(event) = event {
+                        let _ = tx.send(event).await;
+                    }
+                });
+            }
+        }
+    }
 }
 
 /// A background task's panic, in one line for the status bar.
@@ -293,11 +282,11 @@ fn task_failure(error: tokio::task::JoinError) -> String {
 
 /// Writes in the data dir; failures are reported in the UI.
 fn save(
-    dir: Option<PathBuf>,
+    dir: Option<&std::path::Path>,
     write: impl FnOnce(&std::path::Path) -> std::io::Result<()>,
 ) -> BackendEvent {
     let result = match dir {
-        Some(dir) => write(&dir).map_err(|e| e.to_string()),
+        Some(dir) => write(dir).map_err(|e| e.to_string()),
         None => Err("no data directory on this platform".to_string()),
     };
     match result {

@@ -192,3 +192,28 @@ fn a_stale_list_result_is_ignored() {
         h.screen()
     );
 }
+
+#[test]
+fn a_plan_job_runs_through_the_same_executor_and_cleans_its_checkout() {
+    let (fake, data) = (fake(), tempfile::tempdir().expect("tempdir"));
+    let mut h = harness(&fake, &data);
+    h.run_jobs = true;
+    h.press("p");
+    let screen = h.screen();
+    assert!(
+        screen.contains("the root does not exist at the request's head"),
+        "the fake checkout is empty, so planning fails for that reason:\n{screen}"
+    );
+    let calls = fake.calls();
+    let checked_out = calls.iter().position(|c| c.starts_with("check_out "));
+    let removed = calls.iter().position(|c| c == "remove_checkout");
+    assert!(
+        matches!((checked_out, removed), (Some(a), Some(b)) if a < b),
+        "a checkout of the head, then its removal: {calls:?}"
+    );
+    assert!(
+        !calls.iter().any(|c| c.starts_with("store_plan")),
+        "{calls:?}"
+    );
+    assert!(h.unhandled.is_empty(), "{:?}", h.unhandled);
+}
