@@ -22,6 +22,7 @@ mod apply;
 mod audit;
 mod diff_plans;
 mod drift;
+mod keys;
 mod requests;
 mod review;
 use std::io::{self, IsTerminal, Write};
@@ -77,6 +78,9 @@ pub enum Command {
     /// Check the configuration (the user's file, then the repository's
     /// `.plandeck.toml` from the base branch) and say what was read.
     CheckConfig,
+    /// The terminal UI's effective key map: each view's actions with their
+    /// keys and descriptions (your config's `[keys]` over the defaults).
+    Keys,
     /// List open requests: roots, counts, risk, cost and plan state.
     Requests {
         #[arg(long, value_enum, default_value_t = ListFormat::Text)]
@@ -309,10 +313,20 @@ pub fn run(cli: Cli) -> Result<i32, Failure> {
         Some(layer) => config::load_with_repo(cli.config.as_deref(), Some(layer))?,
         None => user,
     };
+    // Every command refuses a bad `[keys]`, as it refuses any bad key of
+    // the file: the configuration is one thing, valid or not.
+    let keymap = crate::tui::Keymap::for_config(&loaded)?;
     let Some(command) = cli.command else {
-        return open_tui(&loaded, &repo, cli.config.as_deref(), cli.read_only);
+        return open_tui(
+            &loaded,
+            &keymap,
+            &repo,
+            cli.config.as_deref(),
+            cli.read_only,
+        );
     };
     match command {
+        Command::Keys => keys::run(&keymap),
         Command::CheckConfig => {
             // Loading above already refused a bad file with its line and key.
             let user = user_path.as_ref().map_or_else(
@@ -362,9 +376,14 @@ pub fn run(cli: Cli) -> Result<i32, Failure> {
             crate::tofu::outlive_interrupts();
             drift::run(&loaded, &repo, action)
         }
-        Command::Demo { dir, no_tui } => {
-            demo(&loaded, dir, no_tui, cli.config.as_deref(), cli.read_only)
-        }
+        Command::Demo { dir, no_tui } => demo(
+            &loaded,
+            &keymap,
+            dir,
+            no_tui,
+            cli.config.as_deref(),
+            cli.read_only,
+        ),
         Command::Requests { format } => requests::list(&loaded, &repo, format),
         Command::Plan { request, root } => {
             crate::tofu::outlive_interrupts();
@@ -471,6 +490,7 @@ fn repo_layer(repo: &std::path::Path, base: &str) -> Option<(String, String)> {
 
 fn open_tui(
     loaded: &Loaded,
+    keymap: &crate::tui::Keymap,
     repo: &std::path::Path,
     config: Option<&std::path::Path>,
     read_only: bool,
@@ -494,6 +514,8 @@ fn open_tui(
             &loaded.config,
         )?)),
         locks: crate::executor::locks_dir(&source).ok(),
+        keymap: keymap.clone(),
+        theme: loaded.config.display.theme,
     };
     crate::tui::run(std::sync::Arc::new(source), options)?;
     Ok(0)
@@ -501,6 +523,7 @@ fn open_tui(
 
 fn demo(
     loaded: &Loaded,
+    keymap: &crate::tui::Keymap,
     dir: Option<PathBuf>,
     no_tui: bool,
     config: Option<&std::path::Path>,
@@ -518,7 +541,7 @@ fn demo(
         say!("{}", repo.display());
         return Ok(0);
     }
-    let result = open_tui(loaded, &repo, config, read_only);
+    let result = open_tui(loaded, keymap, &repo, config, read_only);
     if !keep {
         let _ = std::fs::remove_dir_all(&repo);
     }

@@ -7,7 +7,7 @@ mod apply_state;
 mod children;
 pub mod harness;
 mod jobs;
-mod keymap;
+pub mod keymap;
 mod loads;
 mod msg;
 mod plan_view;
@@ -22,6 +22,7 @@ mod update;
 pub use apply_state::ApplyState;
 pub use jobs::{JobId, Jobs};
 pub use keymap::Keymap;
+pub use keymap::names as keymap_names;
 pub use msg::{
     Action, BackendEvent, Effect, LoadedPlan, Msg, RequestEntry, RequestsSnapshot, RootPlanInfo,
 };
@@ -55,6 +56,10 @@ pub struct TuiOptions {
     pub drift: Option<Arc<dyn crate::drift::DriftOps>>,
     /// The local executor's apply locks (`<git-dir>/plandeck/locks`).
     pub locks: Option<std::path::PathBuf>,
+    /// The defaults with the user's `[keys]` on top.
+    pub keymap: Keymap,
+    /// `display.theme` (`auto` asks the terminal once, at start).
+    pub theme: crate::config::ThemeChoice,
 }
 
 /// Runs the TUI until the user quits. The terminal is restored on return,
@@ -163,7 +168,7 @@ async fn event_loop(
         children,
         tx,
     };
-    let keymap = Keymap::default();
+    let keymap = options.keymap;
     let theme = Theme::from_env();
     let mut state = State::new(options.settings, unix_now());
     state.read_only = options.read_only;

@@ -256,24 +256,12 @@ impl Harness {
     }
 }
 
-/// A key written as in the key hints (`j`, `<Enter>`, `<C-d>`).
+/// A key written as in the key hints (`j`, `<Enter>`, `<C-d>`,
+/// `<BackTab>`): the keymap's own notation. Panics on a key it cannot
+/// read, which is a mistake in the test.
 pub fn parse_key(key: &str) -> KeyEvent {
-    let plain = |code| KeyEvent::new(code, KeyModifiers::NONE);
-    match key {
-        "<Enter>" => plain(KeyCode::Enter),
-        "<Esc>" => plain(KeyCode::Esc),
-        "<Space>" => plain(KeyCode::Char(' ')),
-        "<Up>" => plain(KeyCode::Up),
-        "<Down>" => plain(KeyCode::Down),
-        "<Backspace>" => plain(KeyCode::Backspace),
-        "<PageDown>" => plain(KeyCode::PageDown),
-        "<PageUp>" => plain(KeyCode::PageUp),
-        _ => match key.strip_prefix("<C-").and_then(|k| k.strip_suffix('>')) {
-            Some(c) => KeyEvent::new(
-                KeyCode::Char(c.chars().next().unwrap_or('c')),
-                KeyModifiers::CONTROL,
-            ),
-            None => plain(KeyCode::Char(key.chars().next().unwrap_or(' '))),
-        },
+    match super::keymap::notation::parse(key) {
+        Ok(id) => id.event(),
+        Err(e) => panic!("harness key: {e}"),
     }
 }

@@ -247,6 +247,8 @@ pub enum Layer {
     List,
     Matrix,
     Plan,
+    /// The plan view with the focus on its outline pane.
+    Outline,
     Code,
     Audit,
     Drift,
@@ -254,13 +256,14 @@ pub enum Layer {
 
 impl Layer {
     /// Every layer, so tests (and the keymap) cannot forget one.
-    pub const ALL: [Layer; 9] = [
+    pub const ALL: [Layer; 10] = [
         Layer::Modal,
         Layer::Help,
         Layer::Input,
         Layer::List,
         Layer::Matrix,
         Layer::Plan,
+        Layer::Outline,
         Layer::Code,
         Layer::Audit,
         Layer::Drift,
@@ -275,6 +278,7 @@ impl Layer {
             Layer::List
             | Layer::Matrix
             | Layer::Plan
+            | Layer::Outline
             | Layer::Code
             | Layer::Audit
             | Layer::Drift => true,

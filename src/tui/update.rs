@@ -103,7 +103,7 @@ fn act(state: &mut State, action: Action) -> Vec<Effect> {
     match state.layer() {
         Layer::List => list_action(state, action),
         Layer::Matrix => matrix_action(state, action),
-        Layer::Plan => plan_action(state, action),
+        Layer::Plan | Layer::Outline => plan_action(state, action),
         Layer::Code => code_action(state, action),
         Layer::Audit => audit_action(state, action),
         Layer::Drift => drift_action(state, action),
