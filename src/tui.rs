@@ -15,7 +15,7 @@ pub mod progress;
 mod runner;
 mod state;
 mod summary_cache;
-mod theme;
+pub mod theme;
 mod ui;
 mod update;
 
@@ -30,7 +30,7 @@ pub use msg::{DriftEntry, ProgressKey, ReqId};
 pub use plan_view::{NoiseRules, Settings};
 pub use runner::PlanCommand;
 pub use state::{Layer, Loadable, Screen, State};
-pub use theme::Theme;
+pub use theme::{Palette, Theme};
 pub use ui::{UiState, draw};
 pub use update::{load_requests, update};
 
@@ -73,9 +73,17 @@ pub fn run(source: Arc<dyn Source>, options: TuiOptions) -> std::io::Result<()> 
     runtime.block_on(async move {
         let mut terminal = ratatui::init();
         restore_on_ui_panic();
+        // In raw mode now, before the event stream reads the terminal.
+        let theme = Theme::choose(options.theme, !Theme::no_color_env(), || {
+            theme::background::query(
+                std::io::stdin(),
+                &mut std::io::stdout(),
+                theme::background::TIMEOUT,
+            )
+        });
         let _ = crossterm::execute!(std::io::stdout(), crossterm::event::EnableMouseCapture);
         let children = Arc::new(Children::default());
-        let result = event_loop(&mut terminal, source, options, Arc::clone(&children)).await;
+        let result = event_loop(&mut terminal, source, options, theme, Arc::clone(&children)).await;
         let _ = crossterm::execute!(std::io::stdout(), crossterm::event::DisableMouseCapture);
         ratatui::restore();
         stop_children(&children).await;
@@ -153,6 +161,7 @@ async fn event_loop(
     terminal: &mut ratatui::DefaultTerminal,
     source: Arc<dyn Source>,
     options: TuiOptions,
+    theme: Theme,
     children: Arc<Children>,
 ) -> std::io::Result<()> {
     let (tx, mut rx) = tokio::sync::mpsc::channel(CHANNEL_CAPACITY);
@@ -169,7 +178,6 @@ async fn event_loop(
         tx,
     };
     let keymap = options.keymap;
-    let theme = Theme::from_env();
     let mut state = State::new(options.settings, unix_now());
     state.read_only = options.read_only;
     let mut ui = UiState::default();

@@ -17,23 +17,17 @@ struct Tmux {
 
 impl Tmux {
     fn start(name: &str, dir: &Path, command: &str) -> Self {
+        Self::start_with(name, dir, command, Path::new("/dev/null"))
+    }
+
+    /// As `start`, with a tmux configuration file.
+    fn start_with(name: &str, dir: &Path, command: &str, conf: &Path) -> Self {
         let socket = format!("plandeck-e2e-{}-{name}", std::process::id());
         let tmux = Self { socket };
         let status = Command::new("tmux")
-            .args([
-                "-L",
-                &tmux.socket,
-                "-f",
-                "/dev/null",
-                "new-session",
-                "-d",
-                "-s",
-                "e2e",
-                "-x",
-                "140",
-                "-y",
-                "40",
-            ])
+            .args(["-L", &tmux.socket, "-f"])
+            .arg(conf)
+            .args(["new-session", "-d", "-s", "e2e", "-x", "140", "-y", "40"])
             .arg("-c")
             .arg(dir)
             .arg(command)
@@ -500,4 +494,33 @@ fn read_only_refuses_every_action_that_writes() {
     assert_restored(&tmux);
     let notes = support::git_in(&repo, &["notes", "--ref", "refs/notes/plandeck", "list"]);
     assert!(notes.trim().is_empty(), "nothing recorded: {notes}");
+}
+
+#[test]
+fn the_auto_theme_follows_the_terminals_background() {
+    // tmux answers OSC 11 with the pane's background: white, then black.
+    for (background, light) in [("#ffffff", true), ("#000000", false)] {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let repo = demo(dir.path());
+        let conf = dir.path().join("tmux.conf");
+        std::fs::write(&conf, format!("set -g window-style 'bg={background}'\n")).expect("conf");
+        let tmux = Tmux::start_with("theme", &repo, &session_command(dir.path()), &conf);
+        tmux.wait_for("the request list", |s| s.contains("Requests 5/5"));
+        let screen = tmux.capture(true);
+        // The light palette's update colour is 256-colour 130 (dark orange);
+        // the dark palette's is the terminal's yellow.
+        assert_eq!(
+            screen.contains("38;5;130"),
+            light,
+            "{background}:\n{screen}"
+        );
+        assert_eq!(
+            screen.contains("38;5;3m"),
+            !light,
+            "{background}:\n{screen}"
+        );
+        tmux.keys(&["q"]);
+        let done = tmux.wait_for("plandeck to exit", |s| s.contains("EXIT:"));
+        assert!(done.contains("EXIT:0"), "{done}");
+    }
 }

@@ -24,7 +24,7 @@ pub struct Harness {
     pub ui: UiState,
     pub keymap: Keymap,
     pub terminal: Terminal<TestBackend>,
-    theme: Theme,
+    pub theme: Theme,
     source: Arc<dyn Source>,
     highlighter: CodeHighlighter,
     data_dir: Option<PathBuf>,
@@ -132,6 +132,14 @@ impl Harness {
             })
             .collect::<Vec<_>>()
             .join("\n")
+    }
+
+    /// Draws a frame and returns the screen with its styles: each run of
+    /// cells in one style that is not the default written
+    /// `{fg=Red,bg=White,BOLD|REVERSED}text{/}`, so snapshots show colours.
+    pub fn styled_screen(&mut self) -> String {
+        self.draw();
+        styled_view(self.terminal.backend().buffer())
     }
 
     pub fn draw(&mut self) {
@@ -264,4 +272,55 @@ pub fn parse_key(key: &str) -> KeyEvent {
         Ok(id) => id.event(),
         Err(e) => panic!("harness key: {e}"),
     }
+}
+
+/// A buffer as text with its styles (see [`Harness::styled_screen`]).
+pub fn styled_view(buffer: &ratatui::buffer::Buffer) -> String {
+    use ratatui::style::{Color, Modifier};
+    let width = usize::from(buffer.area.width);
+    let tag = |cell: &ratatui::buffer::Cell| -> Option<String> {
+        let mut parts = Vec::new();
+        if cell.fg != Color::Reset {
+            parts.push(format!("fg={:?}", cell.fg));
+        }
+        if cell.bg != Color::Reset {
+            parts.push(format!("bg={:?}", cell.bg));
+        }
+        if cell.modifier != Modifier::empty() {
+            parts.push(
+                format!("{:?}", cell.modifier)
+                    .replace("Modifier(", "")
+                    .replace(')', ""),
+            );
+        }
+        (!parts.is_empty()).then(|| parts.join(","))
+    };
+    let mut out = Vec::new();
+    for row in buffer.content.chunks(width) {
+        let mut line = String::new();
+        let mut open: Option<String> = None;
+        // Trailing unstyled blanks are not written.
+        let used = row
+            .iter()
+            .rposition(|c| c.symbol() != " " || tag(c).is_some())
+            .map_or(0, |p| p + 1);
+        for cell in &row[..used] {
+            let style = tag(cell);
+            if style != open {
+                if open.is_some() {
+                    line.push_str("{/}");
+                }
+                if let Some(s) = &style {
+                    line.push_str(&format!("{{{s}}}"));
+                }
+                open = style;
+            }
+            line.push_str(cell.symbol());
+        }
+        if open.is_some() {
+            line.push_str("{/}");
+        }
+        out.push(line);
+    }
+    out.join("\n")
 }

@@ -210,7 +210,11 @@ mod tests {
         for text in ["", "jj", "<>", "<Nope>", "<F13>", "<C-", "\u{1b}"] {
             assert!(parse(text).is_err(), "{text:?}");
         }
-        assert!(parse("<Nope>").expect_err("refused").contains("unknown key name"));
+        assert!(
+            parse("<Nope>")
+                .expect_err("refused")
+                .contains("unknown key name")
+        );
     }
 
     #[test]

@@ -12,7 +12,7 @@ use crate::tui::state::{Loadable, State, highest_risk, is_new, root_status};
 use crate::tui::theme::Theme;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
-use ratatui::style::{Color, Style};
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table};
 
@@ -177,13 +177,7 @@ pub(super) fn via_text<'a>(mut via: impl ExactSizeIterator<Item = &'a String>) -
 }
 
 pub(super) fn env_badge(env: &str, theme: &Theme) -> Span<'static> {
-    let color = match env {
-        "prod" | "production" => Color::Red,
-        "stage" | "staging" => Color::Yellow,
-        "dev" | "development" => Color::Green,
-        _ => Color::Blue,
-    };
-    Span::styled(format!(" {} ", clean(env)), theme.badge(color))
+    Span::styled(format!(" {} ", clean(env)), theme.env(env))
 }
 
 fn counts_line(entry: &RequestEntry, theme: &Theme) -> Line<'static> {

@@ -1,0 +1,61 @@
+//! The screens in colour, in both palettes and at two sizes, through the
+//! harness on the demo repository: snapshots of every cell's style
+//! (`Harness::styled_screen`), and `NO_COLOR` plain.
+
+mod support;
+
+use plandeck::tui::harness::Harness;
+use plandeck::tui::{Palette, Theme};
+use std::path::Path;
+
+fn harness(dir: &Path, size: (u16, u16), palette: Palette, color: bool) -> Harness {
+    let mut h = support::tui::demo_harness(dir, None, size);
+    h.theme = Theme::with_palette(palette, color);
+    h
+}
+
+/// The screen with the temporary directory's path written `[dir]`.
+fn redacted(screen: String, dir: &Path) -> String {
+    screen.replace(&dir.display().to_string(), "[dir]")
+}
+
+fn name(palette: Palette) -> &'static str {
+    match palette {
+        Palette::Dark => "dark",
+        Palette::Light => "light",
+    }
+}
+
+#[test]
+fn the_request_list_in_both_palettes() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for palette in [Palette::Dark, Palette::Light] {
+        let mut h = harness(dir.path(), (120, 16), palette, true);
+        let styled = redacted(h.styled_screen(), dir.path());
+        assert!(
+            styled.contains("fg=Red") || styled.contains("bg=Red"),
+            "{styled}"
+        );
+        insta::assert_snapshot!(format!("list_{}", name(palette)), styled);
+    }
+}
+
+#[test]
+fn no_color_is_plain_in_both_palettes() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for palette in [Palette::Dark, Palette::Light] {
+        let mut h = harness(dir.path(), (120, 30), palette, false);
+        for keys in ["", "j j <Enter>", "?"] {
+            h.press(keys);
+            let styled = h.styled_screen();
+            assert!(
+                !styled.contains("fg=") && !styled.contains("bg="),
+                "{keys}: a colour without colour:\n{styled}"
+            );
+            assert!(
+                styled.contains("REVERSED"),
+                "the selection still shows:\n{styled}"
+            );
+        }
+    }
+}
