@@ -26,17 +26,26 @@ fn name(palette: Palette) -> &'static str {
     }
 }
 
+const SIZES: [(u16, u16); 2] = [(80, 24), (200, 60)];
+
 #[test]
-fn the_request_list_in_both_palettes() {
+fn the_request_list_with_its_preview_in_both_palettes_and_sizes() {
     let dir = tempfile::tempdir().expect("tempdir");
     for palette in [Palette::Dark, Palette::Light] {
-        let mut h = harness(dir.path(), (120, 16), palette, true);
-        let styled = redacted(h.styled_screen(), dir.path());
-        assert!(
-            styled.contains("fg=Red") || styled.contains("bg=Red"),
-            "{styled}"
-        );
-        insta::assert_snapshot!(format!("list_{}", name(palette)), styled);
+        for size in SIZES {
+            let mut h = harness(dir.path(), size, palette, true);
+            // request/103: a critical delete, shown in the preview.
+            h.press("j j");
+            let styled = redacted(h.styled_screen(), dir.path());
+            assert!(
+                styled.contains("Preview") && styled.contains("aws_s3_bucket.legacy_exports"),
+                "{styled}"
+            );
+            insta::assert_snapshot!(
+                format!("list_preview_{}_{}x{}", name(palette), size.0, size.1),
+                styled
+            );
+        }
     }
 }
 

@@ -55,6 +55,8 @@ pub struct ListState {
     pub filter: String,
     pub filter_editing: bool,
     pub sort: SortKey,
+    /// The preview pane was turned off (`P`); it is on by default.
+    pub hide_preview: bool,
 }
 
 impl ListState {

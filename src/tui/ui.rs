@@ -8,6 +8,7 @@ mod help;
 mod matrix;
 mod modal;
 mod plan;
+mod preview;
 mod requests;
 
 use super::keymap::Keymap;

@@ -154,6 +154,7 @@ fn list_action(state: &mut State, action: Action) -> Vec<Effect> {
     }
     match action {
         Action::Search => state.list.filter_editing = true,
+        Action::TogglePreview => state.list.hide_preview = !state.list.hide_preview,
         Action::Back => {
             state.list.filter.clear();
             state.list.selected = 0;
