@@ -10,6 +10,7 @@ mod jobs;
 pub mod keymap;
 mod loads;
 mod msg;
+pub mod outline;
 mod plan_view;
 pub mod progress;
 mod runner;
@@ -27,7 +28,8 @@ pub use msg::{
     Action, BackendEvent, Effect, LoadedPlan, Msg, RequestEntry, RequestsSnapshot, RootPlanInfo,
 };
 pub use msg::{DriftEntry, ProgressKey, ReqId};
-pub use plan_view::{NoiseRules, Settings};
+pub use outline::OutlineRow;
+pub use plan_view::{NoiseRules, PlanView, Settings};
 pub use runner::PlanCommand;
 pub use state::{Layer, Loadable, Screen, State};
 pub use theme::{Palette, Theme};

@@ -524,3 +524,46 @@ fn the_auto_theme_follows_the_terminals_background() {
         assert!(done.contains("EXIT:0"), "{done}");
     }
 }
+
+#[test]
+fn preview_then_outline_jump_in_a_real_terminal() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let repo = demo(dir.path());
+    let tmux = Tmux::start("outline", &repo, &session_command(dir.path()));
+    tmux.wait_for("the request list with its preview", |s| {
+        s.contains("Requests 5/5") && s.contains(" Preview ")
+    });
+    // Newest first: 104, 105, 103. The preview follows the selection to
+    // request/103 and names its destructive change.
+    tmux.keys(&["j", "j"]);
+    let preview = tmux.wait_for("request/103's preview", |s| {
+        s.contains("#103 web/prod: retire the legacy export bucket")
+    });
+    assert!(
+        preview.contains("Destructive changes (1)")
+            && preview.contains("aws_s3_bucket.legacy_exports"),
+        "{preview}"
+    );
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("the plan with its outline", |s| {
+        s.contains("request/103 · apps/web/prod") && s.contains(" Outline 3 ")
+    });
+    tmux.keys(&["Tab"]);
+    tmux.wait_for("the outline's keys", |s| s.contains("<Tab> diff"));
+    // Filter the outline, then jump: the diff's cursor is on the resource.
+    tmux.keys(&["/"]);
+    tmux.literal("iam");
+    tmux.wait_for("the filtered outline", |s| s.contains(" Outline 1 /iam"));
+    tmux.keys(&["Enter"]);
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("the jump to the diff", |s| {
+        s.contains("<Tab> outline")
+            && tmux
+                .capture(true)
+                .lines()
+                .filter(|l| has_reverse(l))
+                .any(|l| strip_escapes(l).contains("aws_iam_policy.assets will be"))
+    });
+    tmux.keys(&["q"]);
+    assert_restored(&tmux);
+}

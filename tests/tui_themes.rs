@@ -50,6 +50,33 @@ fn the_request_list_with_its_preview_in_both_palettes_and_sizes() {
 }
 
 #[test]
+fn the_plan_view_with_its_outline_on_a_plan_of_every_action_in_both_palettes_and_sizes() {
+    for palette in [Palette::Dark, Palette::Light] {
+        for size in SIZES {
+            let dir = tempfile::tempdir().expect("tempdir");
+            let mut h = support::tui::generated_plan_harness(dir.path(), 40, size);
+            h.theme = Theme::with_palette(palette, true);
+            h.press("<Enter> <Tab> j");
+            let plain = h.screen();
+            assert!(plain.contains(" Outline "), "{plain}");
+            if size.1 >= 60 {
+                for symbol in ["  + ", "  ~ ", "  - ", "-/+", "+/-", " <= "] {
+                    assert!(
+                        plain.contains(symbol),
+                        "{symbol:?} in the outline:\n{plain}"
+                    );
+                }
+            }
+            let styled = redacted(h.styled_screen(), dir.path());
+            insta::assert_snapshot!(
+                format!("plan_outline_{}_{}x{}", name(palette), size.0, size.1),
+                styled
+            );
+        }
+    }
+}
+
+#[test]
 fn no_color_is_plain_in_both_palettes() {
     let dir = tempfile::tempdir().expect("tempdir");
     for palette in [Palette::Dark, Palette::Light] {

@@ -358,7 +358,8 @@ impl State {
             Screen::List => Layer::List,
             Screen::Matrix { .. } => Layer::Matrix,
             Screen::Plan(view) => match view.as_ref() {
-                Loadable::Loaded(v) if v.search.editing => Layer::Input,
+                Loadable::Loaded(v) if v.search.editing || v.outline.filter_editing => Layer::Input,
+                Loadable::Loaded(v) if v.outline.focused => Layer::Outline,
                 _ => Layer::Plan,
             },
             Screen::Code(code) if code.search_editing => Layer::Input,

@@ -7,6 +7,7 @@ mod drift;
 mod help;
 mod matrix;
 mod modal;
+mod outline;
 mod plan;
 mod preview;
 mod requests;
@@ -26,6 +27,7 @@ use ratatui::widgets::Paragraph;
 pub struct UiState {
     pub list_offset: usize,
     pub plan_offset: usize,
+    pub outline_offset: usize,
     pub code_offset: usize,
 }
 

@@ -9,6 +9,7 @@ use crate::source::{PlanStatus, Request};
 use crossterm::event::{KeyCode, KeyEvent, MouseEventKind};
 
 mod backend;
+mod outline;
 mod review;
 #[cfg(test)]
 mod tests;
@@ -103,7 +104,8 @@ fn act(state: &mut State, action: Action) -> Vec<Effect> {
     match state.layer() {
         Layer::List => list_action(state, action),
         Layer::Matrix => matrix_action(state, action),
-        Layer::Plan | Layer::Outline => plan_action(state, action),
+        Layer::Plan => outline::diff_action(state, action),
+        Layer::Outline => outline::outline_action(state, action),
         Layer::Code => code_action(state, action),
         Layer::Audit => audit_action(state, action),
         Layer::Drift => drift_action(state, action),
@@ -539,6 +541,9 @@ fn code_action(state: &mut State, action: Action) -> Vec<Effect> {
 fn input(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     let (text, editing) = match &mut state.screen {
         Screen::Plan(view) => match view.as_mut() {
+            Loadable::Loaded(v) if v.outline.filter_editing => {
+                (&mut v.outline.filter, &mut v.outline.filter_editing)
+            }
             Loadable::Loaded(v) => (&mut v.search.query, &mut v.search.editing),
             _ => return Vec::new(),
         },
@@ -572,11 +577,12 @@ fn input(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     }
     let finished = !*editing && key.code == KeyCode::Enter;
     match &mut state.screen {
-        Screen::Plan(view) => {
-            if let (Loadable::Loaded(v), true) = (view.as_mut(), finished) {
-                v.run_search();
-            }
-        }
+        Screen::Plan(view) => match view.as_mut() {
+            // The outline filters as the text is typed.
+            Loadable::Loaded(v) if v.outline.focused => outline::refilter(v),
+            Loadable::Loaded(v) if finished => v.run_search(),
+            _ => {}
+        },
         Screen::Code(_) if finished => return code_action(state, Action::SearchNext),
         Screen::List => state.list.selected = 0,
         _ => {}
