@@ -25,6 +25,7 @@ mod drift;
 mod keys;
 mod requests;
 mod review;
+mod shell;
 use std::io::{self, IsTerminal, Write};
 use std::path::PathBuf;
 
@@ -81,6 +82,18 @@ pub enum Command {
     /// The terminal UI's effective key map: each view's actions with their
     /// keys and descriptions (your config's `[keys]` over the defaults).
     Keys,
+    /// Shell completions on standard output: `plandeck completions bash >
+    /// ~/.local/share/bash-completion/completions/plandeck` (README: each shell).
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// The man page (roff) on standard output: `plandeck man | man -l -`; with
+    /// `--dir DIR`, one page per command written to DIR.
+    Man {
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
     /// List open requests: roots, counts, risk, cost and plan state.
     Requests {
         #[arg(long, value_enum, default_value_t = ListFormat::Text)]
@@ -327,6 +340,8 @@ pub fn run(cli: Cli) -> Result<i32, Failure> {
     };
     match command {
         Command::Keys => keys::run(&keymap),
+        Command::Completions { shell } => shell::completions(shell),
+        Command::Man { dir } => shell::man(dir.as_deref()),
         Command::CheckConfig => {
             // Loading above already refused a bad file with its line and key.
             let user = user_path.as_ref().map_or_else(
@@ -468,6 +483,8 @@ fn uses_repo(command: Option<&Command>) -> bool {
                 | Command::Check { .. }
                 | Command::DiffPlans { .. }
                 | Command::Guard { .. }
+                | Command::Completions { .. }
+                | Command::Man { .. }
         ) | Some(Command::Audit { .. } | Command::Demo { .. })
     )
 }
@@ -618,6 +635,12 @@ pub(crate) fn say_line(line: std::fmt::Arguments<'_>) -> bool {
 /// is not an error. Every byte of the CLI's standard output passes here
 /// or through [`say_line`] (`println!` is denied), so no message can
 /// forget to escape what it got from a repository, plan or forge.
+/// plandeck's own generated text (completion scripts, man pages), through
+/// the same guard.
+fn write_raw(bytes: &[u8]) -> Result<(), Failure> {
+    write_stdout(|out| out.write_all(bytes))
+}
+
 fn write_stdout(body: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> Result<(), Failure> {
     write_guarded(false, body)
 }
