@@ -23,6 +23,7 @@ mod audit;
 mod diff_plans;
 mod drift;
 mod keys;
+mod progress;
 mod requests;
 mod review;
 mod shell;
@@ -106,6 +107,9 @@ pub enum Command {
         /// Only this root (default: every root the request touches).
         #[arg(long)]
         root: Option<String>,
+        /// No progress on the terminal (stderr).
+        #[arg(long, short)]
+        quiet: bool,
     },
     /// Store a plan made elsewhere (by CI) for a request's root.
     ImportPlan {
@@ -183,6 +187,9 @@ pub enum Command {
         /// Only this root.
         #[arg(long)]
         root: Option<String>,
+        /// No progress on the terminal (stderr).
+        #[arg(long, short)]
+        quiet: bool,
     },
     /// Share decisions with a remote: fetch its `refs/notes/plandeck`, merge
     /// it with yours (every decision of both kept), push the result.
@@ -380,9 +387,13 @@ pub fn run(cli: Cli) -> Result<i32, Failure> {
             root,
             comment,
         } => review::unblock(&loaded, &repo, &request, &root, comment),
-        Command::Apply { request, root } => {
+        Command::Apply {
+            request,
+            root,
+            quiet,
+        } => {
             crate::tofu::outlive_interrupts();
-            apply::run(&loaded, &repo, &request, root.as_deref())
+            apply::run(&loaded, &repo, &request, root.as_deref(), quiet)
         }
         Command::Status { request, format } => review::status(&loaded, &repo, &request, format),
         Command::Sync { remote } => review::sync(&loaded, &repo, &remote),
@@ -400,9 +411,13 @@ pub fn run(cli: Cli) -> Result<i32, Failure> {
             cli.read_only,
         ),
         Command::Requests { format } => requests::list(&loaded, &repo, format),
-        Command::Plan { request, root } => {
+        Command::Plan {
+            request,
+            root,
+            quiet,
+        } => {
             crate::tofu::outlive_interrupts();
-            requests::plan(&loaded, &repo, &request, root.as_deref())
+            requests::plan(&loaded, &repo, &request, root.as_deref(), quiet)
         }
         Command::ImportPlan {
             request,

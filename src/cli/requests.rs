@@ -294,21 +294,26 @@ pub(super) fn plan(
     repo: &Path,
     request: &str,
     root: Option<&str>,
+    quiet: bool,
 ) -> Result<i32, Failure> {
     let source = GitSource::open(repo, &loaded.config)?;
     let request = source.resolve_request(request)?;
     let roots = selected_roots(&request, root)?;
+    let progress = super::progress::RootProgress::new("planning", roots.len(), quiet);
     let binary = tofu::choose_binary(&loaded.config.tofu);
     tofu::prune_stale_and_say(&source);
     let mut workspace = Workspace::create(&source, &request.head)?;
     let mut failures = Vec::new();
     for root in roots {
+        progress.start(&root.path);
         // Each line as soon as its root is planned: planning is slow.
         match plan_one(&source, &request, &mut workspace, &binary, &root.path) {
-            Ok(line) => write_stdout(|out| writeln!(out, "{line}"))?,
+            Ok(line) => progress.suspend(|| write_stdout(|out| writeln!(out, "{line}")))?,
             Err(Failure(e)) => failures.push(format!("{}: {e}", root.path)),
         }
+        progress.done();
     }
+    drop(progress);
     workspace.remove()?;
     match failures.len() {
         0 => Ok(0),
