@@ -125,3 +125,14 @@ fn a_generated_plan_is_grouped_by_module_with_counts() {
     assert_eq!(counted, seen.len());
     assert_eq!(outline.resources(), seen.len());
 }
+
+#[test]
+fn the_outline_follows_a_search_in_the_diff() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut h = support::tui::demo_harness(dir.path(), None, (140, 40));
+    h.press("j j <Enter> G");
+    h.press("/");
+    h.type_text("iam");
+    h.press("<Enter>");
+    assert_eq!(selected_outline_address(&h), "aws_iam_policy.assets");
+}

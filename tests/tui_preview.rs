@@ -44,7 +44,7 @@ fn the_preview_shows_the_selected_requests_roots_destructive_changes_and_gate() 
 #[test]
 fn the_preview_sits_beside_a_wide_list_below_a_narrow_one_and_p_toggles_it() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let mut wide = support::tui::demo_harness(dir.path(), None, (160, 30));
+    let mut wide = support::tui::demo_harness(dir.path(), None, (200, 30));
     let screen = wide.screen();
     let header = support::tui::row(&screen, "Author");
     assert!(

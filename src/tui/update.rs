@@ -580,7 +580,10 @@ fn input(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         Screen::Plan(view) => match view.as_mut() {
             // The outline filters as the text is typed.
             Loadable::Loaded(v) if v.outline.focused => outline::refilter(v),
-            Loadable::Loaded(v) if finished => v.run_search(),
+            Loadable::Loaded(v) if finished => {
+                v.run_search();
+                v.sync_outline();
+            }
             _ => {}
         },
         Screen::Code(_) if finished => return code_action(state, Action::SearchNext),

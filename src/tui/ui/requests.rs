@@ -111,8 +111,10 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, ui: &mut UiState, them
     frame.render_widget(Table::new(rows, widths).header(header).block(block), area);
 }
 
-/// Terminals at least this wide show the preview beside the list.
-const PREVIEW_BESIDE_FROM: u16 = 140;
+/// Terminals at least this wide show the preview beside the list: the
+/// list's columns need about 128 (narrower, the request numbers are cut).
+const PREVIEW_BESIDE_FROM: u16 = 176;
+const LIST_NEEDS: u16 = 128;
 /// Rows the preview needs below the list to be worth showing.
 const PREVIEW_MIN_ROWS: u16 = 10;
 
@@ -124,7 +126,7 @@ fn split_for_preview(area: Rect, rows: usize, hidden: bool) -> (Rect, Option<Rec
         return (area, None);
     }
     if area.width >= PREVIEW_BESIDE_FROM {
-        let width = (area.width * 35 / 100).clamp(48, 72);
+        let width = area.width.saturating_sub(LIST_NEEDS).clamp(48, 72);
         let [list, preview] =
             Layout::horizontal([Constraint::Min(1), Constraint::Length(width)]).areas(area);
         return (list, Some(preview));
