@@ -128,7 +128,7 @@ fn main() {
         loaded.as_secs_f64() * 1e3
     );
 
-    let keys = [
+    let diff_keys = [
         "j",
         "j",
         "<C-d>",
@@ -146,42 +146,37 @@ fn main() {
         "F",
         ".",
     ];
-    let mut times: Vec<Duration> = Vec::new();
-    let mut worst_by_key = vec![Duration::ZERO; keys.len()];
-    for i in 0..360 {
-        let key = parse_key(keys[i % keys.len()]);
-        let t = Instant::now();
-        h.key(key);
-        h.draw();
-        let took = t.elapsed();
-        worst_by_key[i % keys.len()] = worst_by_key[i % keys.len()].max(took);
-        times.push(took);
-    }
-    let slowest: Vec<String> = {
-        let mut by_key: Vec<(&str, Duration)> = keys.iter().copied().zip(worst_by_key).collect();
-        by_key.sort_by_key(|(_, d)| std::cmp::Reverse(*d));
-        by_key
-            .iter()
-            .take(3)
-            .map(|(k, d)| format!("{k} {:.2} ms", d.as_secs_f64() * 1e3))
-            .collect()
-    };
-    times.sort();
-    let median = times[times.len() / 2];
-    let worst = times[times.len() - 1];
-    println!("slowest keys (worst press): {}", slowest.join(", "));
-    println!(
-        "key + draw over {} presses: median {:.2} ms, worst {:.2} ms (budget {} ms: {})",
-        times.len(),
-        median.as_secs_f64() * 1e3,
-        worst.as_secs_f64() * 1e3,
-        FRAME_BUDGET.as_millis(),
-        if worst <= FRAME_BUDGET {
-            "PASS"
-        } else {
-            "MISS"
-        }
-    );
+    let diff = measure(&mut h, &diff_keys, 360);
+    report("diff keys", &diff, None);
+    // The outline: focus, moves that scroll the diff, destructive jumps, a
+    // viewed mark, and a filter typed letter by letter (each letter filters
+    // all 50,000 addresses), then cleared; back to the diff.
+    let outline_keys = [
+        "<Tab>",
+        "j",
+        "j",
+        "<C-d>",
+        "G",
+        "g",
+        "k",
+        "d",
+        "D",
+        "<Space>",
+        "/",
+        "a",
+        "w",
+        "s",
+        "_",
+        "s",
+        "3",
+        "<Enter>",
+        "j",
+        "<Esc>",
+        "<PageDown>",
+        "<Tab>",
+    ];
+    let outline = measure(&mut h, &outline_keys, 352);
+    report("outline keys", &outline, Some(&diff));
     match peak_rss_kib() {
         Some(kib) => {
             let ratio = (kib * 1024) as f64 / size as f64;
@@ -198,4 +193,64 @@ fn main() {
         }
         None => println!("peak memory: not available (no /proc/self/status)"),
     }
+}
+
+/// Key-press-plus-draw times over `presses` presses cycling through `keys`.
+struct Measured {
+    times: Vec<Duration>,
+    slowest: Vec<(&'static str, Duration)>,
+}
+
+fn measure(h: &mut Harness, keys: &[&'static str], presses: usize) -> Measured {
+    let mut times: Vec<Duration> = Vec::new();
+    let mut worst_by_key = vec![Duration::ZERO; keys.len()];
+    for i in 0..presses {
+        let key = parse_key(keys[i % keys.len()]);
+        let t = Instant::now();
+        h.key(key);
+        h.draw();
+        let took = t.elapsed();
+        worst_by_key[i % keys.len()] = worst_by_key[i % keys.len()].max(took);
+        times.push(took);
+    }
+    times.sort();
+    let mut slowest: Vec<(&str, Duration)> = keys.iter().copied().zip(worst_by_key).collect();
+    slowest.sort_by_key(|(_, d)| std::cmp::Reverse(*d));
+    slowest.truncate(3);
+    Measured { times, slowest }
+}
+
+fn median(m: &Measured) -> Duration {
+    m.times[m.times.len() / 2]
+}
+
+/// Prints median and worst against the frame budget and, for `baseline`
+/// (measured in this same run), the ratio of the medians.
+fn report(what: &str, m: &Measured, baseline: Option<&Measured>) {
+    let ms = |d: Duration| d.as_secs_f64() * 1e3;
+    let worst = m.times[m.times.len() - 1];
+    let slowest: Vec<String> = m
+        .slowest
+        .iter()
+        .map(|(k, d)| format!("{k} {:.2} ms", ms(*d)))
+        .collect();
+    println!("{what}: slowest (worst press): {}", slowest.join(", "));
+    let ratio = baseline.map_or(String::new(), |b| {
+        format!(
+            "; median = {:.2}x the diff keys' median",
+            ms(median(m)) / ms(median(b)).max(1e-9)
+        )
+    });
+    println!(
+        "{what}: key + draw over {} presses: median {:.2} ms, worst {:.2} ms (budget {} ms: {}){ratio}",
+        m.times.len(),
+        ms(median(m)),
+        ms(worst),
+        FRAME_BUDGET.as_millis(),
+        if worst <= FRAME_BUDGET {
+            "PASS"
+        } else {
+            "MISS"
+        }
+    );
 }

@@ -24,8 +24,11 @@ mod apply;
 mod audit;
 mod diff_plans;
 mod drift;
+mod keys;
+mod progress;
 mod requests;
 mod review;
+mod shell;
 use std::io::{self, IsTerminal, Write};
 use std::path::PathBuf;
 
@@ -79,6 +82,21 @@ pub enum Command {
     /// Check the configuration (the user's file, then the repository's
     /// `.plandeck.toml` from the base branch) and say what was read.
     CheckConfig,
+    /// The terminal UI's effective key map: each view's actions with their
+    /// keys and descriptions (your config's `[keys]` over the defaults).
+    Keys,
+    /// Shell completions on standard output: `plandeck completions bash >
+    /// ~/.local/share/bash-completion/completions/plandeck` (README: each shell).
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// The man page (roff) on standard output: `plandeck man | man -l -`; with
+    /// `--dir DIR`, one page per command written to DIR.
+    Man {
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
     /// List open requests: roots, counts, risk, cost and plan state.
     Requests {
         #[arg(long, value_enum, default_value_t = ListFormat::Text)]
@@ -91,6 +109,9 @@ pub enum Command {
         /// Only this root (default: every root the request touches).
         #[arg(long)]
         root: Option<String>,
+        /// No progress on the terminal (stderr).
+        #[arg(long, short)]
+        quiet: bool,
     },
     /// Store a plan made elsewhere (by CI) for a request's root.
     ImportPlan {
@@ -180,6 +201,9 @@ pub enum Command {
         /// Only this root.
         #[arg(long)]
         root: Option<String>,
+        /// No progress on the terminal (stderr).
+        #[arg(long, short)]
+        quiet: bool,
     },
     /// Share decisions with a remote: fetch its `refs/notes/plandeck`, merge
     /// it with yours (every decision of both kept), push the result.
@@ -327,10 +351,16 @@ pub fn run(cli: Cli) -> Result<i32, Failure> {
         Some(layer) => config::load_with_repo(cli.config.as_deref(), Some(layer))?,
         None => user,
     };
+    // Every command refuses a bad `[keys]`, as it refuses any bad key of
+    // the file: the configuration is one thing, valid or not.
+    let keymap = crate::tui::Keymap::for_config(&loaded)?;
     let Some(command) = cli.command else {
-        return open_tui(&loaded, &repo, cli.read_only);
+        return open_tui(&loaded, &keymap, &repo, cli.read_only);
     };
     match command {
+        Command::Keys => keys::run(&keymap),
+        Command::Completions { shell } => shell::completions(shell),
+        Command::Man { dir } => shell::man(dir.as_deref()),
         Command::CheckConfig => {
             // Loading above already refused a bad file with its line and key.
             let user = user_path.as_ref().map_or_else(
@@ -378,9 +408,13 @@ pub fn run(cli: Cli) -> Result<i32, Failure> {
             root,
             comment,
         } => review::unblock(&loaded, &repo, &request, &root, comment),
-        Command::Apply { request, root } => {
+        Command::Apply {
+            request,
+            root,
+            quiet,
+        } => {
             crate::tofu::outlive_interrupts();
-            apply::run(&loaded, &repo, &request, root.as_deref())
+            apply::run(&loaded, &repo, &request, root.as_deref(), quiet)
         }
         Command::Status {
             request,
@@ -393,13 +427,22 @@ pub fn run(cli: Cli) -> Result<i32, Failure> {
             crate::tofu::outlive_interrupts();
             drift::run(&loaded, &repo, action)
         }
-        Command::Demo { dir, no_tui } => {
-            demo(&loaded, dir, no_tui, cli.config.as_deref(), cli.read_only)
-        }
+        Command::Demo { dir, no_tui } => demo(
+            &loaded,
+            &keymap,
+            dir,
+            no_tui,
+            cli.config.as_deref(),
+            cli.read_only,
+        ),
         Command::Requests { format } => requests::list(&loaded, &repo, format),
-        Command::Plan { request, root } => {
+        Command::Plan {
+            request,
+            root,
+            quiet,
+        } => {
             crate::tofu::outlive_interrupts();
-            requests::plan(&loaded, &repo, &request, root.as_deref())
+            requests::plan(&loaded, &repo, &request, root.as_deref(), quiet)
         }
         Command::ImportPlan {
             request,
@@ -480,6 +523,8 @@ fn uses_repo(command: Option<&Command>) -> bool {
                 | Command::Check { .. }
                 | Command::DiffPlans { .. }
                 | Command::Guard { .. }
+                | Command::Completions { .. }
+                | Command::Man { .. }
         ) | Some(Command::Audit { .. } | Command::Demo { .. })
     )
 }
@@ -500,7 +545,12 @@ fn repo_layer(repo: &std::path::Path, base: &str) -> Option<(String, String)> {
         .then(|| (format!("{}:.plandeck.toml ({base})", repo.display()), text))
 }
 
-fn open_tui(loaded: &Loaded, repo: &std::path::Path, read_only: bool) -> Result<i32, Failure> {
+fn open_tui(
+    loaded: &Loaded,
+    keymap: &crate::tui::Keymap,
+    repo: &std::path::Path,
+    read_only: bool,
+) -> Result<i32, Failure> {
     if !io::stdout().is_terminal() || !io::stdin().is_terminal() {
         return Err(Failure(
             "the terminal UI needs a terminal; `plandeck requests` lists requests as text".into(),
@@ -512,6 +562,8 @@ fn open_tui(loaded: &Loaded, repo: &std::path::Path, read_only: bool) -> Result<
         read_only,
         drift: Some(source.clone()),
         locks: crate::executor::locks_dir(&*source).ok(),
+        keymap: keymap.clone(),
+        theme: loaded.config.display.theme,
     };
     crate::tui::run(source, options)?;
     Ok(0)
@@ -519,6 +571,7 @@ fn open_tui(loaded: &Loaded, repo: &std::path::Path, read_only: bool) -> Result<
 
 fn demo(
     loaded: &Loaded,
+    keymap: &crate::tui::Keymap,
     dir: Option<PathBuf>,
     no_tui: bool,
     config: Option<&std::path::Path>,
@@ -542,7 +595,7 @@ fn demo(
         Some(layer) => config::load_with_repo(config, Some(layer))?,
         None => loaded.clone(),
     };
-    let result = open_tui(&loaded, &repo, read_only);
+    let result = open_tui(&loaded, keymap, &repo, read_only);
     if !keep {
         let _ = std::fs::remove_dir_all(&repo);
     }
@@ -619,6 +672,12 @@ pub(crate) fn say_line(line: std::fmt::Arguments<'_>) -> bool {
 /// is not an error. Every byte of the CLI's standard output passes here
 /// or through [`say_line`] (`println!` is denied), so no message can
 /// forget to escape what it got from a repository, plan or forge.
+/// plandeck's own generated text (completion scripts, man pages), through
+/// the same guard.
+fn write_raw(bytes: &[u8]) -> Result<(), Failure> {
+    write_stdout(|out| out.write_all(bytes))
+}
+
 fn write_stdout(body: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> Result<(), Failure> {
     write_guarded(false, body)
 }

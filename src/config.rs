@@ -32,6 +32,9 @@ pub struct Config {
     /// Teams for approver lists and CODEOWNERS: name → member emails.
     pub teams: Teams,
     pub apply: ApplyConfig,
+    /// `[keys.VIEW]`: key bindings of the terminal UI, checked by
+    /// `tui::Keymap` (which knows the actions) against `Loaded::keys_file`.
+    pub keys: toml::Table,
 }
 
 /// `[apply]`: how an approved request reaches the base branch.
@@ -158,6 +161,19 @@ pub struct DisplayConfig {
     pub noise_resource_types: Vec<String>,
     /// Drift entries already known, by address (globs).
     pub known_drift: Vec<String>,
+    /// The terminal UI's colours.
+    pub theme: ThemeChoice,
+}
+
+/// `display.theme`: colours for a dark or a light terminal background, or
+/// `auto`: the terminal's background where it says (OSC 11), else dark.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ThemeChoice {
+    #[default]
+    Auto,
+    Dark,
+    Light,
 }
 
 /// A configuration problem, one line: `FILE:LINE: key `k`: message`.
@@ -176,6 +192,9 @@ pub struct Loaded {
     pub risk: RiskPolicy,
     /// Where it came from; `None` for the built-in defaults.
     pub path: Option<PathBuf>,
+    /// The user's own file (name and text), whose `[keys]` the keymap
+    /// reads with line numbers; `None` without a file.
+    pub keys_file: Option<(String, String)>,
 }
 
 /// The default config file location for this platform.
@@ -210,7 +229,10 @@ pub fn load(explicit: Option<&Path>) -> Result<Loaded, ConfigError> {
 /// without reading anything: errors name `path`. Pure (tests, fuzzing).
 pub fn load_str(text: &str, path: PathBuf) -> Result<Loaded, ConfigError> {
     let config = parse(text, &path)?;
-    compile_checked(config, Some(path), text)
+    let name = path.display().to_string();
+    let mut loaded = compile_checked(config, Some(path), text)?;
+    loaded.keys_file = Some((name, text.to_string()));
+    Ok(loaded)
 }
 
 /// Parses config text; errors name `path`, the line and the key.
@@ -328,7 +350,12 @@ fn compile_checked(
                 .into(),
         ));
     }
-    Ok(Loaded { config, risk, path })
+    Ok(Loaded {
+        config,
+        risk,
+        path,
+        keys_file: None,
+    })
 }
 
 /// The first bad value: (text to find its line by, message naming the key).
@@ -507,7 +534,27 @@ pub fn load_with_repo(
     };
     let repo_path = PathBuf::from(&name);
     let repo_config = parse(&text, &repo_path)?;
+    let repo_sets_keys = !repo_config.keys.is_empty();
     compile_checked(repo_config, Some(repo_path.clone()), &text)?;
+    // Keys and colours are the operator's own: a repository cannot set them.
+    let personal = [
+        (repo_sets_keys, "[keys", "keys"),
+        (
+            toml::from_str::<toml::Table>(&text)
+                .ok()
+                .and_then(|t| t.get("display")?.get("theme").cloned())
+                .is_some(),
+            "theme",
+            "display.theme",
+        ),
+    ];
+    if let Some((_, needle, key)) = personal.into_iter().find(|(set, _, _)| *set) {
+        return Err(ConfigError {
+            file: name.clone(),
+            line: line_of(&text, needle),
+            message: format!("key `{key}`: set it in your own config file, not the repository's"),
+        });
+    }
     let user_text = user
         .path
         .as_ref()
@@ -532,7 +579,9 @@ pub fn load_with_repo(
             line: None,
             message: e.message().replace('\n', " "),
         })?;
-    compile_checked(config, Some(repo_path), &text)
+    let mut loaded = compile_checked(config, Some(repo_path), &text)?;
+    loaded.keys_file = user.keys_file;
+    Ok(loaded)
 }
 
 fn merge_tables(base: &mut toml::Table, over: toml::Table) {

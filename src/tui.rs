@@ -8,15 +8,16 @@
 mod apply_state;
 pub mod harness;
 mod jobs;
-mod keymap;
+pub mod keymap;
 mod loads;
 mod msg;
+pub mod outline;
 mod plan_view;
 pub mod progress;
 mod runner;
 mod state;
 mod summary_cache;
-mod theme;
+pub mod theme;
 mod ui;
 mod update;
 mod work;
@@ -24,13 +25,15 @@ mod work;
 pub use apply_state::ApplyState;
 pub use jobs::{JobId, Jobs};
 pub use keymap::Keymap;
+pub use keymap::names as keymap_names;
 pub use msg::{
     Action, BackendEvent, Effect, LoadedPlan, Msg, RequestEntry, RequestsSnapshot, RootPlanInfo,
 };
 pub use msg::{DriftEntry, ProgressKey, ReqId};
-pub use plan_view::{NoiseRules, Settings};
+pub use outline::OutlineRow;
+pub use plan_view::{NoiseRules, PlanView, Settings};
 pub use state::{Layer, Loadable, Screen, State};
-pub use theme::Theme;
+pub use theme::{Palette, Theme};
 pub use ui::{UiState, draw};
 pub use update::{load_requests, update};
 
@@ -55,6 +58,10 @@ pub struct TuiOptions {
     pub drift: Option<Arc<dyn crate::drift::DriftOps>>,
     /// The local executor's apply locks (`<git-dir>/plandeck/locks`).
     pub locks: Option<std::path::PathBuf>,
+    /// The defaults with the user's `[keys]` on top.
+    pub keymap: Keymap,
+    /// `display.theme` (`auto` asks the terminal once, at start).
+    pub theme: crate::config::ThemeChoice,
 }
 
 /// Runs the TUI until the user quits. The terminal is restored on return,
@@ -68,9 +75,17 @@ pub fn run(source: Arc<dyn Backend>, options: TuiOptions) -> std::io::Result<()>
     runtime.block_on(async move {
         let mut terminal = ratatui::init();
         restore_on_ui_panic();
+        // In raw mode now, before the event stream reads the terminal.
+        let theme = Theme::choose(options.theme, !Theme::no_color_env(), || {
+            theme::background::query(
+                std::io::stdin(),
+                &mut std::io::stdout(),
+                theme::background::TIMEOUT,
+            )
+        });
         let _ = crossterm::execute!(std::io::stdout(), crossterm::event::EnableMouseCapture);
         let jobs = Arc::new(RunningJobs::default());
-        let result = event_loop(&mut terminal, source, options, Arc::clone(&jobs)).await;
+        let result = event_loop(&mut terminal, source, options, theme, Arc::clone(&jobs)).await;
         let _ = crossterm::execute!(std::io::stdout(), crossterm::event::DisableMouseCapture);
         ratatui::restore();
         stop_jobs(&jobs).await;
@@ -148,6 +163,7 @@ async fn event_loop(
     terminal: &mut ratatui::DefaultTerminal,
     source: Arc<dyn Backend>,
     options: TuiOptions,
+    theme: Theme,
     jobs: Arc<RunningJobs>,
 ) -> std::io::Result<()> {
     let (tx, mut rx) = tokio::sync::mpsc::channel(CHANNEL_CAPACITY);
@@ -164,8 +180,7 @@ async fn event_loop(
         },
         tx,
     };
-    let keymap = Keymap::default();
-    let theme = Theme::from_env();
+    let keymap = options.keymap;
     let mut state = State::new(options.settings, unix_now());
     state.read_only = options.read_only;
     let mut ui = UiState::default();

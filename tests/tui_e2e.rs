@@ -17,23 +17,17 @@ struct Tmux {
 
 impl Tmux {
     fn start(name: &str, dir: &Path, command: &str) -> Self {
+        Self::start_with(name, dir, command, Path::new("/dev/null"))
+    }
+
+    /// As `start`, with a tmux configuration file.
+    fn start_with(name: &str, dir: &Path, command: &str, conf: &Path) -> Self {
         let socket = format!("plandeck-e2e-{}-{name}", std::process::id());
         let tmux = Self { socket };
         let status = Command::new("tmux")
-            .args([
-                "-L",
-                &tmux.socket,
-                "-f",
-                "/dev/null",
-                "new-session",
-                "-d",
-                "-s",
-                "e2e",
-                "-x",
-                "140",
-                "-y",
-                "40",
-            ])
+            .args(["-L", &tmux.socket, "-f"])
+            .arg(conf)
+            .args(["new-session", "-d", "-s", "e2e", "-x", "140", "-y", "40"])
             .arg("-c")
             .arg(dir)
             .arg(command)
@@ -557,4 +551,76 @@ fn the_tui_plans_and_applies_in_process_with_real_terraform() {
     assert_eq!(fx.entries("apply-succeeded").len(), 1, "{:?}", fx.audit());
     let worktrees = support::git_in(&fx.repo.path, &["worktree", "list", "--porcelain"]);
     assert_eq!(worktrees.matches("worktree ").count(), 1, "{worktrees}");
+}
+
+#[test]
+fn the_auto_theme_follows_the_terminals_background() {
+    // tmux answers OSC 11 with the pane's background: white, then black.
+    for (background, light) in [("#ffffff", true), ("#000000", false)] {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let repo = demo(dir.path());
+        let conf = dir.path().join("tmux.conf");
+        std::fs::write(&conf, format!("set -g window-style 'bg={background}'\n")).expect("conf");
+        let tmux = Tmux::start_with("theme", &repo, &session_command(dir.path()), &conf);
+        tmux.wait_for("the request list", |s| s.contains("Requests 5/5"));
+        let screen = tmux.capture(true);
+        // The light palette's update colour is 256-colour 130 (dark orange);
+        // the dark palette's is the terminal's yellow.
+        assert_eq!(
+            screen.contains("38;5;130"),
+            light,
+            "{background}:\n{screen}"
+        );
+        assert_eq!(
+            screen.contains("38;5;3m"),
+            !light,
+            "{background}:\n{screen}"
+        );
+        tmux.keys(&["q"]);
+        let done = tmux.wait_for("plandeck to exit", |s| s.contains("EXIT:"));
+        assert!(done.contains("EXIT:0"), "{done}");
+    }
+}
+
+#[test]
+fn preview_then_outline_jump_in_a_real_terminal() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let repo = demo(dir.path());
+    let tmux = Tmux::start("outline", &repo, &session_command(dir.path()));
+    tmux.wait_for("the request list with its preview", |s| {
+        s.contains("Requests 5/5") && s.contains(" Preview ")
+    });
+    // Newest first: 104, 105, 103. The preview follows the selection to
+    // request/103 and names its destructive change.
+    tmux.keys(&["j", "j"]);
+    let preview = tmux.wait_for("request/103's preview", |s| {
+        s.contains("#103 web/prod: retire the legacy export bucket")
+    });
+    assert!(
+        preview.contains("Destructive changes (1)")
+            && preview.contains("aws_s3_bucket.legacy_exports"),
+        "{preview}"
+    );
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("the plan with its outline", |s| {
+        s.contains("request/103 · apps/web/prod") && s.contains(" Outline 3 ")
+    });
+    tmux.keys(&["Tab"]);
+    tmux.wait_for("the outline's keys", |s| s.contains("<Tab> diff"));
+    // Filter the outline, then jump: the diff's cursor is on the resource.
+    tmux.keys(&["/"]);
+    tmux.literal("iam");
+    tmux.wait_for("the filtered outline", |s| s.contains(" Outline 1 /iam"));
+    tmux.keys(&["Enter"]);
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("the jump to the diff", |s| {
+        s.contains("<Tab> outline")
+            && tmux
+                .capture(true)
+                .lines()
+                .filter(|l| has_reverse(l))
+                .any(|l| strip_escapes(l).contains("aws_iam_policy.assets will be"))
+    });
+    tmux.keys(&["q"]);
+    assert_restored(&tmux);
 }

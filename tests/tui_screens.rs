@@ -438,7 +438,7 @@ fn the_help_overlay_shows_every_key_on_a_short_terminal() {
     let descriptions: Vec<&str> = h
         .keymap
         .bindings(plandeck::tui::Layer::Plan)
-        .map(|b| b.desc)
+        .map(|b| b.desc.as_str())
         .collect();
     assert!(
         descriptions.len() > 22,

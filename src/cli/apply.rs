@@ -18,6 +18,7 @@ pub(super) fn run(
     repo: &Path,
     request: &str,
     root: Option<&str>,
+    quiet: bool,
 ) -> Result<i32, Failure> {
     let data = crate::tui::progress::data_dir()
         .ok_or_else(|| Failure("no data directory on this platform".into()))?;
@@ -40,7 +41,26 @@ pub(super) fn run(
     }
     let (source, request) = super::review::open(loaded, repo, request, root)?;
     let places = places(&source, &data)?;
-    let outcome = apply_request(&source, &loaded.config, &request, root, &places, &mut out)?;
+    let roots: Vec<String> = request
+        .roots
+        .iter()
+        .map(|r| r.path.clone())
+        .filter(|r| root.is_none_or(|only| only == r))
+        .collect();
+    let progress = super::progress::RootProgress::new("applying", roots.len(), quiet);
+    let mut followed = super::progress::FollowLines::new(&mut out, &progress, roots);
+    let outcome = apply_request(
+        &source,
+        &loaded.config,
+        &request,
+        root,
+        &places,
+        &mut followed,
+    );
+    let _ = std::io::Write::flush(&mut followed);
+    drop(followed);
+    drop(progress);
+    let outcome = outcome?;
     let merged = matches!(loaded.config.apply.mode, ApplyMode::MergeThenApply);
     Ok(report(&mut out, &request.id, outcome, merged))
 }

@@ -27,6 +27,9 @@ pub enum DriftAction {
         /// Only this root (default: every root on the base branch).
         #[arg(long)]
         root: Option<String>,
+        /// No progress on the terminal (stderr).
+        #[arg(long, short)]
+        quiet: bool,
     },
     /// The stored drift reports: root, age of the last check, status, drifted addresses.
     List {
@@ -50,25 +53,35 @@ pub enum DriftAction {
 pub(super) fn run(loaded: &Loaded, repo: &Path, action: DriftAction) -> Result<i32, Failure> {
     let source = GitSource::open(repo, &loaded.config)?;
     match action {
-        DriftAction::Check { root } => check(loaded, &source, root.as_deref()),
+        DriftAction::Check { root, quiet } => check(loaded, &source, root.as_deref(), quiet),
         DriftAction::List { format } => list(&source, format),
         DriftAction::BlockRequests { root, reason } => block(&source, &root, &reason),
         DriftAction::Ack { root, note } => ack(&source, &root, &note),
     }
 }
 
-fn check(loaded: &Loaded, source: &GitSource, only: Option<&str>) -> Result<i32, Failure> {
+fn check(
+    loaded: &Loaded,
+    source: &GitSource,
+    only: Option<&str>,
+    quiet: bool,
+) -> Result<i32, Failure> {
     let roots = drift::roots_to_check(source, &loaded.config, only)?;
     crate::tofu::prune_stale_and_say(source);
     let width = roots.iter().map(|r| r.chars().count()).max().unwrap_or(0);
+    let progress = super::progress::RootProgress::new("checking", roots.len(), quiet);
     let mut code = 0;
     for root in &roots {
+        progress.start(root);
         let report = drift::check_root(source, &loaded.config, root)?;
-        say!(
-            "{:<width$}  {}",
-            sanitize::escape(root).text,
-            status_text(&report)
-        );
+        progress.suspend(|| {
+            say!(
+                "{:<width$}  {}",
+                sanitize::escape(root).text,
+                status_text(&report)
+            )
+        });
+        progress.done();
         code = match (code, report.status) {
             (_, DriftStatus::Error) | (EXIT_ERROR, _) => EXIT_ERROR,
             (_, DriftStatus::Drift) => EXIT_DRIFT,

@@ -9,7 +9,7 @@
 use super::{Failure, ListFormat, write_stdout};
 use crate::backend::prelude::*;
 use crate::config::Loaded;
-use crate::executor::planner::RootPlanned;
+use crate::executor::planner::{PlanStep, RootPlanned};
 use crate::plan::ActionCounts;
 use crate::risk::Risk;
 use crate::sanitize;
@@ -294,6 +294,7 @@ pub(super) fn plan(
     repo: &Path,
     request: &str,
     root: Option<&str>,
+    quiet: bool,
 ) -> Result<i32, Failure> {
     let source = GitSource::open(repo, &loaded.config)?;
     let request = source.resolve_request(request)?;
@@ -301,22 +302,31 @@ pub(super) fn plan(
         .into_iter()
         .map(|r| r.path.clone())
         .collect();
+    let progress = super::progress::RootProgress::new("planning", roots.len(), quiet);
     let binary = tofu::choose_binary(&loaded.config.tofu);
     tofu::prune_stale_and_say(&source);
     let mut failures = Vec::new();
     let mut output = Ok(());
-    crate::executor::planner::plan_roots(&source, &binary, &request, &roots, &mut |root, done| {
+    crate::executor::planner::plan_roots(&source, &binary, &request, &roots, &mut |root, step| {
+        let done = match step {
+            PlanStep::Started => return progress.start(root),
+            PlanStep::Done(done) => done,
+        };
         // Each line as soon as its root is planned: planning is slow.
         let line = match done {
             RootPlanned::Stored(stored) => stored_line(&source, &stored),
             RootPlanned::Failed(e) => Err(Failure(e)),
         };
         match line {
-            Ok(line) if output.is_ok() => output = write_stdout(|out| writeln!(out, "{line}")),
+            Ok(line) if output.is_ok() => {
+                output = progress.suspend(|| write_stdout(|out| writeln!(out, "{line}")));
+            }
             Ok(_) => {}
             Err(Failure(e)) => failures.push(format!("{root}: {e}")),
         }
+        progress.done();
     })?;
+    drop(progress);
     output?;
     match failures.len() {
         0 => Ok(0),

@@ -8,6 +8,13 @@ use crate::domain::{PlanOrigin, Request, StoredPlan};
 use crate::tofu::Workspace;
 use std::path::Path;
 
+/// Where planning one root is.
+#[derive(Debug)]
+pub enum PlanStep {
+    Started,
+    Done(RootPlanned),
+}
+
 /// How planning one root ended.
 #[derive(Debug)]
 pub enum RootPlanned {
@@ -16,23 +23,24 @@ pub enum RootPlanned {
     Failed(String),
 }
 
-/// Plans `roots` of `request` with `binary`, calling `done` with each root
-/// as it finishes. A root that fails does not stop the others; the
+/// Plans `roots` of `request` with `binary`, calling `step` with each root
+/// as it starts and as it finishes. A root that fails does not stop the others; the
 /// workspace is removed at the end (or on any early return).
 pub fn plan_roots(
     backend: &dyn Backend,
     binary: &Path,
     request: &Request,
     roots: &[String],
-    done: &mut dyn FnMut(&str, RootPlanned),
+    step: &mut dyn FnMut(&str, PlanStep),
 ) -> Result<(), BackendError> {
     let mut workspace = Workspace::create(backend, &request.head)?;
     for root in roots {
+        step(root, PlanStep::Started);
         let planned = match plan_one(backend, request, &mut workspace, binary, root) {
             Ok(stored) => RootPlanned::Stored(Box::new(stored)),
             Err(why) => RootPlanned::Failed(why),
         };
-        done(root, planned);
+        step(root, PlanStep::Done(planned));
     }
     workspace.remove()
 }

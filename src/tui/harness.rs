@@ -25,7 +25,7 @@ pub struct Harness {
     pub ui: UiState,
     pub keymap: Keymap,
     pub terminal: Terminal<TestBackend>,
-    theme: Theme,
+    pub theme: Theme,
     /// The runner's own effect executor, called inline.
     effects: runner::Effects,
     /// Lines that plans and applies stream, drained after each effect.
@@ -146,6 +146,14 @@ impl Harness {
             .join("\n")
     }
 
+    /// Draws a frame and returns the screen with its styles: each run of
+    /// cells in one style that is not the default written
+    /// `{fg=Red,bg=White,BOLD|REVERSED}text{/}`, so snapshots show colours.
+    pub fn styled_screen(&mut self) -> String {
+        self.draw();
+        styled_view(self.terminal.backend().buffer())
+    }
+
     pub fn draw(&mut self) {
         let (state, ui, theme, keymap) = (&self.state, &mut self.ui, &self.theme, &self.keymap);
         let _ = self
@@ -192,25 +200,63 @@ impl Harness {
     }
 }
 
-/// A key written as in the key hints (`j`, `<Enter>`, `<C-d>`).
+/// A key written as in the key hints (`j`, `<Enter>`, `<C-d>`,
+/// `<BackTab>`): the keymap's own notation. Panics on a key it cannot
+/// read, which is a mistake in the test.
 pub fn parse_key(key: &str) -> KeyEvent {
-    let plain = |code| KeyEvent::new(code, KeyModifiers::NONE);
-    match key {
-        "<Enter>" => plain(KeyCode::Enter),
-        "<Esc>" => plain(KeyCode::Esc),
-        "<Tab>" => plain(KeyCode::Tab),
-        "<Space>" => plain(KeyCode::Char(' ')),
-        "<Up>" => plain(KeyCode::Up),
-        "<Down>" => plain(KeyCode::Down),
-        "<Backspace>" => plain(KeyCode::Backspace),
-        "<PageDown>" => plain(KeyCode::PageDown),
-        "<PageUp>" => plain(KeyCode::PageUp),
-        _ => match key.strip_prefix("<C-").and_then(|k| k.strip_suffix('>')) {
-            Some(c) => KeyEvent::new(
-                KeyCode::Char(c.chars().next().unwrap_or('c')),
-                KeyModifiers::CONTROL,
-            ),
-            None => plain(KeyCode::Char(key.chars().next().unwrap_or(' '))),
-        },
+    match super::keymap::notation::parse(key) {
+        Ok(id) => id.event(),
+        Err(e) => panic!("harness key: {e}"),
     }
+}
+
+/// A buffer as text with its styles (see [`Harness::styled_screen`]).
+pub fn styled_view(buffer: &ratatui::buffer::Buffer) -> String {
+    use ratatui::style::{Color, Modifier};
+    let width = usize::from(buffer.area.width);
+    let tag = |cell: &ratatui::buffer::Cell| -> Option<String> {
+        let mut parts = Vec::new();
+        if cell.fg != Color::Reset {
+            parts.push(format!("fg={:?}", cell.fg));
+        }
+        if cell.bg != Color::Reset {
+            parts.push(format!("bg={:?}", cell.bg));
+        }
+        if cell.modifier != Modifier::empty() {
+            parts.push(
+                format!("{:?}", cell.modifier)
+                    .replace("Modifier(", "")
+                    .replace(')', ""),
+            );
+        }
+        (!parts.is_empty()).then(|| parts.join(","))
+    };
+    let mut out = Vec::new();
+    for row in buffer.content.chunks(width) {
+        let mut line = String::new();
+        let mut open: Option<String> = None;
+        // Trailing unstyled blanks are not written.
+        let used = row
+            .iter()
+            .rposition(|c| c.symbol() != " " || tag(c).is_some())
+            .map_or(0, |p| p + 1);
+        for cell in &row[..used] {
+            let style = tag(cell);
+            if style != open {
+                if open.is_some() {
+                    line.push_str("{/}");
+                }
+                if let Some(s) = &style {
+                    line.push_str(&format!("{{{s}}}"));
+                }
+                open = style;
+            }
+            line.push_str(cell.symbol());
+        }
+        if open.is_some() {
+            line.push_str("{/}");
+        }
+        out.push(line);
+    }
+    out.join("\n")
 }

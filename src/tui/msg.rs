@@ -107,6 +107,12 @@ pub enum Action {
     BlockDriftedRoot,
     /// Drift view: acknowledge the selected root's drift with a note.
     AcknowledgeDrift,
+    /// Requests list: show or hide the preview pane of the selected request.
+    TogglePreview,
+    /// Plan view: move the focus to the next pane (outline ⇄ diff).
+    FocusNextPane,
+    /// Plan view: move the focus to the previous pane.
+    FocusPrevPane,
 }
 
 /// A side effect requested by `update`, carried out by the runner.

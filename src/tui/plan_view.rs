@@ -155,6 +155,8 @@ pub struct PlanView {
     pub notice: Option<String>,
     /// Showing only what changed since the reviewer's stale approval.
     pub show_delta: bool,
+    /// The outline pane beside the diff.
+    pub outline: super::outline::Outline,
 }
 
 impl PlanView {
@@ -190,6 +192,7 @@ impl PlanView {
             hidden_by_noise: 0,
             notice: None,
             show_delta: false,
+            outline: Default::default(),
         };
         view.show_delta = view.loaded.since_approval.is_some();
         view.cursor = 0;
@@ -207,6 +210,8 @@ impl PlanView {
                 self.push_text(line);
             }
             self.cursor = self.cursor.min(self.rows.len().saturating_sub(1));
+            let plan = std::sync::Arc::clone(&self.loaded.plan);
+            self.outline.update(&self.rows, &plan);
             return;
         }
         let options = self.render_options(settings);
@@ -277,6 +282,23 @@ impl PlanView {
             })
             .unwrap_or(0)
             .min(self.rows.len().saturating_sub(1));
+        self.outline.update(&self.rows, &plan);
+        self.sync_outline();
+    }
+
+    /// The outline follows the diff: its cursor goes to the resource the
+    /// diff's cursor is on.
+    pub fn sync_outline(&mut self) {
+        if let Some(i) = self.current_resource() {
+            self.outline.follow(i);
+        }
+    }
+
+    /// Scrolls the diff to resource `i`'s header (selecting it in the outline).
+    pub fn show_in_diff(&mut self, i: usize) {
+        if let Some(pos) = self.rows.iter().position(|r| *r == Row::Resource(i)) {
+            self.cursor = pos;
+        }
     }
 
     /// Shows or hides what noise rules fold; bodies are rendered again.

@@ -55,6 +55,8 @@ pub struct ListState {
     pub filter: String,
     pub filter_editing: bool,
     pub sort: SortKey,
+    /// The preview pane was turned off (`P`); it is on by default.
+    pub hide_preview: bool,
 }
 
 impl ListState {
@@ -261,6 +263,8 @@ pub enum Layer {
     List,
     Matrix,
     Plan,
+    /// The plan view with the focus on its outline pane.
+    Outline,
     Code,
     Audit,
     Drift,
@@ -268,13 +272,14 @@ pub enum Layer {
 
 impl Layer {
     /// Every layer, so tests (and the keymap) cannot forget one.
-    pub const ALL: [Layer; 9] = [
+    pub const ALL: [Layer; 10] = [
         Layer::Modal,
         Layer::Help,
         Layer::Input,
         Layer::List,
         Layer::Matrix,
         Layer::Plan,
+        Layer::Outline,
         Layer::Code,
         Layer::Audit,
         Layer::Drift,
@@ -289,6 +294,7 @@ impl Layer {
             Layer::List
             | Layer::Matrix
             | Layer::Plan
+            | Layer::Outline
             | Layer::Code
             | Layer::Audit
             | Layer::Drift => true,
@@ -366,7 +372,8 @@ impl State {
             Screen::List => Layer::List,
             Screen::Matrix { .. } => Layer::Matrix,
             Screen::Plan(view) => match view.as_ref() {
-                Loadable::Loaded(v) if v.search.editing => Layer::Input,
+                Loadable::Loaded(v) if v.search.editing || v.outline.filter_editing => Layer::Input,
+                Loadable::Loaded(v) if v.outline.focused => Layer::Outline,
                 _ => Layer::Plan,
             },
             Screen::Code(code) if code.search_editing => Layer::Input,

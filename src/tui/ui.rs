@@ -7,7 +7,9 @@ mod drift;
 mod help;
 mod matrix;
 mod modal;
+mod outline;
 mod plan;
+mod preview;
 mod requests;
 
 use super::keymap::Keymap;
@@ -25,6 +27,7 @@ use ratatui::widgets::Paragraph;
 pub struct UiState {
     pub list_offset: usize,
     pub plan_offset: usize,
+    pub outline_offset: usize,
     pub code_offset: usize,
 }
 
@@ -100,20 +103,45 @@ fn draw_status(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, keym
             format!(" {}", sanitize::escape(status).text),
             theme.role(render::Role::Warning),
         )),
-        None => hints(state.layer(), keymap, theme),
+        None => hints(state.layer(), keymap, theme, usize::from(area.width)),
     };
     frame.render_widget(Paragraph::new(line), area);
 }
 
-fn hints<'a>(layer: Layer, keymap: &'a Keymap, theme: &Theme) -> Line<'a> {
+/// The layer's hints from the live keymap, cut to `width`: the view's own
+/// hints go first from the end, so `? help` (which lists every key) and
+/// `q quit` always show.
+fn hints<'a>(layer: Layer, keymap: &'a Keymap, theme: &Theme, width: usize) -> Line<'a> {
     let mut spans = vec![Span::raw(" ")];
     if layer == Layer::Input {
         spans.push(Span::styled("<Enter>", theme.key()));
         spans.push(Span::raw(" apply  "));
         spans.push(Span::styled("<Esc>", theme.key()));
         spans.push(Span::raw(" cancel"));
+        return Line::from(spans);
     }
-    for (label, desc) in keymap.hints(layer) {
+    let (mut own, ways_out): (Vec<_>, Vec<_>) = keymap
+        .bindings(layer)
+        .filter(|b| b.hint)
+        .map(|b| (b.label.as_str(), b.desc.as_str(), b.action))
+        .partition(|(_, _, a)| !matches!(a, super::msg::Action::Help | super::msg::Action::Quit));
+    let cost =
+        |(label, desc, _): &(&str, &str, _)| label.chars().count() + desc.chars().count() + 3;
+    let budget = width.saturating_sub(2);
+    let mut cut = false;
+    while own.iter().chain(&ways_out).map(cost).sum::<usize>() + if cut { 2 } else { 0 } > budget
+        && own.pop().is_some()
+    {
+        cut = true;
+    }
+    for (label, desc, _) in own {
+        spans.push(Span::styled(label, theme.key()));
+        spans.push(Span::raw(format!(" {desc}  ")));
+    }
+    if cut {
+        spans.push(Span::styled("… ", theme.role(render::Role::Muted)));
+    }
+    for (label, desc, _) in ways_out {
         spans.push(Span::styled(label, theme.key()));
         spans.push(Span::raw(format!(" {desc}  ")));
     }

@@ -11,6 +11,7 @@ use crossterm::event::{KeyCode, KeyEvent, MouseEventKind};
 mod backend;
 #[cfg(test)]
 mod fake_tests;
+mod outline;
 mod review;
 #[cfg(test)]
 mod tests;
@@ -105,7 +106,8 @@ fn act(state: &mut State, action: Action) -> Vec<Effect> {
     match state.layer() {
         Layer::List => list_action(state, action),
         Layer::Matrix => matrix_action(state, action),
-        Layer::Plan => plan_action(state, action),
+        Layer::Plan => outline::diff_action(state, action),
+        Layer::Outline => outline::outline_action(state, action),
         Layer::Code => code_action(state, action),
         Layer::Audit => audit_action(state, action),
         Layer::Drift => drift_action(state, action),
@@ -156,6 +158,7 @@ fn list_action(state: &mut State, action: Action) -> Vec<Effect> {
     }
     match action {
         Action::Search => state.list.filter_editing = true,
+        Action::TogglePreview => state.list.hide_preview = !state.list.hide_preview,
         Action::Back => {
             state.list.filter.clear();
             state.list.selected = 0;
@@ -548,6 +551,9 @@ fn code_action(state: &mut State, action: Action) -> Vec<Effect> {
 fn input(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     let (text, editing) = match &mut state.screen {
         Screen::Plan(view) => match view.as_mut() {
+            Loadable::Loaded(v) if v.outline.filter_editing => {
+                (&mut v.outline.filter, &mut v.outline.filter_editing)
+            }
             Loadable::Loaded(v) => (&mut v.search.query, &mut v.search.editing),
             _ => return Vec::new(),
         },
@@ -581,11 +587,15 @@ fn input(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     }
     let finished = !*editing && key.code == KeyCode::Enter;
     match &mut state.screen {
-        Screen::Plan(view) => {
-            if let (Loadable::Loaded(v), true) = (view.as_mut(), finished) {
+        Screen::Plan(view) => match view.as_mut() {
+            // The outline filters as the text is typed.
+            Loadable::Loaded(v) if v.outline.focused => outline::refilter(v),
+            Loadable::Loaded(v) if finished => {
                 v.run_search();
+                v.sync_outline();
             }
-        }
+            _ => {}
+        },
         Screen::Code(_) if finished => return code_action(state, Action::SearchNext),
         Screen::List => state.list.selected = 0,
         _ => {}

@@ -11,7 +11,7 @@ use super::msg::BackendEvent;
 use crate::backend::Backend;
 use crate::config::Config;
 use crate::domain::Request;
-use crate::executor::planner::{RootPlanned, plan_roots};
+use crate::executor::planner::{PlanStep, RootPlanned, plan_roots};
 use crate::tofu::guard::CancelScope;
 use std::collections::HashMap;
 use std::path::Path;
@@ -162,11 +162,12 @@ pub fn plan_request(
                 &binary,
                 request,
                 &roots,
-                &mut |root, done| match done {
-                    RootPlanned::Stored(stored) => {
+                &mut |root, step| match step {
+                    PlanStep::Started => progress.line(format!("{root}: planning…")),
+                    PlanStep::Done(RootPlanned::Stored(stored)) => {
                         progress.line(format!("{root}  {}  planned", stored.digest));
                     }
-                    RootPlanned::Failed(why) => {
+                    PlanStep::Done(RootPlanned::Failed(why)) => {
                         progress.line(format!("{root}: {why}"));
                         failures.push(format!("{root}: {why}"));
                     }

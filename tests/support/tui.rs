@@ -79,3 +79,60 @@ pub fn row(screen: &str, root: &str) -> String {
         .unwrap_or_else(|| panic!("{root} in\n{screen}"))
         .to_string()
 }
+
+/// A real repository in `dir/repo` with one request (`request/1`, root
+/// `apps/big/prod`) whose stored plan is plandeck's generated plan of `n`
+/// changes of every kind (seed 7), and the harness on it.
+pub fn generated_plan_harness(dir: &Path, n: usize, size: (u16, u16)) -> Harness {
+    use plandeck::source::PlanOrigin;
+    let repo = dir.join("repo");
+    std::fs::create_dir_all(repo.join("apps/big/prod")).expect("mkdir");
+    let git = |args: &[&str]| super::git_command(&repo).args(args).output().expect("git");
+    for args in [
+        &["init", "-q", "-b", "main"][..],
+        &["config", "user.name", "Riley Review"],
+        &["config", "user.email", "riley@example.com"],
+    ] {
+        assert!(git(args).status.success());
+    }
+    std::fs::write(repo.join("apps/big/prod/main.tf"), "# big\n").expect("write");
+    let commit = |message: &str, when: i64| {
+        let date = format!("@{when} +0000");
+        let out = super::git_command(&repo)
+            .args(["commit", "-q", "-am", message])
+            .env("GIT_AUTHOR_NAME", "Gen Author")
+            .env("GIT_AUTHOR_EMAIL", "gen@example.com")
+            .env("GIT_AUTHOR_DATE", &date)
+            .env("GIT_COMMITTER_DATE", &date)
+            .output()
+            .expect("git commit");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    assert!(git(&["add", "-A"]).status.success());
+    commit("base", NOW - 7200);
+    assert!(git(&["checkout", "-q", "-b", "request/1"]).status.success());
+    std::fs::write(repo.join("apps/big/prod/main.tf"), "# bigger\n").expect("write");
+    commit("a generated change", NOW - 3600);
+    let head = String::from_utf8(git(&["rev-parse", "HEAD"]).stdout).expect("utf-8");
+    let mut plan = Vec::new();
+    plandeck::genplan::write_plan(n, 7, &mut plan).expect("generates");
+    let loaded = config::load(None).expect("defaults");
+    let source = GitSource::open(&repo, &loaded.config).expect("opens");
+    source
+        .store()
+        .put(
+            "request/1",
+            "apps/big/prod",
+            head.trim(),
+            PlanOrigin::Imported,
+            &plan,
+            None,
+            None,
+        )
+        .expect("stores");
+    harness(source, &loaded, size, dir.join("data"))
+}

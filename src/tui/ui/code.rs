@@ -8,7 +8,6 @@ use crate::tui::state::{CodeScreen, Loadable};
 use crate::tui::theme::Theme;
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 
@@ -69,11 +68,6 @@ fn number(n: Option<u32>) -> String {
 
 fn code_line(line: &DiffLine, theme: &Theme) -> Line<'static> {
     let mut spans = Vec::new();
-    let background = match line.kind {
-        LineKind::Added => Some(Color::Green),
-        LineKind::Removed => Some(Color::Red),
-        _ => None,
-    };
     if matches!(
         line.kind,
         LineKind::Context | LineKind::Added | LineKind::Removed
@@ -87,18 +81,15 @@ fn code_line(line: &DiffLine, theme: &Theme) -> Line<'static> {
         spans.push(Span::styled(format!("{marker} "), theme.code(role)));
     }
     for (role, text) in &line.spans {
-        let mut style = theme.code(*role);
-        if line.kind == LineKind::FileHeader {
-            style = theme.code(CodeRole::FileHeader);
-        }
-        if let (Some(_), true) = (background, *role == CodeRole::Plain) {
-            style = style.add_modifier(Modifier::empty());
-        }
+        let style = if line.kind == LineKind::FileHeader {
+            theme.code(CodeRole::FileHeader)
+        } else {
+            theme.code(*role)
+        };
         spans.push(Span::styled(text.clone(), style));
     }
     if line.flagged {
         spans.push(Span::styled(" ⚠ hidden characters", theme.role(Role::Flag)));
     }
-    let _ = Style::default();
     Line::from(spans)
 }

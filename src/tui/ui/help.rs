@@ -20,16 +20,15 @@ pub fn draw(frame: &mut Frame, area: Rect, layer: Layer, keymap: &Keymap, theme:
             continue;
         }
         seen.push((binding.action, vec![binding.label.to_string()]));
-        let _ = binding.desc;
     }
     for (action, keys) in &seen {
         let desc = keymap
             .bindings(layer)
             .find(|b| b.action == *action)
-            .map_or("", |b| b.desc);
+            .map_or("", |b| b.desc.as_str());
         lines.push(Line::from(vec![
             Span::styled(format!(" {:<22}", keys.join(" ")), theme.key()),
-            Span::raw(desc),
+            Span::raw(desc.to_string()),
         ]));
     }
     let title = format!(" Keys ({}) — ? or Esc closes ", layer_name(layer));
@@ -76,6 +75,7 @@ fn layer_name(layer: Layer) -> &'static str {
         Layer::List => "requests",
         Layer::Matrix => "roots",
         Layer::Plan => "plan",
+        Layer::Outline => "plan outline",
         Layer::Code => "code",
         Layer::Help => "help",
         Layer::Input => "typing",

@@ -123,7 +123,11 @@ pub fn draw(
 /// The root's last drift check on the base: `clean 2h`, `3 drifted 1d`,
 /// `acked 1d` (this very drift acknowledged), `error 5m`, or `-` when never
 /// checked.
-fn drift(info: &crate::tui::msg::RootPlanInfo, now: i64, theme: &Theme) -> Span<'static> {
+pub(super) fn drift(
+    info: &crate::tui::msg::RootPlanInfo,
+    now: i64,
+    theme: &Theme,
+) -> Span<'static> {
     use crate::drift::DriftStatus;
     let Some(report) = &info.drift else {
         return Span::styled("-", theme.role(Role::Muted));
@@ -144,7 +148,11 @@ fn drift(info: &crate::tui::msg::RootPlanInfo, now: i64, theme: &Theme) -> Span<
 
 /// The local executor's state of the root: `applying`, `interrupted`, or
 /// the last result for this head with its age; `-` before any apply.
-fn apply(info: &crate::tui::msg::RootPlanInfo, now: i64, theme: &Theme) -> Span<'static> {
+pub(super) fn apply(
+    info: &crate::tui::msg::RootPlanInfo,
+    now: i64,
+    theme: &Theme,
+) -> Span<'static> {
     use crate::tui::ApplyState;
     match &info.apply {
         None => Span::styled("-", theme.role(Role::Muted)),
@@ -162,7 +170,7 @@ fn apply(info: &crate::tui::msg::RootPlanInfo, now: i64, theme: &Theme) -> Span<
 }
 
 /// `1/2`, `blocked` or `-` for one root.
-fn approvals(info: &crate::tui::msg::RootPlanInfo, theme: &Theme) -> Span<'static> {
+pub(super) fn approvals(info: &crate::tui::msg::RootPlanInfo, theme: &Theme) -> Span<'static> {
     match &info.gate {
         Some(gate) if !gate.blocks.is_empty() => Span::styled("blocked", theme.role(Role::High)),
         Some(gate) => {

@@ -34,6 +34,13 @@ pub fn draw(
         .borders(Borders::TOP)
         .title(Span::styled(title, theme.title()));
     frame.render_widget(Paragraph::new(header).block(block), top);
+    let rows_area = match split_for_outline(rows_area, view.outline.focused) {
+        (Some(outline_area), diff) => {
+            super::outline::draw(frame, outline_area, view, &mut ui.outline_offset, theme);
+            diff
+        }
+        (None, diff) => diff,
+    };
     let height = rows_area.height as usize;
     scroll_to(&mut ui.plan_offset, view.cursor, height);
     let lines: Vec<Line> = view
@@ -52,6 +59,25 @@ pub fn draw(
         })
         .collect();
     frame.render_widget(Paragraph::new(lines), rows_area);
+}
+
+/// Terminals at least this wide show the outline beside the diff.
+const OUTLINE_FROM: u16 = 60;
+
+/// The outline's area (when shown) and the diff's. On a terminal too
+/// narrow for both, a focused outline takes the whole width.
+fn split_for_outline(area: Rect, focused: bool) -> (Option<Rect>, Rect) {
+    if area.width < OUTLINE_FROM {
+        return if focused {
+            (Some(area), Rect::default())
+        } else {
+            (None, area)
+        };
+    }
+    let width = (area.width * 30 / 100).clamp(24, 56);
+    let [outline, diff] =
+        Layout::horizontal([Constraint::Length(width), Constraint::Min(1)]).areas(area);
+    (Some(outline), diff)
 }
 
 fn header_lines(view: &PlanView, state: &State, theme: &Theme) -> Vec<Line<'static>> {

@@ -12,7 +12,7 @@ use crate::tui::state::{Loadable, State, highest_risk, is_new, root_status};
 use crate::tui::theme::Theme;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
-use ratatui::style::{Color, Style};
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table};
 
@@ -48,6 +48,16 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, ui: &mut UiState, them
         };
         frame.render_widget(Paragraph::new(text).block(block), area);
         return;
+    }
+    let (area, preview_area) = split_for_preview(area, visible.len(), state.list.hide_preview);
+    if let Some(preview_area) = preview_area {
+        super::preview::draw(
+            frame,
+            preview_area,
+            state.list.selected_entry(),
+            state.now,
+            theme,
+        );
     }
     let height = area.height.saturating_sub(2) as usize;
     scroll_to(&mut ui.list_offset, state.list.selected, height);
@@ -101,6 +111,39 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, ui: &mut UiState, them
     frame.render_widget(Table::new(rows, widths).header(header).block(block), area);
 }
 
+/// Terminals at least this wide show the preview beside the list: the
+/// list's columns need about 128 (narrower, the request numbers are cut).
+const PREVIEW_BESIDE_FROM: u16 = 176;
+const LIST_NEEDS: u16 = 128;
+/// Rows the preview needs below the list to be worth showing.
+const PREVIEW_MIN_ROWS: u16 = 10;
+
+/// The list's area and the preview's: beside the list on a wide terminal,
+/// below it on a narrower one when the list leaves room, else none.
+fn split_for_preview(area: Rect, rows: usize, hidden: bool) -> (Rect, Option<Rect>) {
+    use ratatui::layout::Layout;
+    if hidden {
+        return (area, None);
+    }
+    if area.width >= PREVIEW_BESIDE_FROM {
+        let width = area.width.saturating_sub(LIST_NEEDS).clamp(48, 72);
+        let [list, preview] =
+            Layout::horizontal([Constraint::Min(1), Constraint::Length(width)]).areas(area);
+        return (list, Some(preview));
+    }
+    // The list's title and header rows, then one row per request.
+    let list_rows = u16::try_from(rows).unwrap_or(u16::MAX).saturating_add(2);
+    if area.height >= list_rows.saturating_add(PREVIEW_MIN_ROWS) {
+        let [list, preview] = Layout::vertical([
+            Constraint::Length(list_rows),
+            Constraint::Min(PREVIEW_MIN_ROWS),
+        ])
+        .areas(area);
+        return (list, Some(preview));
+    }
+    (area, None)
+}
+
 fn request_row(entry: &RequestEntry, new: bool, now: i64, theme: &Theme) -> Row<'static> {
     let request = &entry.request;
     let name = display_name(entry);
@@ -126,14 +169,14 @@ fn request_row(entry: &RequestEntry, new: bool, now: i64, theme: &Theme) -> Row<
 }
 
 /// `#104` for a numbered request, else its id.
-fn display_name(entry: &RequestEntry) -> String {
+pub(super) fn display_name(entry: &RequestEntry) -> String {
     let request = &entry.request;
     request
         .number
         .map_or_else(|| request.id.clone(), |n| format!("#{n}"))
 }
 
-fn author_of(entry: &RequestEntry) -> String {
+pub(super) fn author_of(entry: &RequestEntry) -> String {
     entry
         .request
         .authors
@@ -177,13 +220,7 @@ pub(super) fn via_text<'a>(mut via: impl ExactSizeIterator<Item = &'a String>) -
 }
 
 pub(super) fn env_badge(env: &str, theme: &Theme) -> Span<'static> {
-    let color = match env {
-        "prod" | "production" => Color::Red,
-        "stage" | "staging" => Color::Yellow,
-        "dev" | "development" => Color::Green,
-        _ => Color::Blue,
-    };
-    Span::styled(format!(" {} ", clean(env)), theme.badge(color))
+    Span::styled(format!(" {} ", clean(env)), theme.env(env))
 }
 
 fn counts_line(entry: &RequestEntry, theme: &Theme) -> Line<'static> {
