@@ -19,6 +19,28 @@ pub enum RecordError {
     AuditedNotStored { seq: u64, error: BackendError },
 }
 
+impl From<RecordError> for BackendError {
+    /// A refused audit entry is a local io failure; a decision the backend
+    /// did not store keeps the backend's kind, in words that say the entry
+    /// stands for the attempt.
+    fn from(e: RecordError) -> Self {
+        let text = e.to_string();
+        match e {
+            RecordError::AuditedNotStored { error, .. } => match error {
+                BackendError::Conflict(_) => BackendError::Conflict(text),
+                BackendError::Auth(_) => BackendError::Auth(text),
+                BackendError::Network(_) => BackendError::Network(text),
+                BackendError::RateLimited { reset_at, .. } => BackendError::RateLimited {
+                    reset_at,
+                    message: text,
+                },
+                _ => BackendError::Io(text),
+            },
+            RecordError::Audit(_) => BackendError::Io(text),
+        }
+    }
+}
+
 impl From<AuditError> for RecordError {
     fn from(e: AuditError) -> Self {
         Self::Audit(e)

@@ -118,6 +118,22 @@ pub enum DriftError {
     Record(String),
 }
 
+impl From<DriftError> for BackendError {
+    /// The backend's own failure as it was; plandeck's local ones as io
+    /// (the store, the audit log) or invalid (an unknown root, no report).
+    fn from(e: DriftError) -> Self {
+        match e {
+            DriftError::Source(e) => e,
+            DriftError::Io(_) | DriftError::Audit(_) | DriftError::Record(_) => {
+                BackendError::Io(e.to_string())
+            }
+            DriftError::UnknownRoot { .. } | DriftError::NoReport(_) => {
+                BackendError::Invalid(e.to_string())
+            }
+        }
+    }
+}
+
 /// Checks one root at the base branch's head and stores its report.
 /// A failing binary is a report with [`DriftStatus::Error`], not an `Err`.
 pub fn check_root(

@@ -562,7 +562,7 @@ fn the_auto_theme_follows_the_terminals_background() {
         let conf = dir.path().join("tmux.conf");
         std::fs::write(&conf, format!("set -g window-style 'bg={background}'\n")).expect("conf");
         let tmux = Tmux::start_with("theme", &repo, &session_command(dir.path()), &conf);
-        tmux.wait_for("the request list", |s| s.contains("Requests 5/5"));
+        tmux.wait_for("the request list", |s| s.contains("Requests 7/7"));
         let screen = tmux.capture(true);
         // The light palette's update colour is 256-colour 130 (dark orange);
         // the dark palette's is the terminal's yellow.
@@ -588,7 +588,7 @@ fn preview_then_outline_jump_in_a_real_terminal() {
     let repo = demo(dir.path());
     let tmux = Tmux::start("outline", &repo, &session_command(dir.path()));
     tmux.wait_for("the request list with its preview", |s| {
-        s.contains("Requests 5/5") && s.contains(" Preview ")
+        s.contains("Requests 7/7") && s.contains(" Preview ")
     });
     // Newest first: 104, 105, 103. The preview follows the selection to
     // request/103 and names its destructive change.

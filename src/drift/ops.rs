@@ -5,22 +5,28 @@
 
 use super::{DriftReport, acknowledge, block_requests, load_plan, reports};
 use crate::audit::AuditLog;
-use crate::backend::Backend;
+use crate::backend::{Backend, BackendError};
 use crate::plan::Plan;
 
 pub trait DriftOps: Send + Sync {
     /// Every root's last drift report, with its refresh-only plan when stored.
-    fn drift_reports(&self) -> Result<Vec<(DriftReport, Option<Plan>)>, String>;
+    fn drift_reports(&self) -> Result<Vec<(DriftReport, Option<Plan>)>, BackendError>;
     /// Every root's last drift report without its plan (for the root matrix).
-    fn drift_summaries(&self) -> Result<Vec<DriftReport>, String>;
+    fn drift_summaries(&self) -> Result<Vec<DriftReport>, BackendError>;
     /// Blocks every open request touching `root`; returns how many.
-    fn block_for_drift(&self, log: &AuditLog, root: &str, reason: &str) -> Result<usize, String>;
-    fn acknowledge_drift(&self, log: &AuditLog, root: &str, note: &str) -> Result<(), String>;
+    fn block_for_drift(
+        &self,
+        log: &AuditLog,
+        root: &str,
+        reason: &str,
+    ) -> Result<usize, BackendError>;
+    fn acknowledge_drift(&self, log: &AuditLog, root: &str, note: &str)
+    -> Result<(), BackendError>;
 }
 
 impl<B: Backend> DriftOps for B {
-    fn drift_reports(&self) -> Result<Vec<(DriftReport, Option<Plan>)>, String> {
-        let reports = reports(self).map_err(|e| e.to_string())?;
+    fn drift_reports(&self) -> Result<Vec<(DriftReport, Option<Plan>)>, BackendError> {
+        let reports = reports(self).map_err(BackendError::from)?;
         Ok(reports
             .into_iter()
             .map(|report| {
@@ -33,19 +39,29 @@ impl<B: Backend> DriftOps for B {
             .collect())
     }
 
-    fn drift_summaries(&self) -> Result<Vec<DriftReport>, String> {
-        reports(self).map_err(|e| e.to_string())
+    fn drift_summaries(&self) -> Result<Vec<DriftReport>, BackendError> {
+        reports(self).map_err(BackendError::from)
     }
 
-    fn block_for_drift(&self, log: &AuditLog, root: &str, reason: &str) -> Result<usize, String> {
+    fn block_for_drift(
+        &self,
+        log: &AuditLog,
+        root: &str,
+        reason: &str,
+    ) -> Result<usize, BackendError> {
         block_requests(self, log, root, reason)
             .map(|b| b.len())
-            .map_err(|e| e.to_string())
+            .map_err(BackendError::from)
     }
 
-    fn acknowledge_drift(&self, log: &AuditLog, root: &str, note: &str) -> Result<(), String> {
+    fn acknowledge_drift(
+        &self,
+        log: &AuditLog,
+        root: &str,
+        note: &str,
+    ) -> Result<(), BackendError> {
         acknowledge(self, log, root, note)
             .map(drop)
-            .map_err(|e| e.to_string())
+            .map_err(BackendError::from)
     }
 }

@@ -253,12 +253,12 @@ pub enum BackendEvent {
     },
     DriftLoaded {
         req: ReqId,
-        result: Result<Vec<DriftEntry>, String>,
+        result: Result<Vec<DriftEntry>, BackendError>,
     },
     /// A drift block or acknowledgement was recorded (or why not).
     DriftActed {
         job: JobId,
-        result: Result<String, String>,
+        result: Result<String, BackendError>,
     },
     /// A line of an apply's output.
     ApplyLine { job: JobId, text: String },
@@ -270,11 +270,11 @@ pub enum BackendEvent {
     /// A decision was stored (or why not).
     DecisionRecorded {
         job: JobId,
-        result: Result<String, String>,
+        result: Result<String, BackendError>,
     },
     AuditLoaded {
         req: ReqId,
-        result: Result<Vec<crate::audit::AuditRecord>, String>,
+        result: Result<Vec<crate::audit::AuditRecord>, BackendError>,
     },
     /// A write (progress, seen marks) succeeded.
     Saved,

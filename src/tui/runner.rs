@@ -190,20 +190,20 @@ fn failure_event(effect: &Effect) -> impl FnOnce(String) -> Option<BackendEvent>
             },
             Ids::Audit(req) => BackendEvent::AuditLoaded {
                 req,
-                result: Err(error),
+                result: Err(BackendError::Internal(error)),
             },
             Ids::Drift(req) => BackendEvent::DriftLoaded {
                 req,
-                result: Err(error),
+                result: Err(BackendError::Internal(error)),
             },
             Ids::Save => BackendEvent::SaveFailed { error },
             Ids::Decision(job) => BackendEvent::DecisionRecorded {
                 job,
-                result: Err(error),
+                result: Err(BackendError::Internal(error)),
             },
             Ids::DriftAction(job) => BackendEvent::DriftActed {
                 job,
-                result: Err(error),
+                result: Err(BackendError::Internal(error)),
             },
             Ids::Apply(job) => BackendEvent::ApplyFinished {
                 job,
@@ -296,8 +296,9 @@ fn save(
 }
 
 /// The audit log in the data directory.
-fn audit_log(data_dir: Option<&std::path::Path>) -> Result<crate::audit::AuditLog, String> {
-    let dir = data_dir.ok_or("no data directory on this platform")?;
+fn audit_log(data_dir: Option<&std::path::Path>) -> Result<crate::audit::AuditLog, BackendError> {
+    let dir =
+        data_dir.ok_or_else(|| BackendError::Io("no data directory on this platform".into()))?;
     Ok(crate::audit::AuditLog::open(dir.join("audit.log")))
 }
 
@@ -307,9 +308,8 @@ pub(super) fn record_decision(
     source: &dyn Backend,
     data_dir: Option<&std::path::Path>,
     decision: &Decision,
-) -> Result<String, String> {
-    crate::audit_trail::record_with_source(&audit_log(data_dir)?, source, decision)
-        .map_err(|e| e.to_string())?;
+) -> Result<String, BackendError> {
+    crate::audit_trail::record_with_source(&audit_log(data_dir)?, source, decision)?;
     Ok(format!(
         "{} recorded for {} {}",
         decision.kind.word(),
@@ -322,8 +322,8 @@ pub(super) fn record_decision(
 pub(super) fn load_drift(
     drift: Option<&dyn crate::drift::DriftOps>,
     settings: &Settings,
-) -> Result<Vec<super::msg::DriftEntry>, String> {
-    let drift = drift.ok_or("this source keeps no drift reports")?;
+) -> Result<Vec<super::msg::DriftEntry>, BackendError> {
+    let drift = drift.ok_or_else(no_drift_reports)?;
     let options = crate::render::RenderOptions::default();
     let ctx = crate::render::RenderContext {
         risk: &settings.risk,
@@ -357,8 +357,8 @@ pub(super) fn drift_action(
     root: &str,
     text: &str,
     block: bool,
-) -> Result<String, String> {
-    let drift = drift.ok_or("this source keeps no drift reports")?;
+) -> Result<String, BackendError> {
+    let drift = drift.ok_or_else(no_drift_reports)?;
     let log = audit_log(data_dir)?;
     if block {
         let n = drift.block_for_drift(&log, root, text)?;
@@ -371,6 +371,12 @@ pub(super) fn drift_action(
 
 pub(super) fn load_audit(
     data_dir: Option<&std::path::Path>,
-) -> Result<Vec<crate::audit::AuditRecord>, String> {
-    audit_log(data_dir)?.records().map_err(|e| e.to_string())
+) -> Result<Vec<crate::audit::AuditRecord>, BackendError> {
+    audit_log(data_dir)?
+        .records()
+        .map_err(|e| BackendError::Io(e.to_string()))
+}
+
+fn no_drift_reports() -> BackendError {
+    BackendError::NotFound("this source keeps no drift reports".into())
 }

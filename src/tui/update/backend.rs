@@ -125,7 +125,7 @@ pub(super) fn backend(state: &mut State, event: BackendEvent) -> Vec<Effect> {
             if let Screen::Drift(drift) = &mut state.screen {
                 drift.entries = match result {
                     Ok(entries) => Loadable::Loaded(entries),
-                    Err(e) => Loadable::Failed(e),
+                    Err(e) => Loadable::Failed(failure_text(&e)),
                 };
             }
         }
@@ -135,7 +135,7 @@ pub(super) fn backend(state: &mut State, event: BackendEvent) -> Vec<Effect> {
             }
             state.status = Some(match result {
                 Ok(done) => done,
-                Err(e) => format!("not recorded: {e}"),
+                Err(e) => format!("not recorded: {}", failure_text(&e)),
             });
             let mut effects = load_requests(state);
             if matches!(state.screen, Screen::Drift(_)) {
@@ -169,7 +169,7 @@ pub(super) fn backend(state: &mut State, event: BackendEvent) -> Vec<Effect> {
             }
             state.status = Some(match result {
                 Ok(done) => done,
-                Err(e) => format!("not recorded: {e}"),
+                Err(e) => format!("not recorded: {}", failure_text(&e)),
             });
             let mut effects = load_requests(state);
             effects.extend(reload_plan(state));
@@ -182,7 +182,7 @@ pub(super) fn backend(state: &mut State, event: BackendEvent) -> Vec<Effect> {
             if let Screen::Audit(audit) = &mut state.screen {
                 audit.records = match result {
                     Ok(records) => Loadable::Loaded(records),
-                    Err(e) => Loadable::Failed(e),
+                    Err(e) => Loadable::Failed(failure_text(&e)),
                 };
             }
         }
