@@ -107,19 +107,28 @@ impl Scanner<'_> {
         }
         loop {
             self.value(out, depth + 1)?;
-            self.skip_ws();
-            match self.bytes.get(self.pos) {
-                Some(b',') => {
-                    self.pos += 1;
-                    out.push(b',');
-                }
-                Some(b']') => {
-                    self.pos += 1;
-                    out.push(b']');
-                    return Ok(());
-                }
-                _ => return Err(ScanError::Malformed),
+            if self.separator_or_close(out, b']')? {
+                return Ok(());
             }
+        }
+    }
+
+    /// After a member: writes a `,` (more follow, `false`) or `close` (the
+    /// container ends, `true`); anything else is malformed.
+    fn separator_or_close(&mut self, out: &mut Vec<u8>, close: u8) -> Result<bool, ScanError> {
+        self.skip_ws();
+        match self.bytes.get(self.pos) {
+            Some(b',') => {
+                self.pos += 1;
+                out.push(b',');
+                Ok(false)
+            }
+            Some(&b) if b == close => {
+                self.pos += 1;
+                out.push(close);
+                Ok(true)
+            }
+            _ => Err(ScanError::Malformed),
         }
     }
 
@@ -165,18 +174,8 @@ impl Scanner<'_> {
             self.expect(b':')?;
             out.push(b':');
             self.value(out, depth + 1)?;
-            self.skip_ws();
-            match self.bytes.get(self.pos) {
-                Some(b',') => {
-                    self.pos += 1;
-                    out.push(b',');
-                }
-                Some(b'}') => {
-                    self.pos += 1;
-                    out.push(b'}');
-                    return Ok(true);
-                }
-                _ => return Err(ScanError::Malformed),
+            if self.separator_or_close(out, b'}')? {
+                return Ok(true);
             }
         }
     }
