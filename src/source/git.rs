@@ -19,6 +19,7 @@ mod tree;
 
 pub use crate::domain::MergedRequest;
 
+use super::paths::ancestors;
 use super::store::PlanStore;
 use super::{BackendError, Identity, Request};
 use crate::config::Config;
@@ -322,24 +323,6 @@ fn request_pattern(pattern: &str) -> Result<GlobMatcher, BackendError> {
 fn root_globs(globs: &[String]) -> Result<Option<GlobSet>, BackendError> {
     crate::config::path_glob_set(globs)
         .map_err(|e| BackendError::Invalid(format!("config: source.roots: {e}")))
-}
-
-/// The directories above a path, deepest first, ending with `.` (the top).
-fn ancestors(path: &str) -> impl Iterator<Item = &str> {
-    let mut rest = Some(path);
-    std::iter::from_fn(move || {
-        let current = rest?;
-        match current.rfind('/') {
-            Some(i) => {
-                rest = Some(&current[..i]);
-                Some(&current[..i])
-            }
-            None => {
-                rest = None;
-                Some(".")
-            }
-        }
-    })
 }
 
 /// Terraform and OpenTofu configuration files, native or JSON syntax.
