@@ -420,6 +420,29 @@ fn a_next_page_on_another_host_is_not_followed() {
 }
 
 #[test]
+fn a_server_that_does_not_answer_in_time_is_a_network_error() {
+    let github = emulator();
+    github.add(Pull::new(1, &["apps/web/prod/main.tf"]));
+    let token = Token::new(TOKEN.into(), "test").expect("token");
+    let timeout = std::time::Duration::from_millis(300);
+    let source = GitHubSource::connect(&config(&github.url(), ""), token, timeout).expect("opens");
+    github.fail("/user", Fault::Slow(std::time::Duration::from_secs(3)), 1);
+    let started = std::time::Instant::now();
+    let err = source.reviewer().expect_err("too slow");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(err.kind(), ErrorKind::Network, "{err}");
+    assert_no_token(&err);
+    assert_eq!(
+        source.reviewer().expect("answers in time").stable_id(),
+        "github:583231"
+    );
+}
+
+#[test]
 fn an_unreachable_server_is_a_network_error() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("port");
     let url = format!("http://{}", listener.local_addr().expect("addr"));

@@ -62,6 +62,15 @@ impl GitHubSource {
 
     /// Opens `[github] repo` with `token`.
     pub fn with_token(config: &Config, token: Token) -> Result<Self, BackendError> {
+        Self::connect(config, token, api::TIMEOUT)
+    }
+
+    /// Opens `[github] repo` with `token`, giving each call `timeout`.
+    pub fn connect(
+        config: &Config,
+        token: Token,
+        timeout: std::time::Duration,
+    ) -> Result<Self, BackendError> {
         let github = &config.github;
         if github.repo.is_empty() {
             return Err(BackendError::Invalid(
@@ -89,7 +98,7 @@ impl GitHubSource {
             .compile_matcher();
         Ok(Self {
             shared: Arc::new(Shared {
-                api: api::Api::new(&github.api_url, token)?,
+                api: api::Api::new(&github.api_url, token, timeout)?,
                 repo: github.repo.clone(),
                 config: config.clone(),
                 head_pattern,

@@ -95,6 +95,8 @@ pub enum Fault {
     Status(u16, &'static str),
     /// 200 with a body that is not the JSON asked for.
     BadJson,
+    /// The real answer, this late.
+    Slow(std::time::Duration),
 }
 
 /// One request the emulator answered.
@@ -260,8 +262,22 @@ fn answer(
         .find(|(fragment, _, left)| *left > 0 && full.contains(fragment.as_str()))
     {
         slot.2 -= 1;
+        if let Fault::Slow(delay) = slot.1 {
+            let (status, template) = answer_unfaulted(state, origin, path, request, if_none_match);
+            return (status, template.set_delay(delay));
+        }
         return fault(&slot.1);
     }
+    answer_unfaulted(state, origin, path, request, if_none_match)
+}
+
+fn answer_unfaulted(
+    state: &mut State,
+    origin: &str,
+    path: &str,
+    request: &Request,
+    if_none_match: Option<&str>,
+) -> (u16, ResponseTemplate) {
     let query = |name: &str| {
         request
             .url
@@ -374,6 +390,7 @@ fn fault(fault: &Fault) -> (u16, ResponseTemplate) {
             200,
             ResponseTemplate::new(200).set_body_raw("<html>not json</html>", "text/html"),
         ),
+        Fault::Slow(_) => unreachable!("answered late, not instead"),
     }
 }
 

@@ -20,8 +20,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-/// How long one request, or reading its body, may take.
-const TIMEOUT: Duration = Duration::from_secs(30);
+/// How long one request, or reading its body, may take by default.
+pub const TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Pages followed at most for one listing (GitHub caps what matters
 /// lower: 3,000 files are 30 pages of 100).
@@ -58,6 +58,7 @@ struct Inner {
     origin: String,
     api_url: String,
     token: Token,
+    timeout: Duration,
     /// Path → the last 200 answer with an ETag.
     cache: Mutex<HashMap<String, Page2>>,
     calls: AtomicU64,
@@ -84,7 +85,7 @@ impl Drop for Driver {
 }
 
 impl Api {
-    pub fn new(api_url: &str, token: Token) -> Result<Self, BackendError> {
+    pub fn new(api_url: &str, token: Token, timeout: Duration) -> Result<Self, BackendError> {
         let api_url = api_url.trim_end_matches('/').to_string();
         let origin = origin_of(&api_url).ok_or_else(|| {
             BackendError::Invalid(format!("github.api_url {api_url:?} has no host"))
@@ -101,8 +102,8 @@ impl Api {
                 .base_uri(api_url.as_str())
                 .map_err(|e| BackendError::Invalid(format!("github.api_url {api_url:?}: {e}")))?
                 .personal_token(token.secret().to_string())
-                .set_connect_timeout(Some(Duration::from_secs(10)))
-                .set_read_timeout(Some(TIMEOUT))
+                .set_connect_timeout(Some(timeout.min(Duration::from_secs(10))))
+                .set_read_timeout(Some(timeout))
                 .build()
                 .map_err(|e| BackendError::Internal(token.redact(&chain(&e))))?
         };
@@ -113,6 +114,7 @@ impl Api {
                 origin,
                 api_url,
                 token,
+                timeout,
                 cache: Mutex::new(HashMap::new()),
                 calls: AtomicU64::new(0),
                 not_modified: AtomicU64::new(0),
@@ -173,17 +175,17 @@ impl Api {
         inner.calls.fetch_add(1, Ordering::Relaxed);
         let where_ = format!("GET {}{path}", inner.api_url);
         let call = inner.client._get_with_headers(path, Some(headers));
-        let response = tokio::time::timeout(TIMEOUT, call)
+        let response = tokio::time::timeout(inner.timeout, call)
             .await
-            .map_err(|_| timed_out(&where_))?
+            .map_err(|_| timed_out(&where_, inner.timeout))?
             .map_err(|e| {
                 BackendError::Network(inner.token.redact(&format!("{where_}: {}", chain(&e))))
             })?;
         let status = response.status().as_u16();
         let headers = response.headers().clone();
-        let body = tokio::time::timeout(TIMEOUT, inner.client.body_to_string(response))
+        let body = tokio::time::timeout(inner.timeout, inner.client.body_to_string(response))
             .await
-            .map_err(|_| timed_out(&where_))?
+            .map_err(|_| timed_out(&where_, inner.timeout))?
             .map_err(|e| {
                 BackendError::Network(inner.token.redact(&format!("{where_}: {}", chain(&e))))
             })?;
@@ -249,8 +251,8 @@ pub(super) fn next_link(link: &str) -> Option<&str> {
     })
 }
 
-fn timed_out(where_: &str) -> BackendError {
-    BackendError::Network(format!("{where_}: no answer within {}s", TIMEOUT.as_secs()))
+fn timed_out(where_: &str, timeout: Duration) -> BackendError {
+    BackendError::Network(format!("{where_}: no answer within {:?}", timeout))
 }
 
 /// An error and its sources, in one line.
