@@ -517,3 +517,55 @@ fn the_source_needs_root_globs_and_a_repo() {
     let err = GitHubSource::with_token(&no_repo, token()).expect_err("no repo");
     assert!(err.to_string().contains("[github] repo"), "{err}");
 }
+
+#[test]
+fn the_commands_refuse_kind_github_rather_than_read_branches() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let repo = dir.path().join("repo");
+    std::fs::create_dir(&repo).expect("repo dir");
+    let git = |args: &[&str]| {
+        let out = std::process::Command::new("git")
+            .args(["-c", "user.name=T", "-c", "user.email=t@example.com"])
+            .args(args)
+            .current_dir(&repo)
+            .output()
+            .expect("git");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    git(&["init", "--quiet", "--initial-branch=main"]);
+    git(&["commit", "--quiet", "--allow-empty", "-m", "base"]);
+    git(&["branch", "request/1"]);
+    let config = dir.path().join("config.toml");
+    std::fs::write(
+        &config,
+        "[source]\nkind = \"github\"\nroots = [\"apps/*\"]\n[github]\nrepo = \"o/r\"\n",
+    )
+    .expect("config");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_plandeck"))
+        .arg("--config")
+        .arg(&config)
+        .arg("--repo")
+        .arg(&repo)
+        .args(["requests", "--format", "json"])
+        .env("XDG_CONFIG_HOME", dir.path())
+        .env_remove("GITHUB_TOKEN")
+        .env_remove("GH_TOKEN")
+        .output()
+        .expect("runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains("not wired into plandeck's commands"),
+        "{stderr}"
+    );
+    assert!(
+        out.stdout.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}

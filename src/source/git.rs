@@ -63,6 +63,15 @@ impl GitSource {
     /// Opens the repository at `repo`; fails when it is not a git
     /// repository or the configured base branch does not exist.
     pub fn open(repo: &Path, config: &Config) -> Result<Self, BackendError> {
+        if config.source.kind != crate::config::SourceKind::Git {
+            // Never read branches when pull requests were asked for.
+            return Err(BackendError::Invalid(
+                "[source] kind = \"github\": the GitHub source is not wired into plandeck's \
+                 commands and terminal UI yet (they read git branches only: leave kind out \
+                 or set it to \"git\")"
+                    .into(),
+            ));
+        }
         if !repo.is_dir() {
             return Err(BackendError::NotFound(format!(
                 "{}: no such directory",
