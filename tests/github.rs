@@ -279,6 +279,42 @@ fn the_code_diff_is_built_from_the_file_patches() {
          diff --git a/README.md b/README.md\n--- a/README.md\n+++ b/README.md\n\
          @@ -1 +1 @@\n-old README.md\n+new README.md\n"
     );
+    assert!(
+        github
+            .log()
+            .iter()
+            .all(|l| !l.path_and_query.contains("/compare/")),
+        "every file had a patch: no comparison needed"
+    );
+}
+
+#[test]
+fn a_file_without_a_patch_takes_the_diff_from_the_compare_api() {
+    let github = emulator();
+    let mut pull = Pull::new(1, &["apps/web/prod/main.tf"]);
+    pull.files
+        .push(("apps/web/prod/big.tf".into(), "modified".into(), None, None));
+    pull.compare_diff = "diff --git a/apps/web/prod/big.tf b/apps/web/prod/big.tf\n\
+                         --- a/apps/web/prod/big.tf\n+++ b/apps/web/prod/big.tf\n\
+                         @@ -1 +1 @@\n-a\n+b\n"
+        .into();
+    github.add(pull);
+    let source = source(&github, "");
+    let request = source.resolve_request("1").expect("resolves");
+    let diff = source.code_diff(&request).expect("diff");
+    assert!(
+        diff.contains("+++ b/apps/web/prod/big.tf\n@@ -1 +1 @@\n-a\n+b\n"),
+        "{diff}"
+    );
+    let compared = github
+        .log()
+        .into_iter()
+        .find(|l| l.path_and_query.contains("/compare/"))
+        .expect("the compare API was asked");
+    assert_eq!(
+        compared.path_and_query,
+        format!("/repos/{REPO}/compare/main...{:040x}", 1)
+    );
 }
 
 #[test]

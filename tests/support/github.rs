@@ -41,6 +41,8 @@ pub struct Pull {
     /// (filename, status, previous filename, patch)
     pub files: Vec<(String, String, Option<String>, Option<String>)>,
     pub commits: Vec<CommitSpec>,
+    /// The compare API's diff of base...head (`application/vnd.github.diff`).
+    pub compare_diff: String,
 }
 
 /// One commit: the accounts GitHub linked (None: an email of no account)
@@ -80,6 +82,7 @@ impl Pull {
                 name: "Ann".into(),
                 email: "ann@example.com".into(),
             }],
+            compare_diff: String::new(),
         }
     }
 }
@@ -324,6 +327,24 @@ fn answer_unfaulted(
             Some(p) => (p.files.iter().map(file_json).collect(), None),
             None => return error(404, "Not Found"),
         },
+        ["compare", spec] => {
+            let accept = request
+                .headers
+                .get("accept")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default();
+            let head = spec.rsplit_once("...").map(|(_, h)| h).unwrap_or_default();
+            let pull = state.pulls.iter().find(|p| p.head_sha == head);
+            return match pull {
+                Some(p) if accept == "application/vnd.github.diff" => (
+                    200,
+                    ResponseTemplate::new(200)
+                        .set_body_raw(p.compare_diff.clone(), "text/plain; charset=utf-8"),
+                ),
+                Some(_) => error(415, "this emulator answers comparisons as diffs only"),
+                None => error(404, "Not Found"),
+            };
+        }
         ["pulls", n, "commits"] => match find(n) {
             Some(p) => (p.commits.iter().map(commit_json).collect(), None),
             None => return error(404, "Not Found"),

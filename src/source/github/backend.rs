@@ -75,7 +75,8 @@ impl Requests for GitHubSource {
 
     fn code_diff(&self, request: &Request) -> Result<String, BackendError> {
         let number = Self::number(request)?;
-        self.block(move |shared| shared.diff(number))
+        let (base, head) = (request.base.clone(), request.head.clone());
+        self.block(move |shared| shared.diff(number, base, head))
     }
 
     /// CODEOWNERS of the first base branch, where git looks for it.

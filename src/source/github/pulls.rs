@@ -15,6 +15,9 @@ use std::sync::Arc;
 /// Pull requests read at once when listing (each is two or more calls).
 const CONCURRENCY: usize = 8;
 
+/// GitHub's media type for a comparison as a unified diff.
+const DIFF: &str = "application/vnd.github.diff";
+
 /// GitHub lists at most this many files of a pull request.
 pub(super) const MAX_FILES: usize = 3000;
 
@@ -187,9 +190,27 @@ impl Shared {
         })
     }
 
-    /// The pull request's code change, from its files' patches.
-    pub(super) async fn diff(self: Arc<Self>, number: u64) -> Result<String, BackendError> {
-        Ok(diff_of(&self.files(number).await?))
+    /// The pull request's code change, from its files' patches; when a
+    /// file has none (GitHub leaves out large ones and binaries), the whole
+    /// diff of the compare API instead, so no change goes unseen.
+    pub(super) async fn diff(
+        self: Arc<Self>,
+        number: u64,
+        base: String,
+        head: String,
+    ) -> Result<String, BackendError> {
+        let files = self.files(number).await?;
+        if files.iter().all(|f| f.patch.is_some()) {
+            return Ok(diff_of(&files));
+        }
+        let path = format!(
+            "/repos/{}/compare/{}...{}",
+            self.repo,
+            encode(&base),
+            encode(&head)
+        );
+        let page = self.api.get(&path, DIFF).await?;
+        Ok(page.body.to_string())
     }
 }
 
