@@ -318,6 +318,66 @@ fn a_file_without_a_patch_takes_the_diff_from_the_compare_api() {
 }
 
 #[test]
+fn the_base_its_fork_point_a_tree_and_codeowners_are_read() {
+    let github = emulator();
+    github.add(Pull::new(1, &["apps/web/prod/main.tf"]));
+    let base = "b".repeat(40);
+    let fork = "f".repeat(40);
+    github.with(|s| {
+        s.branches.push(("main".into(), base.clone()));
+        s.merge_base = fork.clone();
+        s.trees.push((
+            fork.clone(),
+            vec![
+                ("apps".into(), "tree".into()),
+                ("apps/web/prod/main.tf".into(), "blob".into()),
+                ("vendor/lib".into(), "commit".into()),
+            ],
+            false,
+        ));
+        s.trees.push(("e".repeat(40), Vec::new(), true));
+        s.contents.push((
+            "main".into(),
+            ".github/CODEOWNERS".into(),
+            "apps/web/prod/ @octo-org/sre\n".into(),
+        ));
+    });
+    let source = source(&github, "");
+    assert_eq!(source.base_commit().expect("base"), base);
+    let request = source.resolve_request("1").expect("resolves");
+    assert_eq!(source.fork_point(&request).expect("fork point"), fork);
+    assert_eq!(
+        source.files_at(&fork).expect("tree"),
+        ["apps/web/prod/main.tf", "vendor/lib"]
+    );
+    let err = source.files_at(&"e".repeat(40)).expect_err("truncated");
+    assert!(err.to_string().contains("too large"), "{err}");
+    let owners = source.code_owners().expect("reads").expect("found");
+    assert!(
+        format!("{owners:?}").contains("@octo-org/sre"),
+        "{owners:?}"
+    );
+    // The root CODEOWNERS was asked first and was absent (404), then .github/.
+    let asked: Vec<String> = github
+        .log()
+        .into_iter()
+        .filter(|l| l.path_and_query.contains("/contents/"))
+        .map(|l| format!("{} {}", l.status, l.path_and_query))
+        .collect();
+    assert_eq!(
+        asked,
+        [
+            format!("404 /repos/{REPO}/contents/CODEOWNERS?ref=main"),
+            format!("200 /repos/{REPO}/contents/.github/CODEOWNERS?ref=main"),
+        ]
+    );
+    github.with(|s| s.contents.clear());
+    github.clear_log();
+    assert!(source.code_owners().expect("reads").is_none());
+    assert_eq!(github.log().len(), 3, "all three places asked");
+}
+
+#[test]
 fn an_unchanged_list_is_revalidated_with_etags_and_a_change_is_read() {
     let github = emulator();
     github.with(|s| s.max_per_page = 2);

@@ -87,6 +87,9 @@ impl Pull {
     }
 }
 
+/// (path, type) of each entry of a tree.
+pub type TreeEntries = Vec<(String, String)>;
+
 /// A fault answered instead of the real answer.
 #[derive(Clone, Debug)]
 pub enum Fault {
@@ -124,6 +127,14 @@ pub struct State {
     /// A 401's message, to test that an echoed token is redacted.
     pub unauthorized_message: String,
     pub log: Vec<Logged>,
+    /// Branch name → its head commit.
+    pub branches: Vec<(String, String)>,
+    /// What a comparison answers as the merge base.
+    pub merge_base: String,
+    /// Commit → (path, type) of its recursive tree, and whether truncated.
+    pub trees: Vec<(String, TreeEntries, bool)>,
+    /// (ref, path) → file content, for the contents API.
+    pub contents: Vec<(String, String, String)>,
 }
 
 /// The running emulator.
@@ -327,6 +338,63 @@ fn answer_unfaulted(
             Some(p) => (p.files.iter().map(file_json).collect(), None),
             None => return error(404, "Not Found"),
         },
+        ["branches", name] => {
+            let Some((_, sha)) = state.branches.iter().find(|(b, _)| b == name) else {
+                return error(404, "Branch not found");
+            };
+            let mut branch = fixture("branch.json");
+            branch["name"] = json!(name);
+            branch["commit"]["sha"] = json!(sha);
+            (Vec::new(), Some(branch))
+        }
+        ["git", "trees", sha] => {
+            let Some((_, entries, truncated)) = state.trees.iter().find(|(c, _, _)| c == sha)
+            else {
+                return error(404, "Not Found");
+            };
+            let mut tree = fixture("git-tree.json");
+            let template = tree["tree"][0].clone();
+            tree["sha"] = json!(sha);
+            tree["truncated"] = json!(truncated);
+            tree["tree"] = entries
+                .iter()
+                .map(|(path, kind)| {
+                    let mut entry = template.clone();
+                    entry["path"] = json!(path);
+                    entry["type"] = json!(kind);
+                    entry
+                })
+                .collect();
+            (Vec::new(), Some(tree))
+        }
+        ["contents", rest @ ..] => {
+            let wanted = rest.join("/");
+            let at = query("ref").unwrap_or_default();
+            let found = state
+                .contents
+                .iter()
+                .find(|(r, p, _)| *r == at && *p == wanted);
+            return match found {
+                Some((_, _, text)) => (
+                    200,
+                    ResponseTemplate::new(200).set_body_raw(text.clone(), "text/plain"),
+                ),
+                None => error(404, "Not Found"),
+            };
+        }
+        ["compare", spec]
+            if request
+                .headers
+                .get("accept")
+                .is_some_and(|a| a == "application/vnd.github+json") =>
+        {
+            if !state.pulls.iter().any(|p| spec.ends_with(&p.head_sha)) {
+                return error(404, "Not Found");
+            }
+            let mut comparison = fixture("commit-comparison.json");
+            comparison["merge_base_commit"]["sha"] = json!(state.merge_base);
+            (Vec::new(), Some(comparison))
+        }
         ["compare", spec] => {
             let accept = request
                 .headers
