@@ -96,6 +96,30 @@ fn listing_reads_every_page_and_keeps_open_non_draft_pulls_into_the_bases() {
 }
 
 #[test]
+fn an_enterprise_api_root_keeps_its_path_on_every_page() {
+    let github = emulator();
+    github.with(|s| s.max_per_page = 1);
+    for n in 1..=3 {
+        github.add(Pull::new(n, &["apps/web/prod/main.tf"]));
+    }
+    let token = Token::new(TOKEN.into(), "test").expect("token");
+    let url = format!("{}/api/v3", github.url());
+    let source = GitHubSource::with_token(&config(&url, ""), token).expect("opens");
+    assert_eq!(numbers(&source.list_requests().expect("lists")), [1, 2, 3]);
+    let log = github.log();
+    assert!(
+        log.iter().all(|l| l.path_and_query.starts_with("/api/v3/")),
+        "{log:?}"
+    );
+    assert!(log.iter().all(|l| l.authorized), "{log:?}");
+    let pages = log
+        .iter()
+        .filter(|l| l.path_and_query.contains("/pulls?"))
+        .count();
+    assert_eq!(pages, 3);
+}
+
+#[test]
 fn two_bases_are_both_listed_and_a_pull_is_never_listed_twice() {
     let github = emulator();
     github.add(Pull::new(1, &["apps/a/dev/x.tf"]));

@@ -211,10 +211,16 @@ struct Responder {
 impl Respond for Responder {
     fn respond(&self, request: &Request) -> ResponseTemplate {
         let mut state = self.state.lock().expect("state");
-        let path = request.url.path().to_string();
+        // GitHub Enterprise Server serves the same API under /api/v3.
+        let full_path = request.url.path();
+        let path = full_path
+            .strip_prefix("/api/v3")
+            .unwrap_or(full_path)
+            .to_string();
+        // Logged as asked, prefix and all.
         let path_and_query = match request.url.query() {
-            Some(q) => format!("{path}?{q}"),
-            None => path.clone(),
+            Some(q) => format!("{full_path}?{q}"),
+            None => full_path.to_string(),
         };
         let header = |name: &str| {
             request
