@@ -2,10 +2,12 @@
 //! strictly typed, unknown keys refused. An error names the file, the line
 //! and the key, and plandeck refuses to start rather than guess.
 
+mod github;
 mod glob;
 pub mod order;
 mod policy;
 
+pub use github::{GitHubConfig, SourceKind};
 pub use glob::{path_glob, path_glob_set, path_matcher};
 pub use policy::{
     EnvironmentConfig, GroupRequirement, Teams, Window, WindowConfig, default_required_approvals,
@@ -26,6 +28,8 @@ pub struct Config {
     pub check: CheckConfig,
     pub display: DisplayConfig,
     pub source: SourceConfig,
+    /// The GitHub source (`[source] kind = "github"`).
+    pub github: GitHubConfig,
     pub tofu: TofuConfig,
     /// Environments by name (`dev`, `stage`, `prod`, …): roots and policy.
     pub environments: BTreeMap<String, EnvironmentConfig>,
@@ -54,10 +58,13 @@ pub enum ApplyMode {
     MergeThenApply,
 }
 
-/// `[source]`: where requests come from (the git source).
+/// `[source]`: where requests come from: which backend (`kind`), the
+/// git source's branches, and the roots (for every backend).
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct SourceConfig {
+    /// `git` (branches of this repository) or `github` (`[github]`).
+    pub kind: SourceKind,
     /// Branches that are requests (`*` matches any characters).
     pub request_pattern: String,
     /// The branch requests merge into.
@@ -73,6 +80,7 @@ pub struct SourceConfig {
 impl Default for SourceConfig {
     fn default() -> Self {
         Self {
+            kind: SourceKind::Git,
             request_pattern: "request/*".into(),
             base: "main".into(),
             roots: Vec::new(),
@@ -377,6 +385,7 @@ fn check_values(config: &Config) -> Result<(), (String, String)> {
     for g in &config.source.roots {
         path("source.roots".into(), g)?;
     }
+    github::check(config.source.kind, &config.github)?;
     for g in &config.display.noise_resource_types {
         any("display.noise_resource_types", g)?;
     }
@@ -535,6 +544,7 @@ pub fn load_with_repo(
     let repo_path = PathBuf::from(&name);
     let repo_config = parse(&text, &repo_path)?;
     let repo_sets_keys = !repo_config.keys.is_empty();
+    refuse_source_choice(&text, &repo_path)?;
     compile_checked(repo_config, Some(repo_path.clone()), &text)?;
     // Keys and colours are the operator's own: a repository cannot set them.
     let personal = [
@@ -582,6 +592,31 @@ pub fn load_with_repo(
     let mut loaded = compile_checked(config, Some(repo_path), &text)?;
     loaded.keys_file = user.keys_file;
     Ok(loaded)
+}
+
+/// A repository's own layer may not choose the source or anything of
+/// `[github]`: where the token is sent (`api_url`) and which command runs
+/// (`token_command`) are the operator's alone.
+fn refuse_source_choice(text: &str, path: &Path) -> Result<(), ConfigError> {
+    let table: toml::Table = toml::from_str(text).unwrap_or_default();
+    let chooses_kind = table
+        .get("source")
+        .and_then(toml::Value::as_table)
+        .is_some_and(|s| s.contains_key("kind"));
+    let (needle, key) = if table.contains_key("github") {
+        ("github", "github")
+    } else if chooses_kind {
+        ("kind", "source.kind")
+    } else {
+        return Ok(());
+    };
+    Err(ConfigError {
+        file: path.display().to_string(),
+        line: line_of(text, needle),
+        message: format!(
+            "key `{key}`: a repository's config cannot choose the source or its token (set it in your own config file)"
+        ),
+    })
 }
 
 fn merge_tables(base: &mut toml::Table, over: toml::Table) {
@@ -653,6 +688,32 @@ mod tests {
             config.environment_of("apps/db/dev3"),
             Ok(Some("dev".into()))
         );
+    }
+
+    #[test]
+    fn a_repository_layer_cannot_choose_the_source_or_where_the_token_goes() {
+        let user = tempfile::NamedTempFile::new().expect("temp");
+        std::fs::write(user.path(), "[github]\nrepo = \"o/r\"\n").expect("write");
+        for (layer, key) in [
+            ("[github]\napi_url = \"https://evil.example\"\n", "github"),
+            ("[github]\ntoken_command = \"curl evil\"\n", "github"),
+            ("[source]\nkind = \"github\"\n", "source.kind"),
+        ] {
+            let err = load_with_repo(
+                Some(user.path()),
+                Some((".plandeck.toml (main)".into(), layer.into())),
+            )
+            .expect_err("refused");
+            let text = err.to_string();
+            assert!(
+                text.starts_with(".plandeck.toml (main):")
+                    && text.contains(&format!("key `{key}`")),
+                "{text}"
+            );
+        }
+        let fine = "[source]\nroots = [\"apps/*\"]\n";
+        load_with_repo(Some(user.path()), Some(("r".into(), fine.into())))
+            .expect("roots may be set");
     }
 
     #[test]

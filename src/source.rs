@@ -8,8 +8,10 @@
 
 pub mod gate;
 pub mod git;
+pub mod github;
 pub mod modules;
 pub mod notes;
+pub mod paths;
 pub mod store;
 
 pub use crate::backend::{Backend, BackendError};

@@ -19,6 +19,7 @@ mod tree;
 
 pub use crate::domain::MergedRequest;
 
+use super::paths::ancestors;
 use super::store::PlanStore;
 use super::{BackendError, Identity, Request};
 use crate::config::Config;
@@ -62,6 +63,15 @@ impl GitSource {
     /// Opens the repository at `repo`; fails when it is not a git
     /// repository or the configured base branch does not exist.
     pub fn open(repo: &Path, config: &Config) -> Result<Self, BackendError> {
+        if config.source.kind != crate::config::SourceKind::Git {
+            // Never read branches when pull requests were asked for.
+            return Err(BackendError::Invalid(
+                "[source] kind = \"github\": the GitHub source is not wired into plandeck's \
+                 commands and terminal UI yet (they read git branches only: leave kind out \
+                 or set it to \"git\")"
+                    .into(),
+            ));
+        }
         if !repo.is_dir() {
             return Err(BackendError::NotFound(format!(
                 "{}: no such directory",
@@ -322,24 +332,6 @@ fn request_pattern(pattern: &str) -> Result<GlobMatcher, BackendError> {
 fn root_globs(globs: &[String]) -> Result<Option<GlobSet>, BackendError> {
     crate::config::path_glob_set(globs)
         .map_err(|e| BackendError::Invalid(format!("config: source.roots: {e}")))
-}
-
-/// The directories above a path, deepest first, ending with `.` (the top).
-fn ancestors(path: &str) -> impl Iterator<Item = &str> {
-    let mut rest = Some(path);
-    std::iter::from_fn(move || {
-        let current = rest?;
-        match current.rfind('/') {
-            Some(i) => {
-                rest = Some(&current[..i]);
-                Some(&current[..i])
-            }
-            None => {
-                rest = None;
-                Some(".")
-            }
-        }
-    })
 }
 
 /// Terraform and OpenTofu configuration files, native or JSON syntax.

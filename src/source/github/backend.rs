@@ -1,0 +1,247 @@
+//! The GitHub source as a [`crate::backend::Backend`]. Requests and the
+//! reviewer are read from the API; what is not built yet answers
+//! `BackendError::Invalid` saying so (plans from Actions artifacts,
+//! decisions as reviews, checkouts, merges), so a front end shows why
+//! instead of an empty answer.
+
+use super::api::JSON;
+use super::wire::{self, BranchInfo, Comparison, Tree, User};
+use super::{GitHubSource, encode};
+use crate::backend::{
+    Backend, BackendError, Decisions, LocalState, MergePurpose, Merges, NewPlan, PlanArtifacts,
+    Requests, Reviewers, Workspaces,
+};
+use crate::cost::CostReport;
+use crate::domain::{Decision, Identity, MergedRequest, Provider, Request, StoredPlan};
+use crate::plan::Plan;
+use crate::review::CodeOwners;
+use std::path::{Path, PathBuf};
+
+/// GitHub's raw media type: a file's bytes, not its JSON description.
+const RAW: &str = "application/vnd.github.raw+json";
+
+fn not_yet(what: &str) -> BackendError {
+    BackendError::Invalid(format!("{what} is not supported on GitHub yet"))
+}
+
+impl GitHubSource {
+    /// The first base branch: the one `base_commit` and CODEOWNERS read.
+    fn first_base(&self) -> &str {
+        self.shared
+            .config
+            .github
+            .bases
+            .first()
+            .map_or("main", String::as_str)
+    }
+
+    fn number(request: &Request) -> Result<u64, BackendError> {
+        request
+            .number
+            .ok_or_else(|| BackendError::Invalid(format!("{:?} is not a pull request", request.id)))
+    }
+
+    /// GETs `path` and parses the body.
+    fn get_json<T: serde::de::DeserializeOwned + Send + 'static>(
+        &self,
+        path: String,
+        what: &'static str,
+    ) -> Result<T, BackendError> {
+        self.block(|shared| async move {
+            let page = shared.api.get(&path, JSON).await?;
+            wire::parse(&page.body, what)
+        })
+    }
+}
+
+impl Requests for GitHubSource {
+    fn describe(&self) -> String {
+        let github = &self.shared.config.github;
+        format!(
+            "github {} (pull requests into {})",
+            self.shared.repo,
+            github.bases.join(", ")
+        )
+    }
+
+    fn list_requests(&self) -> Result<Vec<Request>, BackendError> {
+        self.block(|shared| shared.list())
+    }
+
+    fn resolve_request(&self, name_or_number: &str) -> Result<Request, BackendError> {
+        let name = name_or_number.to_string();
+        self.block(move |shared| shared.one(name))
+    }
+
+    fn code_diff(&self, request: &Request) -> Result<String, BackendError> {
+        let number = Self::number(request)?;
+        let (base, head) = (request.base.clone(), request.head.clone());
+        self.block(move |shared| shared.diff(number, base, head))
+    }
+
+    /// CODEOWNERS of the first base branch, where git looks for it.
+    fn code_owners(&self) -> Result<Option<CodeOwners>, BackendError> {
+        let base = encode(self.first_base());
+        for path in ["CODEOWNERS", ".github/CODEOWNERS", "docs/CODEOWNERS"] {
+            let path = format!("/repos/{}/contents/{path}?ref={base}", self.shared.repo);
+            let read = self.block(|shared| async move { shared.api.get(&path, RAW).await });
+            match read {
+                Ok(page) => return Ok(Some(CodeOwners::parse(&page.body))),
+                Err(BackendError::NotFound(_)) => continue,
+                Err(other) => return Err(other),
+            }
+        }
+        Ok(None)
+    }
+
+    fn base_commit(&self) -> Result<String, BackendError> {
+        let path = format!(
+            "/repos/{}/branches/{}",
+            self.shared.repo,
+            encode(self.first_base())
+        );
+        let branch: BranchInfo = self.get_json(path, "the base branch")?;
+        Ok(branch.commit.sha)
+    }
+
+    fn fork_point(&self, request: &Request) -> Result<String, BackendError> {
+        let path = format!(
+            "/repos/{}/compare/{}...{}",
+            self.shared.repo,
+            encode(&request.base),
+            encode(&request.head)
+        );
+        let comparison: Comparison = self.get_json(path, "the comparison with the base")?;
+        Ok(comparison.merge_base_commit.sha)
+    }
+
+    fn files_at(&self, commit: &str) -> Result<Vec<String>, BackendError> {
+        let path = format!(
+            "/repos/{}/git/trees/{}?recursive=1",
+            self.shared.repo,
+            encode(commit)
+        );
+        let tree: Tree = self.get_json(path, "the tree of a commit")?;
+        if tree.truncated {
+            return Err(BackendError::Invalid(format!(
+                "the tree of {commit} is too large for GitHub to list whole"
+            )));
+        }
+        Ok(tree
+            .tree
+            .into_iter()
+            .filter(|e| e.kind != "tree")
+            .map(|e| e.path)
+            .collect())
+    }
+}
+
+impl Reviewers for GitHubSource {
+    /// The token's account: `GET /user`.
+    fn reviewer(&self) -> Result<Identity, BackendError> {
+        let user: User = self.get_json("/user".into(), "GET /user")?;
+        if !user.is_account() {
+            return Err(BackendError::Auth(
+                "GitHub did not say whose token this is (GET /user has no id or login)".into(),
+            ));
+        }
+        let name = user.name.as_deref().unwrap_or_default();
+        Ok(Identity::forge(
+            Provider::GitHub,
+            &user.id.to_string(),
+            &user.login,
+            name,
+        ))
+    }
+}
+
+impl PlanArtifacts for GitHubSource {
+    fn store_plan(
+        &self,
+        _request: &Request,
+        _root: &str,
+        _plan: NewPlan<'_>,
+    ) -> Result<StoredPlan, BackendError> {
+        Err(not_yet(
+            "storing a plan (plans come from Actions artifacts)",
+        ))
+    }
+
+    fn stored_plan(
+        &self,
+        _request: &Request,
+        _root: &str,
+    ) -> Result<Option<StoredPlan>, BackendError> {
+        Err(not_yet("reading plans from Actions artifacts"))
+    }
+
+    fn load_plan(&self, _stored: &StoredPlan) -> Result<(Plan, Option<CostReport>), BackendError> {
+        Err(not_yet("reading plans from Actions artifacts"))
+    }
+
+    fn plan_by_digest(
+        &self,
+        _request: &Request,
+        _root: &str,
+        _digest: &str,
+    ) -> Result<Option<Plan>, BackendError> {
+        Err(not_yet("reading earlier plans by digest"))
+    }
+}
+
+impl Decisions for GitHubSource {
+    fn decisions(&self, _request: &Request) -> Result<Vec<Decision>, BackendError> {
+        Err(not_yet("reading decisions from reviews"))
+    }
+
+    fn all_decisions(&self) -> Result<Vec<Decision>, BackendError> {
+        Err(not_yet("reading decisions from reviews"))
+    }
+
+    fn record_decision(&self, _decision: &Decision) -> Result<(), BackendError> {
+        Err(not_yet("recording a decision as a review"))
+    }
+}
+
+impl Workspaces for GitHubSource {
+    fn check_out(&self, _commit: &str, _dir: &Path) -> Result<(), BackendError> {
+        Err(not_yet("checking out a commit to plan or apply in"))
+    }
+
+    /// Nothing was checked out.
+    fn remove_checkout(&self, _dir: &Path) {}
+
+    fn prune_checkouts(&self) {}
+}
+
+impl Merges for GitHubSource {
+    fn merge(
+        &self,
+        _request: &Request,
+        _roots: &[(String, String)],
+        _purpose: MergePurpose,
+    ) -> Result<String, BackendError> {
+        Err(not_yet("merging a pull request"))
+    }
+
+    fn merged_for_apply(&self, _id: &str) -> Result<Option<MergedRequest>, BackendError> {
+        Err(not_yet("finding a pull request merged for apply"))
+    }
+}
+
+impl LocalState for GitHubSource {
+    /// `<data dir>/github/<owner>/<name>`: this machine's drift reports
+    /// and apply locks for the repository.
+    fn state_dir(&self) -> Result<PathBuf, BackendError> {
+        let dirs = directories::ProjectDirs::from("", "", "plandeck").ok_or_else(|| {
+            BackendError::Io("no home directory to keep plandeck's data in".into())
+        })?;
+        let mut dir = dirs.data_dir().join("github");
+        for part in self.shared.repo.split('/') {
+            dir.push(part);
+        }
+        Ok(dir)
+    }
+}
+
+impl Backend for GitHubSource {}

@@ -1,0 +1,691 @@
+//! The GitHub source against the emulated GitHub REST API on 127.0.0.1
+//! (tests/support/github.rs): listing with pagination and filters, the
+//! authors, roots and diff of a request, the reviewer, ETag revalidation,
+//! and every failure mapped to the error a front end acts on, with the
+//! token never in any message.
+
+#[path = "support/github.rs"]
+mod emulator;
+
+use emulator::{ANN, BOB, CommitSpec, Fault, GitHub, OCTOCAT, Pull, TOKEN};
+use plandeck::backend::prelude::*;
+use plandeck::backend::{BackendError, ErrorKind};
+use plandeck::domain::{Identity, Provider};
+use plandeck::source::github::{GitHubSource, Token};
+use std::path::Path;
+
+const REPO: &str = "octo-org/infra";
+
+fn config(url: &str, extra: &str) -> plandeck::config::Config {
+    let text = format!(
+        "[source]\nkind = \"github\"\nroots = [\"apps/*/*\"]\n\n\
+         [github]\nrepo = \"{REPO}\"\napi_url = \"{url}\"\n{extra}"
+    );
+    let loaded = plandeck::config::load_str(&text, "test.toml".into()).expect("config");
+    loaded.config
+}
+
+fn source(github: &GitHub, extra: &str) -> GitHubSource {
+    let token = Token::new(TOKEN.into(), "test").expect("token");
+    GitHubSource::with_token(&config(&github.url(), extra), token).expect("opens")
+}
+
+fn emulator() -> GitHub {
+    GitHub::start(REPO)
+}
+
+fn numbers(requests: &[plandeck::domain::Request]) -> Vec<u64> {
+    let mut all: Vec<u64> = requests.iter().filter_map(|r| r.number).collect();
+    all.sort();
+    all
+}
+
+/// Every message and debug form of `error` is free of the token.
+fn assert_no_token(error: &BackendError) {
+    assert!(!error.to_string().contains(TOKEN), "{error}");
+    assert!(!format!("{error:?}").contains(TOKEN), "{error:?}");
+}
+
+#[test]
+fn listing_reads_every_page_and_keeps_open_non_draft_pulls_into_the_bases() {
+    let github = emulator();
+    github.with(|s| s.max_per_page = 2);
+    for n in 1..=5 {
+        github.add(Pull::new(n, &[&format!("apps/web/prod{n}/main.tf")]));
+    }
+    let mut draft = Pull::new(6, &["apps/web/prod/main.tf"]);
+    draft.draft = true;
+    github.add(draft);
+    let mut other_base = Pull::new(7, &["apps/web/prod/main.tf"]);
+    other_base.base_ref = "develop".into();
+    github.add(other_base);
+    let mut closed = Pull::new(8, &["apps/web/prod/main.tf"]);
+    closed.state = "closed".into();
+    github.add(closed);
+
+    let requests = source(&github, "").list_requests().expect("lists");
+    assert_eq!(numbers(&requests), [1, 2, 3, 4, 5]);
+    // Newest first (updated_at).
+    let order: Vec<u64> = requests.iter().filter_map(|r| r.number).collect();
+    assert_eq!(order, [5, 4, 3, 2, 1]);
+    let list_pages: Vec<String> = github
+        .log()
+        .into_iter()
+        .map(|l| l.path_and_query)
+        .filter(|p| p.starts_with(&format!("/repos/{REPO}/pulls?")))
+        .collect();
+    assert_eq!(
+        list_pages.len(),
+        3,
+        "6 open into main at 2 a page: {list_pages:?}"
+    );
+    assert!(list_pages[2].contains("page=3"), "{list_pages:?}");
+    assert!(list_pages.iter().all(|p| p.contains("base=main")));
+    let first = requests.iter().find(|r| r.number == Some(3)).expect("#3");
+    assert_eq!(first.id, "pull/3");
+    assert_eq!(first.head, format!("{:040x}", 3));
+    assert_eq!(first.base, "main");
+    assert_eq!(first.changed_files, ["apps/web/prod3/main.tf"]);
+    let roots: Vec<(&str, Option<&str>)> = first
+        .roots
+        .iter()
+        .map(|r| (r.path.as_str(), r.environment.as_deref()))
+        .collect();
+    assert_eq!(roots, [("apps/web/prod3", Some("prod"))]);
+    assert!(first.updated_at > first.created_at);
+}
+
+#[test]
+fn an_enterprise_api_root_keeps_its_path_on_every_page() {
+    let github = emulator();
+    github.with(|s| s.max_per_page = 1);
+    for n in 1..=3 {
+        github.add(Pull::new(n, &["apps/web/prod/main.tf"]));
+    }
+    let token = Token::new(TOKEN.into(), "test").expect("token");
+    let url = format!("{}/api/v3", github.url());
+    let source = GitHubSource::with_token(&config(&url, ""), token).expect("opens");
+    assert_eq!(numbers(&source.list_requests().expect("lists")), [1, 2, 3]);
+    let log = github.log();
+    assert!(
+        log.iter().all(|l| l.path_and_query.starts_with("/api/v3/")),
+        "{log:?}"
+    );
+    assert!(log.iter().all(|l| l.authorized), "{log:?}");
+    let pages = log
+        .iter()
+        .filter(|l| l.path_and_query.contains("/pulls?"))
+        .count();
+    assert_eq!(pages, 3);
+}
+
+#[test]
+fn two_bases_are_both_listed_and_a_pull_is_never_listed_twice() {
+    let github = emulator();
+    github.add(Pull::new(1, &["apps/a/dev/x.tf"]));
+    let mut release = Pull::new(2, &["apps/a/dev/x.tf"]);
+    release.base_ref = "release".into();
+    github.add(release);
+    let mut other = Pull::new(3, &["apps/a/dev/x.tf"]);
+    other.base_ref = "gh-pages".into();
+    github.add(other);
+    let requests = source(&github, "bases = [\"main\", \"release\", \"main\"]\n")
+        .list_requests()
+        .expect("lists");
+    assert_eq!(numbers(&requests), [1, 2]);
+}
+
+#[test]
+fn head_pattern_and_labels_filter_the_listing_and_resolving_one() {
+    let github = emulator();
+    let mut wanted = Pull::new(1, &["apps/web/prod/main.tf"]);
+    wanted.head_ref = "infra/db".into();
+    wanted.labels = vec!["infra".into(), "prod".into()];
+    github.add(wanted);
+    let mut unlabelled = Pull::new(2, &["apps/web/prod/main.tf"]);
+    unlabelled.head_ref = "infra/web".into();
+    unlabelled.labels = vec!["prod".into()];
+    github.add(unlabelled);
+    let mut other_branch = Pull::new(3, &["apps/web/prod/main.tf"]);
+    other_branch.head_ref = "feature/x".into();
+    other_branch.labels = vec!["infra".into()];
+    github.add(other_branch);
+    let source = source(
+        &github,
+        "head_pattern = \"infra/*\"\nlabels = [\"infra\"]\n",
+    );
+    assert_eq!(numbers(&source.list_requests().expect("lists")), [1]);
+    for name in ["1", "#1", "pull/1"] {
+        assert_eq!(source.resolve_request(name).expect(name).number, Some(1));
+    }
+    let err = source.resolve_request("#2").expect_err("unlabelled");
+    assert_eq!(err.kind(), ErrorKind::NotFound, "{err}");
+    assert!(
+        err.to_string().contains("lacks the label(s) infra"),
+        "{err}"
+    );
+    let err = source.resolve_request("3").expect_err("other branch");
+    assert!(err.to_string().contains("head_pattern"), "{err}");
+    let err = source.resolve_request("99").expect_err("absent");
+    assert_eq!(err.kind(), ErrorKind::NotFound, "{err}");
+    let err = source
+        .resolve_request("feature/x")
+        .expect_err("not a number");
+    assert_eq!(err.kind(), ErrorKind::Invalid, "{err}");
+}
+
+#[test]
+fn a_draft_is_not_resolved_either() {
+    let github = emulator();
+    let mut draft = Pull::new(4, &["apps/web/prod/main.tf"]);
+    draft.draft = true;
+    github.add(draft);
+    let err = source(&github, "")
+        .resolve_request("#4")
+        .expect_err("draft");
+    assert!(err.to_string().contains("#4 is a draft"), "{err}");
+}
+
+#[test]
+fn changed_files_are_read_on_every_page_and_too_many_are_refused() {
+    let github = emulator();
+    let files: Vec<String> = (0..250)
+        .map(|i| format!("apps/svc/dev{i:03}/main.tf"))
+        .collect();
+    let refs: Vec<&str> = files.iter().map(String::as_str).collect();
+    let mut pull = Pull::new(1, &refs);
+    pull.files.push((
+        "apps/web/prod/new.tf".into(),
+        "renamed".into(),
+        Some("apps/web/stage/old.tf".into()),
+        None,
+    ));
+    github.add(pull);
+    let requests = source(&github, "").list_requests().expect("lists");
+    let request = &requests[0];
+    assert_eq!(request.changed_files.len(), 252, "both sides of the rename");
+    assert!(
+        request
+            .changed_files
+            .contains(&"apps/web/stage/old.tf".to_string())
+    );
+    assert_eq!(request.roots.len(), 252);
+    let file_pages = github
+        .log()
+        .iter()
+        .filter(|l| l.path_and_query.contains("/pulls/1/files"))
+        .count();
+    assert_eq!(file_pages, 3, "251 files at 100 a page");
+
+    let huge: Vec<String> = (0..3000)
+        .map(|i| format!("apps/svc/x{i}/main.tf"))
+        .collect();
+    let refs: Vec<&str> = huge.iter().map(String::as_str).collect();
+    github.add(Pull::new(2, &refs));
+    let err = source(&github, "")
+        .list_requests()
+        .expect_err("too many files");
+    assert_eq!(err.kind(), ErrorKind::Invalid, "{err}");
+    assert!(
+        err.to_string().contains("#2 changes 3000 files or more"),
+        "{err}"
+    );
+}
+
+#[test]
+fn authors_are_the_pull_author_and_every_commit_author_and_committer_by_account() {
+    let github = emulator();
+    let mut pull = Pull::new(1, &["apps/web/prod/main.tf"]);
+    pull.author = OCTOCAT;
+    pull.commits = vec![
+        CommitSpec {
+            author: Some(ANN),
+            committer: Some(BOB),
+            name: "Someone Else".into(),
+            email: "else@example.com".into(),
+        },
+        CommitSpec {
+            author: Some(OCTOCAT),
+            committer: Some(BOB),
+            name: "Mona".into(),
+            email: "mona@example.com".into(),
+        },
+        CommitSpec {
+            author: None,
+            committer: None,
+            name: "Unlinked".into(),
+            email: "nobody@example.com".into(),
+        },
+    ];
+    github.add(pull);
+    let requests = source(&github, "").list_requests().expect("lists");
+    let request = &requests[0];
+    let github_id = |who: &Identity| who.stable_id();
+    let authors: Vec<String> = request.authors.iter().map(github_id).collect();
+    assert_eq!(
+        authors,
+        ["github:1", "github:583231", "nobody@example.com"],
+        "{:?}",
+        request.authors
+    );
+    let committers: Vec<String> = request.committers.iter().map(github_id).collect();
+    assert_eq!(committers, ["github:9001", "nobody@example.com"]);
+    assert_eq!(request.authors[0].provider, Provider::GitHub);
+    assert_eq!(request.authors[0].aliases, ["octocat"]);
+    // A commit whose email is no account's stays a (self-declared) git identity.
+    assert_eq!(request.authors[2].provider, Provider::Git);
+}
+
+#[test]
+fn the_reviewer_is_the_tokens_account() {
+    let github = emulator();
+    let who = source(&github, "").reviewer().expect("GET /user");
+    assert_eq!(
+        who,
+        Identity::forge(Provider::GitHub, "583231", "ann", "Ann Example")
+    );
+    assert_eq!(who.stable_id(), "github:583231");
+    assert!(github.log().iter().all(|l| l.authorized));
+}
+
+#[test]
+fn the_code_diff_is_built_from_the_file_patches() {
+    let github = emulator();
+    github.add(Pull::new(1, &["apps/web/prod/main.tf", "README.md"]));
+    let source = source(&github, "");
+    let request = source.resolve_request("1").expect("resolves");
+    let diff = source.code_diff(&request).expect("diff");
+    assert_eq!(
+        diff,
+        "diff --git a/apps/web/prod/main.tf b/apps/web/prod/main.tf\n\
+         --- a/apps/web/prod/main.tf\n+++ b/apps/web/prod/main.tf\n\
+         @@ -1 +1 @@\n-old apps/web/prod/main.tf\n+new apps/web/prod/main.tf\n\
+         diff --git a/README.md b/README.md\n--- a/README.md\n+++ b/README.md\n\
+         @@ -1 +1 @@\n-old README.md\n+new README.md\n"
+    );
+    assert!(
+        github
+            .log()
+            .iter()
+            .all(|l| !l.path_and_query.contains("/compare/")),
+        "every file had a patch: no comparison needed"
+    );
+}
+
+#[test]
+fn a_file_without_a_patch_takes_the_diff_from_the_compare_api() {
+    let github = emulator();
+    let mut pull = Pull::new(1, &["apps/web/prod/main.tf"]);
+    pull.files
+        .push(("apps/web/prod/big.tf".into(), "modified".into(), None, None));
+    pull.compare_diff = "diff --git a/apps/web/prod/big.tf b/apps/web/prod/big.tf\n\
+                         --- a/apps/web/prod/big.tf\n+++ b/apps/web/prod/big.tf\n\
+                         @@ -1 +1 @@\n-a\n+b\n"
+        .into();
+    github.add(pull);
+    let source = source(&github, "");
+    let request = source.resolve_request("1").expect("resolves");
+    let diff = source.code_diff(&request).expect("diff");
+    assert!(
+        diff.contains("+++ b/apps/web/prod/big.tf\n@@ -1 +1 @@\n-a\n+b\n"),
+        "{diff}"
+    );
+    let compared = github
+        .log()
+        .into_iter()
+        .find(|l| l.path_and_query.contains("/compare/"))
+        .expect("the compare API was asked");
+    assert_eq!(
+        compared.path_and_query,
+        format!("/repos/{REPO}/compare/main...{:040x}", 1)
+    );
+}
+
+#[test]
+fn the_base_its_fork_point_a_tree_and_codeowners_are_read() {
+    let github = emulator();
+    github.add(Pull::new(1, &["apps/web/prod/main.tf"]));
+    let base = "b".repeat(40);
+    let fork = "f".repeat(40);
+    github.with(|s| {
+        s.branches.push(("main".into(), base.clone()));
+        s.merge_base = fork.clone();
+        s.trees.push((
+            fork.clone(),
+            vec![
+                ("apps".into(), "tree".into()),
+                ("apps/web/prod/main.tf".into(), "blob".into()),
+                ("vendor/lib".into(), "commit".into()),
+            ],
+            false,
+        ));
+        s.trees.push(("e".repeat(40), Vec::new(), true));
+        s.contents.push((
+            "main".into(),
+            ".github/CODEOWNERS".into(),
+            "apps/web/prod/ @octo-org/sre\n".into(),
+        ));
+    });
+    let source = source(&github, "");
+    assert_eq!(source.base_commit().expect("base"), base);
+    let request = source.resolve_request("1").expect("resolves");
+    assert_eq!(source.fork_point(&request).expect("fork point"), fork);
+    assert_eq!(
+        source.files_at(&fork).expect("tree"),
+        ["apps/web/prod/main.tf", "vendor/lib"]
+    );
+    let err = source.files_at(&"e".repeat(40)).expect_err("truncated");
+    assert!(err.to_string().contains("too large"), "{err}");
+    let owners = source.code_owners().expect("reads").expect("found");
+    assert!(
+        format!("{owners:?}").contains("@octo-org/sre"),
+        "{owners:?}"
+    );
+    // The root CODEOWNERS was asked first and was absent (404), then .github/.
+    let asked: Vec<String> = github
+        .log()
+        .into_iter()
+        .filter(|l| l.path_and_query.contains("/contents/"))
+        .map(|l| format!("{} {}", l.status, l.path_and_query))
+        .collect();
+    assert_eq!(
+        asked,
+        [
+            format!("404 /repos/{REPO}/contents/CODEOWNERS?ref=main"),
+            format!("200 /repos/{REPO}/contents/.github/CODEOWNERS?ref=main"),
+        ]
+    );
+    github.with(|s| s.contents.clear());
+    github.clear_log();
+    assert!(source.code_owners().expect("reads").is_none());
+    assert_eq!(github.log().len(), 3, "all three places asked");
+}
+
+#[test]
+fn an_unchanged_list_is_revalidated_with_etags_and_a_change_is_read() {
+    let github = emulator();
+    github.with(|s| s.max_per_page = 2);
+    for n in 1..=3 {
+        github.add(Pull::new(n, &["apps/web/prod/main.tf"]));
+    }
+    let source = source(&github, "");
+    let first = source.list_requests().expect("lists");
+    let before = source.counts();
+    assert_eq!(before.not_modified, 0);
+    github.clear_log();
+    let again = source.list_requests().expect("lists again");
+    assert_eq!(again, first);
+    let after = source.counts();
+    let calls = after.calls - before.calls;
+    assert_eq!(
+        calls,
+        2 + 3 * 2,
+        "two list pages, files and commits of three"
+    );
+    assert_eq!(
+        after.not_modified - before.not_modified,
+        calls,
+        "every call a 304"
+    );
+    assert!(
+        github
+            .log()
+            .iter()
+            .all(|l| l.status == 304 && l.if_none_match.is_some())
+    );
+
+    github.with(|s| s.pulls[0].title = "Renamed".into());
+    let changed = source.list_requests().expect("lists after a change");
+    let renamed = changed.iter().find(|r| r.number == Some(1)).expect("#1");
+    assert_eq!(renamed.title, "Renamed");
+}
+
+#[test]
+fn a_rate_limit_is_rate_limited_until_its_reset() {
+    let github = emulator();
+    github.add(Pull::new(1, &["apps/web/prod/main.tf"]));
+    let reset = plandeck::clock::unix_now() + 600;
+    github.fail("/pulls?", Fault::RateLimit { reset }, 1);
+    let source = source(&github, "");
+    let err = source.list_requests().expect_err("limited");
+    assert_no_token(&err);
+    match &err {
+        BackendError::RateLimited { reset_at, .. } => assert_eq!(*reset_at, Some(reset)),
+        other => panic!("not a rate limit: {other:?}"),
+    }
+    assert!(err.is_transient());
+    assert!(err.to_string().contains("API rate limit exceeded"), "{err}");
+    // Nothing retried it: the next call is a new one, and succeeds.
+    assert_eq!(source.list_requests().expect("after the reset").len(), 1);
+
+    github.fail("/user", Fault::RetryAfter { seconds: 90 }, 1);
+    let err = source.reviewer().expect_err("secondary limit");
+    let now = plandeck::clock::unix_now();
+    match err {
+        BackendError::RateLimited {
+            reset_at: Some(at), ..
+        } => assert!((now + 85..=now + 95).contains(&at), "{at} vs {now}"),
+        other => panic!("not a rate limit: {other:?}"),
+    }
+}
+
+#[test]
+fn a_server_fault_is_a_network_error_and_bad_json_a_parse_error() {
+    let github = emulator();
+    github.add(Pull::new(1, &["apps/web/prod/main.tf"]));
+    let source = source(&github, "");
+    github.fail("/pulls/1/files", Fault::Status(502, "Server Error"), 1);
+    let err = source.list_requests().expect_err("5xx");
+    assert_eq!(err.kind(), ErrorKind::Network, "{err}");
+    assert!(err.to_string().contains("502"), "{err}");
+    assert_no_token(&err);
+    let retried = github
+        .log()
+        .iter()
+        .filter(|l| l.path_and_query.contains("/pulls/1/files"))
+        .count();
+    assert_eq!(retried, 1, "a failed call is not repeated by itself");
+
+    github.fail("/user", Fault::BadJson, 1);
+    let err = source.reviewer().expect_err("not JSON");
+    assert_eq!(err.kind(), ErrorKind::Parse, "{err}");
+    for (status, kind) in [(404, ErrorKind::NotFound), (409, ErrorKind::Conflict)] {
+        github.fail("/pulls/1", Fault::Status(status, "nope"), 1);
+        let err = source.resolve_request("1").expect_err("fails");
+        assert_eq!(err.kind(), kind, "{status}: {err}");
+    }
+}
+
+#[test]
+fn a_refused_token_is_an_auth_error_that_never_shows_the_token() {
+    let github = emulator();
+    github.add(Pull::new(1, &["apps/web/prod/main.tf"]));
+    // A server that echoes what it was sent (GitHub does not; a proxy might).
+    let wrong = "ghp_wrongWrongWrong";
+    github.with(|s| s.unauthorized_message = format!("Bad credentials: Bearer {wrong}"));
+    let token = Token::new(wrong.into(), "GITHUB_TOKEN").expect("token");
+    let source = GitHubSource::with_token(&config(&github.url(), ""), token).expect("opens");
+    assert!(!format!("{source:?}").contains(wrong), "{source:?}");
+    for err in [
+        source.list_requests().expect_err("401"),
+        source.reviewer().expect_err("401"),
+    ] {
+        assert_eq!(err.kind(), ErrorKind::Auth, "{err}");
+        assert!(!err.to_string().contains(wrong), "{err}");
+        assert!(!format!("{err:?}").contains(wrong), "{err:?}");
+        assert!(err.to_string().contains("Bad credentials"), "{err}");
+    }
+    let right = source_debug(&github);
+    assert!(!right.contains(TOKEN), "{right}");
+}
+
+fn source_debug(github: &GitHub) -> String {
+    format!("{:?}", source(github, ""))
+}
+
+#[test]
+fn a_next_page_on_another_host_is_not_followed() {
+    let github = emulator();
+    let elsewhere = emulator();
+    github.with(|s| {
+        s.max_per_page = 1;
+        s.link_origin = Some(elsewhere.url());
+    });
+    github.add(Pull::new(1, &["apps/web/prod/main.tf"]));
+    github.add(Pull::new(2, &["apps/web/prod/main.tf"]));
+    let err = source(&github, "").list_requests().expect_err("refused");
+    assert_eq!(err.kind(), ErrorKind::Parse, "{err}");
+    assert!(err.to_string().contains("not followed"), "{err}");
+    assert!(elsewhere.log().is_empty(), "{:?}", elsewhere.log());
+}
+
+#[test]
+fn a_server_that_does_not_answer_in_time_is_a_network_error() {
+    let github = emulator();
+    github.add(Pull::new(1, &["apps/web/prod/main.tf"]));
+    let token = Token::new(TOKEN.into(), "test").expect("token");
+    let timeout = std::time::Duration::from_millis(300);
+    let source = GitHubSource::connect(&config(&github.url(), ""), token, timeout).expect("opens");
+    github.fail("/user", Fault::Slow(std::time::Duration::from_secs(3)), 1);
+    let started = std::time::Instant::now();
+    let err = source.reviewer().expect_err("too slow");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(err.kind(), ErrorKind::Network, "{err}");
+    assert_no_token(&err);
+    assert_eq!(
+        source.reviewer().expect("answers in time").stable_id(),
+        "github:583231"
+    );
+}
+
+#[test]
+fn an_unreachable_server_is_a_network_error() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("port");
+    let url = format!("http://{}", listener.local_addr().expect("addr"));
+    drop(listener);
+    let token = Token::new(TOKEN.into(), "test").expect("token");
+    let source = GitHubSource::with_token(&config(&url, ""), token).expect("opens");
+    let err = source.list_requests().expect_err("refused");
+    assert_eq!(err.kind(), ErrorKind::Network, "{err}");
+    assert!(err.to_string().contains(&url), "{err}");
+    assert_no_token(&err);
+}
+
+#[test]
+fn hostile_titles_and_branch_names_stay_raw_in_the_model() {
+    let github = emulator();
+    let title = "Fix \u{1b}]52;c;ZXZpbA==\u{7}\u{1b}[2J\u{202e}gnp.exe <script>";
+    let branch = "feature/\u{1b}[31mred\u{7}";
+    let mut pull = Pull::new(1, &["apps/web/prod/\u{1b}[1mmain.tf"]);
+    pull.title = title.into();
+    pull.head_ref = branch.into();
+    github.add(pull);
+    let requests = source(&github, "").list_requests().expect("lists");
+    assert_eq!(requests[0].title, title);
+    assert_eq!(
+        requests[0].changed_files,
+        ["apps/web/prod/\u{1b}[1mmain.tf"]
+    );
+    assert_eq!(requests[0].roots[0].path, "apps/web/prod");
+}
+
+#[test]
+fn what_is_not_built_says_so() {
+    let github = emulator();
+    github.add(Pull::new(1, &["apps/web/prod/main.tf"]));
+    let source = source(&github, "");
+    let request = source.resolve_request("1").expect("resolves");
+    let errors = [
+        source
+            .stored_plan(&request, "apps/web/prod")
+            .expect_err("plans"),
+        source.decisions(&request).expect_err("decisions"),
+        source.all_decisions().expect_err("decisions"),
+        source
+            .check_out(&request.head, Path::new("/nonexistent"))
+            .expect_err("checkout"),
+        source
+            .merge(&request, &[], plandeck::backend::MergePurpose::Applied)
+            .expect_err("merge"),
+        source.merged_for_apply("pull/1").expect_err("merged"),
+    ];
+    for err in errors {
+        assert_eq!(err.kind(), ErrorKind::Invalid, "{err}");
+        assert!(
+            err.to_string().ends_with("not supported on GitHub yet"),
+            "{err}"
+        );
+    }
+}
+
+#[test]
+fn the_source_needs_root_globs_and_a_repo() {
+    let token = || Token::new(TOKEN.into(), "test").expect("token");
+    let no_roots = plandeck::config::parse(
+        "[github]\nrepo = \"o/r\"\napi_url = \"http://127.0.0.1:9\"\n",
+        Path::new("t.toml"),
+    )
+    .expect("parses");
+    let err = GitHubSource::with_token(&no_roots, token()).expect_err("no roots");
+    assert!(err.to_string().contains("[source] roots"), "{err}");
+    let no_repo = plandeck::config::parse("[source]\nroots = [\"a/*\"]\n", Path::new("t.toml"))
+        .expect("parses");
+    let err = GitHubSource::with_token(&no_repo, token()).expect_err("no repo");
+    assert!(err.to_string().contains("[github] repo"), "{err}");
+}
+
+#[test]
+fn the_commands_refuse_kind_github_rather_than_read_branches() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let repo = dir.path().join("repo");
+    std::fs::create_dir(&repo).expect("repo dir");
+    let git = |args: &[&str]| {
+        let out = std::process::Command::new("git")
+            .args(["-c", "user.name=T", "-c", "user.email=t@example.com"])
+            .args(args)
+            .current_dir(&repo)
+            .output()
+            .expect("git");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    git(&["init", "--quiet", "--initial-branch=main"]);
+    git(&["commit", "--quiet", "--allow-empty", "-m", "base"]);
+    git(&["branch", "request/1"]);
+    let config = dir.path().join("config.toml");
+    std::fs::write(
+        &config,
+        "[source]\nkind = \"github\"\nroots = [\"apps/*\"]\n[github]\nrepo = \"o/r\"\n",
+    )
+    .expect("config");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_plandeck"))
+        .arg("--config")
+        .arg(&config)
+        .arg("--repo")
+        .arg(&repo)
+        .args(["requests", "--format", "json"])
+        .env("XDG_CONFIG_HOME", dir.path())
+        .env_remove("GITHUB_TOKEN")
+        .env_remove("GH_TOKEN")
+        .output()
+        .expect("runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains("not wired into plandeck's commands"),
+        "{stderr}"
+    );
+    assert!(
+        out.stdout.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}
