@@ -80,6 +80,12 @@ pub struct NewPlan<'a> {
 
 /// Where plans are kept.
 pub trait PlanArtifacts: Send + Sync {
+    /// Whether a root without a stored plan has one on the way (a CI run
+    /// of its head is still going), as of the last `stored_plan` call.
+    fn plan_pending(&self, _request: &Request, _root: &str) -> bool {
+        false
+    }
+
     /// Validates and stores a plan of a request's root, replacing the
     /// earlier one; returns it as stored.
     fn store_plan(

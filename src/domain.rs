@@ -10,7 +10,7 @@ mod identity;
 mod plan_ref;
 mod request;
 
-pub use decision::{AuditProof, Decision, DecisionKind, Emergency, ProofState};
+pub use decision::{Attestation, AuditProof, Decision, DecisionKind, Emergency, ProofState};
 pub use identity::{Identity, Provider};
 pub use plan_ref::{PlanOrigin, PlanStatus, StoredPlan};
 pub use request::{MergedRequest, Request, RootRef};

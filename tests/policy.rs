@@ -64,6 +64,7 @@ fn decision(kind: DecisionKind, person: &str, head: &str, digest: &str) -> Decis
         viewed_destructive: Vec::new(),
         emergency: None,
         audit: None,
+        attested: None,
     }
 }
 

@@ -314,6 +314,7 @@ fn the_decisions_panel_shows_each_decision_on_its_own_line_with_its_comment() {
             viewed_destructive: Vec::new(),
             emergency: None,
             audit: None,
+            attested: None,
         }
         .proven("test-log", 1, "")
     };
@@ -455,6 +456,7 @@ fn the_matrix_and_the_apply_confirmation_show_locks_and_apply_results() {
                 viewed_destructive: Vec::new(),
                 emergency: None,
                 audit: None,
+                attested: None,
             }
             .proven("test-log", 1, ""),
         )

@@ -66,7 +66,19 @@ impl Decision {
     }
 
     /// Whether the proof names this decision's own audit record.
+    /// A forge's attestation stands in for the proof when the decision is
+    /// the forge's own account's (a review read back from the forge).
     pub fn proof_state(&self) -> ProofState {
+        if let Some(attested) = &self.attested {
+            return if !attested.provider.is_git()
+                && attested.provider == self.who.provider
+                && self.who.is_account()
+            {
+                ProofState::Matches
+            } else {
+                ProofState::Mismatch
+            };
+        }
         let Some(proof) = &self.audit else {
             return ProofState::Missing;
         };
@@ -96,6 +108,7 @@ mod tests {
             viewed_destructive: vec!["null_resource.app".into()],
             emergency: None,
             audit: None,
+            attested: None,
         }
     }
 
@@ -139,5 +152,36 @@ mod tests {
         // The stored note has no `emergency` key either.
         let line = serde_json::to_string(&bare).expect("json");
         assert!(!line.contains("emergency"), "{line}");
+    }
+
+    /// A forge's attestation exists only in memory: a note claiming one is
+    /// read without it, and an attestation stands only for the forge's own
+    /// account identity.
+    #[test]
+    fn no_note_can_claim_a_forge_attestation() {
+        use crate::domain::{Attestation, Provider};
+        let mut forged: serde_json::Value = serde_json::to_value(approval()).expect("json");
+        forged["attested"] = serde_json::json!({"provider": "github", "id": "1"});
+        forged["who"] = serde_json::json!({
+            "name": "Bob", "email": "", "provider": "github", "account": "9001"
+        });
+        let read: Decision = serde_json::from_value(forged).expect("reads");
+        assert_eq!(read.attested, None);
+        assert_eq!(read.proof_state(), ProofState::Missing);
+        let attested = Attestation {
+            provider: Provider::GitHub,
+            id: "80".into(),
+        };
+        let mut git_person = approval();
+        git_person.attested = Some(attested.clone());
+        assert_eq!(git_person.proof_state(), ProofState::Mismatch);
+        let mut account = read;
+        account.attested = Some(attested);
+        assert_eq!(account.proof_state(), ProofState::Matches);
+        assert!(
+            !serde_json::to_string(&account)
+                .expect("json")
+                .contains("attested")
+        );
     }
 }

@@ -20,6 +20,8 @@ pub struct RequestBundle {
 pub struct RootBundle {
     pub path: String,
     pub stored: Result<Option<StoredPlan>, BackendError>,
+    /// No plan yet, and one is on the way (a CI run is going).
+    pub pending: bool,
 }
 
 /// The default: each part asked in turn.
@@ -30,9 +32,13 @@ pub(super) fn sequential<B: Backend + ?Sized>(
     let roots = request
         .roots
         .iter()
-        .map(|root| RootBundle {
-            path: root.path.clone(),
-            stored: backend.stored_plan(request, &root.path),
+        .map(|root| {
+            let stored = backend.stored_plan(request, &root.path);
+            RootBundle {
+                pending: backend.plan_pending(request, &root.path),
+                path: root.path.clone(),
+                stored,
+            }
         })
         .collect();
     Ok(RequestBundle {

@@ -142,6 +142,7 @@ pub(super) fn approve(
             .collect(),
         emergency,
         audit: None,
+        attested: None,
     };
     if !record(&source, &decision)? {
         return Ok(REFUSED);
@@ -268,6 +269,7 @@ fn decide(
         viewed_destructive: Vec::new(),
         emergency: None,
         audit: None,
+        attested: None,
     };
     if !record(&source, &decision)? {
         return Ok(REFUSED);

@@ -58,6 +58,20 @@ pub struct Decision {
     /// without a proof that matches it is never counted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub audit: Option<AuditProof>,
+    /// Set only by a forge backend for a decision it read from the forge
+    /// itself (a review, authenticated by the forge): never read from or
+    /// written to a stored note, so no file can claim it.
+    #[serde(skip)]
+    pub attested: Option<Attestation>,
+}
+
+/// A forge's own record of a decision: the forge authenticated who made
+/// it, so it counts without a local audit proof.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Attestation {
+    pub provider: super::Provider,
+    /// The forge's id of the record (a review id).
+    pub id: String,
 }
 
 /// Why an approval is an emergency one (break-glass): required, shown

@@ -13,6 +13,8 @@ pub enum PlanOrigin {
     Planned,
     /// Imported with `plandeck import-plan` (made by CI).
     Imported,
+    /// Downloaded from a CI run's artifact (the GitHub source).
+    Artifact,
 }
 
 /// A plan kept for a request and root, as metadata; the JSON is loaded on demand.
@@ -37,6 +39,9 @@ pub struct StoredPlan {
 #[serde(rename_all = "kebab-case")]
 pub enum PlanStatus {
     NoPlan,
+    /// No plan yet, and a CI run of the head is still going.
+    #[serde(rename = "no-plan-ci-running")]
+    Pending,
     /// Made from an older head commit than the request's.
     #[serde(rename = "outdated-plan")]
     Outdated,
@@ -52,9 +57,19 @@ impl PlanStatus {
         }
     }
 
+    /// [`PlanStatus::of`], with what a forge says of a root without a
+    /// plan: one may be on the way.
+    pub fn with_pending(request: &Request, stored: Option<&StoredPlan>, pending: bool) -> Self {
+        match Self::of(request, stored) {
+            Self::NoPlan if pending => Self::Pending,
+            status => status,
+        }
+    }
+
     pub fn word(self) -> &'static str {
         match self {
             Self::NoPlan => "no plan",
+            Self::Pending => "no plan (CI running)",
             Self::Outdated => "outdated plan",
             Self::Planned => "planned",
         }

@@ -51,6 +51,7 @@ pub fn block_requests(
             viewed_destructive: Vec::new(),
             emergency: None,
             audit: None,
+            attested: None,
         };
         let mut entry = decision.audit_entry();
         entry.action = AuditAction::DriftBlock;

@@ -33,6 +33,7 @@ pub fn record(
         viewed_destructive: Vec::new(),
         emergency: None,
         audit: None,
+        attested: None,
     };
     // The log's tail is checked (and locked) before the note is stored: a
     // recorded apply result always has its audit entry.

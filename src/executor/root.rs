@@ -359,6 +359,7 @@ fn drift(
         viewed_destructive: Vec::new(),
         emergency: None,
         audit: None,
+        attested: None,
     };
     let mut entry = decision.audit_entry();
     entry.action = AuditAction::DriftBlock;

@@ -14,8 +14,11 @@
 //! module never renders.
 
 mod api;
+pub mod artifact;
 mod backend;
+mod plans;
 mod pulls;
+pub mod reviews;
 pub mod token;
 mod wire;
 
@@ -24,8 +27,11 @@ pub use token::Token;
 
 use crate::backend::BackendError;
 use crate::config::Config;
+use crate::source::store::PlanStore;
 use globset::{GlobMatcher, GlobSet};
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
 
 /// The GitHub source of one repository.
 pub struct GitHubSource {
@@ -40,6 +46,12 @@ struct Shared {
     config: Config,
     head_pattern: GlobMatcher,
     roots: GlobSet,
+    /// `<data dir>/github/<owner>/<name>`: downloaded plans, drift
+    /// reports and apply locks of this repository on this machine.
+    data_dir: PathBuf,
+    store: PlanStore,
+    /// (head, root) → what its runs held when last looked up.
+    lookups: Mutex<HashMap<(String, String), plans::Lookup>>,
 }
 
 impl std::fmt::Debug for GitHubSource {
@@ -70,6 +82,23 @@ impl GitHubSource {
         config: &Config,
         token: Token,
         timeout: std::time::Duration,
+    ) -> Result<Self, BackendError> {
+        let dirs = directories::ProjectDirs::from("", "", "plandeck").ok_or_else(|| {
+            BackendError::Io("no home directory to keep plandeck's data in".into())
+        })?;
+        let mut data_dir = dirs.data_dir().join("github");
+        for part in config.github.repo.split('/') {
+            data_dir.push(part);
+        }
+        Self::connect_in(config, token, timeout, data_dir)
+    }
+
+    /// Opens `[github] repo` keeping this machine's data in `data_dir`.
+    pub fn connect_in(
+        config: &Config,
+        token: Token,
+        timeout: std::time::Duration,
+        data_dir: PathBuf,
     ) -> Result<Self, BackendError> {
         let github = &config.github;
         if github.repo.is_empty() {
@@ -103,6 +132,9 @@ impl GitHubSource {
                 config: config.clone(),
                 head_pattern,
                 roots,
+                store: PlanStore::open(&data_dir),
+                data_dir,
+                lookups: Mutex::new(HashMap::new()),
             }),
         })
     }

@@ -68,6 +68,7 @@ pub(super) fn load_requests(
             .map(|root| RootPlanInfo {
                 drift: drift_reports.iter().find(|d| d.root == root.path).cloned(),
                 apply: ApplyState::of(stores.locks, &decisions, request, &root.path),
+                pending: root.pending,
                 ..root_info(&ctx, request, &root.path, root.stored, &decisions)
             })
             .collect();
@@ -125,6 +126,7 @@ fn root_info(
                 error: Some(e.to_string()),
                 drift: None,
                 apply: None,
+                pending: false,
             };
         }
     };
@@ -136,6 +138,7 @@ fn root_info(
             error: None,
             drift: None,
             apply: None,
+            pending: false,
         };
     };
     let read = summaries.get_or_compute(&stored, || {
@@ -164,6 +167,7 @@ fn root_info(
             error: None,
             drift: None,
             apply: None,
+            pending: false,
         },
         Err(e) => RootPlanInfo {
             stored: Some(stored),
@@ -172,6 +176,7 @@ fn root_info(
             error: Some(e.to_string()),
             drift: None,
             apply: None,
+            pending: false,
         },
     }
 }

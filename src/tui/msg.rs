@@ -180,6 +180,8 @@ pub struct ProgressKey {
 #[derive(Clone, Debug)]
 pub struct RootPlanInfo {
     pub stored: Option<StoredPlan>,
+    /// No plan yet, and a CI run of the head is still going.
+    pub pending: bool,
     pub summary: Option<Summary>,
     /// The gate of this root (approvals, blocks, checks).
     pub gate: Option<crate::review::GateReport>,

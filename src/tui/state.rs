@@ -118,9 +118,11 @@ pub fn is_new(snapshot: &RequestsSnapshot, entry: &RequestEntry) -> bool {
 }
 
 pub fn root_status(entry: &RequestEntry, root: usize) -> PlanStatus {
-    PlanStatus::of(
+    let info = entry.roots.get(root);
+    PlanStatus::with_pending(
         &entry.request,
-        entry.roots.get(root).and_then(|r| r.stored.as_ref()),
+        info.and_then(|r| r.stored.as_ref()),
+        info.is_some_and(|r| r.pending),
     )
 }
 

@@ -281,6 +281,10 @@ fn open_plan(state: &mut State, request: Request, root_index: usize) -> Vec<Effe
         .as_ref()
         .and_then(|e| e.roots.get(root_index))
         .is_some_and(|r| r.error.is_some());
+    if status == PlanStatus::Pending && !unreadable {
+        state.status = Some(format!("no plan for {root} yet: its CI run is still going"));
+        return Vec::new();
+    }
     if status == PlanStatus::NoPlan && !unreadable {
         state.status = Some(format!(
             "no plan for {root} yet: press p, or run `plandeck plan {}`",

@@ -53,6 +53,7 @@ pub fn approval(who: Identity) -> Decision {
         viewed_destructive: Vec::new(),
         emergency: None,
         audit: None,
+        attested: None,
     }
 }
 

@@ -37,6 +37,24 @@ pub(super) struct Page {
     pub next: Option<String>,
 }
 
+/// A method that changes something on GitHub.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Mutation {
+    Post,
+    Patch,
+    Delete,
+}
+
+impl Mutation {
+    fn word(self) -> &'static str {
+        match self {
+            Self::Post => "POST",
+            Self::Patch => "PATCH",
+            Self::Delete => "DELETE",
+        }
+    }
+}
+
 /// What the API was asked, for tests and benchmarks.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Counts {
@@ -214,6 +232,104 @@ impl Api {
         Ok(page)
     }
 
+    /// Sends a mutation once: never retried (a review, a label, a status
+    /// or a comment sent twice is two). A timeout says the outcome is
+    /// unknown rather than that nothing happened.
+    pub async fn send(
+        &self,
+        method: Mutation,
+        path: &str,
+        body: Option<serde_json::Value>,
+    ) -> Result<Page, BackendError> {
+        let inner = &self.inner;
+        inner.calls.fetch_add(1, Ordering::Relaxed);
+        let where_ = format!("{} {}{path}", method.word(), inner.api_url);
+        let client = &inner.client;
+        let call = async {
+            match method {
+                Mutation::Post => client._post(path, body.as_ref()).await,
+                Mutation::Patch => client._patch(path, body.as_ref()).await,
+                Mutation::Delete => client._delete(path, body.as_ref()).await,
+            }
+        };
+        let unknown = || {
+            BackendError::Network(format!(
+                "{where_}: no answer within {:?}; it may have been done: look before trying again",
+                inner.timeout
+            ))
+        };
+        let response = tokio::time::timeout(inner.timeout, call)
+            .await
+            .map_err(|_| unknown())?
+            .map_err(|e| {
+                BackendError::Network(inner.token.redact(&format!("{where_}: {}", chain(&e))))
+            })?;
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let text = tokio::time::timeout(inner.timeout, client.body_to_string(response))
+            .await
+            .map_err(|_| unknown())?
+            .map_err(|e| {
+                BackendError::Network(inner.token.redact(&format!("{where_}: {}", chain(&e))))
+            })?;
+        if !(200..300).contains(&status) {
+            return Err(error_of(status, &headers, &text, &where_, &inner.token));
+        }
+        Ok(Page {
+            body: text.into(),
+            next: None,
+        })
+    }
+
+    /// GETs `path` as bytes, at most `limit` of them, following a redirect
+    /// to another host (an artifact's short-lived URL: octocrab's redirect
+    /// policy leaves the token behind across origins). Never cached: what
+    /// it downloads is kept by digest instead.
+    pub async fn get_bytes(&self, path: &str, limit: u64) -> Result<Vec<u8>, BackendError> {
+        use http_body_util::BodyExt;
+        let inner = &self.inner;
+        inner.calls.fetch_add(1, Ordering::Relaxed);
+        let where_ = format!("GET {}{path}", inner.api_url);
+        let network = |e: &dyn std::error::Error| {
+            BackendError::Network(inner.token.redact(&format!("{where_}: {}", chain(e))))
+        };
+        let call = inner.client._get_with_headers(path, None);
+        let response = tokio::time::timeout(inner.timeout, call)
+            .await
+            .map_err(|_| timed_out(&where_, inner.timeout))?
+            .map_err(|e| network(&e))?;
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let mut body = response.into_body();
+        let mut bytes = Vec::new();
+        let deadline = tokio::time::Instant::now() + inner.timeout.max(Duration::from_secs(300));
+        while let Some(frame) = tokio::time::timeout_at(deadline, body.frame())
+            .await
+            .map_err(|_| timed_out(&where_, inner.timeout))?
+        {
+            let frame = frame.map_err(|e| network(&e))?;
+            if let Ok(data) = frame.into_data() {
+                if (bytes.len() + data.len()) as u64 > limit {
+                    return Err(BackendError::Invalid(format!(
+                        "{where_}: larger than {} MiB",
+                        limit >> 20
+                    )));
+                }
+                bytes.extend_from_slice(&data);
+            }
+        }
+        if status == 410 {
+            return Err(BackendError::NotFound(format!(
+                "{where_}: 410 the artifact expired"
+            )));
+        }
+        if !(200..300).contains(&status) {
+            let text = String::from_utf8_lossy(&bytes);
+            return Err(error_of(status, &headers, &text, &where_, &inner.token));
+        }
+        Ok(bytes)
+    }
+
     /// The path of `Link: <…>; rel="next"`, refused when it leaves the API's origin.
     fn next_page(&self, headers: &HeaderMap, where_: &str) -> Result<Option<String>, BackendError> {
         let Some(link) = headers.get(header::LINK).and_then(|v| v.to_str().ok()) else {
@@ -256,7 +372,7 @@ fn timed_out(where_: &str, timeout: Duration) -> BackendError {
 }
 
 /// An error and its sources, in one line.
-fn chain(error: &(dyn std::error::Error + 'static)) -> String {
+fn chain(error: &dyn std::error::Error) -> String {
     let mut text = error.to_string();
     let mut source = error.source();
     while let Some(cause) = source {

@@ -156,50 +156,72 @@ impl Reviewers for GitHubSource {
 }
 
 impl PlanArtifacts for GitHubSource {
+    /// Plans come from CI: plandeck does not upload artifacts.
     fn store_plan(
         &self,
         _request: &Request,
         _root: &str,
         _plan: NewPlan<'_>,
     ) -> Result<StoredPlan, BackendError> {
-        Err(not_yet(
-            "storing a plan (plans come from Actions artifacts)",
+        Err(BackendError::Invalid(
+            "the GitHub source takes plans from Actions artifacts: run the plan workflow \
+             (plandeck does not upload plans)"
+                .into(),
         ))
     }
 
+    /// The plan artifact of the newest successful run of the head,
+    /// downloaded when new here.
     fn stored_plan(
         &self,
-        _request: &Request,
-        _root: &str,
+        request: &Request,
+        root: &str,
     ) -> Result<Option<StoredPlan>, BackendError> {
-        Err(not_yet("reading plans from Actions artifacts"))
+        let (request, root) = (request.clone(), root.to_string());
+        self.block(move |shared| shared.plan_of(request, root))
     }
 
-    fn load_plan(&self, _stored: &StoredPlan) -> Result<(Plan, Option<CostReport>), BackendError> {
-        Err(not_yet("reading plans from Actions artifacts"))
+    fn plan_pending(&self, request: &Request, root: &str) -> bool {
+        self.shared.running(&request.head, root)
+    }
+
+    fn load_plan(&self, stored: &StoredPlan) -> Result<(Plan, Option<CostReport>), BackendError> {
+        self.shared.store.load(stored)
     }
 
     fn plan_by_digest(
         &self,
-        _request: &Request,
-        _root: &str,
-        _digest: &str,
+        request: &Request,
+        root: &str,
+        digest: &str,
     ) -> Result<Option<Plan>, BackendError> {
-        Err(not_yet("reading earlier plans by digest"))
+        match self.shared.store.historical(&request.id, root, digest)? {
+            Some(path) => Ok(Some(crate::plan::load_plan(&path)?)),
+            None => Ok(None),
+        }
     }
 }
 
 impl Decisions for GitHubSource {
-    fn decisions(&self, _request: &Request) -> Result<Vec<Decision>, BackendError> {
-        Err(not_yet("reading decisions from reviews"))
+    /// The pull request's reviews that are decisions.
+    fn decisions(&self, request: &Request) -> Result<Vec<Decision>, BackendError> {
+        let request = request.clone();
+        self.block(move |shared| async move { shared.decisions(&request).await })
     }
 
+    /// The decisions of every open request (closed ones are GitHub's history).
     fn all_decisions(&self) -> Result<Vec<Decision>, BackendError> {
-        Err(not_yet("reading decisions from reviews"))
+        let mut all = Vec::new();
+        for request in self.list_requests()? {
+            all.extend(self.decisions(&request)?);
+        }
+        Ok(all)
     }
 
-    fn record_decision(&self, _decision: &Decision) -> Result<(), BackendError> {
-        Err(not_yet("recording a decision as a review"))
+    /// A review bound to the decision's head.
+    fn record_decision(&self, decision: &Decision) -> Result<(), BackendError> {
+        let decision = decision.clone();
+        self.block(move |shared| async move { shared.record(decision).await })
     }
 }
 
@@ -233,14 +255,7 @@ impl LocalState for GitHubSource {
     /// `<data dir>/github/<owner>/<name>`: this machine's drift reports
     /// and apply locks for the repository.
     fn state_dir(&self) -> Result<PathBuf, BackendError> {
-        let dirs = directories::ProjectDirs::from("", "", "plandeck").ok_or_else(|| {
-            BackendError::Io("no home directory to keep plandeck's data in".into())
-        })?;
-        let mut dir = dirs.data_dir().join("github");
-        for part in self.shared.repo.split('/') {
-            dir.push(part);
-        }
-        Ok(dir)
+        Ok(self.shared.data_dir.clone())
     }
 }
 

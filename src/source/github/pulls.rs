@@ -3,12 +3,11 @@
 //! commits, and the code diff from the files' patches.
 
 use super::api::{JSON, MAX_PAGES};
-use super::wire::{self, Commit, File, Pull, User};
+use super::wire::{self, Commit, File, Listing, Pull, User};
 use super::{Shared, encode};
 use crate::backend::BackendError;
 use crate::domain::{Identity, Provider, Request};
 use futures_util::{StreamExt, TryStreamExt, future::try_join};
-use serde::de::DeserializeOwned;
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
@@ -23,12 +22,12 @@ pub(super) const MAX_FILES: usize = 3000;
 
 impl Shared {
     /// Every page of a listing, at most `max_pages`.
-    async fn all<T: DeserializeOwned>(
+    pub(super) async fn all<L: Listing>(
         &self,
         first: String,
         what: &str,
         max_pages: usize,
-    ) -> Result<Vec<T>, BackendError> {
+    ) -> Result<Vec<L::Item>, BackendError> {
         let mut items = Vec::new();
         let mut next = Some(first);
         let mut seen = BTreeSet::new();
@@ -37,8 +36,8 @@ impl Shared {
                 break;
             }
             let page = self.api.get(&path, JSON).await?;
-            let mut batch: Vec<T> = wire::parse(&page.body, what)?;
-            items.append(&mut batch);
+            let batch: L = wire::parse(&page.body, what)?;
+            items.extend(batch.items());
             next = page.next;
         }
         Ok(items)
@@ -88,7 +87,9 @@ impl Shared {
                 self.repo,
                 encode(base)
             );
-            let listed: Vec<Pull> = self.all(path, "the pull request list", MAX_PAGES).await?;
+            let listed = self
+                .all::<Vec<Pull>>(path, "the pull request list", MAX_PAGES)
+                .await?;
             for pull in listed {
                 if self.refusal(&pull).is_none() && !pulls.iter().any(|p| p.number == pull.number) {
                     pulls.push(pull);
@@ -135,8 +136,8 @@ impl Shared {
     /// cannot list them all.
     pub(super) async fn files(&self, number: u64) -> Result<Vec<File>, BackendError> {
         let path = format!("/repos/{}/pulls/{number}/files?per_page=100", self.repo);
-        let files: Vec<File> = self
-            .all(path, &format!("the files of #{number}"), MAX_FILES / 100)
+        let files = self
+            .all::<Vec<File>>(path, &format!("the files of #{number}"), MAX_FILES / 100)
             .await?;
         if files.len() >= MAX_FILES {
             return Err(BackendError::Invalid(format!(
@@ -149,7 +150,7 @@ impl Shared {
 
     async fn commits(&self, number: u64) -> Result<Vec<Commit>, BackendError> {
         let path = format!("/repos/{}/pulls/{number}/commits?per_page=100", self.repo);
-        self.all(path, &format!("the commits of #{number}"), MAX_PAGES)
+        self.all::<Vec<Commit>>(path, &format!("the commits of #{number}"), MAX_PAGES)
             .await
     }
 
@@ -236,7 +237,7 @@ fn push_distinct(all: &mut Vec<Identity>, who: Option<Identity>) {
     }
 }
 
-fn timestamp(text: &str, number: u64) -> Result<i64, BackendError> {
+pub(super) fn timestamp(text: &str, number: u64) -> Result<i64, BackendError> {
     text.parse::<jiff::Timestamp>()
         .map(|t| t.as_second())
         .map_err(|e| BackendError::Parse(format!("#{number}: time {text:?}: {e}")))

@@ -136,3 +136,96 @@ pub(super) fn parse<T: serde::de::DeserializeOwned>(
         ))
     })
 }
+
+/// `workflow-run`, of `actions/runs?head_sha=…`.
+#[derive(Clone, Debug, Deserialize)]
+pub(super) struct WorkflowRun {
+    pub id: u64,
+    pub head_sha: String,
+    /// queued, in_progress, completed, waiting, requested, pending.
+    #[serde(default)]
+    pub status: Option<String>,
+    /// success, failure, cancelled… once completed.
+    #[serde(default)]
+    pub conclusion: Option<String>,
+    pub created_at: String,
+}
+
+impl WorkflowRun {
+    pub fn succeeded(&self) -> bool {
+        self.status.as_deref() == Some("completed") && self.conclusion.as_deref() == Some("success")
+    }
+
+    pub fn running(&self) -> bool {
+        self.status.as_deref() != Some("completed")
+    }
+}
+
+/// A page of `actions/runs`.
+#[derive(Debug, Deserialize)]
+pub(super) struct RunsPage {
+    pub workflow_runs: Vec<WorkflowRun>,
+}
+
+/// `artifact`.
+#[derive(Clone, Debug, Deserialize)]
+pub(super) struct Artifact {
+    pub id: u64,
+    pub name: String,
+    #[serde(default)]
+    pub size_in_bytes: u64,
+    #[serde(default)]
+    pub expired: bool,
+}
+
+/// A page of `actions/runs/{id}/artifacts`.
+#[derive(Debug, Deserialize)]
+pub(super) struct ArtifactsPage {
+    pub artifacts: Vec<Artifact>,
+}
+
+/// Pages whose items are wrapped in an object (`{total_count, items…}`)
+/// and pages that are the array itself.
+pub(super) trait Listing: serde::de::DeserializeOwned {
+    type Item;
+    fn items(self) -> Vec<Self::Item>;
+}
+
+impl<T: serde::de::DeserializeOwned> Listing for Vec<T> {
+    type Item = T;
+    fn items(self) -> Vec<T> {
+        self
+    }
+}
+
+impl Listing for RunsPage {
+    type Item = WorkflowRun;
+    fn items(self) -> Vec<WorkflowRun> {
+        self.workflow_runs
+    }
+}
+
+impl Listing for ArtifactsPage {
+    type Item = Artifact;
+    fn items(self) -> Vec<Artifact> {
+        self.artifacts
+    }
+}
+
+/// `pull-request-review`.
+#[derive(Clone, Debug, Deserialize)]
+pub(super) struct Review {
+    pub id: u64,
+    #[serde(default)]
+    pub user: Option<User>,
+    #[serde(default)]
+    pub body: Option<String>,
+    /// APPROVED, CHANGES_REQUESTED, COMMENTED, DISMISSED, PENDING.
+    pub state: String,
+    /// Null when the commit is gone.
+    #[serde(default)]
+    pub commit_id: Option<String>,
+    /// Absent for a pending review.
+    #[serde(default)]
+    pub submitted_at: Option<String>,
+}

@@ -106,6 +106,9 @@ fn root_line(
     let status = match (&info.error, root_status(entry, i)) {
         (Some(_), _) => Span::styled("error", theme.role(Role::High)),
         (None, PlanStatus::NoPlan) => Span::styled("no plan", theme.role(Role::Muted)),
+        (None, PlanStatus::Pending) => {
+            Span::styled("no plan (CI running)", theme.role(Role::Muted))
+        }
         (None, PlanStatus::Outdated) => Span::styled("outdated", theme.role(Role::Warning)),
         (None, PlanStatus::Planned) => Span::styled("planned", theme.role(Role::Create)),
     };

@@ -36,6 +36,7 @@ fn decision_template(view: &PlanView, kind: DecisionKind, now: i64) -> Option<De
         viewed_destructive: Vec::new(),
         emergency: None,
         audit: None,
+        attested: None,
     })
 }
 
