@@ -41,8 +41,8 @@ use std::path::{Path, PathBuf};
 /// Every capability in scope at once: `use crate::backend::prelude::*`.
 pub mod prelude {
     pub use super::{
-        Backend, Decisions as _, LocalState as _, Merges as _, PlanArtifacts as _, Requests as _,
-        Reviewers as _, Workspaces as _,
+        Backend, Decisions as _, LocalState as _, Merges as _, PlanArtifacts as _, Reports as _,
+        Requests as _, Reviewers as _, Workspaces as _,
     };
 }
 
@@ -164,6 +164,47 @@ pub trait Merges: Send + Sync {
     fn merged_for_apply(&self, id: &str) -> Result<Option<MergedRequest>, BackendError>;
 }
 
+/// A root's commit status, as the forge shows it beside the request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RootStatus {
+    /// The gate passes.
+    Success,
+    /// The gate does not pass (yet).
+    Failure,
+    /// No plan yet.
+    Pending,
+}
+
+/// What a forge shows of plandeck on its requests: one summary comment per
+/// request, a status per root. Where there is no forge (git), each says so.
+pub trait Reports: Send + Sync {
+    /// Creates or updates (in place) the request's plandeck comment, the
+    /// one of this account starting with `marker`; true when it was created.
+    fn publish_comment(
+        &self,
+        _request: &Request,
+        _marker: &str,
+        _body: &str,
+    ) -> Result<bool, BackendError> {
+        Err(BackendError::Invalid(
+            "this source has no pull request to comment on (use [source] kind = \"github\")".into(),
+        ))
+    }
+
+    /// Sets the status `plandeck/<root>` of the request's head.
+    fn set_status(
+        &self,
+        _request: &Request,
+        _root: &str,
+        _status: RootStatus,
+        _description: &str,
+    ) -> Result<(), BackendError> {
+        Err(BackendError::Invalid(
+            "this source has no commit statuses (use [source] kind = \"github\")".into(),
+        ))
+    }
+}
+
 /// State this clone keeps for itself: drift reports and apply locks.
 pub trait LocalState: Send + Sync {
     /// A directory shared by everyone working from this clone
@@ -173,7 +214,7 @@ pub trait LocalState: Send + Sync {
 
 /// Every capability: what the executor, drift checks and the TUI take.
 pub trait Backend:
-    Requests + PlanArtifacts + Decisions + Reviewers + Workspaces + Merges + LocalState
+    Requests + PlanArtifacts + Decisions + Reviewers + Workspaces + Merges + LocalState + Reports
 {
     /// A request with each root's stored plan, its summary facts and the
     /// request's decisions, in one call: a forge fetches them concurrently;

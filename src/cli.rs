@@ -556,11 +556,21 @@ fn open_tui(
             "the terminal UI needs a terminal; `plandeck requests` lists requests as text".into(),
         ));
     }
-    let source = std::sync::Arc::new(crate::source::git::GitSource::open(repo, &loaded.config)?);
+    // Drift checks run against this clone's git repository: a forge
+    // source has none here.
+    let (source, drift): (std::sync::Arc<dyn crate::backend::Backend>, _) =
+        match loaded.config.source.kind {
+            crate::config::SourceKind::Git => {
+                let git =
+                    std::sync::Arc::new(crate::source::git::GitSource::open(repo, &loaded.config)?);
+                (git.clone(), Some(git as _))
+            }
+            crate::config::SourceKind::GitHub => (crate::source::open(repo, &loaded.config)?, None),
+        };
     let options = crate::tui::TuiOptions {
         settings: std::sync::Arc::new(crate::tui::Settings::from_config(loaded)?),
         read_only,
-        drift: Some(source.clone()),
+        drift,
         locks: crate::executor::locks_dir(&*source).ok(),
         keymap: keymap.clone(),
         theme: loaded.config.display.theme,

@@ -27,7 +27,14 @@ fn config(url: &str, extra: &str) -> plandeck::config::Config {
 
 fn source(github: &GitHub, extra: &str) -> GitHubSource {
     let token = Token::new(TOKEN.into(), "test").expect("token");
-    GitHubSource::with_token(&config(&github.url(), extra), token).expect("opens")
+    let data = github.data.path().to_path_buf();
+    GitHubSource::connect_in(
+        &config(&github.url(), extra),
+        token,
+        std::time::Duration::from_secs(30),
+        data,
+    )
+    .expect("opens")
 }
 
 fn emulator() -> GitHub {
@@ -601,11 +608,6 @@ fn what_is_not_built_says_so() {
     let request = source.resolve_request("1").expect("resolves");
     let errors = [
         source
-            .stored_plan(&request, "apps/web/prod")
-            .expect_err("plans"),
-        source.decisions(&request).expect_err("decisions"),
-        source.all_decisions().expect_err("decisions"),
-        source
             .check_out(&request.head, Path::new("/nonexistent"))
             .expect_err("checkout"),
         source
@@ -620,6 +622,20 @@ fn what_is_not_built_says_so() {
             "{err}"
         );
     }
+    let store = source
+        .store_plan(
+            &request,
+            "apps/web/prod",
+            plandeck::backend::NewPlan {
+                head: &request.head,
+                origin: plandeck::domain::PlanOrigin::Imported,
+                plan_json: b"{}",
+                plan_file: None,
+                cost_json: None,
+            },
+        )
+        .expect_err("plans come from CI");
+    assert!(store.to_string().contains("Actions artifacts"), "{store}");
 }
 
 #[test]
@@ -638,54 +654,568 @@ fn the_source_needs_root_globs_and_a_repo() {
     assert!(err.to_string().contains("[github] repo"), "{err}");
 }
 
-#[test]
-fn the_commands_refuse_kind_github_rather_than_read_branches() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let repo = dir.path().join("repo");
-    std::fs::create_dir(&repo).expect("repo dir");
-    let git = |args: &[&str]| {
-        let out = std::process::Command::new("git")
-            .args(["-c", "user.name=T", "-c", "user.email=t@example.com"])
+/// `plandeck` run against the emulator with its own home, config and token.
+struct Cli {
+    home: tempfile::TempDir,
+    config: std::path::PathBuf,
+}
+
+impl Cli {
+    fn new(github: &GitHub) -> Self {
+        let home = tempfile::tempdir().expect("home");
+        let config = home.path().join("config.toml");
+        std::fs::write(
+            &config,
+            format!(
+                "[source]\nkind = \"github\"\nroots = [\"apps/*/*\"]\n\
+                 [github]\nrepo = \"{REPO}\"\napi_url = \"{}\"\n",
+                github.url()
+            ),
+        )
+        .expect("config");
+        Self { home, config }
+    }
+
+    fn run(&self, args: &[&str]) -> (i32, String, String) {
+        self.run_with(args, Some(TOKEN))
+    }
+
+    fn run_with(&self, args: &[&str], token: Option<&str>) -> (i32, String, String) {
+        let home = self.home.path();
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_plandeck"));
+        command
+            .arg("--config")
+            .arg(&self.config)
+            .arg("--repo")
+            .arg(home)
             .args(args)
-            .current_dir(&repo)
-            .output()
-            .expect("git");
+            .current_dir(home)
+            .env("HOME", home)
+            .env("XDG_CONFIG_HOME", home.join("config"))
+            .env("XDG_DATA_HOME", home.join("data"))
+            .env("XDG_CACHE_HOME", home.join("cache"))
+            .env("NO_COLOR", "1")
+            .env_remove("GITHUB_TOKEN")
+            .env_remove("GH_TOKEN");
+        if let Some(token) = token {
+            command.env("GITHUB_TOKEN", token);
+        }
+        let out = command.output().expect("runs");
+        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
         assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
+            !stdout.contains(TOKEN) && !stderr.contains(TOKEN),
+            "{stdout}{stderr}"
         );
-    };
-    git(&["init", "--quiet", "--initial-branch=main"]);
-    git(&["commit", "--quiet", "--allow-empty", "-m", "base"]);
-    git(&["branch", "request/1"]);
-    let config = dir.path().join("config.toml");
-    std::fs::write(
-        &config,
-        "[source]\nkind = \"github\"\nroots = [\"apps/*\"]\n[github]\nrepo = \"o/r\"\n",
-    )
-    .expect("config");
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_plandeck"))
-        .arg("--config")
-        .arg(&config)
-        .arg("--repo")
-        .arg(&repo)
-        .args(["requests", "--format", "json"])
-        .env("XDG_CONFIG_HOME", dir.path())
-        .env_remove("GITHUB_TOKEN")
-        .env_remove("GH_TOKEN")
-        .output()
-        .expect("runs");
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{stderr}");
+        (out.status.code().unwrap_or(-1), stdout, stderr)
+    }
+}
+
+#[test]
+fn the_binary_lists_approves_and_refuses_on_github() {
+    let github = emulator();
+    let (_, request, digest) = planned_pull(&github);
+    let cli = Cli::new(&github);
+    // No token: one line, exit 2.
+    let (code, _, stderr) = cli.run_with(&["requests"], None);
+    assert_eq!(code, 2, "{stderr}");
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("GITHUB_TOKEN"), "{stderr}");
+    // The list, with the plan from the artifact.
+    let (code, stdout, stderr) = cli.run(&["requests", "--format", "json"]);
+    assert_eq!(code, 0, "{stderr}");
+    let listed: serde_json::Value = serde_json::from_str(&stdout).expect("json");
+    assert_eq!(listed[0]["id"], "pull/1");
+    assert_eq!(listed[0]["roots"][0]["status"], "planned");
+    assert_eq!(listed[0]["roots"][0]["digest"], digest.as_str());
+    // What works on git only says so.
+    let (code, _, stderr) = cli.run(&["plan", "pull/1"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("works on git branches only"), "{stderr}");
+    // The author cannot approve, whatever their name and email.
+    as_user(&github, ANN);
+    let approve = [
+        "approve",
+        "pull/1",
+        "--root",
+        ROOT,
+        "--ack",
+        "local_file.foo",
+    ];
+    let (code, _, stderr) = cli.run(&approve);
+    assert_ne!(code, 0, "{stderr}");
     assert!(
-        stderr.contains("not wired into plandeck's commands"),
-        "{stderr}"
+        github.with(|s| s.reviews.is_empty()),
+        "nothing posted for the author"
     );
+    // A second account approves: the review is on the emulator, bound to
+    // the head and the digest.
+    as_user(&github, BOB);
+    let (code, stdout, stderr) = cli.run(&approve);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    let review = github
+        .with(|s| s.reviews.last().cloned())
+        .expect("a review");
+    assert_eq!(review.user.0, BOB.0);
+    assert_eq!(review.state, "APPROVED");
+    assert_eq!(review.commit_id.as_deref(), Some(request.head.as_str()));
     assert!(
-        out.stdout.is_empty(),
+        review
+            .body
+            .starts_with(&format!("plandeck: approve root={ROOT} digest={digest}")),
         "{}",
-        String::from_utf8_lossy(&out.stdout)
+        review.body
     );
+    let (code, stdout, stderr) = cli.run(&["status", "pull/1", "--format", "json"]);
+    assert_eq!(code, 0, "{stderr}");
+    let report: serde_json::Value = serde_json::from_str(&stdout).expect("json");
+    assert_eq!(report[0]["counted"], 1, "{stdout}");
+    // A block labels the pull request.
+    as_user(&github, OCTOCAT);
+    let (code, _, stderr) = cli.run(&[
+        "block",
+        "pull/1",
+        "--root",
+        ROOT,
+        "--reason",
+        "wait for the freeze",
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(
+        github.with(|s| s.pulls[0].labels.clone()),
+        ["plandeck:blocked"]
+    );
+    // The decisions went through the local audit log too.
+    let audit = walk(&cli.home.path().join("data"));
+    assert!(
+        audit.iter().any(|p| p.to_string_lossy().contains("audit")),
+        "{audit:?}"
+    );
+}
+
+fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut all = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            all.extend(walk(&path));
+        }
+        all.push(path);
+    }
+    all
+}
+
+// ---- plans from Actions artifacts ----
+
+use emulator::{ArtifactSpec, ReviewSpec, RunSpec};
+use plandeck::domain::{DecisionKind, PlanStatus};
+
+const PLAN: &str = "tests/fixtures/corpus/plans/tfplanvalidator-delete-create.json";
+const OTHER_PLAN: &str = "tests/fixtures/corpus/plans/tfjson-basic-plan-0.15.json";
+const ROOT: &str = "apps/web/prod";
+const ARTIFACT: &str = "plandeck-plan-apps__web__prod";
+
+fn zip_of(files: &[(&str, Vec<u8>)]) -> Vec<u8> {
+    use std::io::Write;
+    let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    for (name, bytes) in files {
+        out.start_file(*name, options).expect("entry");
+        out.write_all(bytes).expect("write");
+    }
+    out.finish().expect("zip").into_inner()
+}
+
+fn plan_zip(path: &str) -> Vec<u8> {
+    zip_of(&[("plan.json", std::fs::read(path).expect("fixture"))])
+}
+
+fn run(
+    id: u64,
+    head: &str,
+    status: &str,
+    conclusion: Option<&str>,
+    artifacts: Vec<ArtifactSpec>,
+) -> RunSpec {
+    RunSpec {
+        id,
+        head_sha: head.into(),
+        status: status.into(),
+        conclusion: conclusion.map(String::from),
+        created_at: format!("2026-11-30T09:{:02}:00Z", id % 60),
+        artifacts,
+    }
+}
+
+fn artifact(id: u64, zip: Vec<u8>) -> ArtifactSpec {
+    ArtifactSpec {
+        id,
+        name: ARTIFACT.into(),
+        expired: false,
+        zip,
+    }
+}
+
+fn digest_of(path: &str) -> String {
+    plandeck::plan::load_plan(Path::new(path))
+        .expect("fixture plan")
+        .digest
+}
+
+#[test]
+fn a_plan_comes_from_the_newest_successful_run_and_is_downloaded_once() {
+    let github = emulator();
+    let pull = Pull::new(1, &["apps/web/prod/main.tf"]);
+    let head = pull.head_sha.clone();
+    github.add(pull);
+    github.with(|s| {
+        s.runs.push(run(
+            10,
+            &head,
+            "completed",
+            Some("success"),
+            vec![artifact(100, plan_zip(OTHER_PLAN))],
+        ));
+        s.runs.push(run(
+            11,
+            &head,
+            "completed",
+            Some("success"),
+            vec![artifact(110, plan_zip(PLAN))],
+        ));
+        // Newer, failed: its artifact is not a plan anyone should trust.
+        s.runs.push(run(
+            12,
+            &head,
+            "completed",
+            Some("failure"),
+            vec![artifact(120, plan_zip(OTHER_PLAN))],
+        ));
+        // Another commit's run.
+        s.runs.push(run(
+            13,
+            "f".repeat(40).as_str(),
+            "completed",
+            Some("success"),
+            vec![artifact(130, plan_zip(OTHER_PLAN))],
+        ));
+    });
+    let source = source(&github, "");
+    let request = source.resolve_request("1").expect("resolves");
+    let stored = source
+        .stored_plan(&request, ROOT)
+        .expect("reads")
+        .expect("a plan");
+    assert_eq!(stored.digest, digest_of(PLAN));
+    assert_eq!(stored.head, head);
+    assert_eq!(stored.origin, plandeck::domain::PlanOrigin::Artifact);
+    let (plan, cost) = source.load_plan(&stored).expect("loads");
+    assert_eq!(plan.digest, stored.digest);
+    assert!(cost.is_none());
+    assert!(!source.plan_pending(&request, ROOT));
+    // The download left the API host for the blob host without the token.
+    let blobs = github.with(|s| s.blob_log.clone());
+    assert_eq!(blobs, [("/blob/110".to_string(), false)]);
+    // Asked again: the same plan, nothing downloaded again.
+    let again = source
+        .stored_plan(&request, ROOT)
+        .expect("reads")
+        .expect("a plan");
+    assert_eq!(again.digest, stored.digest);
+    assert_eq!(github.with(|s| s.blob_log.len()), 1);
+    // The plan by digest, for a re-review.
+    assert!(
+        source
+            .plan_by_digest(&request, ROOT, &stored.digest)
+            .expect("reads")
+            .is_some()
+    );
+    let log = github.log();
+    assert!(log.iter().all(|l| l.authorized), "{log:?}");
+}
+
+#[test]
+fn a_head_without_an_artifact_is_no_plan_or_ci_running() {
+    let github = emulator();
+    let pull = Pull::new(1, &["apps/web/prod/main.tf"]);
+    let head = pull.head_sha.clone();
+    github.add(pull);
+    let source = source(&github, "");
+    let request = source.resolve_request("1").expect("resolves");
+    assert!(source.stored_plan(&request, ROOT).expect("reads").is_none());
+    assert!(!source.plan_pending(&request, ROOT));
+    github.with(|s| s.runs.push(run(20, &head, "in_progress", None, Vec::new())));
+    assert!(source.stored_plan(&request, ROOT).expect("reads").is_none());
+    assert!(source.plan_pending(&request, ROOT));
+    assert_eq!(
+        PlanStatus::with_pending(&request, None, source.plan_pending(&request, ROOT)).word(),
+        "no plan (CI running)"
+    );
+    // The run ends without the artifact: no plan, and none coming.
+    github.with(|s| {
+        s.runs[0].status = "completed".into();
+        s.runs[0].conclusion = Some("failure".into());
+    });
+    assert!(source.stored_plan(&request, ROOT).expect("reads").is_none());
+    assert!(!source.plan_pending(&request, ROOT));
+}
+
+#[test]
+fn an_expired_or_broken_artifact_is_an_error_of_that_root() {
+    let github = emulator();
+    let pull = Pull::new(1, &["apps/web/prod/main.tf"]);
+    let head = pull.head_sha.clone();
+    github.add(pull);
+    let mut expired = artifact(300, plan_zip(PLAN));
+    expired.expired = true;
+    github.with(|s| {
+        s.runs
+            .push(run(30, &head, "completed", Some("success"), vec![expired]))
+    });
+    let source = source(&github, "");
+    let request = source.resolve_request("1").expect("resolves");
+    let err = source.stored_plan(&request, ROOT).expect_err("expired");
+    assert_eq!(err.kind(), ErrorKind::NotFound, "{err}");
+    assert!(err.to_string().contains("expired"), "{err}");
+    for (id, zip) in [
+        (310, b"<html>not a zip</html>".to_vec()),
+        (
+            311,
+            zip_of(&[("plan.json", b"{\"not\": \"a plan\"}".to_vec())]),
+        ),
+        (312, zip_of(&[("README", b"x".to_vec())])),
+    ] {
+        github.with(|s| {
+            s.runs.clear();
+            s.runs.push(run(
+                id,
+                &head,
+                "completed",
+                Some("success"),
+                vec![artifact(id, zip)],
+            ));
+        });
+        let err = source.stored_plan(&request, ROOT).expect_err("unreadable");
+        let text = err.to_string();
+        assert!(
+            text.contains(&format!("artifact {ARTIFACT} of run {id}")),
+            "{text}"
+        );
+        assert!(!text.contains('\n'), "{text}");
+        assert_no_token(&err);
+    }
+}
+
+// ---- decisions as reviews ----
+
+fn as_user(github: &GitHub, who: emulator::Account) {
+    github.with(|s| s.user = (who.0, who.1.to_string(), String::new()));
+}
+
+fn decision(
+    kind: DecisionKind,
+    request: &plandeck::domain::Request,
+    digest: &str,
+    who: &Identity,
+) -> plandeck::domain::Decision {
+    plandeck::domain::Decision {
+        kind,
+        request: request.id.clone(),
+        root: ROOT.into(),
+        head: request.head.clone(),
+        digest: digest.into(),
+        who: who.clone(),
+        at: 1_700_000_000,
+        comment: Some("checked the replacement".into()),
+        viewed_destructive: Vec::new(),
+        emergency: None,
+        audit: None,
+        attested: None,
+    }
+}
+
+/// A pull request by ann with a plan artifact, and the source.
+fn planned_pull(github: &GitHub) -> (GitHubSource, plandeck::domain::Request, String) {
+    let mut pull = Pull::new(1, &["apps/web/prod/main.tf"]);
+    // octocat committed too: a committer, never a second person.
+    pull.commits.push(CommitSpec {
+        author: Some(OCTOCAT),
+        committer: Some(OCTOCAT),
+        name: "Someone Else".into(),
+        email: "other@example.com".into(),
+    });
+    let head = pull.head_sha.clone();
+    github.add(pull);
+    github.with(|s| {
+        s.runs.push(run(
+            40,
+            &head,
+            "completed",
+            Some("success"),
+            vec![artifact(400, plan_zip(PLAN))],
+        ))
+    });
+    let source = source(github, "");
+    let request = source.resolve_request("1").expect("resolves");
+    let digest = source
+        .stored_plan(&request, ROOT)
+        .expect("reads")
+        .expect("plan")
+        .digest;
+    (source, request, digest)
+}
+
+fn gate(
+    source: &GitHubSource,
+    request: &plandeck::domain::Request,
+) -> plandeck::review::GateReport {
+    let config = config("http://unused", "");
+    let reviews = plandeck::source::gate::review_request(source, &config, request, 1_800_000_000)
+        .expect("reviews");
+    reviews.into_iter().next().expect("one root").report
+}
+
+#[test]
+fn an_approval_is_a_review_of_the_head_with_the_machine_line_and_counts() {
+    let github = emulator();
+    let (source, request, digest) = planned_pull(&github);
+    as_user(&github, BOB);
+    let bob = source.reviewer().expect("bob");
+    source
+        .record_decision(&decision(DecisionKind::Approve, &request, &digest, &bob))
+        .expect("recorded");
+    let posted = github
+        .log()
+        .into_iter()
+        .find(|l| l.method == "POST")
+        .expect("a POST");
+    assert_eq!(
+        posted.path_and_query,
+        format!("/repos/{REPO}/pulls/1/reviews")
+    );
+    let body: serde_json::Value = serde_json::from_str(&posted.body).expect("json");
+    assert_eq!(body["event"], "APPROVE");
+    assert_eq!(body["commit_id"], request.head.as_str());
+    let text = body["body"].as_str().expect("body");
+    assert!(
+        text.starts_with(&format!("plandeck: approve root={ROOT} digest={digest}\n")),
+        "{text}"
+    );
+    let decisions = source.decisions(&request).expect("reads");
+    assert_eq!(decisions.len(), 1);
+    assert_eq!(decisions[0].who.stable_id(), format!("github:{}", BOB.0));
+    assert_eq!(
+        decisions[0].comment.as_deref(),
+        Some("checked the replacement")
+    );
+    let report = gate(&source, &request);
+    assert_eq!(report.counted, 1, "{report:?}");
+}
+
+#[test]
+fn reviews_that_must_not_count_do_not() {
+    let github = emulator();
+    let (source, request, digest) = planned_pull(&github);
+    let line = format!("plandeck: approve root={ROOT} digest={digest}\n");
+    let review = |id: u64, user: emulator::Account, state: &str, commit: &str| ReviewSpec {
+        id,
+        pull: 1,
+        user: (user.0, user.1.to_string()),
+        body: line.clone(),
+        state: state.into(),
+        commit_id: Some(commit.into()),
+        submitted_at: Some(format!("2026-11-30T10:00:{:02}Z", id % 60)),
+    };
+    let head = request.head.clone();
+    github.with(|s| {
+        // The author, by account (whatever name the commits declare).
+        s.reviews.push(review(1, ANN, "APPROVED", &head));
+        // A committer of the request.
+        s.reviews.push(review(2, OCTOCAT, "APPROVED", &head));
+        // Dismissed.
+        s.reviews.push(review(3, BOB, "DISMISSED", &head));
+        // The line in a comment is no approval.
+        s.reviews.push(review(4, BOB, "COMMENTED", &head));
+    });
+    let report = gate(&source, &request);
+    assert_eq!(report.counted, 0, "{report:?}");
+    let reasons: Vec<String> = report
+        .approvals
+        .iter()
+        .map(|a| format!("{:?}", a.state))
+        .collect();
+    assert_eq!(
+        reasons.len(),
+        2,
+        "only the two APPROVED reviews are decisions: {reasons:?}"
+    );
+    assert!(
+        reasons.iter().all(|r| r.contains("authored or committed")),
+        "{reasons:?}"
+    );
+    // A second account's approval counts; a push after it makes it stale.
+    github.with(|s| s.reviews.push(review(5, BOB, "APPROVED", &head)));
+    assert_eq!(gate(&source, &request).counted, 1);
+    github.with(|s| s.pulls[0].head_sha = "9".repeat(40));
+    let pushed = source.resolve_request("1").expect("resolves");
+    let report = gate(&source, &pushed);
+    assert_eq!(report.counted, 0, "{report:?}");
+    assert!(
+        format!("{:?}", report.approvals).contains("Stale"),
+        "{report:?}"
+    );
+}
+
+#[test]
+fn a_block_labels_the_pull_request_and_its_unblock_takes_the_label_off() {
+    let github = emulator();
+    let (source, request, digest) = planned_pull(&github);
+    as_user(&github, BOB);
+    let bob = source.reviewer().expect("bob");
+    source
+        .record_decision(&decision(DecisionKind::Block, &request, &digest, &bob))
+        .expect("blocked");
+    assert_eq!(
+        github.with(|s| s.pulls[0].labels.clone()),
+        ["plandeck:blocked"]
+    );
+    let review = github.with(|s| s.reviews.last().cloned()).expect("review");
+    assert_eq!(review.state, "CHANGES_REQUESTED");
+    let report = gate(&source, &request);
+    assert_eq!(report.blocks.len(), 1);
+    assert!(!report.passed);
+    source
+        .record_decision(&decision(DecisionKind::Unblock, &request, &digest, &bob))
+        .expect("unblocked");
+    assert!(github.with(|s| s.pulls[0].labels.is_empty()));
+    assert!(gate(&source, &request).blocks.is_empty());
+    // Nothing was sent twice.
+    let posts = github
+        .log()
+        .into_iter()
+        .filter(|l| l.method != "GET")
+        .count();
+    assert_eq!(posts, 4, "review, label, review, label removal");
+}
+
+#[test]
+fn a_failed_mutation_is_not_retried() {
+    let github = emulator();
+    let (source, request, digest) = planned_pull(&github);
+    as_user(&github, BOB);
+    let bob = source.reviewer().expect("bob");
+    github.fail("/pulls/1/reviews", Fault::Status(502, "Bad Gateway"), 1);
+    github.clear_log();
+    let err = source
+        .record_decision(&decision(DecisionKind::Approve, &request, &digest, &bob))
+        .expect_err("fails");
+    assert_eq!(err.kind(), ErrorKind::Network, "{err}");
+    let posts = github
+        .log()
+        .into_iter()
+        .filter(|l| l.method == "POST")
+        .count();
+    assert_eq!(posts, 1);
+    assert!(github.with(|s| s.reviews.is_empty()));
 }

@@ -37,6 +37,9 @@ struct WhoRef<'a> {
     provider: Option<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     account: Option<&'a str>,
+    /// A forge account's login(s): who it was known as then.
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    aliases: &'a [String],
 }
 
 /// The record as written; the field order is the hash definition.
@@ -67,6 +70,8 @@ struct WhoOwned {
     provider: Option<crate::domain::Provider>,
     #[serde(default)]
     account: Option<String>,
+    #[serde(default)]
+    aliases: Vec<String>,
 }
 
 /// The record as read. Unknown fields are refused: an added field would
@@ -95,6 +100,7 @@ impl From<WireOwned> for AuditRecord {
         if let (Some(provider), Some(account)) = (w.who.provider, w.who.account) {
             who.provider = provider;
             who.account = Some(account);
+            who.aliases = w.who.aliases;
         }
         let entry = AuditEntry {
             who,
@@ -130,6 +136,11 @@ impl AuditRecord {
                 email: &e.who.email,
                 provider: e.who.is_account().then(|| e.who.provider.word()),
                 account: e.who.account.as_deref().filter(|_| e.who.is_account()),
+                aliases: if e.who.is_account() {
+                    &e.who.aliases
+                } else {
+                    &[]
+                },
             },
             action: e.action,
             request: &e.request,

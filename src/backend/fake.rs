@@ -6,7 +6,7 @@
 
 use super::{
     Backend, BackendError, Decisions, LocalState, MergePurpose, Merges, NewPlan, PlanArtifacts,
-    Requests, Reviewers, Workspaces,
+    Reports, Requests, Reviewers, Workspaces,
 };
 use crate::cost::CostReport;
 use crate::domain::{Decision, Identity, MergedRequest, PlanOrigin, Request, StoredPlan};
@@ -342,6 +342,8 @@ impl LocalState for FakeBackend {
             .ok_or_else(|| BackendError::NotFound("the fake backend keeps no local state".into()))
     }
 }
+
+impl Reports for FakeBackend {}
 
 impl Backend for FakeBackend {}
 

@@ -20,6 +20,15 @@ pub(super) fn run(
     root: Option<&str>,
     quiet: bool,
 ) -> Result<i32, Failure> {
+    if loaded.config.source.kind != crate::config::SourceKind::Git {
+        // Applying a pull request runs where its credentials are: on
+        // GitHub Actions (the github-actions executor, not built yet).
+        return Err(Failure(
+            "[source] kind = \"github\": plandeck apply does not apply pull requests from \
+             this machine (applying through GitHub Actions is not built yet)"
+                .into(),
+        ));
+    }
     let data = crate::tui::progress::data_dir()
         .ok_or_else(|| Failure("no data directory on this platform".into()))?;
     let stdout = std::io::stdout();
@@ -40,7 +49,7 @@ pub(super) fn run(
         }
     }
     let (source, request) = super::review::open(loaded, repo, request, root)?;
-    let places = places(&source, &data)?;
+    let places = places(&*source, &data)?;
     let roots: Vec<String> = request
         .roots
         .iter()
@@ -50,7 +59,7 @@ pub(super) fn run(
     let progress = super::progress::RootProgress::new("applying", roots.len(), quiet);
     let mut followed = super::progress::FollowLines::new(&mut out, &progress, roots);
     let outcome = apply_request(
-        &source,
+        &*source,
         &loaded.config,
         &request,
         root,

@@ -1,4 +1,4 @@
-//! `plandeck requests`, `plan` and `import-plan` on the git source.
+//! `plandeck requests` (any source), `plan` and `import-plan` (git).
 //!
 //! `plan` runs tofu/terraform in a [`Workspace`] (a temporary detached
 //! worktree of the request's head), never in the operator's checkout, and
@@ -8,7 +8,7 @@
 
 use super::{Failure, ListFormat, write_stdout};
 use crate::backend::prelude::*;
-use crate::config::Loaded;
+use crate::config::{Loaded, SourceKind};
 use crate::executor::planner::{PlanStep, RootPlanned};
 use crate::plan::ActionCounts;
 use crate::risk::Risk;
@@ -57,11 +57,11 @@ struct RequestRow<'a> {
 }
 
 pub(super) fn list(loaded: &Loaded, repo: &Path, format: ListFormat) -> Result<i32, Failure> {
-    let source = GitSource::open(repo, &loaded.config)?;
+    let source = crate::source::open(repo, &loaded.config)?;
     let requests = source.list_requests()?;
     let rows: Vec<RequestRow<'_>> = requests
         .iter()
-        .map(|request| request_row(&source, loaded, request))
+        .map(|request| request_row(&*source, loaded, request))
         .collect::<Result<_, _>>()?;
     match format {
         ListFormat::Json => {
@@ -69,6 +69,16 @@ pub(super) fn list(loaded: &Loaded, repo: &Path, format: ListFormat) -> Result<i
                 .map_err(|e| Failure(format!("cannot encode requests: {e}")))?;
             let json = sanitize::json_safe(json);
             write_stdout(|out| writeln!(out, "{json}"))?;
+        }
+        ListFormat::Text if rows.is_empty() && loaded.config.source.kind != SourceKind::Git => {
+            let describe = source.describe();
+            write_stdout(|out| {
+                writeln!(
+                    out,
+                    "no open requests ({})",
+                    sanitize::escape(&describe).text
+                )
+            })?;
         }
         ListFormat::Text if rows.is_empty() => {
             let pattern = &loaded.config.source.request_pattern;
@@ -91,7 +101,7 @@ pub(super) fn list(loaded: &Loaded, repo: &Path, format: ListFormat) -> Result<i
 }
 
 fn request_row<'a>(
-    source: &GitSource,
+    source: &dyn Backend,
     loaded: &Loaded,
     request: &'a Request,
 ) -> Result<RequestRow<'a>, Failure> {
@@ -115,7 +125,7 @@ fn request_row<'a>(
 }
 
 fn root_row(
-    source: &GitSource,
+    source: &dyn Backend,
     loaded: &Loaded,
     request: &Request,
     root: &RootRef,
@@ -125,13 +135,13 @@ fn root_row(
         Ok(stored) => (stored, None),
         Err(e) => (None, Some(e.to_string())),
     };
-    let status = PlanStatus::of(request, stored.as_ref());
+    let pending = source.plan_pending(request, &root.path);
+    let status = PlanStatus::with_pending(request, stored.as_ref(), pending);
     let mut row = RootRow {
         path: root.path.clone(),
         environment: root.environment.clone(),
         via: root.via.clone(),
-        // `no-plan`, `outdated-plan`, `planned`: the words, machine-shaped.
-        status: status.word().replace(' ', "-"),
+        status: status.slug().to_string(),
         digest: stored.as_ref().map(|s| s.digest.clone()),
         plan_head: stored.as_ref().map(|s| s.head.clone()),
         origin: stored.as_ref().map(|s| s.origin),
@@ -314,7 +324,7 @@ pub(super) fn plan(
         };
         // Each line as soon as its root is planned: planning is slow.
         let line = match done {
-            RootPlanned::Stored(stored) => stored_line(&source, &stored),
+            RootPlanned::Stored(stored) => stored_line(&source as &dyn Backend, &stored),
             RootPlanned::Failed(e) => Err(Failure(e)),
         };
         match line {
@@ -335,7 +345,7 @@ pub(super) fn plan(
 }
 
 /// `ROOT  DIGEST  +N ~N -N ±N`, checked by loading the stored plan back.
-fn stored_line(source: &GitSource, stored: &StoredPlan) -> Result<String, Failure> {
+fn stored_line(source: &dyn Backend, stored: &StoredPlan) -> Result<String, Failure> {
     let (plan, _) = source.load_plan(stored)?;
     Ok(format!(
         "{}  {}  {}",

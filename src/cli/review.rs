@@ -19,14 +19,14 @@ const REFUSED: i32 = 1;
 
 use crate::clock::unix_now as now;
 
-/// The git source and a request, checking that it touches `root`.
+/// The configured source and a request, checking that it touches `root`.
 pub(super) fn open(
     loaded: &Loaded,
     repo: &Path,
     request: &str,
     root: Option<&str>,
-) -> Result<(GitSource, Request), Failure> {
-    let source = GitSource::open(repo, &loaded.config)?;
+) -> Result<(std::sync::Arc<dyn Backend>, Request), Failure> {
+    let source = crate::source::open(repo, &loaded.config)?;
     let request = source.resolve_request(request)?;
     if let Some(root) = root {
         if !request.roots.iter().any(|r| r.path == root) {
@@ -83,7 +83,7 @@ pub(super) fn approve(
 ) -> Result<i32, Failure> {
     let (source, request) = open(loaded, repo, request, Some(root))?;
     let who = source.reviewer()?;
-    let facts = plan_facts(&source, &request, root)?;
+    let facts = plan_facts(&*source, &request, root)?;
     let decisions = source.decisions(&request)?;
     let review = review_root(
         &loaded.config,
@@ -144,7 +144,7 @@ pub(super) fn approve(
         audit: None,
         attested: None,
     };
-    if !record(&source, &decision)? {
+    if !record(&*source, &decision)? {
         return Ok(REFUSED);
     }
     let after = review_root(
@@ -216,7 +216,7 @@ pub(super) fn unblock(
     let (source, request_found) = open(loaded, repo, request, Some(root))?;
     let who = source.reviewer()?;
     let decisions = source.decisions(&request_found)?;
-    let facts = plan_facts(&source, &request_found, root)?;
+    let facts = plan_facts(&*source, &request_found, root)?;
     // Only blocks in force count: one already lifted, or superseded by a
     // new plan, leaves nothing to lift.
     let review = review_root(
@@ -254,7 +254,7 @@ fn decide(
 ) -> Result<i32, Failure> {
     let (source, request) = open(loaded, repo, request, Some(root))?;
     let who = source.reviewer()?;
-    let digest = plan_facts(&source, &request, root)?
+    let digest = plan_facts(&*source, &request, root)?
         .map(|f| f.digest)
         .unwrap_or_default();
     let decision = Decision {
@@ -271,7 +271,7 @@ fn decide(
         audit: None,
         attested: None,
     };
-    if !record(&source, &decision)? {
+    if !record(&*source, &decision)? {
         return Ok(REFUSED);
     }
     let said = say!(
@@ -331,7 +331,7 @@ pub(super) fn status(
     color: bool,
 ) -> Result<i32, Failure> {
     let (source, request) = open(loaded, repo, request, None)?;
-    let reviews = review_request(&source, &loaded.config, &request, now())?;
+    let reviews = review_request(&*source, &loaded.config, &request, now())?;
     let reports: Vec<&crate::review::GateReport> = reviews.iter().map(|r| &r.report).collect();
     match format {
         ListFormat::Json => {

@@ -66,6 +66,17 @@ impl PlanStatus {
         }
     }
 
+    /// The word, machine-shaped: `no-plan`, `no-plan-ci-running`,
+    /// `outdated-plan`, `planned`.
+    pub fn slug(self) -> &'static str {
+        match self {
+            Self::NoPlan => "no-plan",
+            Self::Pending => "no-plan-ci-running",
+            Self::Outdated => "outdated-plan",
+            Self::Planned => "planned",
+        }
+    }
+
     pub fn word(self) -> &'static str {
         match self {
             Self::NoPlan => "no plan",

@@ -96,6 +96,22 @@ pub fn is_owner(owner: &str, email: &str, teams: &Teams) -> bool {
         .is_some_and(|members| members.iter().any(|m| m.eq_ignore_ascii_case(email)))
 }
 
+/// [`is_owner`] for an identity: a forge account is also its `@login`
+/// (a CODEOWNERS entry or an approver list names GitHub users so).
+pub fn is_owner_identity(owner: &str, who: &crate::domain::Identity, teams: &Teams) -> bool {
+    is_owner(owner, &who.email, teams) || is_login(owner, who)
+}
+
+/// Whether `entry` is `@login` of the forge account `who`.
+pub fn is_login(entry: &str, who: &crate::domain::Identity) -> bool {
+    who.is_account()
+        && entry.strip_prefix('@').is_some_and(|login| {
+            !login.is_empty()
+                && !login.contains('/')
+                && who.aliases.iter().any(|a| a.eq_ignore_ascii_case(login))
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -148,5 +164,12 @@ mod tests {
         assert!(is_owner("@sre", "BOB@example.com", &teams));
         assert!(!is_owner("@org/sre", "eve@example.com", &teams));
         assert!(is_owner("alice@example.com", "alice@example.com", &teams));
+        let bob = crate::domain::Identity::forge(crate::domain::Provider::GitHub, "9", "Bob", "");
+        assert!(is_owner_identity("@bob", &bob, &teams));
+        assert!(!is_owner_identity("@bo", &bob, &teams));
+        assert!(!is_owner_identity("@", &bob, &teams));
+        // A git identity is never a login, whatever its name.
+        let git_bob = crate::domain::Identity::git("bob", "bob@x");
+        assert!(!is_owner_identity("@bob", &git_bob, &teams));
     }
 }

@@ -3,7 +3,7 @@
 //! report listing every check with pass or fail and why. An apply may start
 //! only when every check passes; the same report is shown before approving.
 
-use super::codeowners::{CodeOwners, is_owner};
+use super::codeowners::{CodeOwners, is_login, is_owner_identity};
 use super::{Decision, DecisionKind, ProofState, may_be_same_person, same_person};
 use crate::config::{Config, Teams, Window, default_required_approvals};
 use crate::domain::{Identity, Request};
@@ -90,7 +90,7 @@ impl EnvironmentPolicy {
             || self
                 .approvers
                 .iter()
-                .any(|a| a.eq_ignore_ascii_case(&who.email))
+                .any(|a| a.eq_ignore_ascii_case(&who.email) || is_login(a, who))
     }
 }
 
@@ -538,7 +538,7 @@ fn code_owner_check(input: &GateInput<'_>, counted: &[&ApprovalStatus]) -> GateC
             || counted.iter().any(|a| {
                 file_owners
                     .iter()
-                    .any(|o| is_owner(o, &a.decision.who.email, &input.policy.teams))
+                    .any(|o| is_owner_identity(o, &a.decision.who, &input.policy.teams))
             });
         if !approved {
             missing.push(format!("{file} ({})", file_owners.join(" ")));

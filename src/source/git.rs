@@ -66,9 +66,9 @@ impl GitSource {
         if config.source.kind != crate::config::SourceKind::Git {
             // Never read branches when pull requests were asked for.
             return Err(BackendError::Invalid(
-                "[source] kind = \"github\": the GitHub source is not wired into plandeck's \
-                 commands and terminal UI yet (they read git branches only: leave kind out \
-                 or set it to \"git\")"
+                "[source] kind = \"github\": this command works on git branches only \
+                 (on GitHub: requests, show-request, approve, block, unblock, comment, status \
+                 and the terminal UI)"
                     .into(),
             ));
         }

@@ -18,6 +18,7 @@ pub mod artifact;
 mod backend;
 mod plans;
 mod pulls;
+mod reports;
 pub mod reviews;
 pub mod token;
 mod wire;

@@ -105,9 +105,64 @@ pub enum Fault {
     Slow(std::time::Duration),
 }
 
+/// A workflow run of a commit and its artifacts.
+#[derive(Clone, Debug)]
+pub struct RunSpec {
+    pub id: u64,
+    pub head_sha: String,
+    /// queued, in_progress, completed
+    pub status: String,
+    /// success, failure… when completed
+    pub conclusion: Option<String>,
+    pub created_at: String,
+    pub artifacts: Vec<ArtifactSpec>,
+}
+
+/// An artifact: its zip is served by the blob host.
+#[derive(Clone, Debug)]
+pub struct ArtifactSpec {
+    pub id: u64,
+    pub name: String,
+    pub expired: bool,
+    pub zip: Vec<u8>,
+}
+
+/// A review on a pull request.
+#[derive(Clone, Debug)]
+pub struct ReviewSpec {
+    pub id: u64,
+    pub pull: u64,
+    pub user: (u64, String),
+    pub body: String,
+    /// APPROVED, CHANGES_REQUESTED, COMMENTED, DISMISSED, PENDING
+    pub state: String,
+    pub commit_id: Option<String>,
+    pub submitted_at: Option<String>,
+}
+
+/// A comment on a pull request (its issue).
+#[derive(Clone, Debug)]
+pub struct CommentSpec {
+    pub id: u64,
+    pub pull: u64,
+    pub user: (u64, String),
+    pub body: String,
+}
+
+/// A commit status as posted.
+#[derive(Clone, Debug)]
+pub struct StatusSpec {
+    pub sha: String,
+    pub state: String,
+    pub context: String,
+    pub description: String,
+}
+
 /// One request the emulator answered.
 #[derive(Clone, Debug)]
 pub struct Logged {
+    pub method: String,
+    pub body: String,
     pub path_and_query: String,
     pub if_none_match: Option<String>,
     pub authorized: bool,
@@ -135,11 +190,23 @@ pub struct State {
     pub trees: Vec<(String, TreeEntries, bool)>,
     /// (ref, path) → file content, for the contents API.
     pub contents: Vec<(String, String, String)>,
+    pub runs: Vec<RunSpec>,
+    pub reviews: Vec<ReviewSpec>,
+    pub comments: Vec<CommentSpec>,
+    pub statuses: Vec<StatusSpec>,
+    /// Where artifact downloads redirect to (another host).
+    pub blob_origin: String,
+    /// Downloads the blob host served: (path, whether a token came along).
+    pub blob_log: Vec<(String, bool)>,
+    pub next_id: u64,
 }
 
 /// The running emulator.
 pub struct GitHub {
+    /// The data dir a source of this emulator keeps downloads in.
+    pub data: tempfile::TempDir,
     server: MockServer,
+    _blobs: MockServer,
     pub state: Arc<Mutex<State>>,
     _runtime: tokio::runtime::Runtime,
 }
@@ -158,7 +225,15 @@ impl GitHub {
             unauthorized_message: "Bad credentials".into(),
             ..State::default()
         }));
-        let server = runtime.block_on(async {
+        let (server, blobs) = runtime.block_on(async {
+            let blobs = MockServer::start().await;
+            Mock::given(any())
+                .respond_with(Blobs {
+                    state: state.clone(),
+                })
+                .mount(&blobs)
+                .await;
+            state.lock().expect("state").blob_origin = blobs.uri();
             let server = MockServer::start().await;
             Mock::given(any())
                 .respond_with(Responder {
@@ -167,10 +242,12 @@ impl GitHub {
                 })
                 .mount(&server)
                 .await;
-            server
+            (server, blobs)
         });
         Self {
+            data: tempfile::tempdir().expect("data dir"),
             server,
+            _blobs: blobs,
             state,
             _runtime: runtime,
         }
@@ -242,6 +319,8 @@ impl Respond for Responder {
         );
         let (status, template) = response;
         state.log.push(Logged {
+            method: request.method.to_string(),
+            body: String::from_utf8_lossy(&request.body).into_owned(),
             path_and_query,
             if_none_match,
             authorized,
@@ -319,6 +398,9 @@ fn answer_unfaulted(
         };
     };
     let segments: Vec<&str> = rest.trim_start_matches('/').split('/').collect();
+    if request.method.as_str() != "GET" {
+        return mutate(state, &segments, request);
+    }
     let find = |n: &str| {
         let n: u64 = n.parse().ok()?;
         state.pulls.iter().find(|p| p.number == n).cloned()
@@ -423,11 +505,111 @@ fn answer_unfaulted(
             Some(p) => (p.commits.iter().map(commit_json).collect(), None),
             None => return error(404, "Not Found"),
         },
+        ["pulls", n, "reviews"] => match find(n) {
+            Some(p) => (
+                state
+                    .reviews
+                    .iter()
+                    .filter(|r| r.pull == p.number)
+                    .map(review_json)
+                    .collect(),
+                None,
+            ),
+            None => return error(404, "Not Found"),
+        },
+        ["issues", n, "comments"] => match find(n) {
+            Some(p) => (
+                state
+                    .comments
+                    .iter()
+                    .filter(|c| c.pull == p.number)
+                    .map(comment_json)
+                    .collect(),
+                None,
+            ),
+            None => return error(404, "Not Found"),
+        },
+        ["actions", "runs"] => {
+            let head = query("head_sha");
+            let mut runs: Vec<&RunSpec> = state
+                .runs
+                .iter()
+                .filter(|r| head.as_ref().is_none_or(|h| *h == r.head_sha))
+                .collect();
+            runs.sort_by(|a, b| b.created_at.cmp(&a.created_at));
+            let items: Vec<Value> = runs.into_iter().map(run_json).collect();
+            return listing(
+                state,
+                origin,
+                request,
+                items,
+                Some("workflow_runs"),
+                if_none_match,
+            );
+        }
+        ["actions", "runs", id, "artifacts"] => {
+            let name = query("name");
+            let Some(run) = state.runs.iter().find(|r| r.id.to_string() == *id) else {
+                return error(404, "Not Found");
+            };
+            let items: Vec<Value> = run
+                .artifacts
+                .iter()
+                .filter(|a| name.as_ref().is_none_or(|n| *n == a.name))
+                .map(|a| artifact_json(a, run))
+                .collect();
+            return listing(
+                state,
+                origin,
+                request,
+                items,
+                Some("artifacts"),
+                if_none_match,
+            );
+        }
+        ["actions", "artifacts", id, "zip"] => {
+            let found = state
+                .runs
+                .iter()
+                .flat_map(|r| &r.artifacts)
+                .find(|a| a.id.to_string() == *id);
+            return match found {
+                Some(a) if a.expired => error(410, "Artifact has expired"),
+                Some(a) => {
+                    let location = format!("{}/blob/{}?sig=short-lived", state.blob_origin, a.id);
+                    (
+                        302,
+                        ResponseTemplate::new(302).insert_header("location", location.as_str()),
+                    )
+                }
+                None => error(404, "Not Found"),
+            };
+        }
         _ => return error(404, "Not Found"),
     };
     if let Some(one) = single {
         return ok(one, None, if_none_match);
     }
+    listing(state, origin, request, items, None, if_none_match)
+}
+
+/// A page of `items` (as an array, or wrapped in `{total_count, KEY}`).
+fn listing(
+    state: &State,
+    origin: &str,
+    request: &Request,
+    items: Vec<Value>,
+    wrap: Option<&str>,
+    if_none_match: Option<&str>,
+) -> (u16, ResponseTemplate) {
+    let query = |name: &str| {
+        request
+            .url
+            .query_pairs()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.into_owned())
+    };
+    let total = items.len();
     let per_page = query("per_page")
         .and_then(|p| p.parse().ok())
         .unwrap_or(30usize)
@@ -460,7 +642,11 @@ fn answer_unfaulted(
         };
         format!("{}; rel=\"next\", {}; rel=\"last\"", at(page + 1), at(last))
     });
-    ok(Value::Array(chunk), link, if_none_match)
+    let body = match wrap {
+        Some(key) => json!({ "total_count": total, key: chunk }),
+        None => Value::Array(chunk),
+    };
+    ok(body, link, if_none_match)
 }
 
 fn fault(fault: &Fault) -> (u16, ResponseTemplate) {
@@ -586,5 +772,256 @@ fn commit_json(commit: &CommitSpec) -> Value {
         value["commit"][who]["name"] = json!(commit.name);
         value["commit"][who]["email"] = json!(commit.email);
     }
+    value
+}
+
+/// The blob host of artifact downloads: serves the zips, logs whether a
+/// token came along (it must not).
+struct Blobs {
+    state: Arc<Mutex<State>>,
+}
+
+impl Respond for Blobs {
+    fn respond(&self, request: &Request) -> ResponseTemplate {
+        let mut state = self.state.lock().expect("state");
+        let path = request.url.path().to_string();
+        let token = request.headers.get("authorization").is_some();
+        state.blob_log.push((path.clone(), token));
+        if token {
+            return ResponseTemplate::new(400).set_body_string("no Authorization on a signed URL");
+        }
+        let id = path.strip_prefix("/blob/").unwrap_or_default();
+        let zip = state
+            .runs
+            .iter()
+            .flat_map(|r| &r.artifacts)
+            .find(|a| a.id.to_string() == id)
+            .map(|a| a.zip.clone());
+        match zip {
+            Some(zip) => ResponseTemplate::new(200).set_body_raw(zip, "application/zip"),
+            None => ResponseTemplate::new(404),
+        }
+    }
+}
+
+/// What a POST, PATCH or DELETE does, as GitHub would.
+fn mutate(state: &mut State, segments: &[&str], request: &Request) -> (u16, ResponseTemplate) {
+    let body: Value = serde_json::from_slice(&request.body).unwrap_or(Value::Null);
+    let method = request.method.as_str();
+    let pull_of = |state: &State, n: &str| {
+        let n: u64 = n.parse().ok()?;
+        state.pulls.iter().position(|p| p.number == n)
+    };
+    let me = (state.user.0, state.user.1.clone());
+    state.next_id += 1;
+    let id = 1000 + state.next_id;
+    match (method, segments) {
+        ("POST", ["pulls", n, "reviews"]) => {
+            let Some(at) = pull_of(state, n) else {
+                return error(404, "Not Found");
+            };
+            let number = state.pulls[at].number;
+            let review_state = match body["event"].as_str() {
+                Some("APPROVE") => "APPROVED",
+                Some("REQUEST_CHANGES") => "CHANGES_REQUESTED",
+                Some("COMMENT") => "COMMENTED",
+                _ => "PENDING",
+            };
+            if review_state != "PENDING" && state.pulls[at].author.0 == me.0 {
+                // GitHub's own rule: no approving or blocking your own PR.
+                if review_state != "COMMENTED" {
+                    return error(422, "Can not approve your own pull request");
+                }
+            }
+            let review = ReviewSpec {
+                id,
+                pull: number,
+                user: me,
+                body: body["body"].as_str().unwrap_or_default().to_string(),
+                state: review_state.into(),
+                commit_id: Some(
+                    body["commit_id"]
+                        .as_str()
+                        .map(String::from)
+                        .unwrap_or_else(|| state.pulls[at].head_sha.clone()),
+                ),
+                submitted_at: (review_state != "PENDING").then(|| now_text(id)),
+            };
+            let answer = review_json(&review);
+            state.reviews.push(review);
+            (200, ResponseTemplate::new(200).set_body_json(answer))
+        }
+        ("POST", ["issues", n, "labels"]) => {
+            let Some(at) = pull_of(state, n) else {
+                return error(404, "Not Found");
+            };
+            for label in body["labels"].as_array().into_iter().flatten() {
+                let label = label.as_str().unwrap_or_default().to_string();
+                if !state.pulls[at].labels.contains(&label) {
+                    state.pulls[at].labels.push(label);
+                }
+            }
+            let labels: Vec<Value> = state.pulls[at]
+                .labels
+                .iter()
+                .map(|name| {
+                    let mut l = fixture("label.json");
+                    l["name"] = json!(name);
+                    l
+                })
+                .collect();
+            (200, ResponseTemplate::new(200).set_body_json(labels))
+        }
+        ("DELETE", ["issues", n, "labels", name]) => {
+            let Some(at) = pull_of(state, n) else {
+                return error(404, "Not Found");
+            };
+            let name = percent_decode(name);
+            let before = state.pulls[at].labels.len();
+            state.pulls[at].labels.retain(|l| *l != name);
+            if state.pulls[at].labels.len() == before {
+                return error(404, "Label does not exist");
+            }
+            (200, ResponseTemplate::new(200).set_body_json(json!([])))
+        }
+        ("POST", ["issues", n, "comments"]) => {
+            let Some(at) = pull_of(state, n) else {
+                return error(404, "Not Found");
+            };
+            let comment = CommentSpec {
+                id,
+                pull: state.pulls[at].number,
+                user: me,
+                body: body["body"].as_str().unwrap_or_default().to_string(),
+            };
+            if comment.body.chars().count() > 65_536 {
+                return error(422, "Body is too long (maximum is 65536 characters)");
+            }
+            let answer = comment_json(&comment);
+            state.comments.push(comment);
+            (201, ResponseTemplate::new(201).set_body_json(answer))
+        }
+        ("PATCH", ["issues", "comments", id]) => {
+            let text = body["body"].as_str().unwrap_or_default().to_string();
+            if text.chars().count() > 65_536 {
+                return error(422, "Body is too long (maximum is 65536 characters)");
+            }
+            let Some(comment) = state.comments.iter_mut().find(|c| c.id.to_string() == *id) else {
+                return error(404, "Not Found");
+            };
+            if comment.user.0 != me.0 {
+                return error(403, "You cannot edit another user's comment");
+            }
+            comment.body = text;
+            let answer = comment_json(comment);
+            (200, ResponseTemplate::new(200).set_body_json(answer))
+        }
+        ("POST", ["statuses", sha]) => {
+            let status = StatusSpec {
+                sha: sha.to_string(),
+                state: body["state"].as_str().unwrap_or_default().into(),
+                context: body["context"].as_str().unwrap_or("default").into(),
+                description: body["description"].as_str().unwrap_or_default().into(),
+            };
+            let mut answer = fixture("status.json");
+            answer["state"] = json!(status.state);
+            answer["context"] = json!(status.context);
+            answer["description"] = json!(status.description);
+            state.statuses.push(status);
+            (201, ResponseTemplate::new(201).set_body_json(answer))
+        }
+        _ => error(404, "Not Found"),
+    }
+}
+
+fn now_text(offset: u64) -> String {
+    format!(
+        "2026-11-30T10:{:02}:{:02}Z",
+        (offset / 60) % 60,
+        offset % 60
+    )
+}
+
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        match (bytes[i], bytes.get(i + 1..i + 3)) {
+            (b'%', Some(hex)) => {
+                let hex = std::str::from_utf8(hex).unwrap_or("zz");
+                match u8::from_str_radix(hex, 16) {
+                    Ok(b) => {
+                        out.push(b);
+                        i += 3;
+                        continue;
+                    }
+                    Err(_) => out.push(b'%'),
+                }
+            }
+            (b, _) => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn account_json(user: &(u64, String)) -> Value {
+    let mut value = fixture("private-user.json")
+        .as_object()
+        .cloned()
+        .expect("object");
+    for key in ["name", "company", "blog", "location", "email", "bio"] {
+        value.remove(key);
+    }
+    value.insert("id".into(), json!(user.0));
+    value.insert("login".into(), json!(user.1));
+    Value::Object(value)
+}
+
+fn review_json(review: &ReviewSpec) -> Value {
+    let mut value = fixture("pull-request-review.json");
+    value["id"] = json!(review.id);
+    value["user"] = account_json(&review.user);
+    value["body"] = json!(review.body);
+    value["state"] = json!(review.state);
+    value["commit_id"] = json!(review.commit_id);
+    match &review.submitted_at {
+        Some(at) => value["submitted_at"] = json!(at),
+        None => {
+            if let Some(object) = value.as_object_mut() {
+                object.remove("submitted_at");
+            }
+        }
+    }
+    value
+}
+
+fn comment_json(comment: &CommentSpec) -> Value {
+    let mut value = fixture("issue-comment.json");
+    value["id"] = json!(comment.id);
+    value["user"] = account_json(&comment.user);
+    value["body"] = json!(comment.body);
+    value
+}
+
+fn run_json(run: &RunSpec) -> Value {
+    let mut value = fixture("workflow-run.json");
+    value["id"] = json!(run.id);
+    value["head_sha"] = json!(run.head_sha);
+    value["status"] = json!(run.status);
+    value["conclusion"] = json!(run.conclusion);
+    value["created_at"] = json!(run.created_at);
+    value
+}
+
+fn artifact_json(artifact: &ArtifactSpec, run: &RunSpec) -> Value {
+    let mut value = fixture("artifact.json");
+    value["id"] = json!(artifact.id);
+    value["name"] = json!(artifact.name);
+    value["expired"] = json!(artifact.expired);
+    value["size_in_bytes"] = json!(artifact.zip.len());
+    value["workflow_run"]["id"] = json!(run.id);
+    value["workflow_run"]["head_sha"] = json!(run.head_sha);
     value
 }

@@ -6,7 +6,7 @@
 use super::{GitSource, run::git};
 use crate::backend::{
     Backend, BackendError, Decisions, LocalState, MergePurpose, Merges, NewPlan, PlanArtifacts,
-    Requests, Reviewers, Workspaces,
+    Reports, Requests, Reviewers, Workspaces,
 };
 use crate::cost::CostReport;
 use crate::domain::{Decision, Identity, MergedRequest, Request, StoredPlan};
@@ -185,5 +185,8 @@ impl LocalState for GitSource {
         Ok(self.git_dir()?.join("plandeck"))
     }
 }
+
+/// Git has no comments or statuses: the defaults say so.
+impl Reports for GitSource {}
 
 impl Backend for GitSource {}

@@ -35,7 +35,7 @@ impl GitHubSource {
             .map_or("main", String::as_str)
     }
 
-    fn number(request: &Request) -> Result<u64, BackendError> {
+    pub(super) fn number(request: &Request) -> Result<u64, BackendError> {
         request
             .number
             .ok_or_else(|| BackendError::Invalid(format!("{:?} is not a pull request", request.id)))

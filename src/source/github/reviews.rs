@@ -293,7 +293,7 @@ mod tests {
         let refused = [
             format!("LGTM\nplandeck: approve root=a digest={digest}"),
             format!("plandeck: merge root=a digest={digest}"),
-            format!("plandeck: approve root=a"),
+            "plandeck: approve root=a".to_string(),
             format!("plandeck: approve root=a root=b digest={digest}"),
             format!("plandeck: approve root=a digest={digest} extra=1"),
             format!("plandeck: approve root=%zz digest={digest}"),
@@ -344,7 +344,7 @@ mod tests {
         let mut ann_blocks = bob_blocks.clone();
         ann_blocks.who = Identity::forge(Provider::GitHub, "583231", "ann", "");
         let bob_lifts = decision(DecisionKind::Unblock, "r");
-        assert!(still_blocked(&[bob_blocks.clone()]));
+        assert!(still_blocked(std::slice::from_ref(&bob_blocks)));
         assert!(!still_blocked(&[bob_blocks.clone(), bob_lifts.clone()]));
         assert!(still_blocked(&[bob_blocks, ann_blocks, bob_lifts]));
     }

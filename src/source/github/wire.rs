@@ -229,3 +229,13 @@ pub(super) struct Review {
     #[serde(default)]
     pub submitted_at: Option<String>,
 }
+
+/// `issue-comment`.
+#[derive(Clone, Debug, Deserialize)]
+pub(super) struct IssueComment {
+    pub id: u64,
+    #[serde(default)]
+    pub user: Option<User>,
+    #[serde(default)]
+    pub body: Option<String>,
+}
