@@ -1219,3 +1219,99 @@ fn a_failed_mutation_is_not_retried() {
     assert_eq!(posts, 1);
     assert!(github.with(|s| s.reviews.is_empty()));
 }
+
+// ---- the TUI on the GitHub source ----
+
+#[test]
+fn the_tui_lists_opens_approves_and_blocks_on_github() {
+    use plandeck::tui::Settings;
+    use plandeck::tui::harness::Harness;
+    let github = emulator();
+    let (_, _, digest) = planned_pull(&github);
+    let mut waiting = Pull::new(2, &["apps/api/stage/main.tf"]);
+    waiting.title = "Waiting for CI".into();
+    let head = waiting.head_sha.clone();
+    github.add(waiting);
+    github.with(|s| s.runs.push(run(50, &head, "in_progress", None, Vec::new())));
+    as_user(&github, BOB);
+    let loaded = plandeck::config::load_str(
+        &format!(
+            "[source]\nkind = \"github\"\nroots = [\"apps/*/*\"]\n[github]\nrepo = \"{REPO}\"\n\
+             api_url = \"{}\"\n",
+            github.url()
+        ),
+        "test.toml".into(),
+    )
+    .expect("config");
+    let settings = Settings::from_config(&loaded).expect("settings");
+    let data = github.data.path().join("ui");
+    let mut h = Harness::new(
+        std::sync::Arc::new(source(&github, "")),
+        settings,
+        1_800_000_000,
+        (150, 48),
+        Some(data),
+    );
+    let list = h.screen();
+    assert!(list.contains("#1") && list.contains("Change 1"), "{list}");
+    assert!(
+        list.contains("Waiting for CI") && list.contains("in CI"),
+        "{list}"
+    );
+    assert!(
+        list.contains("no plan (CI running)"),
+        "the preview says it in words: {list}"
+    );
+    // Opening the request without a plan says why.
+    let row = |screen: &str, text: &str| screen.lines().position(|l| l.contains(text));
+    let waiting_first = row(&list, "Waiting for CI") < row(&list, "Change 1");
+    h.press(if waiting_first {
+        "<Enter>"
+    } else {
+        "j <Enter>"
+    });
+    assert!(
+        h.screen().contains("its CI run is still going"),
+        "{}",
+        h.screen()
+    );
+    // The planned one opens from its artifact; its replacement must be
+    // viewed before approving.
+    h.press(if waiting_first {
+        "j <Enter>"
+    } else {
+        "k <Enter>"
+    });
+    let plan = h.screen();
+    assert!(plan.contains("local_file.foo"), "{plan}");
+    h.press("d <Space> a");
+    let modal = h.screen();
+    assert!(modal.contains("Approve pull/1"), "{modal}");
+    if modal.contains("Type the root's name") {
+        h.type_text(ROOT);
+        h.press("<Enter>");
+    } else {
+        h.press("y");
+    }
+    let done = h.screen();
+    assert!(
+        done.contains("approved") && done.contains("counted"),
+        "{done}"
+    );
+    assert!(done.contains("approvals (1/2 approvals in prod)"), "{done}");
+    let review = github
+        .with(|s| s.reviews.last().cloned())
+        .expect("a review");
+    assert_eq!((review.user.0, review.state.as_str()), (BOB.0, "APPROVED"));
+    assert!(review.body.contains(&digest), "{}", review.body);
+    // A block, with its reason, labels the pull request.
+    h.press("x");
+    h.type_text("hold for the freeze");
+    h.press("<Enter>");
+    let blocked = h.screen();
+    assert!(blocked.contains("blocked"), "{blocked}");
+    assert_eq!(
+        github.with(|s| s.pulls[0].labels.clone()),
+        ["plandeck:blocked"]
+    );
+}

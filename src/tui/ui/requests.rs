@@ -324,7 +324,7 @@ fn status_span(entry: &RequestEntry, theme: &Theme) -> Span<'static> {
     match worst {
         _ if errors => Span::styled("error", theme.role(Role::High)),
         Some(PlanStatus::NoPlan) => Span::styled("no plan", theme.role(Role::Muted)),
-        Some(PlanStatus::Pending) => Span::styled("CI running", theme.role(Role::Muted)),
+        Some(PlanStatus::Pending) => Span::styled("in CI", theme.role(Role::Muted)),
         Some(PlanStatus::Outdated) => Span::styled("outdated", theme.role(Role::Warning)),
         Some(PlanStatus::Planned) => Span::styled("planned", theme.role(Role::Create)),
         None => Span::styled("no roots", theme.role(Role::Muted)),
