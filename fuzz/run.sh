@@ -17,7 +17,7 @@ case "$seconds" in
   '' | *[!0-9]*) echo "usage: fuzz/run.sh [SECONDS_PER_TARGET]" >&2; exit 2 ;;
 esac
 sanitizer="${FUZZ_SANITIZER:-none}"
-read -ra targets <<<"${FUZZ_TARGETS:-plan config codeowners audit cost unified_diff sanitize}"
+read -ra targets <<<"${FUZZ_TARGETS:-plan config codeowners audit cost unified_diff sanitize github}"
 
 # cargo-fuzz needs nightly features; the stable toolchain allows them so.
 export RUSTC_BOOTSTRAP=1
@@ -49,6 +49,24 @@ seed_files plan 65536 "$fixtures"/plans/*.json assets/sample/plan.json
   seed plan sample-with-cost
 { cat assets/sample/plan.json; printf '\377'; cat "$fixtures"/cost/oiq-price-format-json-docs-example.json; } |
   seed plan sample-with-oiq
+
+# github: artifact zips (first byte even) and review bodies (odd).
+mkdir -p "$corpus/github"
+python3 - "$corpus/github" <<'PY'
+import io, sys, zipfile
+out = sys.argv[1]
+for name, files in [
+    ("zip-plan", {"plan.json": open("assets/sample/plan.json", "rb").read()}),
+    ("zip-all", {"plan.json": b"{}", "tfplan": b"PK", "infracost.json": b"{}"}),
+]:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        for n, b in files.items():
+            z.writestr(n, b)
+    open(f"{out}/seed-{name}", "wb").write(b"\0" + buf.getvalue())
+open(f"{out}/seed-review", "wb").write(
+    b"\1plandeck: approve root=apps/web%20x digest=sha256:v2:ab\nplandeck-emergency: why\n\nok\n")
+PY
 
 # cost: Infracost and OpenInfraQuote files.
 seed_files cost 65536 "$fixtures"/cost/*.json assets/sample/infracost.json
