@@ -222,6 +222,12 @@ pub trait Backend:
     fn request_bundle(&self, request: &Request) -> Result<RequestBundle, BackendError> {
         bundle::sequential(self, request)
     }
+
+    /// [`Backend::request_bundle`] of each request, in their order: a forge
+    /// fetches them concurrently (within its bound on requests in flight).
+    fn request_bundles(&self, requests: &[Request]) -> Vec<Result<RequestBundle, BackendError>> {
+        requests.iter().map(|r| self.request_bundle(r)).collect()
+    }
 }
 
 /// The stderr of a failed program as one line: whitespace folded, the last

@@ -422,9 +422,10 @@ fn check_values(config: &Config) -> Result<(), (String, String)> {
             ));
         }
         for approver in &env.approvers {
+            // `team:org/slug` is a GitHub team, asked of GitHub.
             if let Some(team) = approver
                 .strip_prefix("team:")
-                .filter(|t| !config.teams.contains_key(*t))
+                .filter(|t| !t.contains('/') && !config.teams.contains_key(*t))
             {
                 return Err((
                     format!("\"{approver}\""),

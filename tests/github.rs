@@ -1315,3 +1315,41 @@ fn the_tui_lists_opens_approves_and_blocks_on_github() {
         ["plandeck:blocked"]
     );
 }
+
+#[test]
+fn a_team_approver_is_asked_of_github() {
+    let github = emulator();
+    let extra = "[environments.prod]\napprovers = [\"team:octo-org/sre\"]\nrequired_approvals = 1\n";
+    let (_, request, digest) = planned_pull(&github);
+    let line = format!("plandeck: approve root={ROOT} digest={digest}\n");
+    github.with(|s| {
+        s.reviews.push(ReviewSpec {
+            id: 7,
+            pull: 1,
+            user: (BOB.0, BOB.1.to_string()),
+            body: line,
+            state: "APPROVED".into(),
+            commit_id: Some(request.head.clone()),
+            submitted_at: Some("2026-11-30T10:00:00Z".into()),
+        })
+    });
+    let report = |source: &GitHubSource| {
+        let config = config("http://unused", extra);
+        plandeck::source::gate::review_request(source, &config, &request, 1_800_000_000)
+            .expect("reviews")
+            .remove(0)
+            .report
+    };
+    let outside = report(&source(&github, extra));
+    assert_eq!(outside.counted, 0, "{outside:?}");
+    assert!(format!("{:?}", outside.approvals).contains("not an approver"), "{outside:?}");
+    github.with(|s| s.teams.push(("octo-org/sre".into(), BOB.1.into())));
+    let member = source(&github, extra);
+    let inside = report(&member);
+    assert_eq!(inside.counted, 1, "{inside:?}");
+    assert!(inside.passed || inside.checks.iter().all(|c| c.name != "approvals" || c.passed), "{inside:?}");
+    // Asked once per team and login.
+    github.clear_log();
+    report(&member);
+    assert!(!github.log().iter().any(|l| l.path_and_query.contains("/memberships/")));
+}

@@ -83,6 +83,34 @@ impl BackendError {
         }
     }
 
+    /// The same error again (errors are not `Clone`: a plan's load error
+    /// holds its cause), for each of several parts that one failure stopped.
+    pub fn duplicate(&self) -> Self {
+        match self {
+            Self::Auth(t) => Self::Auth(t.clone()),
+            Self::RateLimited { reset_at, message } => Self::RateLimited {
+                reset_at: *reset_at,
+                message: message.clone(),
+            },
+            Self::Network(t) => Self::Network(t.clone()),
+            Self::NotFound(t) => Self::NotFound(t.clone()),
+            Self::Conflict(t) => Self::Conflict(t.clone()),
+            Self::Process {
+                command,
+                code,
+                stderr_tail,
+            } => Self::Process {
+                command: command.clone(),
+                code: *code,
+                stderr_tail: stderr_tail.clone(),
+            },
+            Self::Parse(_) | Self::Plan(_) | Self::Cost(_) => Self::Parse(self.to_string()),
+            Self::Invalid(t) => Self::Invalid(t.clone()),
+            Self::Io(t) => Self::Io(t.clone()),
+            Self::Internal(t) => Self::Internal(t.clone()),
+        }
+    }
+
     /// Worth trying again later without changing anything.
     pub fn is_transient(&self) -> bool {
         matches!(self.kind(), ErrorKind::RateLimited | ErrorKind::Network)
@@ -93,7 +121,14 @@ fn reset_text(reset_at: Option<i64>) -> String {
     match reset_at {
         Some(at) => {
             let wait = at.saturating_sub(crate::clock::unix_now()).max(0);
-            format!(" for {}s more", wait)
+            let until = jiff::Timestamp::from_second(at)
+                .map(|t| {
+                    t.to_zoned(jiff::tz::TimeZone::system())
+                        .strftime("%H:%M")
+                        .to_string()
+                })
+                .unwrap_or_default();
+            format!(" until {until} ({wait}s more)")
         }
         None => String::new(),
     }

@@ -55,6 +55,11 @@ pub struct Identity {
     /// Other names of the same account (its login, former logins).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub aliases: Vec<String>,
+    /// The forge teams (`org/slug`) the forge says this account is in, of
+    /// those the policy names: set only by a forge backend in memory,
+    /// never read from a note or the audit log.
+    #[serde(skip)]
+    pub forge_teams: Vec<String>,
 }
 
 impl Identity {
@@ -66,6 +71,7 @@ impl Identity {
             provider: Provider::Git,
             account: None,
             aliases: Vec::new(),
+            forge_teams: Vec::new(),
         }
     }
 
@@ -77,6 +83,7 @@ impl Identity {
             provider,
             account: Some(account.to_string()),
             aliases: vec![login.to_string()],
+            forge_teams: Vec::new(),
         }
     }
 

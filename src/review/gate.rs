@@ -56,6 +56,8 @@ impl EnvironmentPolicy {
             .approvers
             .iter()
             .flat_map(|a| match a.strip_prefix("team:") {
+                // A forge team stays a name: the forge says who is in it.
+                Some(team) if team.contains('/') => vec![a.clone()],
                 Some(team) => config.teams.get(team).cloned().unwrap_or_default(),
                 None => vec![a.clone()],
             })
@@ -90,7 +92,12 @@ impl EnvironmentPolicy {
             || self
                 .approvers
                 .iter()
-                .any(|a| a.eq_ignore_ascii_case(&who.email) || is_login(a, who))
+                .any(|a| {
+                    a.eq_ignore_ascii_case(&who.email)
+                        || is_login(a, who)
+                        || a.strip_prefix("team:")
+                            .is_some_and(|team| who.forge_teams.iter().any(|t| t == team))
+                })
     }
 }
 

@@ -23,7 +23,7 @@ pub mod reviews;
 pub mod token;
 mod wire;
 
-pub use api::Counts;
+pub use api::{Counts, MAX_IN_FLIGHT};
 pub use token::Token;
 
 use crate::backend::BackendError;
@@ -53,6 +53,8 @@ struct Shared {
     store: PlanStore,
     /// (head, root) → what its runs held when last looked up.
     lookups: Mutex<HashMap<(String, String), plans::Lookup>>,
+    /// (org/slug, login) → whether an active member, as GitHub said.
+    memberships: Mutex<HashMap<(String, String), bool>>,
 }
 
 impl std::fmt::Debug for GitHubSource {
@@ -136,6 +138,7 @@ impl GitHubSource {
                 store: PlanStore::open(&data_dir),
                 data_dir,
                 lookups: Mutex::new(HashMap::new()),
+                memberships: Mutex::new(HashMap::new()),
             }),
         })
     }

@@ -58,8 +58,8 @@ pub(super) fn load_requests(
     // One call per request for its decisions and stored plans: a forge
     // answers it with concurrent calls.
     let mut entries = Vec::with_capacity(requests.len());
-    for request in &requests {
-        let bundle = source.request_bundle(request)?;
+    for (request, bundle) in requests.iter().zip(source.request_bundles(&requests)) {
+        let bundle = bundle?;
         // Unreadable decisions count as none: the gate then refuses.
         let decisions = bundle.decisions.unwrap_or_default();
         let roots = bundle

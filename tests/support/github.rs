@@ -199,6 +199,10 @@ pub struct State {
     /// Downloads the blob host served: (path, whether a token came along).
     pub blob_log: Vec<(String, bool)>,
     pub next_id: u64,
+    /// (org/slug, login) of each active team member.
+    pub teams: Vec<(String, String)>,
+    /// Added to every answer (a far-away server).
+    pub latency: Option<std::time::Duration>,
 }
 
 /// The running emulator.
@@ -317,7 +321,10 @@ impl Respond for Responder {
             authorized,
             if_none_match.as_deref(),
         );
-        let (status, template) = response;
+        let (status, mut template) = response;
+        if let Some(latency) = state.latency {
+            template = template.set_delay(latency);
+        }
         state.log.push(Logged {
             method: request.method.to_string(),
             body: String::from_utf8_lossy(&request.body).into_owned(),
@@ -394,7 +401,17 @@ fn answer_unfaulted(
                 user["name"] = json!(state.user.2);
                 ok(user, None, if_none_match)
             }
-            _ => error(404, "Not Found"),
+            _ => match path.trim_start_matches('/').split('/').collect::<Vec<_>>()[..] {
+                ["orgs", org, "teams", slug, "memberships", login] => {
+                    let team = format!("{org}/{slug}");
+                    if state.teams.iter().any(|(t, l)| *t == team && l == login) {
+                        ok(fixture("team-membership.json"), None, if_none_match)
+                    } else {
+                        error(404, "Not Found")
+                    }
+                }
+                _ => error(404, "Not Found"),
+            },
         };
     };
     let segments: Vec<&str> = rest.trim_start_matches('/').split('/').collect();
@@ -797,9 +814,13 @@ impl Respond for Blobs {
             .flat_map(|r| &r.artifacts)
             .find(|a| a.id.to_string() == id)
             .map(|a| a.zip.clone());
-        match zip {
+        let template = match zip {
             Some(zip) => ResponseTemplate::new(200).set_body_raw(zip, "application/zip"),
             None => ResponseTemplate::new(404),
+        };
+        match state.latency {
+            Some(latency) => template.set_delay(latency),
+            None => template,
         }
     }
 }

@@ -20,6 +20,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+/// Requests in flight at most, across every caller of one source: well
+/// under GitHub's secondary limit of 100 concurrent requests.
+pub const MAX_IN_FLIGHT: usize = 32;
+
 /// How long one request, or reading its body, may take by default.
 pub const TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -61,6 +65,8 @@ pub struct Counts {
     pub calls: u64,
     /// Answers served from the ETag cache.
     pub not_modified: u64,
+    /// The most requests that were in flight at once.
+    pub max_in_flight: u64,
 }
 
 /// A client of one API root.
@@ -81,6 +87,21 @@ struct Inner {
     cache: Mutex<HashMap<String, Page2>>,
     calls: AtomicU64,
     not_modified: AtomicU64,
+    slots: tokio::sync::Semaphore,
+    in_flight: AtomicU64,
+    max_in_flight: AtomicU64,
+}
+
+/// A request's place among those in flight, given back when dropped.
+struct Slot<'a> {
+    inner: &'a Inner,
+    _permit: tokio::sync::SemaphorePermit<'a>,
+}
+
+impl Drop for Slot<'_> {
+    fn drop(&mut self) {
+        self.inner.in_flight.fetch_sub(1, Ordering::Relaxed);
+    }
 }
 
 /// A cached page with the ETag it came with.
@@ -136,6 +157,9 @@ impl Api {
                 cache: Mutex::new(HashMap::new()),
                 calls: AtomicU64::new(0),
                 not_modified: AtomicU64::new(0),
+                slots: tokio::sync::Semaphore::new(MAX_IN_FLIGHT),
+                in_flight: AtomicU64::new(0),
+                max_in_flight: AtomicU64::new(0),
             }),
         })
     }
@@ -148,7 +172,25 @@ impl Api {
         Counts {
             calls: self.inner.calls.load(Ordering::Relaxed),
             not_modified: self.inner.not_modified.load(Ordering::Relaxed),
+            max_in_flight: self.inner.max_in_flight.load(Ordering::Relaxed),
         }
+    }
+
+    /// Waits for a place among the requests in flight.
+    async fn slot(&self) -> Result<Slot<'_>, BackendError> {
+        let inner = &*self.inner;
+        let permit = inner
+            .slots
+            .acquire()
+            .await
+            .map_err(|_| BackendError::Internal("the GitHub client is closing".into()))?;
+        let now = inner.in_flight.fetch_add(1, Ordering::Relaxed) + 1;
+        inner.max_in_flight.fetch_max(now, Ordering::Relaxed);
+        inner.calls.fetch_add(1, Ordering::Relaxed);
+        Ok(Slot {
+            inner,
+            _permit: permit,
+        })
     }
 
     /// Runs `work` on the API's runtime and waits for it: callable from
@@ -190,7 +232,7 @@ impl Api {
         {
             headers.insert(header::IF_NONE_MATCH, etag);
         }
-        inner.calls.fetch_add(1, Ordering::Relaxed);
+        let _slot = self.slot().await?;
         let where_ = format!("GET {}{path}", inner.api_url);
         let call = inner.client._get_with_headers(path, Some(headers));
         let response = tokio::time::timeout(inner.timeout, call)
@@ -242,7 +284,7 @@ impl Api {
         body: Option<serde_json::Value>,
     ) -> Result<Page, BackendError> {
         let inner = &self.inner;
-        inner.calls.fetch_add(1, Ordering::Relaxed);
+        let _slot = self.slot().await?;
         let where_ = format!("{} {}{path}", method.word(), inner.api_url);
         let client = &inner.client;
         let call = async {
@@ -288,7 +330,7 @@ impl Api {
     pub async fn get_bytes(&self, path: &str, limit: u64) -> Result<Vec<u8>, BackendError> {
         use http_body_util::BodyExt;
         let inner = &self.inner;
-        inner.calls.fetch_add(1, Ordering::Relaxed);
+        let _slot = self.slot().await?;
         let where_ = format!("GET {}{path}", inner.api_url);
         let network = |e: &dyn std::error::Error| {
             BackendError::Network(inner.token.redact(&format!("{where_}: {}", chain(e))))

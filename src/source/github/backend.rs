@@ -15,7 +15,9 @@ use crate::cost::CostReport;
 use crate::domain::{Decision, Identity, MergedRequest, Provider, Request, StoredPlan};
 use crate::plan::Plan;
 use crate::review::CodeOwners;
+use crate::backend::{RequestBundle, RootBundle};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// GitHub's raw media type: a file's bytes, not its JSON description.
 const RAW: &str = "application/vnd.github.raw+json";
@@ -259,4 +261,59 @@ impl LocalState for GitHubSource {
     }
 }
 
-impl Backend for GitHubSource {}
+impl Backend for GitHubSource {
+    fn request_bundle(&self, request: &Request) -> Result<RequestBundle, BackendError> {
+        self.request_bundles(std::slice::from_ref(request))
+            .pop()
+            .unwrap_or_else(|| Err(BackendError::Internal("no bundle for the request".into())))
+    }
+
+    /// Every request's reviews and plans at once (bounded by the API's
+    /// requests in flight); each request's runs are read once for all its roots.
+    fn request_bundles(&self, requests: &[Request]) -> Vec<Result<RequestBundle, BackendError>> {
+        use futures_util::StreamExt;
+        let requests = requests.to_vec();
+        let all = self.block(move |shared| async move {
+            let bundles = futures_util::stream::iter(requests)
+                .map(|request| shared.clone().bundle(request))
+                .buffered(BUNDLES_AT_ONCE)
+                .collect::<Vec<_>>()
+                .await;
+            Ok(bundles)
+        });
+        all.unwrap_or_else(|e| vec![Err(e)])
+    }
+}
+
+/// Requests whose bundles are fetched side by side.
+const BUNDLES_AT_ONCE: usize = 16;
+
+impl super::Shared {
+    async fn bundle(self: Arc<Self>, request: Request) -> Result<RequestBundle, BackendError> {
+        let roots: Vec<String> = request.roots.iter().map(|r| r.path.clone()).collect();
+        let (decisions, plans) = futures_util::future::join(
+            self.decisions(&request),
+            self.clone().plans_of(request.clone(), roots.clone()),
+        )
+        .await;
+        let plans = match plans {
+            Ok(plans) => plans,
+            // The runs could not be read: every root says why.
+            Err(e) => roots.iter().map(|_| Err(e.duplicate())).collect(),
+        };
+        let roots = roots
+            .into_iter()
+            .zip(plans)
+            .map(|(path, stored)| RootBundle {
+                pending: self.running(&request.head, &path),
+                path,
+                stored,
+            })
+            .collect();
+        Ok(RequestBundle {
+            request,
+            decisions,
+            roots,
+        })
+    }
+}

@@ -49,42 +49,78 @@ impl Shared {
         Ok(runs)
     }
 
-    /// Where the plan of `root` at `head` is.
-    pub(super) async fn lookup(&self, head: &str, root: &str) -> Result<Lookup, BackendError> {
-        let name = self.config.github.artifact_name(root);
+    /// Where the plan of each of `roots` at `head` is: the runs of the
+    /// head read once, and each successful run's artifacts once, newest
+    /// run first, until every root has its artifact.
+    pub(super) async fn lookup(
+        &self,
+        head: &str,
+        roots: &[String],
+    ) -> Result<Vec<Result<Lookup, BackendError>>, BackendError> {
+        let names: Vec<String> = roots
+            .iter()
+            .map(|r| self.config.github.artifact_name(r))
+            .collect();
         let runs = self.runs_of(head).await?;
-        let mut expired = None;
+        let mut found: Vec<Option<Lookup>> = vec![None; roots.len()];
+        let mut expired: Vec<Option<u64>> = vec![None; roots.len()];
         for run in runs.iter().filter(|r| r.succeeded()) {
+            if found.iter().all(Option::is_some) {
+                break;
+            }
             let path = format!(
-                "/repos/{}/actions/runs/{}/artifacts?name={}&per_page=100",
-                self.repo,
-                run.id,
-                encode(&name)
+                "/repos/{}/actions/runs/{}/artifacts?per_page=100",
+                self.repo, run.id
             );
             let artifacts = self
                 .all::<ArtifactsPage>(path, &format!("the artifacts of run {}", run.id), 10)
                 .await?;
-            let Some(artifact) = artifacts.into_iter().find(|a| a.name == name) else {
-                continue;
-            };
-            if artifact.expired {
-                expired.get_or_insert(run.id);
-                continue;
+            for (at, name) in names.iter().enumerate() {
+                if found[at].is_some() {
+                    continue;
+                }
+                let Some(artifact) = artifacts.iter().find(|a| a.name == *name) else {
+                    continue;
+                };
+                if artifact.expired {
+                    expired[at].get_or_insert(run.id);
+                    continue;
+                }
+                found[at] = Some(Lookup::Found {
+                    run: run.clone(),
+                    artifact: artifact.clone(),
+                });
             }
-            return Ok(Lookup::Found {
-                run: run.clone(),
-                artifact,
-            });
         }
-        if runs.iter().any(WorkflowRun::running) {
-            return Ok(Lookup::Running);
+        let running = runs.iter().any(WorkflowRun::running);
+        let lookups = found
+            .into_iter()
+            .zip(expired)
+            .zip(&names)
+            .map(|((found, expired), name)| match (found, expired) {
+                (Some(found), _) => Ok(found),
+                (None, _) if running => Ok(Lookup::Running),
+                (None, Some(run)) => Err(BackendError::NotFound(format!(
+                    "the plan artifact {name} of run {run} expired: re-run the workflow"
+                ))),
+                (None, None) => Ok(Lookup::Nothing),
+            })
+            .collect::<Vec<_>>();
+        Ok(lookups)
+    }
+
+    /// The stored plan of each root of `request`, each with its own result.
+    pub(super) async fn plans_of(
+        self: Arc<Self>,
+        request: Request,
+        roots: Vec<String>,
+    ) -> Result<Vec<Result<Option<StoredPlan>, BackendError>>, BackendError> {
+        let lookups = self.lookup(&request.head, &roots).await?;
+        let mut plans = Vec::with_capacity(roots.len());
+        for (root, lookup) in roots.into_iter().zip(lookups) {
+            plans.push(self.clone().plan_from(&request, root, lookup).await);
         }
-        match expired {
-            Some(run) => Err(BackendError::NotFound(format!(
-                "the plan artifact {name} of run {run} expired: re-run the workflow"
-            ))),
-            None => Ok(Lookup::Nothing),
-        }
+        Ok(plans)
     }
 
     /// The stored plan of `root` of `request`: downloaded and stored when
@@ -94,7 +130,20 @@ impl Shared {
         request: Request,
         root: String,
     ) -> Result<Option<StoredPlan>, BackendError> {
-        let lookup = self.lookup(&request.head, &root).await;
+        let mut lookups = self.lookup(&request.head, std::slice::from_ref(&root)).await?;
+        let lookup = lookups.pop().ok_or_else(|| {
+            BackendError::Internal("no lookup for the root asked".into())
+        })?;
+        self.plan_from(&request, root, lookup).await
+    }
+
+    /// The stored plan `lookup` leads to. Remembers whether a run is going.
+    async fn plan_from(
+        self: Arc<Self>,
+        request: &Request,
+        root: String,
+        lookup: Result<Lookup, BackendError>,
+    ) -> Result<Option<StoredPlan>, BackendError> {
         if let Ok(mut seen) = self.lookups.lock() {
             let key = (request.head.clone(), root.clone());
             match &lookup {
@@ -116,7 +165,7 @@ impl Shared {
                 return Ok(Some(stored.clone()));
             }
         }
-        self.fetch(request, root, run, artifact).await.map(Some)
+        self.fetch(request.clone(), root, run, artifact).await.map(Some)
     }
 
     /// Downloads an artifact, reads it and stores its plan.

@@ -145,7 +145,70 @@ impl Shared {
             .filter_map(|r| decision_of(r, number))
             .collect();
         decisions.sort_by_key(|d| d.at);
+        for decision in decisions.iter_mut() {
+            decision.who.forge_teams = self.teams_of(&decision.who).await?;
+        }
         Ok(decisions)
+    }
+
+    /// The GitHub teams (`org/slug`) named by the policy's `team:org/slug`
+    /// approvers that `who` is an active member of; asked once per team
+    /// and login.
+    async fn teams_of(&self, who: &Identity) -> Result<Vec<String>, BackendError> {
+        let Some(login) = who.aliases.first().filter(|_| who.is_account()) else {
+            return Ok(Vec::new());
+        };
+        let mut teams: Vec<String> = self
+            .config
+            .environments
+            .values()
+            .flat_map(|e| &e.approvers)
+            .filter_map(|a| a.strip_prefix("team:"))
+            .filter(|t| t.contains('/'))
+            .map(String::from)
+            .collect();
+        teams.sort();
+        teams.dedup();
+        let mut member_of = Vec::new();
+        for team in teams {
+            let key = (team.clone(), login.to_ascii_lowercase());
+            let known = self.memberships.lock().ok().and_then(|m| m.get(&key).copied());
+            let member = match known {
+                Some(member) => member,
+                None => {
+                    let member = self.is_member(&team, login).await?;
+                    if let Ok(mut cache) = self.memberships.lock() {
+                        cache.insert(key, member);
+                    }
+                    member
+                }
+            };
+            if member {
+                member_of.push(team);
+            }
+        }
+        Ok(member_of)
+    }
+
+    async fn is_member(&self, team: &str, login: &str) -> Result<bool, BackendError> {
+        let Some((org, slug)) = team.split_once('/') else {
+            return Ok(false);
+        };
+        let path = format!(
+            "/orgs/{}/teams/{}/memberships/{}",
+            encode(org),
+            encode(slug),
+            encode(login)
+        );
+        match self.api.get(&path, super::api::JSON).await {
+            Ok(page) => {
+                let membership: super::wire::Membership =
+                    super::wire::parse(&page.body, "a team membership")?;
+                Ok(membership.state == "active")
+            }
+            Err(BackendError::NotFound(_)) => Ok(false),
+            Err(e) => Err(e),
+        }
     }
 
     /// Records `decision` as a review of its head; a block labels the

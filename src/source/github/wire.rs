@@ -239,3 +239,10 @@ pub(super) struct IssueComment {
     #[serde(default)]
     pub body: Option<String>,
 }
+
+/// `team-membership`.
+#[derive(Debug, Deserialize)]
+pub(super) struct Membership {
+    /// active or pending.
+    pub state: String,
+}
