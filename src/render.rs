@@ -12,6 +12,7 @@ mod resource;
 mod sections;
 mod value;
 
+pub use markdown::{LimitTooSmall, MarkdownLimit, WholePlan};
 pub use resource::{ResourceView, cost_badge, cost_role, resource_header_text, resource_lines};
 pub use sections::{
     checks_lines, deferred_lines, drift_lines, is_shown, outputs_lines, plan_chunks,
