@@ -8,7 +8,7 @@
 use crate::config::{self, Loaded};
 use crate::cost::{CostReport, load_cost_file};
 use crate::plan::load_plan;
-use crate::render::{RenderContext, RenderOptions, ansi};
+use crate::render::{MarkdownLimit, RenderContext, RenderOptions, WholePlan, ansi};
 use crate::risk::Risk;
 use crate::summary::Summary;
 use clap::{Parser, Subcommand, ValueEnum};
@@ -78,6 +78,16 @@ pub enum Command {
         cost: Option<PathBuf>,
         #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
         color: ColorChoice,
+        /// With `--format markdown`: at most N characters (Unicode characters,
+        /// not bytes; a GitHub comment holds 65536). Destructive changes come
+        /// before the full plan, which is cut at a line; a line says what was
+        /// cut. Too small for the headline, digest and that line: exit 2.
+        #[arg(long, value_name = "N")]
+        max_chars: Option<usize>,
+        /// With `--max-chars`: where the reader finds the whole plan, named in
+        /// the line saying what was cut (default: `plandeck show PLAN`).
+        #[arg(long, value_name = "TEXT", requires = "max_chars")]
+        whole_plan: Option<String>,
     },
     /// Check the configuration (the user's file, then the repository's
     /// `.plandeck.toml` from the base branch) and say what was read.
@@ -477,20 +487,31 @@ pub fn run(cli: Cli) -> Result<i32, Failure> {
             Ok(0)
         }
         Command::Summary {
-            plan,
+            plan: path,
             format,
             cost,
             color,
+            max_chars,
+            whole_plan,
         } => {
-            let plan = load_plan_warning(&plan)?;
+            let limit = markdown_limit(&path, format, max_chars, whole_plan)?;
+            let plan = load_plan_warning(&path)?;
             let cost = load_cost(cost)?;
             let summary = Summary::of(&plan, &loaded.risk, cost.as_ref(), &loaded.config.cost);
             let options = RenderOptions::default();
             let ctx = context(&loaded, cost.as_ref(), &options);
             let color = use_color(color) && matches!(format, Format::Text);
+            let markdown =
+                match (&format, &limit) {
+                    (Format::Markdown, None) => summary.to_markdown(&plan, &ctx),
+                    (Format::Markdown, Some(limit)) => summary
+                        .to_markdown_within(&plan, &ctx, limit)
+                        .map_err(|e| Failure(format!("--max-chars: {e}")))?,
+                    _ => String::new(),
+                };
             write_styled(color, |out| match format {
                 Format::Json => writeln!(out, "{}", summary.to_json()),
-                Format::Markdown => out.write_all(summary.to_markdown(&plan, &ctx).as_bytes()),
+                Format::Markdown => out.write_all(markdown.as_bytes()),
                 Format::Text => ansi::write_lines(out, &summary.text_lines(), color),
             })?;
             Ok(0)
@@ -511,6 +532,29 @@ pub fn run(cli: Cli) -> Result<i32, Failure> {
             Ok(if violations.is_empty() { 0 } else { 1 })
         }
     }
+}
+
+/// `--max-chars` (and `--whole-plan`), which only Markdown has.
+fn markdown_limit(
+    plan: &std::path::Path,
+    format: Format,
+    max_chars: Option<usize>,
+    whole_plan: Option<String>,
+) -> Result<Option<MarkdownLimit>, Failure> {
+    let Some(max_chars) = max_chars else {
+        return Ok(None);
+    };
+    if !matches!(format, Format::Markdown) {
+        return Err(Failure("--max-chars is for --format markdown".into()));
+    }
+    let whole_plan = whole_plan.map_or_else(
+        || WholePlan::Command(format!("plandeck show {}", plan.display())),
+        WholePlan::Text,
+    );
+    Ok(Some(MarkdownLimit {
+        max_chars,
+        whole_plan,
+    }))
 }
 
 /// Commands that work on a repository read its `.plandeck.toml` too.

@@ -27,6 +27,7 @@ mod json;
 mod money;
 mod oiq;
 
+pub(crate) use money::group_thousands;
 pub use money::{format_amount, format_delta, format_delta_range, format_money};
 
 use serde::{Deserialize, Serialize};

@@ -7,11 +7,17 @@
 //! module reads files, the clock or the environment.
 
 pub mod ansi;
+mod comment;
 mod markdown;
 mod resource;
 mod sections;
 mod value;
 
+pub use comment::{
+    COMMENT_MARKER, COMMENT_MAX_CHARS, COMMENT_MIN_CHARS, RequestComment, RootPlan, RootReport,
+    request_comment,
+};
+pub use markdown::{LimitTooSmall, MarkdownLimit, WholePlan};
 pub use resource::{ResourceView, cost_badge, cost_role, resource_header_text, resource_lines};
 pub use sections::{
     checks_lines, deferred_lines, drift_lines, is_shown, outputs_lines, plan_chunks,

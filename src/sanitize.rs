@@ -159,6 +159,27 @@ pub fn markdown_inline(s: &str) -> String {
     out
 }
 
+/// [`markdown_inline`], and no emphasis, strike-through, link or image
+/// either (`*`, `_`, `~`, `[`, `]`, `\` as entities): for prose that
+/// plandeck's own words must not be mistaken for, such as a pull request's
+/// title in plandeck's comment.
+pub fn markdown_text(s: &str) -> String {
+    let inline = markdown_inline(s);
+    let mut out = String::with_capacity(inline.len());
+    for c in inline.chars() {
+        match c {
+            '*' => out.push_str("&#42;"),
+            '_' => out.push_str("&#95;"),
+            '~' => out.push_str("&#126;"),
+            '[' => out.push_str("&#91;"),
+            ']' => out.push_str("&#93;"),
+            '\\' => out.push_str("&#92;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
 /// A writer that escapes every line written through it (the newline kept),
 /// for output assembled elsewhere from untrusted parts. Text that was
 /// escaped already passes unchanged: escapes are plain characters.
@@ -356,6 +377,15 @@ mod tests {
         assert_eq!(
             markdown_inline("</details><img src=x>"),
             "&lt;/details&gt;&lt;img src=x&gt;"
+        );
+    }
+
+    #[test]
+    fn markdown_text_cannot_link_or_emphasise() {
+        assert_eq!(
+            markdown_text("[ok](https://x) *a* _b_ ~c~ \\`d` <i>\n"),
+            "&#91;ok&#93;(https://x) &#42;a&#42; &#95;b&#95; &#126;c&#126; &#92;&#96;d&#96; \
+             &lt;i&gt;&#92;n"
         );
     }
 }

@@ -1,15 +1,17 @@
 //! A plan document (optionally followed by `0xff` and a cost file) through
 //! everything `show`, `summary` and `check` do with it: parse, digest,
 //! render (default and `--all`, plain and coloured), summary as text,
-//! Markdown and JSON. Nothing may panic, and what reaches the terminal or a
-//! PR comment holds no raw control, bidi or invisible character.
+//! Markdown (whole and within a character limit taken from the input) and
+//! JSON. Nothing may panic, what reaches the terminal or a PR comment holds
+//! no raw control, bidi or invisible character, and limited Markdown never
+//! exceeds its limit.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 use plandeck::config::CheckConfig;
 use plandeck::cost::{CostThresholds, parse_cost};
 use plandeck::plan::{parse_plan_text, plan_digest};
-use plandeck::render::{RenderContext, RenderOptions, ansi};
+use plandeck::render::{MarkdownLimit, RenderContext, RenderOptions, WholePlan, ansi};
 use plandeck::risk::RiskPolicy;
 use plandeck::summary::Summary;
 use plandeck_fuzz::{assert_terminal_safe, assert_terminal_safe_bytes, split_ff};
@@ -48,10 +50,32 @@ fuzz_target!(|data: &[u8]| {
         let mut coloured = Vec::new();
         ansi::write_plan(&mut coloured, &plan, &summary, &ctx, true).expect("writes to a Vec");
         if !show_unchanged {
-            let markdown = summary.to_markdown(&plan, &ctx);
+            let whole = summary.to_markdown(&plan, &ctx);
             // The headline's own warning icon is an emoji with U+FE0F.
-            let markdown = markdown.replacen("\u{26a0}\u{fe0f}", "", 1);
+            let markdown = whole.replacen("\u{26a0}\u{fe0f}", "", 1);
             assert_terminal_safe("summary --format markdown", &markdown, &['\n']);
+            let limit = MarkdownLimit {
+                max_chars: data.len() * 7 % (whole.chars().count() + 64),
+                whole_plan: WholePlan::Command("plandeck show plan.json".into()),
+            };
+            match summary.to_markdown_within(&plan, &ctx, &limit) {
+                Ok(md) if md.chars().count() > limit.max_chars => {
+                    panic!(
+                        "{} characters over a limit of {}",
+                        md.chars().count(),
+                        limit.max_chars
+                    )
+                }
+                Ok(md) => {
+                    assert!(
+                        md == whole || md.contains("cut to stay within"),
+                        "cut unsaid"
+                    );
+                    let md = md.replacen("\u{26a0}\u{fe0f}", "", 1);
+                    assert_terminal_safe("summary --max-chars", &md, &['\n']);
+                }
+                Err(e) => assert!(e.needed > limit.max_chars, "{e}"),
+            }
         }
     }
     let mut text_summary = Vec::new();

@@ -55,8 +55,9 @@ fn format_with_sign(amount: f64, currency: &str, plus: &str) -> String {
     }
 }
 
-/// `1234567.89` → `1,234,567.89` (input: ASCII digits, a dot, two decimals).
-fn group_thousands(fixed: &str) -> String {
+/// `1234567.89` → `1,234,567.89`, `12345` → `12,345` (input: ASCII digits,
+/// optionally a dot and decimals).
+pub(crate) fn group_thousands(fixed: &str) -> String {
     let (int, frac) = fixed.split_once('.').unwrap_or((fixed, ""));
     let mut grouped = String::with_capacity(fixed.len() + int.len() / 3);
     for (i, digit) in int.chars().enumerate() {

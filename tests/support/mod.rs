@@ -9,6 +9,7 @@
 pub mod apply;
 pub mod cli;
 pub mod gate;
+pub mod markdown;
 pub mod tui;
 
 use std::cell::Cell;
