@@ -5,14 +5,14 @@
 //! a refresh of the unchanged list, and prints the time, the calls, the
 //! 304s and the most requests in flight, with each time's ratio to its
 //! target (2 s, 0.5 s) and to the floor the latency sets for that many
-//! calls at the documented concurrency, both measured in this run.
+//! calls at the documented concurrency, both measured in this run. The
+//! summaries go through the TUI's own summary cache, as its list does.
 //!
 //! Run with `cargo bench --bench github` (`PLANDECK_BENCH_PULLS` and
 //! `PLANDECK_BENCH_LATENCY_MS` change the size and the latency). A miss is
 //! reported, never a failure.
 
 #[path = "../tests/support/github.rs"]
-#[allow(dead_code)]
 mod emulator;
 
 use emulator::{ArtifactSpec, GitHub, Pull, RunSpec, TOKEN};
@@ -37,7 +37,9 @@ fn main() -> ExitCode {
 
 fn number(name: &str, default: u64) -> Result<u64, String> {
     match std::env::var(name) {
-        Ok(text) => text.parse().map_err(|_| format!("{name}={text:?} is not a number")),
+        Ok(text) => text
+            .parse()
+            .map_err(|_| format!("{name}={text:?} is not a number")),
         Err(_) => Ok(default),
     }
 }
@@ -50,7 +52,8 @@ fn plan_zip(seed: u64) -> Result<Vec<u8>, String> {
     let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
     let options = zip::write::SimpleFileOptions::default()
         .compression_method(zip::CompressionMethod::Deflated);
-    out.start_file("plan.json", options).map_err(|e| e.to_string())?;
+    out.start_file("plan.json", options)
+        .map_err(|e| e.to_string())?;
     out.write_all(&plan).map_err(|e| e.to_string())?;
     Ok(out.finish().map_err(|e| e.to_string())?.into_inner())
 }
@@ -103,27 +106,48 @@ fn run() -> Result<(), String> {
     )
     .map_err(|e| e.to_string())?;
 
+    // The TUI's own cache of summaries by stored plan (file and digest).
+    let summaries_cache = plandeck::tui::summary_cache::SummaryCache::default();
     let list = |label: &str, target: Duration| -> Result<(), String> {
         let before = source.counts();
         let started = Instant::now();
         let requests = source.list_requests().map_err(|e| e.to_string())?;
+        let listed = started.elapsed();
+        let bundles = source.request_bundles(&requests);
+        let bundled = started.elapsed();
         let mut summaries = 0;
-        for bundle in source.request_bundles(&requests) {
+        for bundle in bundles {
             let bundle = bundle.map_err(|e| e.to_string())?;
             bundle.decisions.map_err(|e| e.to_string())?;
             for root in bundle.roots {
-                let stored = root.stored.map_err(|e| e.to_string())?.ok_or("a root without its plan")?;
-                let (plan, cost) = source.load_plan(&stored).map_err(|e| e.to_string())?;
-                let _ = plandeck::summary::Summary::of(
-                    &plan,
-                    &loaded.risk,
-                    cost.as_ref(),
-                    &loaded.config.cost,
-                );
+                let stored = root
+                    .stored
+                    .map_err(|e| e.to_string())?
+                    .ok_or("a root without its plan")?;
+                summaries_cache.get_or_compute(&stored, || {
+                    let (plan, cost) = source.load_plan(&stored).map_err(|e| e.to_string())?;
+                    let summary = plandeck::summary::Summary::of(
+                        &plan,
+                        &loaded.risk,
+                        cost.as_ref(),
+                        &loaded.config.cost,
+                    );
+                    Ok::<_, String>(plandeck::tui::summary_cache::PlanDigest {
+                        summary,
+                        digest: plan.digest.clone(),
+                        destructive: Vec::new(),
+                    })
+                })?;
                 summaries += 1;
             }
         }
         let took = started.elapsed();
+        let phases = format!(
+            "list {:.0} ms, reviews and plans {:.0} ms, summaries {:.0} ms",
+            listed.as_secs_f64() * 1e3,
+            (bundled - listed).as_secs_f64() * 1e3,
+            (took - bundled).as_secs_f64() * 1e3
+        );
         let after = source.counts();
         let calls = after.calls - before.calls;
         let not_modified = after.not_modified - before.not_modified;
@@ -141,6 +165,7 @@ fn run() -> Result<(), String> {
             target.as_millis(),
             took.as_secs_f64() / floor.as_secs_f64().max(1e-9),
         );
+        println!("{:<24} {phases}", "");
         Ok(())
     };
     println!(
@@ -150,7 +175,11 @@ fn run() -> Result<(), String> {
     list("first list + summaries", Duration::from_secs(2))?;
     list("refresh (unchanged)", Duration::from_millis(500))?;
     let most = source.counts().max_in_flight;
-    let verdict = if most <= MAX_IN_FLIGHT as u64 { "PASS" } else { "MISS" };
+    let verdict = if most <= MAX_IN_FLIGHT as u64 {
+        "PASS"
+    } else {
+        "MISS"
+    };
     println!("most requests in flight: {most} (documented: {MAX_IN_FLIGHT})  {verdict}");
     Ok(())
 }

@@ -22,6 +22,7 @@ macro_rules! say {
 
 mod apply;
 mod audit;
+mod comment;
 mod diff_plans;
 mod drift;
 mod keys;
@@ -228,6 +229,18 @@ pub enum Command {
         #[arg(trailing_var_arg = true, allow_hyphen_values = true, required = true)]
         command: Vec<std::ffi::OsString>,
     },
+    /// On GitHub: post the request's summary comment (created once, then edited
+    /// in place) and a commit status `plandeck/ROOT` per root (success only when
+    /// its gate passes).
+    Comment {
+        request: String,
+        /// The comment's most characters (GitHub allows 65,536).
+        #[arg(long, value_name = "N", default_value_t = crate::render::COMMENT_MAX_CHARS)]
+        max_chars: usize,
+        /// Post the comment only, no commit statuses.
+        #[arg(long)]
+        no_status: bool,
+    },
     /// The gate report of each root of a request: every check, pass or fail, and why.
     Status {
         request: String,
@@ -426,6 +439,11 @@ pub fn run(cli: Cli) -> Result<i32, Failure> {
             crate::tofu::outlive_interrupts();
             apply::run(&loaded, &repo, &request, root.as_deref(), quiet)
         }
+        Command::Comment {
+            request,
+            max_chars,
+            no_status,
+        } => comment::run(&loaded, &repo, &request, max_chars, !no_status),
         Command::Status {
             request,
             format,

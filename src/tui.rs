@@ -16,7 +16,7 @@ mod plan_view;
 pub mod progress;
 mod runner;
 mod state;
-mod summary_cache;
+pub mod summary_cache;
 pub mod theme;
 mod ui;
 mod update;

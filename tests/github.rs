@@ -425,9 +425,8 @@ fn an_unchanged_list_is_revalidated_with_etags_and_a_change_is_read() {
     let after = source.counts();
     let calls = after.calls - before.calls;
     assert_eq!(
-        calls,
-        2 + 3 * 2,
-        "two list pages, files and commits of three"
+        calls, 2,
+        "two list pages; the files and commits of unchanged pulls are known"
     );
     assert_eq!(
         after.not_modified - before.not_modified,
@@ -445,6 +444,26 @@ fn an_unchanged_list_is_revalidated_with_etags_and_a_change_is_read() {
     let changed = source.list_requests().expect("lists after a change");
     let renamed = changed.iter().find(|r| r.number == Some(1)).expect("#1");
     assert_eq!(renamed.title, "Renamed");
+    // A push moves the head: that pull's files and commits are read again.
+    github.with(|s| {
+        s.pulls[0].head_sha = "7".repeat(40);
+        s.pulls[0].files[0].0 = "apps/web/stage/main.tf".into();
+    });
+    github.clear_log();
+    let pushed = source.list_requests().expect("lists after a push");
+    let moved = pushed.iter().find(|r| r.number == Some(1)).expect("#1");
+    assert_eq!(moved.roots[0].path, "apps/web/stage");
+    let read: Vec<String> = github
+        .log()
+        .into_iter()
+        .filter(|l| l.status == 200)
+        .map(|l| l.path_and_query)
+        .collect();
+    assert!(
+        read.iter().any(|p| p.contains("/pulls/1/files")),
+        "{read:?}"
+    );
+    assert!(!read.iter().any(|p| p.contains("/pulls/2/")), "{read:?}");
 }
 
 #[test]
@@ -1319,7 +1338,8 @@ fn the_tui_lists_opens_approves_and_blocks_on_github() {
 #[test]
 fn a_team_approver_is_asked_of_github() {
     let github = emulator();
-    let extra = "[environments.prod]\napprovers = [\"team:octo-org/sre\"]\nrequired_approvals = 1\n";
+    let extra =
+        "[environments.prod]\napprovers = [\"team:octo-org/sre\"]\nrequired_approvals = 1\n";
     let (_, request, digest) = planned_pull(&github);
     let line = format!("plandeck: approve root={ROOT} digest={digest}\n");
     github.with(|s| {
@@ -1342,14 +1362,120 @@ fn a_team_approver_is_asked_of_github() {
     };
     let outside = report(&source(&github, extra));
     assert_eq!(outside.counted, 0, "{outside:?}");
-    assert!(format!("{:?}", outside.approvals).contains("not an approver"), "{outside:?}");
+    assert!(
+        format!("{:?}", outside.approvals).contains("not an approver"),
+        "{outside:?}"
+    );
     github.with(|s| s.teams.push(("octo-org/sre".into(), BOB.1.into())));
     let member = source(&github, extra);
     let inside = report(&member);
     assert_eq!(inside.counted, 1, "{inside:?}");
-    assert!(inside.passed || inside.checks.iter().all(|c| c.name != "approvals" || c.passed), "{inside:?}");
+    assert!(
+        inside.passed
+            || inside
+                .checks
+                .iter()
+                .all(|c| c.name != "approvals" || c.passed),
+        "{inside:?}"
+    );
     // Asked once per team and login.
     github.clear_log();
     report(&member);
-    assert!(!github.log().iter().any(|l| l.path_and_query.contains("/memberships/")));
+    assert!(
+        !github
+            .log()
+            .iter()
+            .any(|l| l.path_and_query.contains("/memberships/"))
+    );
+}
+
+#[test]
+fn the_comment_is_created_once_then_updated_and_statuses_follow_the_gate() {
+    let github = emulator();
+    let (_, request, _) = planned_pull(&github);
+    let cli = Cli::new(&github);
+    as_user(&github, BOB);
+    // Someone else's comment with the marker is never taken for plandeck's.
+    github.with(|s| {
+        s.comments.push(emulator::CommentSpec {
+            id: 1,
+            pull: 1,
+            user: (OCTOCAT.0, OCTOCAT.1.into()),
+            body: "<!-- plandeck:summary -->\nnot plandeck's".into(),
+        })
+    });
+    let (code, stdout, stderr) = cli.run(&["comment", "pull/1"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("comment created on pull/1"), "{stdout}");
+    let comments = github.with(|s| s.comments.clone());
+    assert_eq!(comments.len(), 2);
+    let mine = &comments[1];
+    assert_eq!(mine.user.0, BOB.0);
+    assert!(
+        mine.body.starts_with("<!-- plandeck:summary -->"),
+        "{}",
+        mine.body
+    );
+    assert!(mine.body.contains("local_file.foo"), "{}", mine.body);
+    // Not approved yet: the status says failure, on the head.
+    let statuses = github.with(|s| s.statuses.clone());
+    assert_eq!(statuses.len(), 1);
+    assert_eq!(statuses[0].sha, request.head);
+    assert_eq!(statuses[0].context, format!("plandeck/{ROOT}"));
+    assert_eq!(statuses[0].state, "failure");
+    // Again: the same comment edited in place, nothing new.
+    let (code, stdout, stderr) = cli.run(&["comment", "pull/1", "--no-status"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("comment updated on pull/1"), "{stdout}");
+    assert_eq!(github.with(|s| s.comments.len()), 2);
+    assert_eq!(
+        github.with(|s| s.comments[0].body.clone()),
+        comments[0].body
+    );
+    assert_eq!(github.with(|s| s.statuses.len()), 1);
+    let patched = github
+        .log()
+        .into_iter()
+        .filter(|l| l.method == "PATCH")
+        .map(|l| l.path_and_query)
+        .collect::<Vec<_>>();
+    assert_eq!(
+        patched,
+        [format!("/repos/{REPO}/issues/comments/{}", mine.id)]
+    );
+    // Over GitHub's limit: one line, exit 2, nothing sent.
+    github.clear_log();
+    let (code, _, stderr) = cli.run(&["comment", "pull/1", "--max-chars", "70000"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(github.log().is_empty());
+}
+
+#[test]
+fn a_huge_plans_comment_stays_within_githubs_limit() {
+    let github = emulator();
+    let pull = Pull::new(1, &["apps/web/prod/main.tf"]);
+    let head = pull.head_sha.clone();
+    github.add(pull);
+    let plan = tempfile::NamedTempFile::new().expect("temp");
+    plandeck::genplan::write_plan(3_000, 9, plan.as_file()).expect("plan");
+    let zip = zip_of(&[("plan.json", std::fs::read(plan.path()).expect("read"))]);
+    github.with(|s| {
+        s.runs.push(run(
+            60,
+            &head,
+            "completed",
+            Some("success"),
+            vec![artifact(600, zip)],
+        ))
+    });
+    let cli = Cli::new(&github);
+    as_user(&github, BOB);
+    let (code, _, stderr) = cli.run(&["comment", "pull/1"]);
+    assert_eq!(code, 0, "{stderr}");
+    let body = github.with(|s| s.comments[0].body.clone());
+    let chars = body.chars().count();
+    assert!(chars <= 65_536, "{chars}");
+    assert!(chars > 30_000, "the room is used: {chars}");
+    assert!(body.contains("cut to stay within"), "the cut is said");
 }

@@ -4,11 +4,10 @@
 
 use super::{Failure, write_stdout};
 use crate::backend::RootStatus;
-use crate::backend::prelude::*;
 use crate::config::Loaded;
 use crate::render::{
-    COMMENT_MARKER, RenderContext, RenderOptions, RequestComment, RootPlan, RootReport, WholePlan,
-    request_comment,
+    COMMENT_MARKER, COMMENT_MAX_CHARS, RenderContext, RenderOptions, RequestComment, RootPlan,
+    RootReport, WholePlan, request_comment,
 };
 use crate::sanitize;
 use crate::source::gate::{RootReview, review_request};
@@ -22,6 +21,11 @@ pub(super) fn run(
     max_chars: usize,
     statuses: bool,
 ) -> Result<i32, Failure> {
+    if max_chars > COMMENT_MAX_CHARS {
+        return Err(Failure(format!(
+            "--max-chars {max_chars}: GitHub takes comments of at most {COMMENT_MAX_CHARS} characters"
+        )));
+    }
     let (source, request) = super::review::open(loaded, repo, request, None)?;
     let reviews = review_request(&*source, &loaded.config, &request, crate::clock::unix_now())?;
     let options = RenderOptions::default();
@@ -104,9 +108,15 @@ pub(super) fn run(
 fn verdict(review: &RootReview) -> String {
     let report = &review.report;
     if report.passed {
-        format!("ready to apply ({}/{} approvals)", report.counted, report.required)
+        format!(
+            "ready to apply ({}/{} approvals)",
+            report.counted, report.required
+        )
     } else {
-        format!("not ready ({}/{} approvals)", report.counted, report.required)
+        format!(
+            "not ready ({}/{} approvals)",
+            report.counted, report.required
+        )
     }
 }
 

@@ -89,15 +89,12 @@ impl EnvironmentPolicy {
 
     fn may_approve(&self, who: &Identity) -> bool {
         self.approvers.is_empty()
-            || self
-                .approvers
-                .iter()
-                .any(|a| {
-                    a.eq_ignore_ascii_case(&who.email)
-                        || is_login(a, who)
-                        || a.strip_prefix("team:")
-                            .is_some_and(|team| who.forge_teams.iter().any(|t| t == team))
-                })
+            || self.approvers.iter().any(|a| {
+                a.eq_ignore_ascii_case(&who.email)
+                    || is_login(a, who)
+                    || a.strip_prefix("team:")
+                        .is_some_and(|team| who.forge_teams.iter().any(|t| t == team))
+            })
     }
 }
 

@@ -34,6 +34,10 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
+/// What must not have moved for a pull request's files and commits to be
+/// known still: (head, updated_at, base).
+type PullKey = (String, String, String);
+
 /// The GitHub source of one repository.
 pub struct GitHubSource {
     shared: Arc<Shared>,
@@ -53,6 +57,10 @@ struct Shared {
     store: PlanStore,
     /// (head, root) → what its runs held when last looked up.
     lookups: Mutex<HashMap<(String, String), plans::Lookup>>,
+    /// Pull request number → (head, updated_at, base) and the request read then.
+    requests: Mutex<HashMap<u64, (PullKey, crate::domain::Request)>>,
+    /// The artifacts of completed runs (they do not change).
+    run_artifacts: Mutex<HashMap<u64, Vec<wire::Artifact>>>,
     /// (org/slug, login) → whether an active member, as GitHub said.
     memberships: Mutex<HashMap<(String, String), bool>>,
 }
@@ -139,6 +147,8 @@ impl GitHubSource {
                 data_dir,
                 lookups: Mutex::new(HashMap::new()),
                 memberships: Mutex::new(HashMap::new()),
+                requests: Mutex::new(HashMap::new()),
+                run_artifacts: Mutex::new(HashMap::new()),
             }),
         })
     }

@@ -715,13 +715,21 @@ fn ok(body: Value, link: Option<String>, if_none_match: Option<&str>) -> (u16, R
     (200, template)
 }
 
+/// An OpenAPI example, read and parsed once per process.
 fn fixture(name: &str) -> Value {
+    static READ: Mutex<Vec<(String, Value)>> = Mutex::new(Vec::new());
+    let mut read = READ.lock().expect("fixtures");
+    if let Some((_, value)) = read.iter().find(|(n, _)| n == name) {
+        return value.clone();
+    }
     let path = format!(
         "{}/tests/fixtures/github/{name}",
         env!("CARGO_MANIFEST_DIR")
     );
     let text = std::fs::read_to_string(&path).expect("fixture");
-    serde_json::from_str(&text).expect("fixture JSON")
+    let value: Value = serde_json::from_str(&text).expect("fixture JSON");
+    read.push((name.to_string(), value.clone()));
+    value
 }
 
 fn user_json(account: Account) -> Value {

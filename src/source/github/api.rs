@@ -20,9 +20,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-/// Requests in flight at most, across every caller of one source: well
-/// under GitHub's secondary limit of 100 concurrent requests.
-pub const MAX_IN_FLIGHT: usize = 32;
+/// Requests in flight at most, across every caller of one source: under
+/// GitHub's secondary limit of 100 concurrent requests.
+pub const MAX_IN_FLIGHT: usize = 64;
 
 /// How long one request, or reading its body, may take by default.
 pub const TIMEOUT: Duration = Duration::from_secs(30);
@@ -39,6 +39,8 @@ pub(super) const JSON: &str = "application/vnd.github+json";
 pub(super) struct Page {
     pub body: Arc<str>,
     pub next: Option<String>,
+    /// The path of `rel="last"`, when the server names it.
+    pub last: Option<String>,
 }
 
 /// A method that changes something on GitHub.
@@ -260,7 +262,8 @@ impl Api {
         }
         let page = Page {
             body: body.into(),
-            next: self.next_page(&headers, &where_)?,
+            next: self.link_path(&headers, "next", &where_)?,
+            last: self.link_path(&headers, "last", &where_)?,
         };
         if let Some(etag) = headers.get(header::ETAG).and_then(|v| v.to_str().ok()) {
             if let Ok(mut cache) = inner.cache.lock() {
@@ -320,6 +323,7 @@ impl Api {
         Ok(Page {
             body: text.into(),
             next: None,
+            last: None,
         })
     }
 
@@ -372,12 +376,17 @@ impl Api {
         Ok(bytes)
     }
 
-    /// The path of `Link: <…>; rel="next"`, refused when it leaves the API's origin.
-    fn next_page(&self, headers: &HeaderMap, where_: &str) -> Result<Option<String>, BackendError> {
+    /// The path of `Link: <…>; rel="REL"`, refused when it leaves the API's origin.
+    fn link_path(
+        &self,
+        headers: &HeaderMap,
+        rel: &str,
+        where_: &str,
+    ) -> Result<Option<String>, BackendError> {
         let Some(link) = headers.get(header::LINK).and_then(|v| v.to_str().ok()) else {
             return Ok(None);
         };
-        let Some(url) = next_link(link) else {
+        let Some(url) = link_of(link, rel) else {
             return Ok(None);
         };
         match url.strip_prefix(&self.inner.origin) {
@@ -398,15 +407,61 @@ fn origin_of(url: &str) -> Option<String> {
 }
 
 /// The URL of `rel="next"` in a Link header.
-pub(super) fn next_link(link: &str) -> Option<&str> {
+#[cfg(test)]
+fn next_link(link: &str) -> Option<&str> {
+    link_of(link, "next")
+}
+
+/// The URL of `rel="REL"` in a Link header.
+fn link_of<'a>(link: &'a str, rel: &str) -> Option<&'a str> {
+    let quoted = format!("rel=\"{rel}\"");
+    let bare = format!("rel={rel}");
     link.split(',').find_map(|part| {
         let (url, params) = part.trim().split_once(';')?;
-        let is_next = params
+        let is_rel = params
             .split(';')
-            .any(|p| matches!(p.trim(), "rel=\"next\"" | "rel=next"));
+            .any(|p| p.trim() == quoted || p.trim() == bare);
         let url = url.trim().strip_prefix('<')?.strip_suffix('>')?;
-        is_next.then_some(url)
+        is_rel.then_some(url)
     })
+}
+
+/// Every page path from `next` to `last` when they differ only in their
+/// `page=` number (GitHub's numbered pages), so they can be asked at once.
+pub(super) fn pages_between(next: &str, last: &str, max: usize) -> Option<Vec<String>> {
+    let number = |path: &str| -> Option<(String, usize)> {
+        let (base, query) = path.split_once('?')?;
+        let mut rest = Vec::new();
+        let mut page = None;
+        for pair in query.split('&') {
+            match pair.strip_prefix("page=") {
+                Some(n) if page.is_none() => page = Some(n.parse::<usize>().ok()?),
+                Some(_) => return None,
+                None => rest.push(pair),
+            }
+        }
+        Some((format!("{base}?{}", rest.join("&")), page?))
+    };
+    let (next_base, from) = number(next)?;
+    let (last_base, to) = number(last)?;
+    if next_base != last_base || to < from || to - from >= max {
+        return None;
+    }
+    let (base, query) = next.split_once('?')?;
+    Some(
+        (from..=to)
+            .map(|n| {
+                let pairs: Vec<String> = query
+                    .split('&')
+                    .map(|p| match p.strip_prefix("page=") {
+                        Some(_) => format!("page={n}"),
+                        None => p.to_string(),
+                    })
+                    .collect();
+                format!("{base}?{}", pairs.join("&"))
+            })
+            .collect(),
+    )
 }
 
 fn timed_out(where_: &str, timeout: Duration) -> BackendError {
@@ -498,6 +553,33 @@ mod tests {
             Some("https://api.github.com/repositories/1/pulls?page=2")
         );
         assert_eq!(next_link("<https://x/p?page=1>; rel=\"prev\""), None);
+    }
+
+    #[test]
+    fn numbered_pages_are_listed_from_next_to_last() {
+        let pages = pages_between(
+            "/repos/o/r/pulls?state=open&per_page=100&page=2",
+            "/repos/o/r/pulls?state=open&per_page=100&page=4",
+            100,
+        );
+        assert_eq!(
+            pages.expect("numbered"),
+            [
+                "/repos/o/r/pulls?state=open&per_page=100&page=2",
+                "/repos/o/r/pulls?state=open&per_page=100&page=3",
+                "/repos/o/r/pulls?state=open&per_page=100&page=4",
+            ]
+        );
+        // Cursors, another listing, too many pages: followed one by one.
+        for (next, last) in [
+            ("/x?after=abc", "/x?after=def"),
+            ("/x?page=2", "/y?page=3"),
+            ("/x?page=2&a=1", "/x?page=3&a=2"),
+            ("/x?page=2&page=3", "/x?page=3"),
+        ] {
+            assert!(pages_between(next, last, 100).is_none(), "{next} {last}");
+        }
+        assert!(pages_between("/x?page=2", "/x?page=500", 100).is_none());
     }
 
     #[test]

@@ -11,11 +11,11 @@ use crate::backend::{
     Backend, BackendError, Decisions, LocalState, MergePurpose, Merges, NewPlan, PlanArtifacts,
     Requests, Reviewers, Workspaces,
 };
+use crate::backend::{RequestBundle, RootBundle};
 use crate::cost::CostReport;
 use crate::domain::{Decision, Identity, MergedRequest, Provider, Request, StoredPlan};
 use crate::plan::Plan;
 use crate::review::CodeOwners;
-use crate::backend::{RequestBundle, RootBundle};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -286,7 +286,7 @@ impl Backend for GitHubSource {
 }
 
 /// Requests whose bundles are fetched side by side.
-const BUNDLES_AT_ONCE: usize = 16;
+const BUNDLES_AT_ONCE: usize = 64;
 
 impl super::Shared {
     async fn bundle(self: Arc<Self>, request: Request) -> Result<RequestBundle, BackendError> {

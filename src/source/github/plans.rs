@@ -68,13 +68,7 @@ impl Shared {
             if found.iter().all(Option::is_some) {
                 break;
             }
-            let path = format!(
-                "/repos/{}/actions/runs/{}/artifacts?per_page=100",
-                self.repo, run.id
-            );
-            let artifacts = self
-                .all::<ArtifactsPage>(path, &format!("the artifacts of run {}", run.id), 10)
-                .await?;
+            let artifacts = self.artifacts_of(run.id).await?;
             for (at, name) in names.iter().enumerate() {
                 if found[at].is_some() {
                     continue;
@@ -109,6 +103,30 @@ impl Shared {
         Ok(lookups)
     }
 
+    /// The artifacts of a completed run: asked once, as they do not change
+    /// (an artifact that expires since answers 410 when downloaded).
+    async fn artifacts_of(&self, run: u64) -> Result<Vec<Artifact>, BackendError> {
+        let known = self
+            .run_artifacts
+            .lock()
+            .ok()
+            .and_then(|k| k.get(&run).cloned());
+        if let Some(known) = known {
+            return Ok(known);
+        }
+        let path = format!(
+            "/repos/{}/actions/runs/{run}/artifacts?per_page=100",
+            self.repo
+        );
+        let artifacts = self
+            .all::<ArtifactsPage>(path, &format!("the artifacts of run {run}"), 10)
+            .await?;
+        if let Ok(mut known) = self.run_artifacts.lock() {
+            known.insert(run, artifacts.clone());
+        }
+        Ok(artifacts)
+    }
+
     /// The stored plan of each root of `request`, each with its own result.
     pub(super) async fn plans_of(
         self: Arc<Self>,
@@ -116,11 +134,11 @@ impl Shared {
         roots: Vec<String>,
     ) -> Result<Vec<Result<Option<StoredPlan>, BackendError>>, BackendError> {
         let lookups = self.lookup(&request.head, &roots).await?;
-        let mut plans = Vec::with_capacity(roots.len());
-        for (root, lookup) in roots.into_iter().zip(lookups) {
-            plans.push(self.clone().plan_from(&request, root, lookup).await);
-        }
-        Ok(plans)
+        let plans = roots
+            .into_iter()
+            .zip(lookups)
+            .map(|(root, lookup)| self.clone().plan_from(&request, root, lookup));
+        Ok(futures_util::future::join_all(plans).await)
     }
 
     /// The stored plan of `root` of `request`: downloaded and stored when
@@ -130,10 +148,12 @@ impl Shared {
         request: Request,
         root: String,
     ) -> Result<Option<StoredPlan>, BackendError> {
-        let mut lookups = self.lookup(&request.head, std::slice::from_ref(&root)).await?;
-        let lookup = lookups.pop().ok_or_else(|| {
-            BackendError::Internal("no lookup for the root asked".into())
-        })?;
+        let mut lookups = self
+            .lookup(&request.head, std::slice::from_ref(&root))
+            .await?;
+        let lookup = lookups
+            .pop()
+            .ok_or_else(|| BackendError::Internal("no lookup for the root asked".into()))?;
         self.plan_from(&request, root, lookup).await
     }
 
@@ -165,7 +185,9 @@ impl Shared {
                 return Ok(Some(stored.clone()));
             }
         }
-        self.fetch(request.clone(), root, run, artifact).await.map(Some)
+        self.fetch(request.clone(), root, run, artifact)
+            .await
+            .map(Some)
     }
 
     /// Downloads an artifact, reads it and stores its plan.

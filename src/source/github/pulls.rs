@@ -11,8 +11,9 @@ use futures_util::{StreamExt, TryStreamExt, future::try_join};
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
-/// Pull requests read at once when listing (each is two or more calls).
-const CONCURRENCY: usize = 8;
+/// Pull requests read at once when listing (each is two calls; the API
+/// bounds what is in flight).
+const CONCURRENCY: usize = 64;
 
 /// GitHub's media type for a comparison as a unified diff.
 const DIFF: &str = "application/vnd.github.diff";
@@ -29,8 +30,23 @@ impl Shared {
         max_pages: usize,
     ) -> Result<Vec<L::Item>, BackendError> {
         let mut items = Vec::new();
-        let mut next = Some(first);
-        let mut seen = BTreeSet::new();
+        let first_page = self.api.get(&first, JSON).await?;
+        let batch: L = wire::parse(&first_page.body, what)?;
+        items.extend(batch.items());
+        // Numbered pages up to `last` are asked side by side.
+        if let (Some(next), Some(last)) = (&first_page.next, &first_page.last) {
+            if let Some(pages) = super::api::pages_between(next, last, max_pages.saturating_sub(1))
+            {
+                let reads = pages.iter().map(|path| self.api.get(path, JSON));
+                for page in futures_util::future::try_join_all(reads).await? {
+                    let batch: L = wire::parse(&page.body, what)?;
+                    items.extend(batch.items());
+                }
+                return Ok(items);
+            }
+        }
+        let mut next = first_page.next;
+        let mut seen = BTreeSet::from([first]);
         while let Some(path) = next.take() {
             if seen.len() == max_pages || !seen.insert(path.clone()) {
                 break;
@@ -154,8 +170,35 @@ impl Shared {
             .await
     }
 
-    /// The request of an open pull request: its files and commits read.
+    /// The request of an open pull request: its files and commits read,
+    /// or known from the last time when its head and `updated_at` are the
+    /// same (new commits move the head; retargeting updates the time).
     async fn request(self: Arc<Self>, pull: Pull) -> Result<Request, BackendError> {
+        let n = pull.number;
+        let key = (
+            pull.head.sha.clone(),
+            pull.updated_at.clone(),
+            pull.base.name.clone(),
+        );
+        let known = self.requests.lock().ok().and_then(|known| {
+            known
+                .get(&n)
+                .filter(|(k, _)| *k == key)
+                .map(|(_, r)| r.clone())
+        });
+        if let Some(mut request) = known {
+            // The title and labels are read fresh from the listing.
+            request.title = pull.title;
+            return Ok(request);
+        }
+        let request = self.clone().read_request(pull).await?;
+        if let Ok(mut known) = self.requests.lock() {
+            known.insert(n, (key, request.clone()));
+        }
+        Ok(request)
+    }
+
+    async fn read_request(self: Arc<Self>, pull: Pull) -> Result<Request, BackendError> {
         let n = pull.number;
         let (files, commits) = try_join(self.files(n), self.commits(n)).await?;
         let mut changed = BTreeSet::new();

@@ -172,7 +172,11 @@ impl Shared {
         let mut member_of = Vec::new();
         for team in teams {
             let key = (team.clone(), login.to_ascii_lowercase());
-            let known = self.memberships.lock().ok().and_then(|m| m.get(&key).copied());
+            let known = self
+                .memberships
+                .lock()
+                .ok()
+                .and_then(|m| m.get(&key).copied());
             let member = match known {
                 Some(member) => member,
                 None => {
