@@ -30,6 +30,7 @@ pub mod failpoint;
 pub mod genplan;
 pub mod plan;
 pub mod render;
+pub mod report;
 pub mod review;
 pub mod risk;
 pub mod sanitize;

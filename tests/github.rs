@@ -1333,6 +1333,34 @@ fn the_tui_lists_opens_approves_and_blocks_on_github() {
         github.with(|s| s.pulls[0].labels.clone()),
         ["plandeck:blocked"]
     );
+    // From the list, C posts the summary comment and a status per root.
+    h.press("<Esc>");
+    let list = h.screen();
+    let selected = h.selected_row().unwrap_or_default();
+    if !selected.contains("Change 1") {
+        h.press("j");
+    }
+    assert!(
+        h.selected_row().unwrap_or_default().contains("Change 1"),
+        "{list}"
+    );
+    h.press("C");
+    let posted = h.screen();
+    assert!(posted.contains("comment created on pull/1"), "{posted}");
+    let comment = github
+        .with(|s| s.comments.last().cloned())
+        .expect("a comment");
+    assert_eq!(comment.user.0, BOB.0);
+    assert!(
+        comment.body.starts_with("<!-- plandeck:summary -->"),
+        "{}",
+        comment.body
+    );
+    let statuses = github.with(|s| s.statuses.clone());
+    assert_eq!(statuses.len(), 1, "{statuses:?}");
+    assert_eq!(statuses[0].context, format!("plandeck/{ROOT}"));
+    // Blocked: not a success.
+    assert_eq!(statuses[0].state, "failure");
 }
 
 #[test]

@@ -179,7 +179,16 @@ mod tests {
             message: "API rate limit exceeded".into(),
         };
         let text = error.to_string();
-        assert!(text.starts_with("rate limited for 1"), "{text}");
-        assert!(text.ends_with("s more: API rate limit exceeded"), "{text}");
+        // `rate limited until HH:MM (1NNs more): …`, in the local time zone.
+        let until = text.strip_prefix("rate limited until ").expect("until");
+        let (clock, rest) = until.split_once(' ').expect("a time");
+        assert!(
+            clock.len() == 5
+                && clock.as_bytes()[2] == b':'
+                && clock.replace(':', "").parse::<u32>().is_ok(),
+            "{text}"
+        );
+        assert!(rest.starts_with("(1"), "{text}");
+        assert!(rest.ends_with("s more): API rate limit exceeded"), "{text}");
     }
 }

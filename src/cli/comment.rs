@@ -1,17 +1,12 @@
 //! `plandeck comment REQUEST`: the request's summary comment on its pull
 //! request (created once, then edited in place) and each root's commit
-//! status `plandeck/<root>`: success only when that root's gate passes.
+//! status `plandeck/<root>`: success only when that root's gate passes
+//! (`crate::report`).
 
 use super::{Failure, write_stdout};
-use crate::backend::RootStatus;
 use crate::config::Loaded;
-use crate::render::{
-    COMMENT_MARKER, COMMENT_MAX_CHARS, RenderContext, RenderOptions, RequestComment, RootPlan,
-    RootReport, WholePlan, request_comment,
-};
+use crate::render::COMMENT_MAX_CHARS;
 use crate::sanitize;
-use crate::source::gate::{RootReview, review_request};
-use crate::summary::Summary;
 use std::path::Path;
 
 pub(super) fn run(
@@ -27,110 +22,26 @@ pub(super) fn run(
         )));
     }
     let (source, request) = super::review::open(loaded, repo, request, None)?;
-    let reviews = review_request(&*source, &loaded.config, &request, crate::clock::unix_now())?;
-    let options = RenderOptions::default();
-    // Each root's plan, or why there is none, read first: the comment
-    // borrows them.
-    let mut planned = Vec::new();
-    for root in &request.roots {
-        let read = match source.stored_plan(&request, &root.path) {
-            Ok(Some(stored)) => source
-                .load_plan(&stored)
-                .map(|(plan, cost)| {
-                    let summary =
-                        Summary::of(&plan, &loaded.risk, cost.as_ref(), &loaded.config.cost);
-                    (plan, summary, cost)
-                })
-                .map_err(|e| format!("plan unreadable: {e}")),
-            Ok(None) if source.plan_pending(&request, &root.path) => {
-                Err("no plan (CI running)".to_string())
-            }
-            Ok(None) => Err("no plan".to_string()),
-            Err(e) => Err(format!("plan unreadable: {e}")),
-        };
-        planned.push(read);
-    }
-    let whole = WholePlan::Text(format!(
-        "the plan artifact of this root in the CI run of {}",
-        request.head.chars().take(12).collect::<String>()
-    ));
-    let roots: Vec<RootReport<'_>> = request
-        .roots
-        .iter()
-        .zip(&planned)
-        .zip(&reviews)
-        .map(|((root, read), review)| RootReport {
-            root: &root.path,
-            environment: Some(review.report.environment.as_str()),
-            plan: match read {
-                Ok((plan, summary, cost)) => RootPlan::Planned {
-                    summary,
-                    plan,
-                    ctx: RenderContext {
-                        risk: &loaded.risk,
-                        cost: cost.as_ref(),
-                        cost_thresholds: &loaded.config.cost,
-                        options: &options,
-                    },
-                    whole_plan: whole.clone(),
-                },
-                Err(why) => RootPlan::Missing(why),
-            },
-        })
-        .collect();
-    let body = request_comment(&RequestComment {
-        number: request.number,
-        title: &request.title,
-        head_sha: &request.head,
-        roots: &roots,
+    let published = crate::report::publish(
+        &*source,
+        &loaded.config,
+        &loaded.risk,
+        &request,
         max_chars,
-    });
-    if statuses {
-        for review in &reviews {
-            let (status, description) = status_of(review);
-            source.set_status(&request, &review.report.root, status, &description)?;
-        }
-    }
-    let created = source.publish_comment(&request, COMMENT_MARKER, &body)?;
-    let done = if created { "created" } else { "updated" };
+        statuses,
+    )?;
+    let done = if published.created {
+        "created"
+    } else {
+        "updated"
+    };
     let id = sanitize::escape(&request.id).text.into_owned();
     write_stdout(|out| {
         writeln!(
             out,
             "comment {done} on {id} ({} characters)",
-            body.chars().count()
+            published.chars
         )
     })?;
     Ok(0)
-}
-
-/// The gate's verdict in a few words.
-fn verdict(review: &RootReview) -> String {
-    let report = &review.report;
-    if report.passed {
-        format!(
-            "ready to apply ({}/{} approvals)",
-            report.counted, report.required
-        )
-    } else {
-        format!(
-            "not ready ({}/{} approvals)",
-            report.counted, report.required
-        )
-    }
-}
-
-/// A root's status: success only when its gate passes; pending while it
-/// has no plan; failure with the first failing check otherwise.
-fn status_of(review: &RootReview) -> (RootStatus, String) {
-    let report = &review.report;
-    if report.passed {
-        return (RootStatus::Success, verdict(review));
-    }
-    let failing = report.checks.iter().find(|c| !c.passed);
-    if report.digest.is_none() {
-        return (RootStatus::Pending, "no plan yet".into());
-    }
-    let why = failing.map_or_else(|| verdict(review), |c| format!("{}: {}", c.name, c.detail));
-    (RootStatus::Failure, why)
 }

@@ -321,6 +321,11 @@ pub fn decode(encoded: &str) -> Option<String> {
     if encoded.is_empty() || encoded.starts_with('.') {
         return None;
     }
+    percent_decode(encoded)
+}
+
+/// `%XX` escapes decoded; None when one is malformed or the result is not UTF-8.
+pub fn percent_decode(encoded: &str) -> Option<String> {
     let bytes = encoded.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;

@@ -109,6 +109,9 @@ pub enum Action {
     AcknowledgeDrift,
     /// Requests list: show or hide the preview pane of the selected request.
     TogglePreview,
+    /// Requests list: post the selected request's summary comment and
+    /// each root's status on its forge.
+    PostComment,
     /// Plan view: move the focus to the next pane (outline ⇄ diff).
     FocusNextPane,
     /// Plan view: move the focus to the previous pane.
@@ -146,6 +149,8 @@ pub enum Effect {
         job: JobId,
         decision: Box<crate::review::Decision>,
     },
+    /// Post a request's summary comment and statuses on its forge.
+    PostComment { job: JobId, request: Box<Request> },
     /// Read the audit log.
     LoadAudit { req: ReqId },
     /// Read the drift reports.
@@ -268,6 +273,12 @@ pub enum BackendEvent {
     ApplyFinished {
         job: JobId,
         result: Result<String, String>,
+    },
+    /// The comment and statuses were posted (or why not).
+    CommentPosted {
+        job: JobId,
+        request: String,
+        result: Result<crate::report::Published, BackendError>,
     },
     /// A decision was stored (or why not).
     DecisionRecorded {

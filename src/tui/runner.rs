@@ -105,6 +105,18 @@ impl Effects {
                 job,
                 result: record_decision(self.source.as_ref(), data_dir, &decision),
             },
+            Effect::PostComment { job, request } => BackendEvent::CommentPosted {
+                job,
+                request: request.id.clone(),
+                result: crate::report::publish(
+                    self.source.as_ref(),
+                    &settings.config,
+                    &settings.risk,
+                    &request,
+                    crate::render::COMMENT_MAX_CHARS,
+                    true,
+                ),
+            },
             Effect::LoadAudit { req } => BackendEvent::AuditLoaded {
                 req,
                 result: load_audit(data_dir),
@@ -169,6 +181,7 @@ fn failure_event(effect: &Effect) -> impl FnOnce(String) -> Option<BackendEvent>
         Effect::LoadDrift { req } => Ids::Drift(*req),
         Effect::SaveProgress { .. } | Effect::SaveSeen { .. } => Ids::Save,
         Effect::RecordDecision { job, .. } => Ids::Decision(*job),
+        Effect::PostComment { job, request } => Ids::Comment(*job, request.id.clone()),
         Effect::DriftAction { job, .. } => Ids::DriftAction(*job),
         Effect::RunApply { job, .. } => Ids::Apply(*job),
         Effect::RunPlan { job, .. } => Ids::RunPlan(*job),
@@ -197,6 +210,11 @@ fn failure_event(effect: &Effect) -> impl FnOnce(String) -> Option<BackendEvent>
                 result: Err(BackendError::Internal(error)),
             },
             Ids::Save => BackendEvent::SaveFailed { error },
+            Ids::Comment(job, request) => BackendEvent::CommentPosted {
+                job,
+                request,
+                result: Err(BackendError::Internal(error)),
+            },
             Ids::Decision(job) => BackendEvent::DecisionRecorded {
                 job,
                 result: Err(BackendError::Internal(error)),
@@ -219,8 +237,9 @@ fn failure_event(effect: &Effect) -> impl FnOnce(String) -> Option<BackendEvent>
 }
 
 /// What an effect's result is keyed by.
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 enum Ids {
+    Comment(super::jobs::JobId, String),
     List(super::msg::ReqId),
     Plan(super::msg::ReqId),
     Code(super::msg::ReqId),

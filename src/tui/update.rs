@@ -175,6 +175,18 @@ fn list_action(state: &mut State, action: Action) -> Vec<Effect> {
             }
         }
         Action::RunPlan => return run_plan(state),
+        Action::PostComment if state.read_only => {
+            state.status = Some("read-only: posting the comment is disabled".into())
+        }
+        Action::PostComment => {
+            if let Some(request) = state.list.selected_entry().map(|e| e.request.clone()) {
+                let job = state.jobs.start("posting the comment");
+                return vec![Effect::PostComment {
+                    job,
+                    request: Box::new(request),
+                }];
+            }
+        }
         Action::OpenAudit => {
             let req = state.next_req();
             state.code_req = req;

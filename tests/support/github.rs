@@ -733,17 +733,7 @@ fn fixture(name: &str) -> Value {
 }
 
 fn user_json(account: Account) -> Value {
-    let mut user = fixture("private-user.json")
-        .as_object()
-        .cloned()
-        .expect("object");
-    // A simple-user has no profile fields.
-    for key in ["name", "company", "blog", "location", "email", "bio"] {
-        user.remove(key);
-    }
-    user.insert("id".into(), json!(account.0));
-    user.insert("login".into(), json!(account.1));
-    Value::Object(user)
+    account_json(&(account.0, account.1.to_string()))
 }
 
 fn pull_json(pull: &Pull) -> Value {
@@ -1000,6 +990,7 @@ fn account_json(user: &(u64, String)) -> Value {
         .as_object()
         .cloned()
         .expect("object");
+    // A simple-user has no profile fields.
     for key in ["name", "company", "blog", "location", "email", "bio"] {
         value.remove(key);
     }

@@ -7,7 +7,7 @@ use crate::tui::msg::Action;
 use crate::tui::state::Layer;
 
 /// Every action, in the order `plandeck keys` and the tests go through them.
-pub const ACTIONS: [Action; 39] = [
+pub const ACTIONS: [Action; 40] = [
     Action::SelectNext,
     Action::SelectPrev,
     Action::Top,
@@ -45,6 +45,7 @@ pub const ACTIONS: [Action; 39] = [
     Action::BlockDriftedRoot,
     Action::AcknowledgeDrift,
     Action::TogglePreview,
+    Action::PostComment,
     Action::FocusNextPane,
     Action::FocusPrevPane,
 ];
@@ -102,6 +103,7 @@ pub fn name(action: Action) -> &'static str {
         Action::BlockDriftedRoot => "block-drifted-root",
         Action::AcknowledgeDrift => "acknowledge-drift",
         Action::TogglePreview => "toggle-preview",
+        Action::PostComment => "post-comment",
         Action::FocusNextPane => "focus-next-pane",
         Action::FocusPrevPane => "focus-prev-pane",
     }

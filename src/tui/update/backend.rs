@@ -163,6 +163,24 @@ pub(super) fn backend(state: &mut State, event: BackendEvent) -> Vec<Effect> {
             }
             return load_requests(state);
         }
+        BackendEvent::CommentPosted {
+            job,
+            request,
+            result,
+        } => {
+            if !state.jobs.finish(job) {
+                return Vec::new();
+            }
+            let id = crate::sanitize::escape(&request).text.into_owned();
+            state.status = Some(match result {
+                Ok(done) => format!(
+                    "comment {} on {id} ({} characters), statuses set",
+                    if done.created { "created" } else { "updated" },
+                    done.chars
+                ),
+                Err(e) => format!("comment not posted: {}", failure_text(&e)),
+            });
+        }
         BackendEvent::DecisionRecorded { job, result } => {
             if !state.jobs.finish(job) {
                 return Vec::new();
