@@ -175,6 +175,17 @@ pub enum RootStatus {
     Pending,
 }
 
+/// The forge's own review state of a request (its latest APPROVED or
+/// CHANGES_REQUESTED review per account): shown beside plandeck's gate,
+/// never counted by it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ForgeReviews {
+    /// Logins whose latest review approves.
+    pub approved: Vec<String>,
+    /// Logins whose latest review requests changes.
+    pub changes_requested: Vec<String>,
+}
+
 /// What a forge shows of plandeck on its requests: one summary comment per
 /// request, a status per root. Where there is no forge (git), each says so.
 pub trait Reports: Send + Sync {
@@ -189,6 +200,11 @@ pub trait Reports: Send + Sync {
         Err(BackendError::Invalid(
             "this source has no pull request to comment on (use [source] kind = \"github\")".into(),
         ))
+    }
+
+    /// The forge's own review state, where there is a forge.
+    fn forge_reviews(&self, _request: &Request) -> Result<Option<ForgeReviews>, BackendError> {
+        Ok(None)
     }
 
     /// Sets the status `plandeck/<root>` of the request's head.

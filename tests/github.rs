@@ -804,6 +804,32 @@ fn the_binary_lists_approves_and_refuses_on_github() {
         github.with(|s| s.pulls[0].labels.clone()),
         ["plandeck:blocked"]
     );
+    // GitHub's own review state is shown beside the gate, never in it: a
+    // plain "LGTM" approval is GitHub's, not plandeck's.
+    github.with(|s| {
+        s.reviews.push(ReviewSpec {
+            id: 99,
+            pull: 1,
+            user: (4242, "carol".into()),
+            body: "LGTM".into(),
+            state: "APPROVED".into(),
+            commit_id: Some(request.head.clone()),
+            submitted_at: Some("2026-11-30T11:00:00Z".into()),
+        })
+    });
+    let (code, stdout, stderr) = cli.run(&["status", "pull/1"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stdout.contains(
+            "GitHub's own reviews (not counted by plandeck): approved by @bob, @carol; \
+             changes requested by @octocat"
+        ),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("(1/2 approvals)"),
+        "carol's LGTM is not counted: {stdout}"
+    );
     // The decisions went through the local audit log too.
     let audit = walk(&cli.home.path().join("data"));
     assert!(

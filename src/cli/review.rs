@@ -340,13 +340,37 @@ pub(super) fn status(
             say!("{}", sanitize::json_safe(json));
         }
         ListFormat::Text => {
-            let lines: Vec<Line> = reports.into_iter().flat_map(report_lines).collect();
+            let mut lines: Vec<Line> = reports.into_iter().flat_map(report_lines).collect();
+            if let Some(forge) = source.forge_reviews(&request)? {
+                lines.push(forge_line(&forge));
+            }
             super::write_styled(color, |out| {
                 crate::render::ansi::write_lines(out, &lines, color)
             })?;
         }
     }
     Ok(0)
+}
+
+/// The forge's own review state, said to be beside the gate, not in it.
+fn forge_line(forge: &crate::backend::ForgeReviews) -> Line {
+    let names = |logins: &[String]| match logins.len() {
+        0 => "nobody".to_string(),
+        _ => logins
+            .iter()
+            .map(|l| format!("@{l}"))
+            .collect::<Vec<_>>()
+            .join(", "),
+    };
+    let mut line = Line::new();
+    line.push(
+        Role::Muted,
+        "GitHub's own reviews (not counted by plandeck): approved by ",
+    )
+    .push_untrusted(Role::Muted, &names(&forge.approved))
+    .push(Role::Muted, "; changes requested by ")
+    .push_untrusted(Role::Muted, &names(&forge.changes_requested));
+    line
 }
 
 /// The gate report as text: the verdict, each check, each approval. An

@@ -81,6 +81,14 @@ impl Reports for GitHubSource {
         self.block(move |shared| async move { shared.comment(number, marker, body).await })
     }
 
+    fn forge_reviews(
+        &self,
+        request: &Request,
+    ) -> Result<Option<crate::backend::ForgeReviews>, BackendError> {
+        let number = Self::number(request)?;
+        self.block(move |shared| async move { shared.forge_reviews(number).await.map(Some) })
+    }
+
     fn set_status(
         &self,
         request: &Request,

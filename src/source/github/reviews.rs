@@ -151,6 +151,42 @@ impl Shared {
         Ok(decisions)
     }
 
+    /// GitHub's own review state: each account's latest APPROVED or
+    /// CHANGES_REQUESTED review (a dismissed one clears it), as GitHub
+    /// shows it on the pull request.
+    pub(super) async fn forge_reviews(
+        &self,
+        number: u64,
+    ) -> Result<crate::backend::ForgeReviews, BackendError> {
+        let path = format!("/repos/{}/pulls/{number}/reviews?per_page=100", self.repo);
+        let reviews = self
+            .all::<Vec<Review>>(path, &format!("the reviews of #{number}"), MAX_PAGES)
+            .await?;
+        let mut latest: Vec<(u64, String, &str)> = Vec::new();
+        for review in &reviews {
+            let Some(user) = review.user.as_ref().filter(|u| u.is_account()) else {
+                continue;
+            };
+            let state = match review.state.as_str() {
+                "APPROVED" | "CHANGES_REQUESTED" | "DISMISSED" => review.state.as_str(),
+                _ => continue,
+            };
+            latest.retain(|(id, _, _)| *id != user.id);
+            latest.push((user.id, user.login.clone(), state));
+        }
+        let pick = |wanted: &str| {
+            latest
+                .iter()
+                .filter(|(_, _, s)| *s == wanted)
+                .map(|(_, login, _)| login.clone())
+                .collect()
+        };
+        Ok(crate::backend::ForgeReviews {
+            approved: pick("APPROVED"),
+            changes_requested: pick("CHANGES_REQUESTED"),
+        })
+    }
+
     /// The GitHub teams (`org/slug`) named by the policy's `team:org/slug`
     /// approvers that `who` is an active member of; asked once per team
     /// and login.
