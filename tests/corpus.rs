@@ -8,9 +8,11 @@ use plandeck::render::{RenderContext, RenderOptions, Role, plan_lines};
 use plandeck::risk::RiskPolicy;
 use plandeck::summary::Summary;
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-const PLANS: &str = "tests/fixtures/corpus/plans";
+mod support;
+
+use support::corpus::{PLANS, name, plan_files};
 
 fn expected_counts() -> BTreeMap<String, Vec<usize>> {
     let text = std::fs::read_to_string("tests/fixtures/corpus/expected_counts.tsv")
@@ -42,23 +44,6 @@ fn expected_counts() -> BTreeMap<String, Vec<usize>> {
             (file, numbers)
         })
         .collect()
-}
-
-fn plan_files() -> Vec<PathBuf> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(PLANS)
-        .expect("plans dir")
-        .map(|e| e.expect("entry").path())
-        .filter(|p| p.extension().is_some_and(|e| e == "json"))
-        .collect();
-    files.sort();
-    files
-}
-
-fn name(path: &Path) -> String {
-    path.file_name()
-        .expect("file name")
-        .to_string_lossy()
-        .into_owned()
 }
 
 #[test]

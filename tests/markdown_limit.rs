@@ -19,25 +19,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use support::markdown::{chars, cut_count, outside_code, shape};
 
-const PLANS: &str = "tests/fixtures/corpus/plans";
+use support::corpus::{PLANS, name, plan_files};
 const COSTS: &str = "tests/fixtures/corpus/cost";
-
-fn plan_files() -> Vec<PathBuf> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(PLANS)
-        .expect("plans dir")
-        .map(|e| e.expect("entry").path())
-        .filter(|p| p.extension().is_some_and(|e| e == "json"))
-        .collect();
-    files.sort();
-    files
-}
-
-fn name(path: &Path) -> String {
-    path.file_name()
-        .expect("file name")
-        .to_string_lossy()
-        .into_owned()
-}
 
 /// The Markdown `summary` writes for a plan, with an optional cost file.
 fn markdown(plan: &Plan, cost: Option<&Path>) -> String {

@@ -767,15 +767,20 @@ fn file_json(file: &(String, String, Option<String>, Option<String>)) -> Value {
     if let Some(old) = &file.2 {
         value["previous_filename"] = json!(old);
     }
-    match &file.3 {
-        Some(patch) => value["patch"] = json!(patch),
+    set_or_remove(&mut value, "patch", file.3.as_deref());
+    value
+}
+
+/// Sets `key` to `text`, or leaves it out as GitHub does for a missing value.
+fn set_or_remove(value: &mut Value, key: &str, text: Option<&str>) {
+    match text {
+        Some(text) => value[key] = json!(text),
         None => {
             if let Some(object) = value.as_object_mut() {
-                object.remove("patch");
+                object.remove(key);
             }
         }
     }
-    value
 }
 
 fn commit_json(commit: &CommitSpec) -> Value {
@@ -1006,14 +1011,7 @@ fn review_json(review: &ReviewSpec) -> Value {
     value["body"] = json!(review.body);
     value["state"] = json!(review.state);
     value["commit_id"] = json!(review.commit_id);
-    match &review.submitted_at {
-        Some(at) => value["submitted_at"] = json!(at),
-        None => {
-            if let Some(object) = value.as_object_mut() {
-                object.remove("submitted_at");
-            }
-        }
-    }
+    set_or_remove(&mut value, "submitted_at", review.submitted_at.as_deref());
     value
 }
 

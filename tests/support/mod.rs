@@ -8,6 +8,7 @@
 
 pub mod apply;
 pub mod cli;
+pub mod corpus;
 pub mod gate;
 pub mod markdown;
 pub mod tui;
