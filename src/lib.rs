@@ -25,6 +25,7 @@ pub mod demo;
 pub mod diff;
 pub mod domain;
 pub mod drift;
+pub mod emulator;
 pub mod executor;
 pub mod failpoint;
 pub mod genplan;
