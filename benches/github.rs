@@ -16,7 +16,6 @@
 mod emulator;
 
 use emulator::{ArtifactSpec, GitHub, Pull, RunSpec, TOKEN};
-use plandeck::backend::prelude::*;
 use plandeck::source::github::{GitHubSource, MAX_IN_FLIGHT, Token};
 use std::io::Write;
 use std::process::ExitCode;
@@ -106,48 +105,27 @@ fn run() -> Result<(), String> {
     )
     .map_err(|e| e.to_string())?;
 
-    // The TUI's own cache of summaries by stored plan (file and digest).
+    // The TUI's own list load: requests, bundles, then every root's summary
+    // and gate, with its cache of summaries by stored plan.
+    let settings = plandeck::tui::Settings::from_config(&loaded).map_err(|e| e.to_string())?;
     let summaries_cache = plandeck::tui::summary_cache::SummaryCache::default();
     let list = |label: &str, target: Duration| -> Result<(), String> {
         let before = source.counts();
         let started = Instant::now();
-        let requests = source.list_requests().map_err(|e| e.to_string())?;
-        let listed = started.elapsed();
-        let bundles = source.request_bundles(&requests);
-        let bundled = started.elapsed();
+        let now = plandeck::clock::unix_now();
+        let snapshot = plandeck::tui::load_request_list(&source, &settings, &summaries_cache, now)
+            .map_err(|e| e.to_string())?;
+        let took = started.elapsed();
         let mut summaries = 0;
-        for bundle in bundles {
-            let bundle = bundle.map_err(|e| e.to_string())?;
-            bundle.decisions.map_err(|e| e.to_string())?;
-            for root in bundle.roots {
-                let stored = root
-                    .stored
-                    .map_err(|e| e.to_string())?
-                    .ok_or("a root without its plan")?;
-                summaries_cache.get_or_compute(&stored, || {
-                    let (plan, cost) = source.load_plan(&stored).map_err(|e| e.to_string())?;
-                    let summary = plandeck::summary::Summary::of(
-                        &plan,
-                        &loaded.risk,
-                        cost.as_ref(),
-                        &loaded.config.cost,
-                    );
-                    Ok::<_, String>(plandeck::tui::summary_cache::PlanDigest {
-                        summary,
-                        digest: plan.digest.clone(),
-                        destructive: Vec::new(),
-                    })
-                })?;
+        for entry in &snapshot.entries {
+            for root in &entry.roots {
+                if let Some(error) = &root.error {
+                    return Err(format!("{}: {error}", entry.request.id));
+                }
+                root.summary.as_ref().ok_or("a root without its summary")?;
                 summaries += 1;
             }
         }
-        let took = started.elapsed();
-        let phases = format!(
-            "list {:.0} ms, reviews and plans {:.0} ms, summaries {:.0} ms",
-            listed.as_secs_f64() * 1e3,
-            (bundled - listed).as_secs_f64() * 1e3,
-            (took - bundled).as_secs_f64() * 1e3
-        );
         let after = source.counts();
         let calls = after.calls - before.calls;
         let not_modified = after.not_modified - before.not_modified;
@@ -165,7 +143,6 @@ fn run() -> Result<(), String> {
             target.as_millis(),
             took.as_secs_f64() / floor.as_secs_f64().max(1e-9),
         );
-        println!("{:<24} {phases}", "");
         Ok(())
     };
     println!(

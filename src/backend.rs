@@ -244,6 +244,32 @@ pub trait Backend:
     fn request_bundles(&self, requests: &[Request]) -> Vec<Result<RequestBundle, BackendError>> {
         requests.iter().map(|r| self.request_bundle(r)).collect()
     }
+
+    /// The open requests, each with its bundle, handed to `each` as they
+    /// come: what the request list shows. A forge asks for each request's
+    /// bundle as soon as it has read the request, and hands it over as soon
+    /// as it is complete, so the caller can work on it while the rest
+    /// arrive; `position` puts them back in the list's order.
+    fn list_with_bundles(&self, each: &mut dyn FnMut(ListedBundle)) -> Result<(), BackendError> {
+        let requests = self.list_requests()?;
+        let bundles = self.request_bundles(&requests);
+        for (position, (request, bundle)) in requests.into_iter().zip(bundles).enumerate() {
+            each(ListedBundle {
+                position,
+                request,
+                bundle,
+            });
+        }
+        Ok(())
+    }
+}
+
+/// One request of a listing and its bundle.
+pub struct ListedBundle {
+    /// Where it goes in the list (newest first); not always dense.
+    pub position: usize,
+    pub request: Request,
+    pub bundle: Result<RequestBundle, BackendError>,
 }
 
 /// The stderr of a failed program as one line: whitespace folded, the last

@@ -144,8 +144,13 @@ pub enum Command {
         #[arg(long, value_name = "DIR")]
         dir: Option<PathBuf>,
         /// Only build it and print its path.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "github")]
         no_tui: bool,
+        /// The forge flow instead: the demo's requests as pull requests on
+        /// plandeck's own emulated GitHub (127.0.0.1), plans from Actions
+        /// artifacts, decisions as reviews. DIR keeps the downloads.
+        #[arg(long)]
+        github: bool,
     },
     /// Compare two plans of a root: resources added, removed or changed.
     DiffPlans {
@@ -455,7 +460,10 @@ pub fn run(cli: Cli) -> Result<i32, Failure> {
             crate::tofu::outlive_interrupts();
             drift::run(&loaded, &repo, action)
         }
-        Command::Demo { dir, no_tui } => demo(
+        Command::Demo {
+            dir, github: true, ..
+        } => demo_github(&loaded, &keymap, dir, cli.read_only),
+        Command::Demo { dir, no_tui, .. } => demo(
             &loaded,
             &keymap,
             dir,
@@ -613,11 +621,7 @@ fn open_tui(
     repo: &std::path::Path,
     read_only: bool,
 ) -> Result<i32, Failure> {
-    if !io::stdout().is_terminal() || !io::stdin().is_terminal() {
-        return Err(Failure(
-            "the terminal UI needs a terminal; `plandeck requests` lists requests as text".into(),
-        ));
-    }
+    need_terminal()?;
     // Drift checks run against this clone's git repository: a forge
     // source has none here.
     let (source, drift): (std::sync::Arc<dyn crate::backend::Backend>, _) =
@@ -629,6 +633,25 @@ fn open_tui(
             }
             crate::config::SourceKind::GitHub => (crate::source::open(repo, &loaded.config)?, None),
         };
+    run_tui(loaded, keymap, source, drift, read_only)
+}
+
+fn need_terminal() -> Result<(), Failure> {
+    if !io::stdout().is_terminal() || !io::stdin().is_terminal() {
+        return Err(Failure(
+            "the terminal UI needs a terminal; `plandeck requests` lists requests as text".into(),
+        ));
+    }
+    Ok(())
+}
+
+fn run_tui(
+    loaded: &Loaded,
+    keymap: &crate::tui::Keymap,
+    source: std::sync::Arc<dyn crate::backend::Backend>,
+    drift: Option<std::sync::Arc<dyn crate::drift::DriftOps>>,
+    read_only: bool,
+) -> Result<i32, Failure> {
     let options = crate::tui::TuiOptions {
         settings: std::sync::Arc::new(crate::tui::Settings::from_config(loaded)?),
         read_only,
@@ -671,6 +694,61 @@ fn demo(
     if !keep {
         let _ = std::fs::remove_dir_all(&repo);
     }
+    result
+}
+
+/// `demo --github`: the emulated GitHub with the demo's pull requests, and
+/// the terminal UI on it as the token's account (riley). The user's own
+/// keys and display settings apply; the source is the emulator's alone.
+fn demo_github(
+    loaded: &Loaded,
+    keymap: &crate::tui::Keymap,
+    dir: Option<PathBuf>,
+    read_only: bool,
+) -> Result<i32, Failure> {
+    use crate::source::github::{GitHubSource, TIMEOUT, Token};
+    need_terminal()?;
+    let state = crate::demo::github::state(crate::clock::unix_now())?;
+    let emulator = crate::emulator::Emulator::start_with(state)
+        .map_err(|e| Failure(format!("cannot start the emulated GitHub: {e}")))?;
+    let mut loaded = loaded.clone();
+    let config = &mut loaded.config;
+    config.source.kind = crate::config::SourceKind::GitHub;
+    config.source.roots = crate::demo::github::ROOTS
+        .iter()
+        .map(|r| r.to_string())
+        .collect();
+    config.github = crate::config::GitHubConfig {
+        repo: crate::demo::github::REPO.into(),
+        api_url: emulator.url(),
+        ..crate::config::GitHubConfig::default()
+    };
+    let keep = dir.is_some();
+    let data_dir = dir.unwrap_or_else(|| {
+        let stamp = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos());
+        std::env::temp_dir().join(format!(
+            "plandeck-demo-github-{}-{stamp}",
+            std::process::id()
+        ))
+    });
+    let token = Token::new(
+        crate::emulator::TOKEN.to_string(),
+        "the demo's emulated GitHub",
+    )?;
+    let source = GitHubSource::connect_in(&loaded.config, token, TIMEOUT, data_dir.clone())?;
+    let result = run_tui(
+        &loaded,
+        keymap,
+        std::sync::Arc::new(source),
+        None,
+        read_only,
+    );
+    if !keep {
+        let _ = std::fs::remove_dir_all(&data_dir);
+    }
+    drop(emulator);
     result
 }
 

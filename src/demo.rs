@@ -6,6 +6,7 @@
 
 #![allow(clippy::disallowed_types)] // names the git backend (see clippy.toml)
 
+pub mod github;
 mod plans;
 mod shop;
 

@@ -37,6 +37,22 @@ pub use theme::{Palette, Theme};
 pub use ui::{UiState, draw};
 pub use update::{load_requests, update};
 
+/// The request list as the terminal UI loads it (every root's summary and
+/// gate), without drift reports or apply locks: what the benchmarks time.
+pub fn load_request_list(
+    source: &dyn crate::backend::Backend,
+    settings: &Settings,
+    summaries: &summary_cache::SummaryCache,
+    now: i64,
+) -> Result<RequestsSnapshot, crate::backend::BackendError> {
+    let stores = loads::ListStores {
+        drift: None,
+        locks: None,
+        summaries,
+    };
+    loads::load_requests(source, stores, settings, None, now)
+}
+
 use crate::backend::prelude::*;
 use crate::codeview::CodeHighlighter;
 use crossterm::event::{Event, EventStream, KeyEventKind};

@@ -372,6 +372,11 @@ fn the_base_its_fork_point_a_tree_and_codeowners_are_read() {
             ".github/CODEOWNERS".into(),
             "apps/web/prod/ @octo-org/sre\n".into(),
         ));
+        s.contents.push((
+            "main".into(),
+            "docs/CODEOWNERS".into(),
+            "apps/web/prod/ @octo-org/docs-team\n".into(),
+        ));
     });
     let source = source(&github, "");
     assert_eq!(source.base_commit().expect("base"), base);
@@ -384,28 +389,87 @@ fn the_base_its_fork_point_a_tree_and_codeowners_are_read() {
     let err = source.files_at(&"e".repeat(40)).expect_err("truncated");
     assert!(err.to_string().contains("too large"), "{err}");
     let owners = source.code_owners().expect("reads").expect("found");
+    // git's order decides: .github/ before docs/, the root's absent.
     assert!(
-        format!("{owners:?}").contains("@octo-org/sre"),
+        format!("{owners:?}").contains("@octo-org/sre")
+            && !format!("{owners:?}").contains("docs-team"),
         "{owners:?}"
     );
-    // The root CODEOWNERS was asked first and was absent (404), then .github/.
-    let asked: Vec<String> = github
+    // The three places are asked at once (in any order).
+    let mut asked: Vec<String> = github
         .log()
         .into_iter()
         .filter(|l| l.path_and_query.contains("/contents/"))
         .map(|l| format!("{} {}", l.status, l.path_and_query))
         .collect();
+    asked.sort();
     assert_eq!(
         asked,
         [
-            format!("404 /repos/{REPO}/contents/CODEOWNERS?ref=main"),
             format!("200 /repos/{REPO}/contents/.github/CODEOWNERS?ref=main"),
+            format!("200 /repos/{REPO}/contents/docs/CODEOWNERS?ref=main"),
+            format!("404 /repos/{REPO}/contents/CODEOWNERS?ref=main"),
         ]
     );
     github.with(|s| s.contents.clear());
     github.clear_log();
     assert!(source.code_owners().expect("reads").is_none());
     assert_eq!(github.log().len(), 3, "all three places asked");
+}
+
+/// The pages a listing had are asked with its first page on the next
+/// reading (one round trip, not one per page); pages the first page's Link
+/// names beyond them are asked then, and guesses it does not name are
+/// dropped.
+#[test]
+fn a_refresh_asks_the_pages_it_knows_together_with_the_first() {
+    let github = emulator();
+    github.with(|s| s.max_per_page = 2);
+    for n in 1..=5 {
+        github.add(Pull::new(n, &["apps/web/prod/main.tf"]));
+    }
+    let source = source(&github, "");
+    assert_eq!(source.list_requests().expect("lists").len(), 5);
+    let latency = std::time::Duration::from_millis(400);
+    github.with(|s| s.latency = Some(latency));
+    github.clear_log();
+    assert_eq!(source.list_requests().expect("lists again").len(), 5);
+    let pages: Vec<_> = github
+        .log()
+        .into_iter()
+        .filter(|l| l.path_and_query.contains("/pulls?"))
+        .collect();
+    assert_eq!(pages.len(), 3, "{pages:?}");
+    assert!(pages.iter().all(|l| l.status == 304), "{pages:?}");
+    let first = pages.iter().map(|l| l.at).min().expect("a page");
+    let last = pages.iter().map(|l| l.at).max().expect("a page");
+    assert!(
+        last - first < latency / 2,
+        "all three asked before any answer: {:?}",
+        last - first
+    );
+
+    // Two more pull requests make a fourth page: asked after the first.
+    for n in 6..=7 {
+        github.add(Pull::new(n, &["apps/web/prod/main.tf"]));
+    }
+    github.clear_log();
+    assert_eq!(source.list_requests().expect("lists a longer list").len(), 7);
+    let asked: Vec<String> = github
+        .log()
+        .into_iter()
+        .filter(|l| l.path_and_query.contains("/pulls?"))
+        .map(|l| l.path_and_query)
+        .collect();
+    assert_eq!(asked.len(), 4, "{asked:?}");
+    assert!(asked.iter().any(|p| p.ends_with("page=4")), "{asked:?}");
+
+    // Down to one page: the guesses are asked, and nothing breaks.
+    github.with(|s| {
+        s.latency = None;
+        s.pulls.truncate(2);
+    });
+    assert_eq!(source.list_requests().expect("lists a short list").len(), 2);
 }
 
 #[test]

@@ -624,3 +624,74 @@ fn preview_then_outline_jump_in_a_real_terminal() {
     tmux.keys(&["q"]);
     assert_restored(&tmux);
 }
+
+/// `demo --github`: the demo's pull requests on the emulated GitHub, a plan
+/// from an artifact, an approval that completes prod's two-person rule
+/// read back from the emulator as a review, and the PR comment posted.
+#[test]
+fn the_github_demo_lists_opens_and_approves_in_a_real_terminal() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let command = format!(
+        "XDG_DATA_HOME={data} XDG_CONFIG_HOME={data} {bin} demo --github; echo EXIT:$?; stty -a | tr '\\n' ' '; echo; sleep 30",
+        data = dir.path().join("xdg").display(),
+        bin = env!("CARGO_BIN_EXE_plandeck"),
+    );
+    let tmux = Tmux::start("github", dir.path(), &command);
+    let list = tmux.wait_for("the pull requests", |s| {
+        s.contains("Requests 5/5") && s.contains("#101")
+    });
+    assert!(
+        list.contains("github acme/infra") && list.contains("@riley"),
+        "{list}"
+    );
+    let row = |n: &str| {
+        list.lines()
+            .find(|l| l.contains(n))
+            .unwrap_or_default()
+            .to_string()
+    };
+    assert!(row("#105").contains("in CI"), "a run still going:\n{list}");
+    assert!(
+        row("#103").contains("blocked"),
+        "dave's block review:\n{list}"
+    );
+    assert!(
+        row("#102").contains("1/2"),
+        "sam's approval counted:\n{list}"
+    );
+    tmux.keys(&["j", "j", "j", "Enter"]);
+    tmux.wait_for("the roots of #102", |s| {
+        s.contains("apps/api/prod") && s.contains("apps/api/stage")
+    });
+    tmux.keys(&["Enter"]);
+    let plan = tmux.wait_for("the plan of apps/api/prod", |s| {
+        s.contains("pull/102 · apps/api/prod") && s.contains("@sam approved")
+    });
+    assert!(
+        plan.contains("aws_db_instance.main must be replaced"),
+        "{plan}"
+    );
+    tmux.keys(&["Space"]);
+    tmux.wait_for("the viewed mark", |s| s.contains("destructive viewed 1/1"));
+    tmux.keys(&["a"]);
+    tmux.wait_for("the confirmation", |s| {
+        s.contains("Type the root's name to approve")
+    });
+    tmux.literal("apps/api/prod");
+    tmux.keys(&["Enter"]);
+    let done = tmux.wait_for("the approval read back", |s| {
+        s.contains("@riley approved") && s.contains("Gate: ready to apply")
+    });
+    assert!(!done.contains("1d ago"), "submitted now:\n{done}");
+    tmux.keys(&["Escape"]);
+    tmux.wait_for("the roots again", |s| s.contains("pull/102 —"));
+    tmux.keys(&["Escape"]);
+    tmux.wait_for("the list again", |s| s.contains("Requests 5/5"));
+    tmux.keys(&["C"]);
+    let posted = tmux.wait_for("the comment posted", |s| {
+        s.contains("comment created on") || s.contains("comment not posted")
+    });
+    assert!(posted.contains("statuses set"), "{posted}");
+    tmux.keys(&["q"]);
+    assert_restored(&tmux);
+}

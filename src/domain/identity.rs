@@ -100,6 +100,15 @@ impl Identity {
     pub fn is_account(&self) -> bool {
         !self.provider.is_git() && self.account.is_some()
     }
+
+    /// Who this is in one short word: `@login` for a forge account, the
+    /// email for a git identity (forge accounts have none).
+    pub fn handle(&self) -> String {
+        match self.aliases.first().filter(|_| self.is_account()) {
+            Some(login) => format!("@{login}"),
+            None => self.email.clone(),
+        }
+    }
 }
 
 impl std::fmt::Display for Identity {
@@ -134,6 +143,11 @@ mod tests {
         assert_eq!(who.stable_id(), "github:583231");
         assert!(who.is_account());
         assert_eq!(who.to_string(), "The Octocat (@octocat on github)");
+        assert_eq!(who.handle(), "@octocat");
+        assert_eq!(
+            Identity::git("Ann", "ann@example.com").handle(),
+            "ann@example.com"
+        );
         let json = serde_json::to_string(&who).expect("json");
         let read: Identity = serde_json::from_str(&json).expect("reads");
         assert_eq!(read, who);

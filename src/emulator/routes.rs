@@ -8,7 +8,9 @@ use super::shapes::{
     artifact_json, comment_json, commit_json, example, file_json, label_json, private_user_json,
     pull_json, review_json, run_json,
 };
-use super::state::{CommentSpec, Fault, Logged, ReviewSpec, RunSpec, State, StatusSpec, TOKEN};
+use super::state::{
+    CommentSpec, Fault, Logged, Pull, ReviewSpec, RunSpec, State, StatusSpec, TOKEN,
+};
 use serde_json::{Value, json};
 use std::collections::hash_map::DefaultHasher;
 use std::hash::{Hash, Hasher};
@@ -116,6 +118,7 @@ pub fn api(state: &mut State, origin: &str, call: &Call) -> Reply {
         if_none_match,
         authorized,
         status: reply.status,
+        at: std::time::Instant::now(),
     });
     reply
 }
@@ -214,19 +217,20 @@ fn answer_unfaulted(
         let n: u64 = n.parse().ok()?;
         state.pulls.iter().find(|p| p.number == n).cloned()
     };
+    if segments.as_slice() == ["pulls"] {
+        let wanted_state = call.query("state").unwrap_or_else(|| "open".into());
+        let base = call.query("base");
+        let listed: Vec<Pull> = state
+            .pulls
+            .iter()
+            .filter(|p| wanted_state == "all" || p.state == wanted_state)
+            .filter(|p| base.as_ref().is_none_or(|b| *b == p.base_ref))
+            .cloned()
+            .collect();
+        let items = listed.iter().map(|p| pull_entry(state, p)).collect();
+        return listing_of_texts(state, origin, call, items, None, if_none_match);
+    }
     let (items, single): (Vec<Value>, Option<Value>) = match segments.as_slice() {
-        ["pulls"] => {
-            let wanted_state = call.query("state").unwrap_or_else(|| "open".into());
-            let base = call.query("base");
-            let items = state
-                .pulls
-                .iter()
-                .filter(|p| wanted_state == "all" || p.state == wanted_state)
-                .filter(|p| base.as_ref().is_none_or(|b| *b == p.base_ref))
-                .map(pull_json)
-                .collect();
-            (items, None)
-        }
         ["pulls", n] => match find(n) {
             Some(p) => (Vec::new(), Some(pull_json(&p))),
             None => return error(404, "Not Found"),
@@ -377,12 +381,54 @@ fn answer_unfaulted(
     listing(state, origin, call, items, None, if_none_match)
 }
 
+/// A pull request's listing entry as JSON text, built again only when
+/// what it shows changed.
+fn pull_entry(state: &mut State, pull: &Pull) -> String {
+    let shown = format!(
+        "{:?}",
+        (
+            &pull.title,
+            &pull.state,
+            pull.draft,
+            pull.author,
+            &pull.head_ref,
+            &pull.head_sha,
+            &pull.base_ref,
+            &pull.updated_at,
+            &pull.labels,
+        )
+    );
+    match state.pull_entries.get(&pull.number) {
+        Some((known, text)) if *known == shown => text.clone(),
+        _ => {
+            let text = pull_json(pull).to_string();
+            state
+                .pull_entries
+                .insert(pull.number, (shown, text.clone()));
+            text
+        }
+    }
+}
+
 /// A page of `items` (as an array, or wrapped in `{total_count, KEY}`).
 fn listing(
     state: &State,
     origin: &str,
     call: &Call,
     items: Vec<Value>,
+    wrap: Option<&str>,
+    if_none_match: Option<&str>,
+) -> Reply {
+    let texts = items.iter().map(Value::to_string).collect();
+    listing_of_texts(state, origin, call, texts, wrap, if_none_match)
+}
+
+/// [`listing`] of items already written as JSON.
+fn listing_of_texts(
+    state: &State,
+    origin: &str,
+    call: &Call,
+    items: Vec<String>,
     wrap: Option<&str>,
     if_none_match: Option<&str>,
 ) -> Reply {
@@ -398,7 +444,7 @@ fn listing(
         .unwrap_or(1usize)
         .max(1);
     let last = items.len().div_ceil(per_page).max(1);
-    let chunk: Vec<Value> = items
+    let chunk: Vec<String> = items
         .into_iter()
         .skip((page - 1).saturating_mul(per_page))
         .take(per_page)
@@ -415,11 +461,12 @@ fn listing(
         };
         format!("{}; rel=\"next\", {}; rel=\"last\"", at(page + 1), at(last))
     });
+    let array = format!("[{}]", chunk.join(","));
     let body = match wrap {
-        Some(key) => json!({ "total_count": total, key: chunk }),
-        None => Value::Array(chunk),
+        Some(key) => format!("{{\"total_count\":{total},{}:{array}}}", Value::from(key)),
+        None => array,
     };
-    ok(body, link, if_none_match)
+    ok_text(body, link, if_none_match)
 }
 
 fn fault(fault: &Fault) -> Reply {
@@ -438,7 +485,10 @@ fn fault(fault: &Fault) -> Reply {
 
 /// A 200 with an ETag of the body, or a 304 when the client has it.
 fn ok(body: Value, link: Option<String>, if_none_match: Option<&str>) -> Reply {
-    let text = body.to_string();
+    ok_text(body.to_string(), link, if_none_match)
+}
+
+fn ok_text(text: String, link: Option<String>, if_none_match: Option<&str>) -> Reply {
     let mut hasher = DefaultHasher::new();
     text.hash(&mut hasher);
     link.hash(&mut hasher);
@@ -496,7 +546,7 @@ fn mutate(state: &mut State, segments: &[&str], call: &Call) -> Reply {
                         .map(String::from)
                         .unwrap_or_else(|| state.pulls[at].head_sha.clone()),
                 ),
-                submitted_at: (review_state != "PENDING").then(|| now_text(id)),
+                submitted_at: (review_state != "PENDING").then(|| submitted_now(state)),
             };
             let answer = review_json(&review);
             state.reviews.push(review);
@@ -580,11 +630,15 @@ fn mutate(state: &mut State, segments: &[&str], call: &Call) -> Reply {
     }
 }
 
-fn now_text(offset: u64) -> String {
-    format!(
-        "2026-11-30T10:{:02}:{:02}Z",
-        (offset / 60) % 60,
-        offset % 60
+/// Now, as GitHub writes times, and always after the last review.
+fn submitted_now(state: &mut State) -> String {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64);
+    state.last_submitted = now.max(state.last_submitted + 1);
+    jiff::Timestamp::from_second(state.last_submitted).map_or_else(
+        |_| "1970-01-01T00:00:00Z".into(),
+        |t| t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string(),
     )
 }
 

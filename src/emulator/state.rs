@@ -155,6 +155,8 @@ pub struct Logged {
     pub if_none_match: Option<String>,
     pub authorized: bool,
     pub status: u16,
+    /// When it arrived.
+    pub at: std::time::Instant,
 }
 
 #[derive(Default)]
@@ -192,6 +194,12 @@ pub struct State {
     pub teams: Vec<(String, String)>,
     /// Added to every answer (a far-away server).
     pub latency: Option<Duration>,
+    /// Unix seconds of the last review submitted: the next is later.
+    pub last_submitted: i64,
+    /// Pull request number → (what its listing entry shows, that entry
+    /// as JSON text): building GitHub's 25 kB entry anew on every listing
+    /// would make the emulator, not the client, what a benchmark times.
+    pub(super) pull_entries: std::collections::HashMap<u64, (String, String)>,
 }
 
 impl State {

@@ -324,7 +324,7 @@ fn group_statuses(policy: &EnvironmentPolicy, counted: &[&ApprovalStatus]) -> Ve
             let approvers: Vec<String> = counted
                 .iter()
                 .filter(|a| group.has(&a.decision.who))
-                .map(|a| a.decision.who.email.clone())
+                .map(|a| a.decision.who.handle())
                 .collect();
             GroupStatus {
                 team: group.team.clone(),
@@ -384,7 +384,8 @@ fn plan_check(input: &GateInput<'_>) -> GateCheck {
     let (passed, detail) = match input.plan {
         None => (
             false,
-            "no plan: run `plandeck plan` or import one".to_string(),
+            "no plan for this head yet (`plandeck plan`, `import-plan` or a CI plan artifact)"
+                .to_string(),
         ),
         Some(plan) if plan.head != input.request.head => (
             false,

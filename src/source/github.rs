@@ -23,7 +23,7 @@ pub mod reviews;
 pub mod token;
 mod wire;
 
-pub use api::{Counts, MAX_IN_FLIGHT};
+pub use api::{Counts, MAX_IN_FLIGHT, TIMEOUT};
 pub use token::Token;
 
 use crate::backend::BackendError;
@@ -63,6 +63,10 @@ struct Shared {
     run_artifacts: Mutex<HashMap<u64, Vec<wire::Artifact>>>,
     /// (org/slug, login) → whether an active member, as GitHub said.
     memberships: Mutex<HashMap<(String, String), bool>>,
+    /// A listing's first page → its numbered pages when last read.
+    pages: Mutex<HashMap<String, Vec<String>>>,
+    /// The token's account, once GitHub said.
+    reviewer: std::sync::OnceLock<crate::domain::Identity>,
 }
 
 impl std::fmt::Debug for GitHubSource {
@@ -147,6 +151,8 @@ impl GitHubSource {
                 data_dir,
                 lookups: Mutex::new(HashMap::new()),
                 memberships: Mutex::new(HashMap::new()),
+                pages: Mutex::new(HashMap::new()),
+                reviewer: std::sync::OnceLock::new(),
                 requests: Mutex::new(HashMap::new()),
                 run_artifacts: Mutex::new(HashMap::new()),
             }),

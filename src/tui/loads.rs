@@ -41,8 +41,56 @@ pub(super) fn load_requests(
     data_dir: Option<PathBuf>,
     now: i64,
 ) -> Result<RequestsSnapshot, BackendError> {
-    let requests = source.list_requests()?;
-    let owners = source.code_owners()?;
+    // CODEOWNERS, and the request list with every bundle, side by side;
+    // each stored plan's summary is computed as its bundle arrives.
+    let mut listed = Vec::new();
+    let (plans, summaries_to_make) = std::sync::mpsc::channel::<crate::domain::StoredPlan>();
+    let summaries_to_make = std::sync::Mutex::new(summaries_to_make);
+    let next = || {
+        summaries_to_make
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .recv()
+            .ok()
+    };
+    let (result, owners) = std::thread::scope(|scope| {
+        // Owned here: a panic below drops it, and the workers then stop.
+        let plans = plans;
+        let owners = scope.spawn(|| source.code_owners());
+        let workers: Vec<_> = (0..threads())
+            .map(|_| {
+                scope.spawn(|| {
+                    while let Some(stored) = next() {
+                        // An error is met again, and shown, by `root_info`.
+                        let _ = plan_digest(source, settings, stores.summaries, &stored);
+                    }
+                })
+            })
+            .collect();
+        let result = source.list_with_bundles(&mut |item| {
+            if let Ok(bundle) = &item.bundle {
+                for root in &bundle.roots {
+                    if let Ok(Some(stored)) = &root.stored {
+                        let _ = plans.send(stored.clone());
+                    }
+                }
+            }
+            listed.push(item);
+        });
+        drop(plans);
+        for worker in workers {
+            worker
+                .join()
+                .unwrap_or_else(|p| std::panic::resume_unwind(p));
+        }
+        let owners = owners
+            .join()
+            .unwrap_or_else(|p| std::panic::resume_unwind(p));
+        (result, owners)
+    });
+    result?;
+    let owners = owners?;
+    listed.sort_by_key(|item| item.position);
     // A missing or unreadable drift store only leaves the column empty.
     let drift_reports = stores
         .drift
@@ -55,11 +103,14 @@ pub(super) fn load_requests(
         summaries: stores.summaries,
         now,
     };
-    // One call per request for its decisions and stored plans: a forge
-    // answers it with concurrent calls.
-    let mut entries = Vec::with_capacity(requests.len());
-    for (request, bundle) in requests.iter().zip(source.request_bundles(&requests)) {
-        let bundle = bundle?;
+    let bundles = listed
+        .into_iter()
+        .map(|item| item.bundle.map(|bundle| (item.request, bundle)))
+        .collect::<Result<Vec<_>, _>>()?;
+    // Each root's summary is read and computed on its own: a few threads
+    // share them.
+    let entries = map_on_threads(bundles, |(request, bundle)| {
+        let request = &request;
         // Unreadable decisions count as none: the gate then refuses.
         let decisions = bundle.decisions.unwrap_or_default();
         let roots = bundle
@@ -72,11 +123,11 @@ pub(super) fn load_requests(
                 ..root_info(&ctx, request, &root.path, root.stored, &decisions)
             })
             .collect();
-        entries.push(RequestEntry {
+        RequestEntry {
             request: bundle.request,
             roots,
-        });
-    }
+        }
+    });
     let describe = source.describe();
     Ok(RequestsSnapshot {
         entries,
@@ -86,6 +137,64 @@ pub(super) fn load_requests(
             .unwrap_or_default(),
         source: describe,
     })
+}
+
+/// How many threads CPU-bound work of a list load uses: up to eight.
+fn threads() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get().min(8))
+}
+
+/// A stored plan's summary, digest and destructive changes, from the cache
+/// or read and computed (then kept).
+fn plan_digest(
+    source: &dyn Backend,
+    settings: &Settings,
+    summaries: &SummaryCache,
+    stored: &crate::domain::StoredPlan,
+) -> Result<PlanDigest, BackendError> {
+    summaries.get_or_compute(stored, || {
+        let (plan, cost) = source.load_plan(stored)?;
+        Ok::<_, BackendError>(PlanDigest {
+            summary: Summary::of(&plan, &settings.risk, cost.as_ref(), &settings.thresholds),
+            destructive: facts_of(&plan, &stored.head).destructive,
+            digest: plan.digest.clone(),
+        })
+    })
+}
+
+/// `work` over `items` on up to eight threads, the results in order. A
+/// panic in one is raised again here, as if `work` had run on this thread.
+fn map_on_threads<T: Send, R: Send>(items: Vec<T>, work: impl Fn(T) -> R + Sync) -> Vec<R> {
+    let threads = threads();
+    if threads < 2 || items.len() < 2 {
+        return items.into_iter().map(work).collect();
+    }
+    let queue = std::sync::Mutex::new(items.into_iter().enumerate());
+    let next = || {
+        queue
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .next()
+    };
+    let mut done: Vec<(usize, R)> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut done = Vec::new();
+                    while let Some((at, item)) = next() {
+                        done.push((at, work(item)));
+                    }
+                    done
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| w.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+            .collect()
+    });
+    done.sort_by_key(|(at, _)| *at);
+    done.into_iter().map(|(_, r)| r).collect()
 }
 
 fn root_info(
@@ -141,14 +250,7 @@ fn root_info(
             pending: false,
         };
     };
-    let read = summaries.get_or_compute(&stored, || {
-        let (plan, cost) = source.load_plan(&stored)?;
-        Ok::<_, crate::source::BackendError>(PlanDigest {
-            summary: Summary::of(&plan, &settings.risk, cost.as_ref(), &settings.thresholds),
-            destructive: facts_of(&plan, &stored.head).destructive,
-            digest: plan.digest.clone(),
-        })
-    });
+    let read = plan_digest(source, settings, summaries, &stored);
     match read {
         Ok(read) => RootPlanInfo {
             gate: gate(Some(PlanFacts {
@@ -288,4 +390,22 @@ fn stale_approval(
         return None;
     }
     decisions.iter().rev().find(mine).map(|d| d.digest.clone())
+}
+
+#[cfg(test)]
+mod thread_tests {
+    use super::map_on_threads;
+
+    #[test]
+    fn work_on_threads_keeps_the_order_of_the_items() {
+        let items: Vec<u64> = (0..500).collect();
+        let squares = map_on_threads(items, |n| {
+            // Uneven work, so threads finish out of order.
+            if n % 7 == 0 {
+                std::thread::sleep(std::time::Duration::from_micros(200));
+            }
+            n * n
+        });
+        assert_eq!(squares, (0..500u64).map(|n| n * n).collect::<Vec<_>>());
+    }
 }

@@ -80,7 +80,7 @@ fn draw_title(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         if let Some(reviewer) = &snapshot.reviewer {
             spans.push(Span::styled("  reviewer ", theme.role(render::Role::Muted)));
             spans.push(Span::raw(
-                sanitize::escape(&reviewer.email).text.into_owned(),
+                sanitize::escape(&reviewer.handle()).text.into_owned(),
             ));
         }
     }

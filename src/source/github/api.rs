@@ -202,6 +202,21 @@ impl Api {
         T: Send + 'static,
         F: Future<Output = Result<T, BackendError>> + Send + 'static,
     {
+        self.spawn(work)?
+            .recv()
+            .map_err(|_| BackendError::Internal("a GitHub call stopped (it panicked)".into()))?
+    }
+
+    /// Starts `work` on the API's runtime; its result arrives on the
+    /// receiver (which hangs up if it panicked).
+    pub fn spawn<T, F>(
+        &self,
+        work: F,
+    ) -> Result<std::sync::mpsc::Receiver<Result<T, BackendError>>, BackendError>
+    where
+        T: Send + 'static,
+        F: Future<Output = Result<T, BackendError>> + Send + 'static,
+    {
         let Some(runtime) = &self.inner.driver.0 else {
             return Err(BackendError::Internal("the GitHub runtime is gone".into()));
         };
@@ -209,9 +224,7 @@ impl Api {
         runtime.spawn(async move {
             let _ = done.send(work.await);
         });
-        result
-            .recv()
-            .map_err(|_| BackendError::Internal("a GitHub call stopped (it panicked)".into()))?
+        Ok(result)
     }
 
     /// GETs `path` (`/repos/…`, or a next page's path) with `accept`,

@@ -81,12 +81,19 @@ impl Requests for GitHubSource {
         self.block(move |shared| shared.diff(number, base, head))
     }
 
-    /// CODEOWNERS of the first base branch, where git looks for it.
+    /// CODEOWNERS of the first base branch, where git looks for it: the
+    /// three places asked at once, the first that has one wins.
     fn code_owners(&self) -> Result<Option<CodeOwners>, BackendError> {
         let base = encode(self.first_base());
-        for path in ["CODEOWNERS", ".github/CODEOWNERS", "docs/CODEOWNERS"] {
-            let path = format!("/repos/{}/contents/{path}?ref={base}", self.shared.repo);
-            let read = self.block(|shared| async move { shared.api.get(&path, RAW).await });
+        let paths: Vec<String> = ["CODEOWNERS", ".github/CODEOWNERS", "docs/CODEOWNERS"]
+            .iter()
+            .map(|path| format!("/repos/{}/contents/{path}?ref={base}", self.shared.repo))
+            .collect();
+        let reads = self.block(|shared| async move {
+            let reads = paths.iter().map(|path| shared.api.get(path, RAW));
+            Ok(futures_util::future::join_all(reads).await)
+        })?;
+        for read in reads {
             match read {
                 Ok(page) => return Ok(Some(CodeOwners::parse(&page.body))),
                 Err(BackendError::NotFound(_)) => continue,
@@ -140,7 +147,12 @@ impl Requests for GitHubSource {
 
 impl Reviewers for GitHubSource {
     /// The token's account: `GET /user`.
+    /// The token's account, asked once: a token belongs to one account
+    /// for its whole life.
     fn reviewer(&self) -> Result<Identity, BackendError> {
+        if let Some(known) = self.shared.reviewer.get() {
+            return Ok(known.clone());
+        }
         let user: User = self.get_json("/user".into(), "GET /user")?;
         if !user.is_account() {
             return Err(BackendError::Auth(
@@ -148,12 +160,8 @@ impl Reviewers for GitHubSource {
             ));
         }
         let name = user.name.as_deref().unwrap_or_default();
-        Ok(Identity::forge(
-            Provider::GitHub,
-            &user.id.to_string(),
-            &user.login,
-            name,
-        ))
+        let who = Identity::forge(Provider::GitHub, &user.id.to_string(), &user.login, name);
+        Ok(self.shared.reviewer.get_or_init(|| who).clone())
     }
 }
 
@@ -274,14 +282,38 @@ impl Backend for GitHubSource {
         use futures_util::StreamExt;
         let requests = requests.to_vec();
         let all = self.block(move |shared| async move {
-            let bundles = futures_util::stream::iter(requests)
-                .map(|request| shared.clone().bundle(request))
-                .buffered(BUNDLES_AT_ONCE)
+            // Unordered, then put back in order: one slow request does not
+            // hold up the next ones.
+            let mut bundles = futures_util::stream::iter(requests.into_iter().enumerate())
+                .map(|(at, request)| {
+                    let shared = shared.clone();
+                    async move { (at, shared.bundle(request).await) }
+                })
+                .buffer_unordered(BUNDLES_AT_ONCE)
                 .collect::<Vec<_>>()
                 .await;
-            Ok(bundles)
+            bundles.sort_by_key(|(at, _)| *at);
+            Ok(bundles.into_iter().map(|(_, bundle)| bundle).collect())
         });
         all.unwrap_or_else(|e| vec![Err(e)])
+    }
+
+    fn list_with_bundles(
+        &self,
+        each: &mut dyn FnMut(crate::backend::ListedBundle),
+    ) -> Result<(), BackendError> {
+        let (arrived, arrivals) = std::sync::mpsc::channel();
+        let shared = self.shared.clone();
+        let done = self
+            .shared
+            .api
+            .spawn(async move { shared.list_with_bundles(arrived).await })?;
+        // Ends when the listing is over (it drops the sender).
+        for listed in arrivals {
+            each(listed);
+        }
+        done.recv()
+            .map_err(|_| BackendError::Internal("a GitHub call stopped (it panicked)".into()))?
     }
 }
 
@@ -289,11 +321,24 @@ impl Backend for GitHubSource {
 const BUNDLES_AT_ONCE: usize = 64;
 
 impl super::Shared {
-    async fn bundle(self: Arc<Self>, request: Request) -> Result<RequestBundle, BackendError> {
+    pub(super) async fn bundle(
+        self: Arc<Self>,
+        request: Request,
+    ) -> Result<RequestBundle, BackendError> {
+        self.bundle_with(request, None).await
+    }
+
+    /// [`Self::bundle`], from the `runs` of the request's head when they
+    /// were read already.
+    pub(super) async fn bundle_with(
+        self: Arc<Self>,
+        request: Request,
+        runs: Option<Result<Vec<super::wire::WorkflowRun>, BackendError>>,
+    ) -> Result<RequestBundle, BackendError> {
         let roots: Vec<String> = request.roots.iter().map(|r| r.path.clone()).collect();
         let (decisions, plans) = futures_util::future::join(
             self.decisions(&request),
-            self.clone().plans_of(request.clone(), roots.clone()),
+            self.clone().plans_of(request.clone(), roots.clone(), runs),
         )
         .await;
         let plans = match plans {

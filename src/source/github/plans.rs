@@ -57,11 +57,32 @@ impl Shared {
         head: &str,
         roots: &[String],
     ) -> Result<Vec<Result<Lookup, BackendError>>, BackendError> {
+        let runs = self.runs_of(head).await?;
+        self.lookup_in(&runs, roots).await
+    }
+
+    /// The runs of `head`, with the artifacts of its newest successful run
+    /// asked too (then known): what a lookup needs first, asked before the
+    /// roots are known.
+    pub(super) async fn runs_ahead(&self, head: &str) -> Result<Vec<WorkflowRun>, BackendError> {
+        let runs = self.runs_of(head).await?;
+        if let Some(newest) = runs.iter().find(|r| r.succeeded()) {
+            // A failure here is met again, and said, by the lookup.
+            let _ = self.artifacts_of(newest.id).await;
+        }
+        Ok(runs)
+    }
+
+    /// [`Self::lookup`] among `runs` (newest first).
+    async fn lookup_in(
+        &self,
+        runs: &[WorkflowRun],
+        roots: &[String],
+    ) -> Result<Vec<Result<Lookup, BackendError>>, BackendError> {
         let names: Vec<String> = roots
             .iter()
             .map(|r| self.config.github.artifact_name(r))
             .collect();
-        let runs = self.runs_of(head).await?;
         let mut found: Vec<Option<Lookup>> = vec![None; roots.len()];
         let mut expired: Vec<Option<u64>> = vec![None; roots.len()];
         for run in runs.iter().filter(|r| r.succeeded()) {
@@ -127,13 +148,18 @@ impl Shared {
         Ok(artifacts)
     }
 
-    /// The stored plan of each root of `request`, each with its own result.
+    /// The stored plan of each root of `request`, each with its own result;
+    /// from `runs` of its head when they were read already.
     pub(super) async fn plans_of(
         self: Arc<Self>,
         request: Request,
         roots: Vec<String>,
+        runs: Option<Result<Vec<WorkflowRun>, BackendError>>,
     ) -> Result<Vec<Result<Option<StoredPlan>, BackendError>>, BackendError> {
-        let lookups = self.lookup(&request.head, &roots).await?;
+        let lookups = match runs {
+            Some(runs) => self.lookup_in(&runs?, &roots).await?,
+            None => self.lookup(&request.head, &roots).await?,
+        };
         let plans = roots
             .into_iter()
             .zip(lookups)

@@ -5,7 +5,7 @@
 use super::api::{JSON, MAX_PAGES};
 use super::wire::{self, Commit, File, Listing, Pull, User};
 use super::{Shared, encode};
-use crate::backend::BackendError;
+use crate::backend::{BackendError, ListedBundle};
 use crate::domain::{Identity, Provider, Request};
 use futures_util::{StreamExt, TryStreamExt, future::try_join};
 use std::collections::BTreeSet;
@@ -15,6 +15,17 @@ use std::sync::Arc;
 /// bounds what is in flight).
 const CONCURRENCY: usize = 64;
 
+/// Pull requests read with their bundles at once: each waits on one or two
+/// calls at a time, so more than the API's bound keep it busy to the end.
+const BUNDLED_AT_ONCE: usize = 4 * super::api::MAX_IN_FLIGHT;
+
+/// Newest first: by `updated_at`, then by number.
+fn newest_first(a: &Request, b: &Request) -> std::cmp::Ordering {
+    b.updated_at
+        .cmp(&a.updated_at)
+        .then_with(|| b.number.cmp(&a.number))
+}
+
 /// GitHub's media type for a comparison as a unified diff.
 const DIFF: &str = "application/vnd.github.diff";
 
@@ -22,29 +33,58 @@ const DIFF: &str = "application/vnd.github.diff";
 pub(super) const MAX_FILES: usize = 3000;
 
 impl Shared {
-    /// Every page of a listing, at most `max_pages`.
+    /// Every page of a listing, at most `max_pages`. The numbered pages the
+    /// last reading of this listing had are asked together with the first
+    /// (a refresh then costs one round trip, not two); the first page's
+    /// `Link` says which are right, and any it names beyond them are asked
+    /// then, side by side.
     pub(super) async fn all<L: Listing>(
         &self,
         first: String,
         what: &str,
         max_pages: usize,
     ) -> Result<Vec<L::Item>, BackendError> {
-        let mut items = Vec::new();
-        let first_page = self.api.get(&first, JSON).await?;
+        let known = self.known_pages(&first);
+        let (first_page, guessed) = futures_util::future::join(
+            self.api.get(&first, JSON),
+            futures_util::future::join_all(known.iter().map(|path| self.api.get(path, JSON))),
+        )
+        .await;
+        let first_page = first_page?;
         let batch: L = wire::parse(&first_page.body, what)?;
+        let mut items = Vec::new();
         items.extend(batch.items());
         // Numbered pages up to `last` are asked side by side.
-        if let (Some(next), Some(last)) = (&first_page.next, &first_page.last) {
-            if let Some(pages) = super::api::pages_between(next, last, max_pages.saturating_sub(1))
-            {
-                let reads = pages.iter().map(|path| self.api.get(path, JSON));
-                for page in futures_util::future::try_join_all(reads).await? {
-                    let batch: L = wire::parse(&page.body, what)?;
-                    items.extend(batch.items());
-                }
-                return Ok(items);
+        let numbered = match (&first_page.next, &first_page.last) {
+            (Some(next), Some(last)) => {
+                super::api::pages_between(next, last, max_pages.saturating_sub(1))
             }
+            (None, _) => Some(Vec::new()),
+            _ => None,
+        };
+        if let Some(pages) = numbered {
+            let mut guessed: Vec<(String, _)> = known.into_iter().zip(guessed).collect();
+            let reads = pages.iter().map(|path| {
+                let ready = guessed
+                    .iter()
+                    .position(|(p, _)| p == path)
+                    .map(|at| guessed.swap_remove(at).1);
+                async move {
+                    match ready {
+                        // A guess that failed is asked again: its error may be stale.
+                        Some(Ok(page)) => Ok(page),
+                        _ => self.api.get(path, JSON).await,
+                    }
+                }
+            });
+            for page in futures_util::future::try_join_all(reads).await? {
+                let batch: L = wire::parse(&page.body, what)?;
+                items.extend(batch.items());
+            }
+            self.remember_pages(&first, pages);
+            return Ok(items);
         }
+        self.remember_pages(&first, Vec::new());
         let mut next = first_page.next;
         let mut seen = BTreeSet::from([first]);
         while let Some(path) = next.take() {
@@ -57,6 +97,23 @@ impl Shared {
             next = page.next;
         }
         Ok(items)
+    }
+
+    /// The numbered pages after the first that `first` had when last read.
+    fn known_pages(&self, first: &str) -> Vec<String> {
+        let known = self
+            .pages
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        known.get(first).cloned().unwrap_or_default()
+    }
+
+    fn remember_pages(&self, first: &str, pages: Vec<String>) {
+        let mut known = self
+            .pages
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        known.insert(first.to_string(), pages);
     }
 
     /// Why a pull request is not a request, if it is not one.
@@ -96,33 +153,80 @@ impl Shared {
 
     /// The open pull requests that are requests, newest first.
     pub(super) async fn list(self: Arc<Self>) -> Result<Vec<Request>, BackendError> {
+        let pulls = self.listed_pulls().await?;
+        // Unordered: one slow pull request does not hold up the next ones.
+        let mut requests: Vec<Request> = futures_util::stream::iter(pulls)
+            .map(|pull| self.clone().request(pull))
+            .buffer_unordered(CONCURRENCY)
+            .try_collect()
+            .await?;
+        requests.sort_by(newest_first);
+        Ok(requests)
+    }
+
+    /// As [`Self::list`], each request with its bundle, asked for as soon
+    /// as the request is read and sent on `arrived` as soon as complete.
+    pub(super) async fn list_with_bundles(
+        self: Arc<Self>,
+        arrived: std::sync::mpsc::Sender<ListedBundle>,
+    ) -> Result<(), BackendError> {
+        let mut pulls = self.listed_pulls().await?;
+        // The list's order is known from the listing: newest first.
+        pulls.sort_by(|a, b| {
+            b.updated_at
+                .cmp(&a.updated_at)
+                .then_with(|| b.number.cmp(&a.number))
+        });
+        futures_util::stream::iter(pulls.into_iter().enumerate())
+            .map(|(position, pull)| {
+                let (shared, arrived) = (self.clone(), arrived.clone());
+                async move {
+                    // The head's runs need only the listing: asked beside
+                    // the files and commits.
+                    let head = pull.head.sha.clone();
+                    let (request, runs) = futures_util::future::join(
+                        shared.clone().request(pull),
+                        shared.runs_ahead(&head),
+                    )
+                    .await;
+                    let request = request?;
+                    let bundle = shared.bundle_with(request.clone(), Some(runs)).await;
+                    // A caller that stopped listening wants no more.
+                    let _ = arrived.send(ListedBundle {
+                        position,
+                        request,
+                        bundle,
+                    });
+                    Ok::<_, BackendError>(())
+                }
+            })
+            .buffer_unordered(BUNDLED_AT_ONCE)
+            .try_collect::<Vec<()>>()
+            .await?;
+        Ok(())
+    }
+
+    /// The open pull requests into every base that are requests, each once.
+    async fn listed_pulls(&self) -> Result<Vec<Pull>, BackendError> {
         let mut pulls: Vec<Pull> = Vec::new();
-        for base in &self.config.github.bases {
+        let lists = self.config.github.bases.iter().map(|base| {
             let path = format!(
                 "/repos/{}/pulls?state=open&base={}&sort=created&direction=desc&per_page=100",
                 self.repo,
                 encode(base)
             );
-            let listed = self
-                .all::<Vec<Pull>>(path, "the pull request list", MAX_PAGES)
-                .await?;
+            self.all::<Vec<Pull>>(path, "the pull request list", MAX_PAGES)
+        });
+        // Every base's listing at once.
+        let mut seen = BTreeSet::new();
+        for listed in futures_util::future::try_join_all(lists).await? {
             for pull in listed {
-                if self.refusal(&pull).is_none() && !pulls.iter().any(|p| p.number == pull.number) {
+                if self.refusal(&pull).is_none() && seen.insert(pull.number) {
                     pulls.push(pull);
                 }
             }
         }
-        let mut requests: Vec<Request> = futures_util::stream::iter(pulls)
-            .map(|pull| self.clone().request(pull))
-            .buffered(CONCURRENCY)
-            .try_collect()
-            .await?;
-        requests.sort_by(|a, b| {
-            b.updated_at
-                .cmp(&a.updated_at)
-                .then_with(|| b.number.cmp(&a.number))
-        });
-        Ok(requests)
+        Ok(pulls)
     }
 
     /// One open pull request that is a request, by `pull/42`, `#42` or `42`.

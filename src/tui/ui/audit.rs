@@ -54,7 +54,7 @@ pub fn draw(frame: &mut Frame, area: Rect, audit: &AuditScreen, ui: &mut UiState
             let row = Row::new(vec![
                 Cell::from(r.seq.to_string()),
                 Cell::from(r.at_utc.clone()),
-                Cell::from(clean(&e.who.email)),
+                Cell::from(clean(&e.who.handle())),
                 Cell::from(Span::styled(e.action.word(), theme.role(role))),
                 Cell::from(clean(&e.request)),
                 Cell::from(clean(e.root.as_deref().unwrap_or(""))),

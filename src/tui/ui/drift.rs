@@ -54,7 +54,7 @@ pub fn draw(
         };
         let what: Vec<&str> = r.drifted.iter().map(|d| d.address.as_str()).collect();
         let ack = r.current_ack().map_or(String::new(), |a| {
-            format!("acknowledged by {}: {}", a.who.email, a.note)
+            format!("acknowledged by {}: {}", a.who.handle(), a.note)
         });
         let row = Row::new(vec![
             Cell::from(clean(&r.root)),

@@ -340,7 +340,10 @@ fn decision_lines(view: &PlanView, state: &State, theme: &Theme) -> Vec<Line<'st
     };
     if let Some(waiver) = &report.emergency {
         gate.spans.push(Span::styled(
-            format!(" · EMERGENCY: window waived by {}", clean(&waiver.by.email)),
+            format!(
+                " · EMERGENCY: window waived by {}",
+                clean(&waiver.by.handle())
+            ),
             theme.role(Role::High),
         ));
     }
@@ -368,7 +371,7 @@ fn decision_line(
         Span::styled(
             format!(
                 "{} {verb} {} ago · {digest} · ",
-                clean(&d.who.email),
+                clean(&d.who.handle()),
                 super::age(state.now, d.at)
             ),
             // An emergency approval's whole line is red.

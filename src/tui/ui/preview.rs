@@ -201,7 +201,7 @@ fn decision_lines(entry: &RequestEntry, now: i64, theme: &Theme) -> Vec<Line<'st
                     Span::styled(" ⛔ ", theme.role(Role::High)),
                     Span::raw(format!(
                         "{} blocked {} {} ago",
-                        clean(&block.who.email),
+                        clean(&block.who.handle()),
                         clean(&gate.root),
                         super::age(now, block.at)
                     )),
@@ -221,7 +221,7 @@ fn decision_lines(entry: &RequestEntry, now: i64, theme: &Theme) -> Vec<Line<'st
                     Span::styled(format!(" {mark} "), theme.role(role)),
                     Span::raw(format!(
                         "{} approved {} {} ago · ",
-                        clean(&d.who.email),
+                        clean(&d.who.handle()),
                         clean(&gate.root),
                         super::age(now, d.at)
                     )),
