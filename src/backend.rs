@@ -186,6 +186,45 @@ pub struct ForgeReviews {
     pub changes_requested: Vec<String>,
 }
 
+impl ForgeReviews {
+    /// `approved by @a, @b; changes requested by nobody`: logins raw.
+    pub fn describe(&self) -> String {
+        let names = |logins: &[String]| match logins.len() {
+            0 => "nobody".to_string(),
+            _ => logins
+                .iter()
+                .map(|l| format!("@{l}"))
+                .collect::<Vec<_>>()
+                .join(", "),
+        };
+        format!(
+            "approved by {}; changes requested by {}",
+            names(&self.approved),
+            names(&self.changes_requested)
+        )
+    }
+}
+
+/// A forge API's rate limit as its answers state it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ApiRate {
+    pub remaining: u64,
+    pub limit: u64,
+    /// When the window starts again (unix seconds).
+    pub reset_at: Option<i64>,
+}
+
+impl ApiRate {
+    /// Less than a tenth left: worth a warning.
+    pub fn is_low(&self) -> bool {
+        self.remaining.saturating_mul(10) < self.limit
+    }
+}
+
+/// What precedes [`ForgeReviews::describe`] wherever it is shown: it is
+/// beside the gate, never in it.
+pub const FORGE_REVIEWS_LABEL: &str = "GitHub's own reviews (not counted by plandeck): ";
+
 /// What a forge shows of plandeck on its requests: one summary comment per
 /// request, a status per root. Where there is no forge (git), each says so.
 pub trait Reports: Send + Sync {
@@ -200,6 +239,12 @@ pub trait Reports: Send + Sync {
         Err(BackendError::Invalid(
             "this source has no pull request to comment on (use [source] kind = \"github\")".into(),
         ))
+    }
+
+    /// How much of the forge's API rate limit is left, as its last answer
+    /// said; `None` without a forge or before any answer.
+    fn api_rate(&self) -> Option<ApiRate> {
+        None
     }
 
     /// The forge's own review state, where there is a forge.

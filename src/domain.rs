@@ -13,4 +13,4 @@ mod request;
 pub use decision::{Attestation, AuditProof, Decision, DecisionKind, Emergency, ProofState};
 pub use identity::{Identity, Provider};
 pub use plan_ref::{PlanOrigin, PlanStatus, StoredPlan};
-pub use request::{MergedRequest, Request, RootRef};
+pub use request::{MergedRequest, Request, RootRef, is_web_url};

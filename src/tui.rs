@@ -243,6 +243,10 @@ async fn event_loop(
         turn.jobs_after = !state.jobs.is_empty();
         dirty |= turn.needs_redraw();
         for effect in effects {
+            if let Effect::CopyToClipboard { text } = &effect {
+                copy_to_clipboard(text);
+                continue;
+            }
             runner.run(effect);
         }
         if state.should_quit {
@@ -250,6 +254,15 @@ async fn event_loop(
         }
     }
     Ok(())
+}
+
+/// Writes the OSC 52 sequence for `text` (best effort: a terminal that
+/// ignores it copies nothing).
+fn copy_to_clipboard(text: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout();
+    let _ = out.write_all(runner::clipboard_sequence(text).as_bytes());
+    let _ = out.flush();
 }
 
 #[cfg(test)]

@@ -454,7 +454,10 @@ fn a_refresh_asks_the_pages_it_knows_together_with_the_first() {
         github.add(Pull::new(n, &["apps/web/prod/main.tf"]));
     }
     github.clear_log();
-    assert_eq!(source.list_requests().expect("lists a longer list").len(), 7);
+    assert_eq!(
+        source.list_requests().expect("lists a longer list").len(),
+        7
+    );
     let asked: Vec<String> = github
         .log()
         .into_iter()
@@ -1451,6 +1454,65 @@ fn the_tui_lists_opens_approves_and_blocks_on_github() {
     assert_eq!(statuses[0].context, format!("plandeck/{ROOT}"));
     // Blocked: not a success.
     assert_eq!(statuses[0].state, "failure");
+
+    // The status bar shows the rate limit left as GitHub last said it.
+    let before = github.with(|s| s.rate_used);
+    h.press("r");
+    let after = github.with(|s| s.rate_used);
+    let screen = h.screen();
+    let shown: u64 = screen
+        .split("API ")
+        .nth(1)
+        .and_then(|rest| rest.split('/').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no rate limit on screen:\n{screen}"));
+    assert!(
+        (5000 - after..=5000 - before).contains(&shown),
+        "{shown} left, GitHub counted {before}..{after} used:\n{screen}"
+    );
+    assert!(screen.contains(&format!("API {shown}/5000")), "{screen}");
+    // y copies the pull request's page, o opens it: GitHub's html_url.
+    let page = format!("{}/{REPO}/pull/1", github.url());
+    let copied = h.key_deferred(plandeck::tui::harness::parse_key("y"));
+    assert!(
+        matches!(copied.as_slice(), [plandeck::tui::Effect::CopyToClipboard { text }] if *text == page),
+        "{copied:?}"
+    );
+    let opened = h.key_deferred(plandeck::tui::harness::parse_key("o"));
+    assert!(
+        matches!(opened.as_slice(), [plandeck::tui::Effect::OpenUrl { url }] if *url == page),
+        "{opened:?}"
+    );
+    assert!(
+        h.screen().contains(&format!("opening {page}")),
+        "{}",
+        h.screen()
+    );
+}
+
+/// A pull request's `html_url` is a page of the emulator, served without
+/// a token as a browser asks for it.
+#[test]
+fn the_emulator_serves_a_page_for_each_pull_request() {
+    use std::io::{Read, Write};
+    let github = emulator();
+    let mut pull = Pull::new(7, &["apps/web/prod/main.tf"]);
+    pull.title = "<b>Resize</b> & more".into();
+    github.add(pull);
+    let host = github.url().trim_start_matches("http://").to_string();
+    let mut stream = std::net::TcpStream::connect(&host).expect("connects");
+    write!(
+        stream,
+        "GET /{REPO}/pull/7 HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+    )
+    .expect("asks");
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).expect("reads");
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(
+        answer.contains("#7 &lt;b&gt;Resize&lt;/b&gt; &amp; more"),
+        "{answer}"
+    );
 }
 
 #[test]

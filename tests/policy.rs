@@ -48,6 +48,7 @@ fn request() -> Request {
                 via: Vec::new(),
             },
         ],
+        url: None,
     }
 }
 

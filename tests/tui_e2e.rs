@@ -631,12 +631,29 @@ fn preview_then_outline_jump_in_a_real_terminal() {
 #[test]
 fn the_github_demo_lists_opens_and_approves_in_a_real_terminal() {
     let dir = tempfile::tempdir().expect("tempdir");
+    // The browser `o` starts: writes the page it was given.
+    let opened = dir.path().join("opened");
+    let browser = dir.path().join("browser");
+    std::fs::write(
+        &browser,
+        format!(
+            "#!/bin/sh\nprintf '%s' \"$1\" > {0}.tmp && mv {0}.tmp {0}\n",
+            opened.display()
+        ),
+    )
+    .expect("browser script");
+    let chmod = Command::new("chmod").arg("+x").arg(&browser).status();
+    assert!(chmod.expect("chmod").success());
+    // tmux keeps what an OSC 52 sequence copies as a paste buffer.
+    let conf = dir.path().join("tmux.conf");
+    std::fs::write(&conf, "set -g set-clipboard on\n").expect("tmux.conf");
     let command = format!(
-        "XDG_DATA_HOME={data} XDG_CONFIG_HOME={data} {bin} demo --github; echo EXIT:$?; stty -a | tr '\\n' ' '; echo; sleep 30",
+        "BROWSER={browser} XDG_DATA_HOME={data} XDG_CONFIG_HOME={data} {bin} demo --github; echo EXIT:$?; stty -a | tr '\\n' ' '; echo; sleep 30",
+        browser = browser.display(),
         data = dir.path().join("xdg").display(),
         bin = env!("CARGO_BIN_EXE_plandeck"),
     );
-    let tmux = Tmux::start("github", dir.path(), &command);
+    let tmux = Tmux::start_with("github", dir.path(), &command, &conf);
     let list = tmux.wait_for("the pull requests", |s| {
         s.contains("Requests 5/5") && s.contains("#101")
     });
@@ -692,6 +709,37 @@ fn the_github_demo_lists_opens_and_approves_in_a_real_terminal() {
         s.contains("comment created on") || s.contains("comment not posted")
     });
     assert!(posted.contains("statuses set"), "{posted}");
+    // y copies #102's page, o opens it: the emulator's own page for it.
+    tmux.keys(&["y"]);
+    let copied = tmux.wait_for("the copy", |s| s.contains("copied http://127.0.0.1:"));
+    let page = copied
+        .split("copied ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .unwrap_or_default()
+        .to_string();
+    assert!(page.ends_with("/acme/infra/pull/102"), "{copied}");
+    let buffer = Command::new("tmux")
+        .args(["-L", &tmux.socket, "show-buffer"])
+        .output()
+        .expect("show-buffer");
+    assert_eq!(
+        String::from_utf8_lossy(&buffer.stdout),
+        page,
+        "the clipboard"
+    );
+    tmux.keys(&["o"]);
+    let start = Instant::now();
+    while !opened.exists() && start.elapsed() < WAIT {
+        std::thread::sleep(Duration::from_millis(40));
+    }
+    assert_eq!(
+        std::fs::read_to_string(&opened).expect("the browser ran"),
+        page
+    );
+    tmux.wait_for("the rate limit", |s| {
+        s.contains("API ") && s.contains("/5000")
+    });
     tmux.keys(&["q"]);
     assert_restored(&tmux);
 }

@@ -13,6 +13,9 @@ pub struct RequestBundle {
     pub decisions: Result<Vec<Decision>, BackendError>,
     /// In the order of `request.roots`.
     pub roots: Vec<RootBundle>,
+    /// The forge's own review state, where there is a forge (read with
+    /// the decisions; shown beside the gate, never counted).
+    pub forge_reviews: Option<super::ForgeReviews>,
 }
 
 /// One root's stored plan (metadata only; the plan is loaded on demand).
@@ -45,5 +48,6 @@ pub(super) fn sequential<B: Backend + ?Sized>(
         decisions: backend.decisions(request),
         request: request.clone(),
         roots,
+        forge_reviews: None,
     })
 }

@@ -354,22 +354,9 @@ pub(super) fn status(
 
 /// The forge's own review state, said to be beside the gate, not in it.
 fn forge_line(forge: &crate::backend::ForgeReviews) -> Line {
-    let names = |logins: &[String]| match logins.len() {
-        0 => "nobody".to_string(),
-        _ => logins
-            .iter()
-            .map(|l| format!("@{l}"))
-            .collect::<Vec<_>>()
-            .join(", "),
-    };
     let mut line = Line::new();
-    line.push(
-        Role::Muted,
-        "GitHub's own reviews (not counted by plandeck): approved by ",
-    )
-    .push_untrusted(Role::Muted, &names(&forge.approved))
-    .push(Role::Muted, "; changes requested by ")
-    .push_untrusted(Role::Muted, &names(&forge.changes_requested));
+    line.push(Role::Muted, crate::backend::FORGE_REVIEWS_LABEL)
+        .push_untrusted(Role::Muted, &forge.describe());
     line
 }
 

@@ -42,6 +42,44 @@ pub struct Request {
     pub changed_files: Vec<String>,
     /// Roots those files belong to, sorted by path.
     pub roots: Vec<RootRef>,
+    /// Its web page, when the source has one (a pull request's page).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+}
+
+/// Whether `url` may be handed to a browser: http(s), and nothing in it a
+/// terminal or a shell could read as more than a URL.
+pub fn is_web_url(url: &str) -> bool {
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"));
+    rest.is_some_and(|r| !r.is_empty() && !r.starts_with('/'))
+        && url.len() <= 2048
+        && url.bytes().all(|b| b.is_ascii_graphic())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_web_url;
+
+    #[test]
+    fn only_plain_http_pages_go_to_a_browser() {
+        assert!(is_web_url("https://github.com/o/r/pull/1"));
+        assert!(is_web_url("http://127.0.0.1:8080/o/r/pull/1"));
+        for bad in [
+            "javascript:alert(1)",
+            "file:///etc/passwd",
+            "https://",
+            "https:///path",
+            "https://host/a b",
+            "https://host/\x1b]52;c;AAAA\x07",
+            "https://host/\u{202e}",
+            "--help",
+        ] {
+            assert!(!is_web_url(bad), "{bad:?}");
+        }
+        assert!(!is_web_url(&format!("https://h/{}", "a".repeat(3000))));
+    }
 }
 
 /// A request plandeck merged for apply (merge-then-apply), rebuilt from

@@ -107,6 +107,25 @@ pub fn api(state: &mut State, origin: &str, call: &Call) -> Reply {
     if let Some(latency) = state.latency {
         reply = reply.later(latency);
     }
+    if authorized
+        && !reply
+            .headers
+            .iter()
+            .any(|(k, _)| k == "x-ratelimit-remaining")
+    {
+        if reply.status != 304 {
+            state.rate_used += 1;
+        }
+        let reset = unix_now() + 3600 - unix_now() % 3600;
+        reply = reply
+            .header("x-ratelimit-limit", &RATE_LIMIT.to_string())
+            .header(
+                "x-ratelimit-remaining",
+                &RATE_LIMIT.saturating_sub(state.rate_used).to_string(),
+            )
+            .header("x-ratelimit-used", &state.rate_used.to_string())
+            .header("x-ratelimit-reset", &reset.to_string());
+    }
     state.log.push(Logged {
         method: call.method.clone(),
         body: String::from_utf8_lossy(&call.body).into_owned(),
@@ -121,6 +140,15 @@ pub fn api(state: &mut State, origin: &str, call: &Call) -> Reply {
         at: std::time::Instant::now(),
     });
     reply
+}
+
+/// Calls an hour, as GitHub allows a user's token.
+const RATE_LIMIT: u64 = 5000;
+
+fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
 }
 
 /// The blob host of artifact downloads: serves the zips, logs whether a
@@ -165,6 +193,9 @@ fn answer(
     authorized: bool,
     if_none_match: Option<&str>,
 ) -> Reply {
+    if let Some(page) = web_page(state, path) {
+        return page;
+    }
     if !authorized {
         let message = state.unauthorized_message.clone();
         return error(401, &message);
@@ -185,6 +216,28 @@ fn answer(
         return fault(&slot.1);
     }
     answer_unfaulted(state, origin, path, call, if_none_match)
+}
+
+/// A pull request's page on the web (`html_url`), as a browser asks for
+/// it: no token.
+fn web_page(state: &State, path: &str) -> Option<Reply> {
+    let rest = path.strip_prefix(&format!("/{}/pull/", state.repo))?;
+    let pull = state.pulls.iter().find(|p| p.number.to_string() == rest)?;
+    let escape = |text: &str| {
+        text.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+    };
+    let html = format!(
+        "<!doctype html><title>#{n} {title}</title><h1>#{n} {title}</h1>\n\
+         <p>{repo}, {head} into {base}: a pull request of plandeck's emulated GitHub.</p>\n",
+        n = pull.number,
+        title = escape(&pull.title),
+        repo = escape(&state.repo),
+        head = escape(&pull.head_ref),
+        base = escape(&pull.base_ref),
+    );
+    Some(Reply::new(200).raw(html, "text/html; charset=utf-8"))
 }
 
 fn answer_unfaulted(
@@ -232,7 +285,10 @@ fn answer_unfaulted(
     }
     let (items, single): (Vec<Value>, Option<Value>) = match segments.as_slice() {
         ["pulls", n] => match find(n) {
-            Some(p) => (Vec::new(), Some(pull_json(&p))),
+            Some(p) => (
+                Vec::new(),
+                Some(pull_json(&p, &state.repo, &state.web_origin)),
+            ),
             None => return error(404, "Not Found"),
         },
         ["pulls", n, "files"] => match find(n) {
@@ -401,7 +457,7 @@ fn pull_entry(state: &mut State, pull: &Pull) -> String {
     match state.pull_entries.get(&pull.number) {
         Some((known, text)) if *known == shown => text.clone(),
         _ => {
-            let text = pull_json(pull).to_string();
+            let text = pull_json(pull, &state.repo, &state.web_origin).to_string();
             state
                 .pull_entries
                 .insert(pull.number, (shown, text.clone()));
@@ -498,8 +554,7 @@ fn ok_text(text: String, link: Option<String>, if_none_match: Option<&str>) -> R
     }
     let reply = Reply::new(200)
         .raw(text, "application/json; charset=utf-8")
-        .header("etag", &etag)
-        .header("x-ratelimit-remaining", "4999");
+        .header("etag", &etag);
     match link {
         Some(link) => reply.header("link", &link),
         None => reply,
@@ -632,10 +687,7 @@ fn mutate(state: &mut State, segments: &[&str], call: &Call) -> Reply {
 
 /// Now, as GitHub writes times, and always after the last review.
 fn submitted_now(state: &mut State) -> String {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64);
-    state.last_submitted = now.max(state.last_submitted + 1);
+    state.last_submitted = unix_now().max(state.last_submitted + 1);
     jiff::Timestamp::from_second(state.last_submitted).map_or_else(
         |_| "1970-01-01T00:00:00Z".into(),
         |t| t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string(),

@@ -44,6 +44,7 @@ impl Emulator {
         let blobs = bind()?;
         let origin = format!("http://{}", api.local_addr()?);
         state.blob_origin = format!("http://{}", blobs.local_addr()?);
+        state.web_origin = origin.clone();
         let state = Arc::new(Mutex::new(state));
         {
             let _entered = runtime.enter();

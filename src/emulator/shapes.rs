@@ -69,9 +69,11 @@ pub(super) fn private_user_json(user: &(u64, String, String)) -> Value {
     value
 }
 
-pub(super) fn pull_json(pull: &Pull) -> Value {
+/// A pull request of `repo` whose page is on `web_origin`.
+pub(super) fn pull_json(pull: &Pull, repo: &str, web_origin: &str) -> Value {
     let mut value = example("pull-request-simple.json");
     value["number"] = json!(pull.number);
+    value["html_url"] = json!(format!("{web_origin}/{repo}/pull/{}", pull.number));
     value["title"] = json!(pull.title);
     value["state"] = json!(pull.state);
     value["draft"] = json!(pull.draft);

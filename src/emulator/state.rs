@@ -187,6 +187,9 @@ pub struct State {
     pub statuses: Vec<StatusSpec>,
     /// Where artifact downloads redirect to (another host).
     pub blob_origin: String,
+    /// Where pull requests' web pages are (`html_url`): the API's origin,
+    /// which serves a page for each.
+    pub web_origin: String,
     /// Downloads the blob host served: (path, whether a token came along).
     pub blob_log: Vec<(String, bool)>,
     pub next_id: u64,
@@ -194,6 +197,9 @@ pub struct State {
     pub teams: Vec<(String, String)>,
     /// Added to every answer (a far-away server).
     pub latency: Option<Duration>,
+    /// Calls counted against the hour's rate limit of 5,000 (a 304 is
+    /// free, as on GitHub).
+    pub rate_used: u64,
     /// Unix seconds of the last review submitted: the next is later.
     pub last_submitted: i64,
     /// Pull request number → (what its listing entry shows, that entry

@@ -230,6 +230,7 @@ impl GitSource {
             updated_at: last.time,
             changed_files,
             roots,
+            url: None,
         }))
     }
 

@@ -475,11 +475,6 @@ mod tests {
                 "unknown action `launch-missiles`",
             ),
             (
-                "[keys.list]\n\"o\" = \"open-in-browser\"\n",
-                "my.toml:2:",
-                "needs a forge source",
-            ),
-            (
                 "[keys.plan]\n\"<C-x>\" = \"approve\"\n\"<c-x>\" = \"block\"\n",
                 "my.toml:3:",
                 "conflicts with line 2",

@@ -126,6 +126,7 @@ pub(super) fn load_requests(
         RequestEntry {
             request: bundle.request,
             roots,
+            forge_reviews: bundle.forge_reviews,
         }
     });
     let describe = source.describe();
@@ -136,6 +137,7 @@ pub(super) fn load_requests(
             .map(|d| progress::load_seen(&d, &describe))
             .unwrap_or_default(),
         source: describe,
+        api_rate: source.api_rate(),
     })
 }
 

@@ -112,6 +112,10 @@ pub enum Action {
     /// Requests list: post the selected request's summary comment and
     /// each root's status on its forge.
     PostComment,
+    /// Open the request's page (its pull request) in the browser.
+    OpenInBrowser,
+    /// Copy the request's page URL to the clipboard (OSC 52).
+    CopyUrl,
     /// Plan view: move the focus to the next pane (outline ⇄ diff).
     FocusNextPane,
     /// Plan view: move the focus to the previous pane.
@@ -151,6 +155,11 @@ pub enum Effect {
     },
     /// Post a request's summary comment and statuses on its forge.
     PostComment { job: JobId, request: Box<Request> },
+    /// Open a web page (a checked http(s) URL) with `$BROWSER` or xdg-open.
+    OpenUrl { url: String },
+    /// Put text on the terminal's clipboard: an OSC 52 sequence of
+    /// plandeck's own, written by the UI thread, which owns the terminal.
+    CopyToClipboard { text: String },
     /// Read the audit log.
     LoadAudit { req: ReqId },
     /// Read the drift reports.
@@ -210,6 +219,8 @@ pub struct RequestEntry {
     pub request: Request,
     /// Parallel to `request.roots`.
     pub roots: Vec<RootPlanInfo>,
+    /// The forge's own review state, where there is a forge.
+    pub forge_reviews: Option<crate::backend::ForgeReviews>,
 }
 
 /// A loaded plan with what the plan view needs precomputed off the UI thread.
@@ -239,9 +250,12 @@ pub struct LoadedPlan {
 /// Results of background work.
 #[derive(Debug)]
 pub enum BackendEvent {
+    /// The browser was started for a page, or could not be.
+    UrlOpened { result: Result<(), String> },
     RequestsLoaded {
         req: ReqId,
-        result: Result<RequestsSnapshot, BackendError>,
+        /// Boxed: the list is by far the largest event.
+        result: Result<Box<RequestsSnapshot>, BackendError>,
     },
     PlanLoaded {
         req: ReqId,
@@ -303,6 +317,8 @@ pub struct RequestsSnapshot {
     /// Request id → head commit when the operator last opened it.
     pub seen: std::collections::BTreeMap<String, String>,
     pub source: String,
+    /// The forge API's rate limit left after the load, when there is one.
+    pub api_rate: Option<crate::backend::ApiRate>,
 }
 
 /// One root's drift report, its drifted resources rendered.

@@ -44,6 +44,11 @@ impl Effects {
         let data_dir = self.data_dir.as_deref();
         Some(match effect {
             Effect::Quit => return None,
+            // The UI thread writes it: it owns the terminal.
+            Effect::CopyToClipboard { .. } => return None,
+            Effect::OpenUrl { url } => BackendEvent::UrlOpened {
+                result: open_in_browser(&url),
+            },
             Effect::CancelJob { job } => {
                 self.jobs.cancel(job);
                 return None;
@@ -65,7 +70,8 @@ impl Effects {
                         settings,
                         self.data_dir.clone(),
                         now,
-                    ),
+                    )
+                    .map(Box::new),
                 }
             }
             Effect::LoadPlan {
@@ -185,7 +191,10 @@ fn failure_event(effect: &Effect) -> impl FnOnce(String) -> Option<BackendEvent>
         Effect::DriftAction { job, .. } => Ids::DriftAction(*job),
         Effect::RunApply { job, .. } => Ids::Apply(*job),
         Effect::RunPlan { job, .. } => Ids::RunPlan(*job),
-        Effect::Quit | Effect::CancelJob { .. } => Ids::None,
+        Effect::Quit
+        | Effect::CancelJob { .. }
+        | Effect::OpenUrl { .. }
+        | Effect::CopyToClipboard { .. } => Ids::None,
     };
     move |error: String| {
         Some(match effect_ids {
@@ -262,7 +271,7 @@ pub struct Runner {
 impl Runner {
     pub fn run(&self, effect: Effect) {
         match effect {
-            Effect::Quit => {}
+            Effect::Quit | Effect::CopyToClipboard { .. } => {}
             // At once, not behind other blocking work.
             Effect::CancelJob { job } => {
                 self.effects.jobs.cancel(job);
@@ -398,4 +407,92 @@ pub(super) fn load_audit(
 
 fn no_drift_reports() -> BackendError {
     BackendError::NotFound("this source keeps no drift reports".into())
+}
+
+/// Starts the browser on `url` (checked http(s)): `$BROWSER` (its first
+/// entry; `%s` stands for the URL, else it is the last argument), else
+/// `xdg-open`. No shell, nothing on the terminal, not waited for.
+pub(super) fn open_in_browser(url: &str) -> Result<(), String> {
+    open_with(std::env::var("BROWSER").ok().as_deref(), url)
+}
+
+/// [`open_in_browser`] with `browser` as `$BROWSER`.
+fn open_with(browser: Option<&str>, url: &str) -> Result<(), String> {
+    if !crate::domain::is_web_url(url) {
+        return Err("not an http(s) page".into());
+    }
+    let program = browser
+        .and_then(|b| b.split(':').map(str::trim).find(|b| !b.is_empty()))
+        .unwrap_or("xdg-open");
+    let mut words: Vec<String> = program.split_whitespace().map(String::from).collect();
+    if words.iter().any(|w| w.contains("%s")) {
+        for word in &mut words {
+            *word = word.replace("%s", url);
+        }
+    } else {
+        words.push(url.to_string());
+    }
+    let (command, args) = words.split_first().ok_or("no browser")?;
+    let mut child = std::process::Command::new(command)
+        .args(args)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .map_err(|e| format!("cannot run {command}: {e} (set $BROWSER)"))?;
+    // Reaped when it ends, however long the browser stays open.
+    std::thread::spawn(move || {
+        let _ = child.wait();
+    });
+    Ok(())
+}
+
+/// The OSC 52 sequence that puts `text` on the terminal's clipboard: the
+/// text in base64, so nothing in it reaches the terminal as itself.
+pub fn clipboard_sequence(text: &str) -> String {
+    use base64::Engine;
+    let encoded = base64::engine::general_purpose::STANDARD.encode(text);
+    format!("\x1b]52;c;{encoded}\x07")
+}
+
+#[cfg(test)]
+mod browser_tests {
+    use super::{clipboard_sequence, open_with};
+
+    #[test]
+    fn the_clipboard_gets_the_text_in_base64_only() {
+        let sequence = clipboard_sequence("https://h/o/r/pull/1\x1b[2J");
+        assert_eq!(sequence, "\x1b]52;c;aHR0cHM6Ly9oL28vci9wdWxsLzEbWzJK\x07");
+    }
+
+    #[test]
+    fn the_browser_gets_the_url_as_one_argument() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let script = dir.path().join("browser");
+        let out = dir.path().join("args");
+        std::fs::write(
+            &script,
+            format!(
+                "#!/bin/sh\nprintf '%s\\n' \"$@\" > {}.tmp && mv {0}.tmp {0}\n",
+                out.display()
+            ),
+        )
+        .expect("script");
+        std::process::Command::new("chmod")
+            .arg("+x")
+            .arg(&script)
+            .status()
+            .expect("chmod");
+        let url = "https://h/o/r/pull/1?a=1&b=$(id)";
+        let browser = format!("{} --new-tab %s:other-browser", script.display());
+        open_with(Some(&browser), url).expect("started");
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while !out.exists() && std::time::Instant::now() < deadline {
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        let args = std::fs::read_to_string(&out).expect("the browser ran");
+        assert_eq!(args, format!("--new-tab\n{url}\n"));
+        assert!(open_with(Some("/nonexistent/browser"), url).is_err());
+        assert!(open_with(None, "javascript:alert(1)").is_err());
+    }
 }

@@ -98,6 +98,32 @@ fn draw_title(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
 }
 
 fn draw_status(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, keymap: &Keymap) {
+    // The forge API's rate limit left, at the right end.
+    let rate = match &state.list.snapshot {
+        Loadable::Loaded(snapshot) => snapshot.api_rate,
+        _ => None,
+    };
+    let mut area = area;
+    if let Some(rate) = rate {
+        let text = format!("API {}/{} ", rate.remaining, rate.limit);
+        let width = (text.chars().count() as u16).min(area.width / 3);
+        let role = if rate.is_low() {
+            render::Role::Warning
+        } else {
+            render::Role::Muted
+        };
+        let right = Rect {
+            x: area.x + area.width - width,
+            width,
+            ..area
+        };
+        area.width -= width;
+        frame.render_widget(
+            Paragraph::new(Span::styled(text, theme.role(role)))
+                .alignment(ratatui::layout::Alignment::Right),
+            right,
+        );
+    }
     let line = match &state.status {
         Some(status) => Line::from(Span::styled(
             format!(" {}", sanitize::escape(status).text),

@@ -101,6 +101,7 @@ fn act(state: &mut State, action: Action) -> Vec<Effect> {
             state.help = false;
             return Vec::new();
         }
+        Action::OpenInBrowser | Action::CopyUrl => return web_page(state, action),
         _ => {}
     }
     match state.layer() {
@@ -113,6 +114,40 @@ fn act(state: &mut State, action: Action) -> Vec<Effect> {
         Layer::Drift => drift_action(state, action),
         Layer::Help | Layer::Input | Layer::Modal => Vec::new(),
     }
+}
+
+/// `o` and `y`: the page of the request on screen, opened or copied.
+fn web_page(state: &mut State, action: Action) -> Vec<Effect> {
+    let request = match &state.screen {
+        Screen::Plan(view) => match view.as_ref() {
+            Loadable::Loaded(view) => Some(view.request.clone()),
+            _ => None,
+        },
+        Screen::Matrix { request, .. } => state
+            .list
+            .selected_entry()
+            .filter(|e| e.request.id == *request)
+            .map(|e| e.request.clone()),
+        Screen::List => state.list.selected_entry().map(|e| e.request.clone()),
+        _ => None,
+    };
+    let Some(request) = request else {
+        return Vec::new();
+    };
+    let Some(url) = request.url.filter(|u| crate::domain::is_web_url(u)) else {
+        let id = crate::sanitize::escape(&request.id).text.into_owned();
+        state.status = Some(format!(
+            "{id} has no web page (a GitHub source's pull requests do)"
+        ));
+        return Vec::new();
+    };
+    let shown = crate::sanitize::escape(&url).text.into_owned();
+    if action == Action::CopyUrl {
+        state.status = Some(format!("copied {shown}"));
+        return vec![Effect::CopyToClipboard { text: url }];
+    }
+    state.status = Some(format!("opening {shown}"));
+    vec![Effect::OpenUrl { url }]
 }
 
 /// New cursor position after a movement, within `len` rows.

@@ -36,6 +36,7 @@ pub fn request() -> Request {
             environment: Some("prod".into()),
             via: Vec::new(),
         }],
+        url: None,
     }
 }
 

@@ -92,6 +92,8 @@ struct Inner {
     slots: tokio::sync::Semaphore,
     in_flight: AtomicU64,
     max_in_flight: AtomicU64,
+    /// The rate limit as the last answer that stated it said.
+    rate: Mutex<Option<crate::backend::ApiRate>>,
 }
 
 /// A request's place among those in flight, given back when dropped.
@@ -162,12 +164,39 @@ impl Api {
                 slots: tokio::sync::Semaphore::new(MAX_IN_FLIGHT),
                 in_flight: AtomicU64::new(0),
                 max_in_flight: AtomicU64::new(0),
+                rate: Mutex::new(None),
             }),
         })
     }
 
     pub fn api_url(&self) -> &str {
         &self.inner.api_url
+    }
+
+    pub fn rate(&self) -> Option<crate::backend::ApiRate> {
+        self.inner.rate.lock().ok().and_then(|r| *r)
+    }
+
+    /// Keeps the rate limit an answer states.
+    fn note_rate(&self, headers: &HeaderMap) {
+        let number = |name: &str| {
+            headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.trim().parse::<u64>().ok())
+        };
+        if let (Some(remaining), Some(limit)) =
+            (number("x-ratelimit-remaining"), number("x-ratelimit-limit"))
+        {
+            let rate = crate::backend::ApiRate {
+                remaining,
+                limit,
+                reset_at: number("x-ratelimit-reset").and_then(|r| i64::try_from(r).ok()),
+            };
+            if let Ok(mut known) = self.inner.rate.lock() {
+                *known = Some(rate);
+            }
+        }
     }
 
     pub fn counts(&self) -> Counts {
@@ -258,6 +287,7 @@ impl Api {
             })?;
         let status = response.status().as_u16();
         let headers = response.headers().clone();
+        self.note_rate(&headers);
         let body = tokio::time::timeout(inner.timeout, inner.client.body_to_string(response))
             .await
             .map_err(|_| timed_out(&where_, inner.timeout))?
@@ -324,6 +354,7 @@ impl Api {
             })?;
         let status = response.status().as_u16();
         let headers = response.headers().clone();
+        self.note_rate(&headers);
         let text = tokio::time::timeout(inner.timeout, client.body_to_string(response))
             .await
             .map_err(|_| unknown())?
@@ -359,6 +390,7 @@ impl Api {
             .map_err(|e| network(&e))?;
         let status = response.status().as_u16();
         let headers = response.headers().clone();
+        self.note_rate(&headers);
         let mut body = response.into_body();
         let mut bytes = Vec::new();
         let deadline = tokio::time::Instant::now() + inner.timeout.max(Duration::from_secs(300));

@@ -337,10 +337,14 @@ impl super::Shared {
     ) -> Result<RequestBundle, BackendError> {
         let roots: Vec<String> = request.roots.iter().map(|r| r.path.clone()).collect();
         let (decisions, plans) = futures_util::future::join(
-            self.decisions(&request),
+            self.decisions_and_forge_reviews(&request),
             self.clone().plans_of(request.clone(), roots.clone(), runs),
         )
         .await;
+        let (decisions, forge_reviews) = match decisions {
+            Ok((decisions, forge)) => (Ok(decisions), Some(forge)),
+            Err(e) => (Err(e), None),
+        };
         let plans = match plans {
             Ok(plans) => plans,
             // The runs could not be read: every root says why.
@@ -359,6 +363,7 @@ impl super::Shared {
             request,
             decisions,
             roots,
+            forge_reviews,
         })
     }
 }

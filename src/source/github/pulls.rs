@@ -335,6 +335,7 @@ impl Shared {
             updated_at: timestamp(&pull.updated_at, n)?,
             changed_files,
             roots,
+            url: pull.html_url.filter(|u| crate::domain::is_web_url(u)),
         })
     }
 

@@ -81,6 +81,10 @@ impl Reports for GitHubSource {
         self.block(move |shared| async move { shared.comment(number, marker, body).await })
     }
 
+    fn api_rate(&self) -> Option<crate::backend::ApiRate> {
+        self.shared.api.rate()
+    }
+
     fn forge_reviews(
         &self,
         request: &Request,

@@ -101,6 +101,35 @@ fn event_of(kind: DecisionKind) -> Option<&'static str> {
     }
 }
 
+/// GitHub's own review state among `reviews` (oldest first): each
+/// account's latest APPROVED or CHANGES_REQUESTED review, a dismissal
+/// clearing it, as GitHub shows it on the pull request.
+fn forge_state(reviews: &[Review]) -> crate::backend::ForgeReviews {
+    let mut latest: Vec<(u64, String, &str)> = Vec::new();
+    for review in reviews {
+        let Some(user) = review.user.as_ref().filter(|u| u.is_account()) else {
+            continue;
+        };
+        let state = match review.state.as_str() {
+            "APPROVED" | "CHANGES_REQUESTED" | "DISMISSED" => review.state.as_str(),
+            _ => continue,
+        };
+        latest.retain(|(id, _, _)| *id != user.id);
+        latest.push((user.id, user.login.clone(), state));
+    }
+    let pick = |wanted: &str| {
+        latest
+            .iter()
+            .filter(|(_, _, s)| *s == wanted)
+            .map(|(_, login, _)| login.clone())
+            .collect()
+    };
+    crate::backend::ForgeReviews {
+        approved: pick("APPROVED"),
+        changes_requested: pick("CHANGES_REQUESTED"),
+    }
+}
+
 /// The decision a review is, if it is one.
 pub(super) fn decision_of(review: &Review, number: u64) -> Option<Decision> {
     let user = review.user.as_ref().filter(|u| u.is_account())?;
@@ -135,11 +164,34 @@ impl Shared {
         self.decisions_of(number_of(&request.id)?).await
     }
 
-    async fn decisions_of(&self, number: u64) -> Result<Vec<Decision>, BackendError> {
+    /// The decisions of `request` and GitHub's own review state, from one
+    /// reading of its reviews.
+    pub(super) async fn decisions_and_forge_reviews(
+        &self,
+        request: &Request,
+    ) -> Result<(Vec<Decision>, crate::backend::ForgeReviews), BackendError> {
+        let number = number_of(&request.id)?;
+        let reviews = self.reviews_of(number).await?;
+        let forge = forge_state(&reviews);
+        Ok((self.decisions_among(&reviews, number).await?, forge))
+    }
+
+    async fn reviews_of(&self, number: u64) -> Result<Vec<Review>, BackendError> {
         let path = format!("/repos/{}/pulls/{number}/reviews?per_page=100", self.repo);
-        let reviews = self
-            .all::<Vec<Review>>(path, &format!("the reviews of #{number}"), MAX_PAGES)
-            .await?;
+        self.all::<Vec<Review>>(path, &format!("the reviews of #{number}"), MAX_PAGES)
+            .await
+    }
+
+    async fn decisions_of(&self, number: u64) -> Result<Vec<Decision>, BackendError> {
+        let reviews = self.reviews_of(number).await?;
+        self.decisions_among(&reviews, number).await
+    }
+
+    async fn decisions_among(
+        &self,
+        reviews: &[Review],
+        number: u64,
+    ) -> Result<Vec<Decision>, BackendError> {
         let mut decisions: Vec<Decision> = reviews
             .iter()
             .filter_map(|r| decision_of(r, number))
@@ -158,33 +210,7 @@ impl Shared {
         &self,
         number: u64,
     ) -> Result<crate::backend::ForgeReviews, BackendError> {
-        let path = format!("/repos/{}/pulls/{number}/reviews?per_page=100", self.repo);
-        let reviews = self
-            .all::<Vec<Review>>(path, &format!("the reviews of #{number}"), MAX_PAGES)
-            .await?;
-        let mut latest: Vec<(u64, String, &str)> = Vec::new();
-        for review in &reviews {
-            let Some(user) = review.user.as_ref().filter(|u| u.is_account()) else {
-                continue;
-            };
-            let state = match review.state.as_str() {
-                "APPROVED" | "CHANGES_REQUESTED" | "DISMISSED" => review.state.as_str(),
-                _ => continue,
-            };
-            latest.retain(|(id, _, _)| *id != user.id);
-            latest.push((user.id, user.login.clone(), state));
-        }
-        let pick = |wanted: &str| {
-            latest
-                .iter()
-                .filter(|(_, _, s)| *s == wanted)
-                .map(|(_, login, _)| login.clone())
-                .collect()
-        };
-        Ok(crate::backend::ForgeReviews {
-            approved: pick("APPROVED"),
-            changes_requested: pick("CHANGES_REQUESTED"),
-        })
+        Ok(forge_state(&self.reviews_of(number).await?))
     }
 
     /// The GitHub teams (`org/slug`) named by the policy's `team:org/slug`

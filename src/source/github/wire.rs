@@ -52,6 +52,9 @@ pub(super) struct Pull {
     pub base: Branch,
     #[serde(default)]
     pub draft: Option<bool>,
+    /// Its page on the web.
+    #[serde(default)]
+    pub html_url: Option<String>,
 }
 
 /// `diff-entry`: one changed file of a pull request.

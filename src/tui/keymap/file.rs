@@ -147,9 +147,6 @@ fn spec(
         match names::from_name(action_name) {
             Some(action) => Some(action),
             None => {
-                if let Some((_, why)) = names::NOT_YET.iter().find(|(n, _)| *n == action_name) {
-                    return Err(at(format!("action `{action_name}` {why}")));
-                }
                 return Err(at(format!(
                     "unknown action `{action_name}` (`plandeck keys` lists the actions of each view)"
                 )));

@@ -7,7 +7,7 @@ use crate::tui::msg::Action;
 use crate::tui::state::Layer;
 
 /// Every action, in the order `plandeck keys` and the tests go through them.
-pub const ACTIONS: [Action; 40] = [
+pub const ACTIONS: [Action; 42] = [
     Action::SelectNext,
     Action::SelectPrev,
     Action::Top,
@@ -46,21 +46,10 @@ pub const ACTIONS: [Action; 40] = [
     Action::AcknowledgeDrift,
     Action::TogglePreview,
     Action::PostComment,
+    Action::OpenInBrowser,
+    Action::CopyUrl,
     Action::FocusNextPane,
     Action::FocusPrevPane,
-];
-
-/// Names a keymap file may use that plandeck knows but cannot do yet, with
-/// why: refused by name rather than as unknown.
-pub const NOT_YET: [(&str, &str); 2] = [
-    (
-        "open-in-browser",
-        "needs a forge source (GitHub), which plandeck does not have yet",
-    ),
-    (
-        "copy-url",
-        "needs a forge source (GitHub), which plandeck does not have yet",
-    ),
 ];
 
 /// The action's name in keymap files.
@@ -104,6 +93,8 @@ pub fn name(action: Action) -> &'static str {
         Action::AcknowledgeDrift => "acknowledge-drift",
         Action::TogglePreview => "toggle-preview",
         Action::PostComment => "post-comment",
+        Action::OpenInBrowser => "open-in-browser",
+        Action::CopyUrl => "copy-url",
         Action::FocusNextPane => "focus-next-pane",
         Action::FocusPrevPane => "focus-prev-pane",
     }
@@ -160,9 +151,6 @@ mod tests {
                 n.chars().all(|c| c.is_ascii_lowercase() || c == '-'),
                 "{n} is kebab-case"
             );
-        }
-        for (n, _) in NOT_YET {
-            assert_eq!(from_name(n), None, "{n} is not an action yet");
         }
     }
 

@@ -275,5 +275,15 @@ fn gate_lines(entry: &RequestEntry, theme: &Theme) -> Vec<Line<'static>> {
             Span::styled(text, theme.role(role)),
         ]));
     }
+    if let Some(forge) = &entry.forge_reviews {
+        lines.push(Line::from(Span::styled(
+            format!(
+                " {}{}",
+                crate::backend::FORGE_REVIEWS_LABEL,
+                clean(&forge.describe())
+            ),
+            theme.role(Role::Muted),
+        )));
+    }
     lines
 }

@@ -28,7 +28,7 @@ pub(super) fn backend(state: &mut State, event: BackendEvent) -> Vec<Effect> {
             match result {
                 Ok(snapshot) => {
                     let len = snapshot.entries.len();
-                    state.list.snapshot = Loadable::Loaded(snapshot);
+                    state.list.snapshot = Loadable::Loaded(*snapshot);
                     state.list.selected = state.list.selected.min(len.saturating_sub(1));
                 }
                 Err(e) => state.list.snapshot = Loadable::Failed(failure_text(&e)),
@@ -162,6 +162,12 @@ pub(super) fn backend(state: &mut State, event: BackendEvent) -> Vec<Effect> {
                 log.finished = Some(result);
             }
             return load_requests(state);
+        }
+        BackendEvent::UrlOpened { result } => {
+            if let Err(why) = result {
+                let why = crate::sanitize::escape(&why).text.into_owned();
+                state.status = Some(format!("cannot open the browser: {why}"));
+            }
         }
         BackendEvent::CommentPosted {
             job,

@@ -34,6 +34,7 @@ fn request(id: &str) -> Request {
             environment: Some("dev".into()),
             via: Vec::new(),
         }],
+        url: None,
     }
 }
 

@@ -83,6 +83,7 @@ fn request(id: &str) -> crate::domain::Request {
         updated_at: 0,
         changed_files: Vec::new(),
         roots: Vec::new(),
+        url: None,
     }
 }
 
@@ -95,11 +96,13 @@ pub(super) fn listed(ids: &[&str]) -> State {
             .map(|id| crate::tui::msg::RequestEntry {
                 request: request(id),
                 roots: Vec::new(),
+                forge_reviews: None,
             })
             .collect(),
         reviewer: None,
         seen: Default::default(),
         source: "test".into(),
+        api_rate: None,
     });
     s
 }
@@ -270,4 +273,27 @@ fn loads_are_judged_at_the_states_clock() {
         matches!(effects.as_slice(), [Effect::LoadRequests { now: 42, .. }]),
         "{effects:?}"
     );
+}
+
+#[test]
+fn a_request_without_a_web_page_says_so_for_o_and_y() {
+    let keymap = Keymap::default();
+    for letter in ['o', 'y'] {
+        let mut s = listed(&["request/1"]);
+        let effects = update(
+            &mut s,
+            key(KeyCode::Char(letter), KeyModifiers::NONE),
+            &keymap,
+        );
+        assert!(effects.is_empty(), "{effects:?}");
+        let status = s.status.clone().unwrap_or_default();
+        assert!(status.contains("request/1 has no web page"), "{status}");
+    }
+    // A page that is not plain http(s) is never handed on.
+    let mut s = listed(&["request/1"]);
+    if let Loadable::Loaded(snapshot) = &mut s.list.snapshot {
+        snapshot.entries[0].request.url = Some("javascript:alert(1)".into());
+    }
+    let effects = update(&mut s, key(KeyCode::Char('o'), KeyModifiers::NONE), &keymap);
+    assert!(effects.is_empty(), "{effects:?}");
 }
