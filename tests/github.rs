@@ -1437,6 +1437,14 @@ fn the_tui_lists_opens_approves_and_blocks_on_github() {
         h.selected_row().unwrap_or_default().contains("Change 1"),
         "{list}"
     );
+    // GitHub's own review state is beside the gate, not in it: bob's
+    // approval then block are, to GitHub, one request for changes.
+    let preview = h.screen();
+    assert!(
+        preview.contains("GitHub's own reviews (not counted by plandeck)")
+            && preview.contains("changes requested by @bob"),
+        "{preview}"
+    );
     h.press("C");
     let posted = h.screen();
     assert!(posted.contains("comment created on pull/1"), "{posted}");
