@@ -162,6 +162,16 @@ pub trait Merges: Send + Sync {
     /// The newest merge plandeck made for applying request `id`
     /// (merge-then-apply), with the request rebuilt from it.
     fn merged_for_apply(&self, id: &str) -> Result<Option<MergedRequest>, BackendError>;
+
+    /// Deletes the request's branch once it is merged, only while it still
+    /// points at the merged head (a push since keeps it). `Ok(false)`:
+    /// there is no branch of it here to delete.
+    fn delete_branch(&self, request: &Request) -> Result<bool, BackendError> {
+        let _ = request;
+        Err(BackendError::Invalid(
+            "this source cannot delete request branches".into(),
+        ))
+    }
 }
 
 /// A root's commit status, as the forge shows it beside the request.

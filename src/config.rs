@@ -42,10 +42,21 @@ pub struct Config {
 }
 
 /// `[apply]`: how an approved request reaches the base branch.
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct ApplyConfig {
     pub mode: ApplyMode,
+    /// apply-then-merge: delete the request's branch once merged.
+    pub delete_branch: bool,
+}
+
+impl Default for ApplyConfig {
+    fn default() -> Self {
+        Self {
+            mode: ApplyMode::default(),
+            delete_branch: true,
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]

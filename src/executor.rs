@@ -266,6 +266,9 @@ fn apply_then_merge(
             places,
             who,
         )?);
+        if config.apply.delete_branch {
+            delete_branch(source, pinned, out);
+        }
     }
     Ok(Outcome::Applied { merged })
 }
@@ -485,6 +488,18 @@ fn merge_and_audit(
     }));
     record::append(places, entry)?;
     Ok(commit)
+}
+
+/// Deletes the merged request's branch, saying so; a branch that cannot
+/// go (moved, checked out) is said and kept: the apply and merge stand.
+fn delete_branch(source: &dyn Backend, request: &Request, out: &mut dyn Write) {
+    let id = crate::sanitize::escape(&request.id).text.into_owned();
+    let line = match source.delete_branch(request) {
+        Ok(true) => format!("deleted branch {id}"),
+        Ok(false) => return,
+        Err(e) => format!("warning: branch {id} kept: {e}"),
+    };
+    let _ = writeln!(out, "{line}");
 }
 
 /// The gate checks that fail, `ignored` aside; approvals do not count for

@@ -98,16 +98,23 @@ fn applied_roots_are_skipped_and_the_merge_entry_lists_every_digest() {
     assert!(out.contains("apps/web/dev: applied"), "{out}");
     assert!(!out.contains("merged"), "stage is still due: {out}");
     fx.approve("Carol", "apps/web/stage");
+    let head = fx.repo.rev("request/1");
     let out = fx.ok("Bob", &["apply", "request/1"]);
     assert!(out.contains("apps/web/dev: already applied at"), "{out}");
     assert!(!out.contains("apps/web/dev: planning again"), "{out}");
     assert!(!out.contains("DRIFT"), "{out}");
     assert!(out.contains("request/1 applied and merged"), "{out}");
+    assert!(out.contains("deleted branch request/1"), "{out}");
+    let branches = fx.repo.git(&["branch", "--list", "request/1"]);
+    assert!(
+        branches.trim().is_empty(),
+        "the merged branch is gone: {branches}"
+    );
     assert_eq!(fx.version("apps-web-stage"), "2");
     let merges = fx.entries("merge");
     assert_eq!(merges.len(), 1, "{merges:?}");
     let merge = &merges[0];
-    assert_eq!(merge["head"], fx.repo.rev("request/1").as_str());
+    assert_eq!(merge["head"], head.as_str());
     let comment = merge["comment"].as_str().unwrap_or("");
     assert!(
         comment.contains(&fx.repo.rev("main")),
@@ -122,6 +129,32 @@ fn applied_roots_are_skipped_and_the_merge_entry_lists_every_digest() {
         assert!(pair.contains("=sha256:"), "{applied}");
         assert!(comment.contains(&pair), "{pair} in {comment}");
     }
+}
+
+/// `delete_branch = false` keeps the merged branch; a branch checked out
+/// is kept with a warning, the apply and merge standing.
+#[test]
+fn the_merged_branch_is_kept_when_configured_or_checked_out() {
+    let keep = format!("{POLICY}[apply]\ndelete_branch = false\n");
+    let fx = fixture(&keep, DEV_AND_STAGE, &["apps/web/dev", "apps/web/stage"]);
+    fx.approve("Carol", "apps/web/stage");
+    let head = fx.repo.rev("request/1");
+    let out = fx.ok("Bob", &["apply", "request/1"]);
+    assert!(out.contains("request/1 applied and merged"), "{out}");
+    assert!(!out.contains("deleted branch"), "{out}");
+    assert_eq!(fx.repo.rev("request/1"), head);
+
+    let fx = fixture(POLICY, DEV_AND_STAGE, &["apps/web/dev", "apps/web/stage"]);
+    fx.approve("Carol", "apps/web/stage");
+    let head = fx.repo.rev("request/1");
+    fx.repo.checkout("request/1");
+    let out = fx.ok("Bob", &["apply", "request/1"]);
+    assert!(out.contains("request/1 applied and merged"), "{out}");
+    assert!(
+        out.contains("warning: branch request/1 kept") && out.contains("checked out here"),
+        "{out}"
+    );
+    assert_eq!(fx.repo.rev("request/1"), head);
 }
 
 /// Holds the fcntl lock Terraform's local backend takes on its state file,

@@ -450,3 +450,37 @@ fn a_fresh_clone_lists_the_remotes_requests_and_a_local_branch_wins() {
         ["request/1"]
     );
 }
+
+/// A merged request's branch goes only while it points at the merged head
+/// and is not checked out; a request of the remote has no branch here.
+#[test]
+fn a_request_branch_is_deleted_only_at_its_merged_head() {
+    let repo = config_repo();
+    repo.branch("request/21", "main");
+    repo.commit("Twenty-one", &[("apps/web/dev1/a.tf", "\n")]);
+    repo.checkout("main");
+    let source = open(&repo, "");
+    let request = source.resolve_request("request/21").expect("resolves");
+    // Pushed to since: kept.
+    repo.checkout("request/21");
+    repo.commit("One more", &[("apps/web/dev1/b.tf", "\n")]);
+    let moved = repo.rev("request/21");
+    repo.checkout("main");
+    let err = source.delete_branch(&request).expect_err("moved");
+    assert!(matches!(err, BackendError::Conflict(_)), "{err:?}");
+    assert_eq!(repo.rev("request/21"), moved);
+    // Checked out: kept.
+    let request = source.resolve_request("request/21").expect("resolves");
+    repo.checkout("request/21");
+    let err = source.delete_branch(&request).expect_err("checked out");
+    assert!(err.to_string().contains("checked out here"), "{err}");
+    // At its head and not checked out: deleted, once.
+    repo.checkout("main");
+    assert!(source.delete_branch(&request).expect("deletes"));
+    assert!(
+        repo.git(&["branch", "--list", "request/21"])
+            .trim()
+            .is_empty()
+    );
+    assert!(!source.delete_branch(&request).expect("nothing left"));
+}

@@ -178,6 +178,36 @@ impl Merges for GitSource {
     fn merged_for_apply(&self, id: &str) -> Result<Option<MergedRequest>, BackendError> {
         self.find_merged_for_apply(id)
     }
+
+    /// The local branch only: a remote's request branch is the remote's to
+    /// delete (plandeck pushes nothing).
+    fn delete_branch(&self, request: &Request) -> Result<bool, BackendError> {
+        let branch = format!("refs/heads/{}", request.id);
+        if self
+            .git(&["rev-parse", "--verify", "-q", "--end-of-options", &branch])
+            .is_err()
+        {
+            return Ok(false);
+        }
+        let current = self
+            .git(&["symbolic-ref", "-q", "HEAD"])
+            .unwrap_or_default();
+        if current.trim() == branch {
+            return Err(BackendError::Invalid(format!(
+                "{} is checked out here: not deleted",
+                request.id
+            )));
+        }
+        // Guarded by the merged head: a branch pushed to since stays.
+        self.git(&["update-ref", "-d", &branch, &request.head])
+            .map_err(|_| {
+                BackendError::Conflict(format!(
+                    "{} moved since it was merged: not deleted",
+                    request.id
+                ))
+            })?;
+        Ok(true)
+    }
 }
 
 impl LocalState for GitSource {
