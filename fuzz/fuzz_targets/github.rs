@@ -1,7 +1,9 @@
 //! What GitHub hands plandeck that anyone can shape: a plan artifact's zip
 //! (read within small limits here) and a review body (its machine line).
 //! The first byte chooses which. Nothing may panic; a body that parses
-//! must write back to a body that parses to the same decision.
+//! must write back to a body that parses to the same decision. The text is
+//! also taken as a pull request's `html_url`: one that may go to a browser
+//! is plain http(s), printable ASCII only.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -20,6 +22,10 @@ fuzz_target!(|data: &[u8]| {
     let Ok(body) = std::str::from_utf8(rest) else {
         return;
     };
+    if plandeck::domain::is_web_url(body) {
+        assert!(body.starts_with("https://") || body.starts_with("http://"));
+        assert!(body.bytes().all(|b| b.is_ascii_graphic()));
+    }
     if let Some((kind, root, digest, _, _)) = reviews::parse_body(body) {
         let decision = plandeck::domain::Decision {
             kind,
