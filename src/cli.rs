@@ -673,12 +673,7 @@ fn demo(
     read_only: bool,
 ) -> Result<i32, Failure> {
     let keep = dir.is_some() || no_tui;
-    let dir = dir.unwrap_or_else(|| {
-        let stamp = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos());
-        std::env::temp_dir().join(format!("plandeck-demo-{}-{stamp}", std::process::id()))
-    });
+    let dir = dir.unwrap_or_else(|| demo_scratch("plandeck-demo"));
     let repo = crate::demo::build(&dir)?;
     if no_tui {
         say!("{}", repo.display());
@@ -695,6 +690,15 @@ fn demo(
         let _ = std::fs::remove_dir_all(&repo);
     }
     result
+}
+
+/// A fresh path under the temporary directory for a demo's files:
+/// `PREFIX-PID-NANOS`.
+fn demo_scratch(prefix: &str) -> PathBuf {
+    let stamp = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    std::env::temp_dir().join(format!("{prefix}-{}-{stamp}", std::process::id()))
 }
 
 /// `demo --github`: the emulated GitHub with the demo's pull requests, and
@@ -724,15 +728,7 @@ fn demo_github(
         ..crate::config::GitHubConfig::default()
     };
     let keep = dir.is_some();
-    let data_dir = dir.unwrap_or_else(|| {
-        let stamp = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos());
-        std::env::temp_dir().join(format!(
-            "plandeck-demo-github-{}-{stamp}",
-            std::process::id()
-        ))
-    });
+    let data_dir = dir.unwrap_or_else(|| demo_scratch("plandeck-demo-github"));
     let token = Token::new(
         crate::emulator::TOKEN.to_string(),
         "the demo's emulated GitHub",
