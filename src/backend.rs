@@ -58,8 +58,8 @@ pub trait Requests: Send + Sync {
     fn code_diff(&self, request: &Request) -> Result<String, BackendError>;
     /// The CODEOWNERS file of the base branch, if there is one.
     fn code_owners(&self) -> Result<Option<CodeOwners>, BackendError>;
-    /// The base branch's head commit.
-    fn base_commit(&self) -> Result<String, BackendError>;
+    /// The head commit of base branch `base` (one of `Config::bases`).
+    fn base_commit(&self, base: &str) -> Result<String, BackendError>;
     /// The commit of the base the request's head forked from (the merge base).
     fn fork_point(&self, request: &Request) -> Result<String, BackendError>;
     /// Every file path of a commit's tree.

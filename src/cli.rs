@@ -117,8 +117,9 @@ pub enum Command {
     Plan {
         /// The request (branch name, or its number).
         request: String,
-        /// Only this root (default: every root the request touches).
-        #[arg(long)]
+        /// Only this root (default: every root the request touches); DIR@ENV
+        /// where environments share a directory.
+        #[arg(long, value_name = "ROOT")]
         root: Option<String>,
         /// No progress on the terminal (stderr).
         #[arg(long, short)]
@@ -127,7 +128,8 @@ pub enum Command {
     /// Store a plan made elsewhere (by CI) for a request's root.
     ImportPlan {
         request: String,
-        #[arg(long)]
+        /// The root: its directory, or DIR@ENV where environments share it.
+        #[arg(long, value_name = "ROOT")]
         root: String,
         /// The plan JSON (`show -json PLANFILE`).
         plan: PathBuf,
@@ -177,7 +179,8 @@ pub enum Command {
     /// Approve a request's root: bound to its head commit and plan digest.
     Approve {
         request: String,
-        #[arg(long)]
+        /// The root: its directory, or DIR@ENV where environments share it.
+        #[arg(long, value_name = "ROOT")]
         root: String,
         #[arg(long)]
         comment: Option<String>,
@@ -198,7 +201,8 @@ pub enum Command {
     /// Block a request's root until you lift it or a new plan supersedes it.
     Block {
         request: String,
-        #[arg(long)]
+        /// The root: its directory, or DIR@ENV where environments share it.
+        #[arg(long, value_name = "ROOT")]
         root: String,
         #[arg(long)]
         reason: String,
@@ -206,7 +210,8 @@ pub enum Command {
     /// Lift your block of a request's root.
     Unblock {
         request: String,
-        #[arg(long)]
+        /// The root: its directory, or DIR@ENV where environments share it.
+        #[arg(long, value_name = "ROOT")]
         root: String,
         #[arg(long)]
         comment: Option<String>,
@@ -214,8 +219,8 @@ pub enum Command {
     /// Apply exactly the approved plan of each root (promotion order), or refuse.
     Apply {
         request: String,
-        /// Only this root.
-        #[arg(long)]
+        /// Only this root (DIR@ENV where environments share a directory).
+        #[arg(long, value_name = "ROOT")]
         root: Option<String>,
         /// No progress on the terminal (stderr).
         #[arg(long, short)]

@@ -2,11 +2,13 @@
 //! strictly typed, unknown keys refused. An error names the file, the line
 //! and the key, and plandeck refuses to start rather than guess.
 
+mod environments;
 mod github;
 mod glob;
 pub mod order;
 mod policy;
 
+pub use environments::{ENV_SEPARATOR, RootEnvironment, RootTarget};
 pub use github::{GitHubConfig, SourceKind};
 pub use glob::{path_glob, path_glob_set, path_matcher};
 pub use policy::{
@@ -86,6 +88,33 @@ pub struct SourceConfig {
     /// The remote whose branches are requests too where no local branch of
     /// that name exists (a fresh clone); empty for local branches only.
     pub remote: String,
+    /// `[[source.requests]]`: branch patterns and the base each merges
+    /// into, first match wins; empty: `request_pattern` into `base`.
+    pub requests: Vec<RequestRoute>,
+}
+
+/// `{ pattern = "dev/*", base = "develop" }`: branches matching `pattern`
+/// (`*` any characters) are requests into `base`.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RequestRoute {
+    pub pattern: String,
+    pub base: String,
+}
+
+impl SourceConfig {
+    /// Where requests come from and go: `[[source.requests]]`, else the
+    /// single `request_pattern` into `base`.
+    pub fn routes(&self) -> Vec<RequestRoute> {
+        if self.requests.is_empty() {
+            vec![RequestRoute {
+                pattern: self.request_pattern.clone(),
+                base: self.base.clone(),
+            }]
+        } else {
+            self.requests.clone()
+        }
+    }
 }
 
 impl Default for SourceConfig {
@@ -96,6 +125,7 @@ impl Default for SourceConfig {
             base: "main".into(),
             roots: Vec::new(),
             remote: "origin".into(),
+            requests: Vec::new(),
         }
     }
 }
@@ -106,43 +136,6 @@ impl Default for SourceConfig {
 pub struct TofuConfig {
     /// `tofu`, `terraform` or a path; default: `tofu` when on PATH, else `terraform`.
     pub binary: Option<String>,
-}
-
-impl Config {
-    /// The environment of a root: the configured environment whose globs
-    /// match, else one inferred from the directory name (`prod…` → prod,
-    /// `stag…` → stage, `dev…` → dev). A root matched by the globs of two
-    /// environments is refused: TOML tables have no order to pick one by,
-    /// and guessing a root's policy could pick the weaker one.
-    pub fn environment_of(&self, root: &str) -> Result<Option<String>, String> {
-        let matching: Vec<&String> = self
-            .environments
-            .iter()
-            .filter(|(_, env)| {
-                env.roots
-                    .iter()
-                    .any(|g| path_matcher(g).is_ok_and(|g| g.is_match(root)))
-            })
-            .map(|(name, _)| name)
-            .collect();
-        match matching.as_slice() {
-            [one] => return Ok(Some((*one).clone())),
-            [] => {}
-            [first, rest @ ..] => {
-                let rest: Vec<&str> = rest.iter().map(|n| n.as_str()).collect();
-                return Err(format!(
-                    "root {root:?} matches the roots of more than one environment \
-                     ({first} and {}): make environments.*.roots disjoint",
-                    rest.join(" and ")
-                ));
-            }
-        }
-        let leaf = root.rsplit('/').next().unwrap_or(root).to_ascii_lowercase();
-        Ok([("prod", "prod"), ("stag", "stage"), ("dev", "dev")]
-            .into_iter()
-            .find(|(needle, _)| leaf.contains(needle))
-            .map(|(_, env)| env.to_string()))
-    }
 }
 
 /// `[check]`: when `plandeck check` fails a plan.
@@ -406,9 +399,56 @@ fn check_values(config: &Config) -> Result<(), (String, String)> {
     let known_env = |name: &str| {
         config.environments.contains_key(name) || ["dev", "stage", "prod"].contains(&name)
     };
+    for route in &config.source.requests {
+        globset::GlobBuilder::new(&route.pattern)
+            .literal_separator(false)
+            .build()
+            .map_err(|e| invalid("source.requests.pattern", &route.pattern, e))?;
+        if route.base.trim().is_empty() {
+            return Err((
+                format!("\"{}\"", route.pattern),
+                "key `source.requests.base`: empty base branch".into(),
+            ));
+        }
+    }
     for (name, env) in &config.environments {
+        if name.contains(ENV_SEPARATOR) {
+            return Err((
+                format!("[environments.{name}]"),
+                format!(
+                    "key `environments.{name}`: an environment name cannot hold `{ENV_SEPARATOR}` (roots are named DIR{ENV_SEPARATOR}ENV)"
+                ),
+            ));
+        }
         for g in &env.roots {
             path(format!("environments.{name}.roots"), g)?;
+        }
+        let settings = env
+            .var_files
+            .iter()
+            .map(|v| ("var_files", v, true))
+            .chain(
+                env.backend_config
+                    .iter()
+                    .map(|v| ("backend_config", v, true)),
+            )
+            .chain(env.workspace.iter().map(|v| ("workspace", v, false)))
+            .chain(env.base.iter().map(|v| ("base", v, false)));
+        for (key, value, is_path) in settings {
+            let checked = if key == "base" {
+                if value.trim().is_empty() {
+                    Err(format!("key `environments.{name}.base`: empty base branch"))
+                } else {
+                    Ok(())
+                }
+            } else {
+                environments::check_state_setting(
+                    &format!("environments.{name}.{key}"),
+                    value,
+                    is_path,
+                )
+            };
+            checked.map_err(|message| (format!("\"{value}\""), message))?;
         }
         if let Some(window) = &env.window {
             window.compile().map_err(|e| {

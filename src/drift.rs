@@ -141,13 +141,14 @@ pub fn check_root(
     config: &Config,
     root: &str,
 ) -> Result<DriftReport, DriftError> {
-    let base = base_commit(source, config)?;
+    let target = config.target(root).map_err(DriftError::Io)?;
+    let base = source.base_commit(&config.drift_base(root))?;
     let binary = tofu::choose_binary(&config.tofu);
     let workspace = Workspace::create(source, &base)?;
-    let root_dir = workspace.worktree().join(root);
-    crate::tofu::confine::check_tree(workspace.worktree(), root).map_err(DriftError::Io)?;
+    let root_dir = workspace.worktree().join(&target.dir);
+    crate::tofu::confine::check_tree(workspace.worktree(), &target.dir).map_err(DriftError::Io)?;
     let outcome = if root_dir.is_dir() {
-        run::refresh_only(&binary, &root_dir)
+        run::refresh_only(&binary, &root_dir, &target)
     } else {
         Err(run::Failed {
             code: None,
@@ -235,29 +236,39 @@ pub fn load_plan(report: &DriftReport) -> Result<Plan, DriftError> {
     Ok(crate::plan::load_plan(path).map_err(BackendError::from)?)
 }
 
-/// The base branch's head commit.
-pub fn base_commit(source: &dyn Backend, config: &Config) -> Result<String, DriftError> {
-    let _ = config;
-    Ok(source.base_commit()?)
-}
-
-/// The roots on the base branch: directories holding configuration files,
-/// kept when they match `[source] roots` if globs are configured.
+/// The roots to check for drift: on each base branch, the directories
+/// holding configuration files (kept when they match `[source] roots` if
+/// globs are configured), named as requests name them (`DIR@ENV` for a
+/// shared directory), each checked at the base of its environment (its
+/// `base`, else the primary base).
 pub fn base_roots(source: &dyn Backend, config: &Config) -> Result<Vec<String>, DriftError> {
-    let base = base_commit(source, config)?;
-    let listing = source.files_at(&base)?;
     let globs = root_globs(&config.source.roots)?;
-    let dirs: BTreeSet<String> = listing
-        .iter()
-        .filter(|f| {
-            [".tf", ".tf.json", ".tofu", ".tofu.json"]
-                .iter()
-                .any(|e| f.ends_with(e))
-        })
-        .map(|f| f.rsplit_once('/').map_or(".", |(dir, _)| dir).to_string())
-        .filter(|dir| globs.as_ref().is_none_or(|g| g.is_match(dir)))
-        .collect();
-    Ok(dirs.into_iter().collect())
+    let mut keys = BTreeSet::new();
+    for base in config.bases() {
+        let listing = source.files_at(&source.base_commit(&base)?)?;
+        let dirs: BTreeSet<String> = listing
+            .iter()
+            .filter(|f| {
+                [".tf", ".tf.json", ".tofu", ".tofu.json"]
+                    .iter()
+                    .any(|e| f.ends_with(e))
+            })
+            .map(|f| f.rsplit_once('/').map_or(".", |(dir, _)| dir).to_string())
+            .filter(|dir| globs.as_ref().is_none_or(|g| g.is_match(dir)))
+            .collect();
+        for dir in dirs {
+            let roots = config
+                .root_environments(&dir, &base, None)
+                .map_err(DriftError::Io)?;
+            keys.extend(
+                roots
+                    .into_iter()
+                    .map(|r| r.key)
+                    .filter(|key| config.drift_base(key) == base),
+            );
+        }
+    }
+    Ok(keys.into_iter().collect())
 }
 
 fn root_globs(globs: &[String]) -> Result<Option<globset::GlobSet>, DriftError> {
@@ -278,6 +289,9 @@ pub fn roots_to_check(
     let only = only.trim_end_matches('/');
     if roots.iter().any(|r| r == only) {
         return Ok(vec![only.to_string()]);
+    }
+    if let Err(why) = config.target(only) {
+        return Err(DriftError::Io(why));
     }
     Err(DriftError::UnknownRoot {
         root: only.to_string(),

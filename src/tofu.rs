@@ -17,7 +17,7 @@ mod workspace;
 
 pub use workspace::{PlanInWorkspaceError, Workspace, prune_stale, prune_stale_and_say};
 
-use crate::config::TofuConfig;
+use crate::config::{RootTarget, TofuConfig};
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -118,17 +118,65 @@ fn is_executable(path: &Path) -> bool {
     }
 }
 
-/// Plans `root_dir` with `binary`: `init`, `plan -out=OUT/plan.tfplan`,
-/// `show -json`. The plan file is written into `out_dir`, which must exist.
-pub fn plan_root(binary: &Path, root_dir: &Path, out_dir: &Path) -> Result<PlanOutput, TofuError> {
-    plan_confined(binary, root_dir, out_dir, None)
+/// The arguments that choose an environment's state in a shared
+/// directory: `init -backend-config=F…`, `plan -var-file=F…` and the
+/// workspace to select (paths relative to the root directory).
+pub fn init_args(target: &RootTarget) -> Vec<OsString> {
+    prefixed("-backend-config=", &target.backend_config)
 }
 
-/// [`plan_root`], and when `worktree` is given, refusing (before `plan`)
-/// any module directory or symlink that leaves it (see [`confine`]).
+/// `-var-file=F` for each of the target's var files.
+pub fn plan_args(target: &RootTarget) -> Vec<OsString> {
+    prefixed("-var-file=", &target.var_files)
+}
+
+fn prefixed(flag: &str, values: &[String]) -> Vec<OsString> {
+    values
+        .iter()
+        .map(|v| {
+            let mut arg = OsString::from(flag);
+            arg.push(v);
+            arg
+        })
+        .collect()
+}
+
+/// After `init`: selects the target's workspace in `root_dir`, creating it
+/// when it does not exist yet (`workspace select`, else `workspace new`).
+/// The choice is kept in the root's `.terraform`, so `plan`, `show` and
+/// `apply` in that directory use it. Nothing to do without a workspace.
+pub fn select_workspace(
+    binary: &Path,
+    root_dir: &Path,
+    target: &RootTarget,
+) -> Result<String, TofuError> {
+    let Some(name) = &target.workspace else {
+        return Ok(String::new());
+    };
+    let mut chdir = OsString::from("-chdir=");
+    chdir.push(absolute(root_dir));
+    let select = |verb: &str| {
+        run(
+            binary,
+            Step::Init,
+            &[&chdir, "workspace".as_ref(), verb.as_ref(), name.as_ref()],
+        )
+    };
+    match select("select") {
+        Ok(done) => Ok(done.text()),
+        Err(_) => select("new").map(|done| done.text()),
+    }
+}
+
+/// Plans `target` in `root_dir` with `binary`: `init`, `plan
+/// -out=OUT/plan.tfplan`, `show -json`, with the target's state arguments.
+/// The plan file is written into `out_dir`, which must exist. When
+/// `worktree` is given, any module directory or symlink that leaves it is
+/// refused before `plan` (see [`confine`]).
 fn plan_confined(
     binary: &Path,
     root_dir: &Path,
+    target: &RootTarget,
     out_dir: &Path,
     worktree: Option<&Path>,
 ) -> Result<PlanOutput, TofuError> {
@@ -140,31 +188,30 @@ fn plan_confined(
     out.push(&plan_file);
 
     let mut log = String::new();
-    let init = run(
-        binary,
-        Step::Init,
-        &[
-            &chdir,
-            "init".as_ref(),
-            "-input=false".as_ref(),
-            "-no-color".as_ref(),
-        ],
-    )?;
+    let backend = init_args(target);
+    let mut init_argv: Vec<&std::ffi::OsStr> = vec![
+        &chdir,
+        "init".as_ref(),
+        "-input=false".as_ref(),
+        "-no-color".as_ref(),
+    ];
+    init_argv.extend(backend.iter().map(OsString::as_os_str));
+    let init = run(binary, Step::Init, &init_argv)?;
     log.push_str(&init.text());
+    log.push_str(&select_workspace(binary, &root_dir, target)?);
     if let Some(worktree) = worktree {
         confine::check_modules(worktree, &root_dir).map_err(TofuError::Confined)?;
     }
-    let plan = run(
-        binary,
-        Step::Plan,
-        &[
-            &chdir,
-            "plan".as_ref(),
-            "-input=false".as_ref(),
-            "-no-color".as_ref(),
-            &out,
-        ],
-    )?;
+    let vars = plan_args(target);
+    let mut plan_argv: Vec<&std::ffi::OsStr> = vec![
+        &chdir,
+        "plan".as_ref(),
+        "-input=false".as_ref(),
+        "-no-color".as_ref(),
+        &out,
+    ];
+    plan_argv.extend(vars.iter().map(OsString::as_os_str));
+    let plan = run(binary, Step::Plan, &plan_argv)?;
     log.push_str(&plan.text());
     let show = run(
         binary,
@@ -298,8 +345,15 @@ mod tests {
     #[test]
     fn a_missing_binary_is_a_clear_error() {
         let dir = std::env::temp_dir();
-        let err = plan_root(Path::new("/nonexistent/plandeck-tofu"), &dir, &dir)
-            .expect_err("no such binary");
+        let target = RootTarget::default();
+        let err = plan_confined(
+            Path::new("/nonexistent/plandeck-tofu"),
+            &dir,
+            &target,
+            &dir,
+            None,
+        )
+        .expect_err("no such binary");
         let text = err.to_string();
         assert!(
             text.starts_with("cannot run /nonexistent/plandeck-tofu init"),

@@ -379,7 +379,7 @@ fn the_base_its_fork_point_a_tree_and_codeowners_are_read() {
         ));
     });
     let source = source(&github, "");
-    assert_eq!(source.base_commit().expect("base"), base);
+    assert_eq!(source.base_commit("main").expect("base"), base);
     let request = source.resolve_request("1").expect("resolves");
     assert_eq!(source.fork_point(&request).expect("fork point"), fork);
     assert_eq!(

@@ -187,8 +187,8 @@ impl Requests for FakeBackend {
         Ok(None)
     }
 
-    fn base_commit(&self) -> Result<String, BackendError> {
-        self.call("base_commit", "")?;
+    fn base_commit(&self, base: &str) -> Result<String, BackendError> {
+        self.call("base_commit", base)?;
         Ok("base".into())
     }
 

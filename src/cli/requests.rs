@@ -284,18 +284,7 @@ fn selected_roots<'a>(
     let wanted = wanted.strip_prefix("./").unwrap_or(wanted);
     match request.roots.iter().find(|r| r.path == wanted) {
         Some(found) => Ok(vec![found]),
-        None => {
-            let known: Vec<&str> = request.roots.iter().map(|r| r.path.as_str()).collect();
-            Err(Failure(format!(
-                "request {} does not touch root `{wanted}` (its roots: {})",
-                request.id,
-                if known.is_empty() {
-                    "none".to_string()
-                } else {
-                    known.join(", ")
-                }
-            )))
-        }
+        None => Err(Failure(request.unknown_root(wanted))),
     }
 }
 
@@ -313,29 +302,34 @@ pub(super) fn plan(
         .map(|r| r.path.clone())
         .collect();
     let progress = super::progress::RootProgress::new("planning", roots.len(), quiet);
-    let binary = tofu::choose_binary(&loaded.config.tofu);
     tofu::prune_stale_and_say(&source);
     let mut failures = Vec::new();
     let mut output = Ok(());
-    crate::executor::planner::plan_roots(&source, &binary, &request, &roots, &mut |root, step| {
-        let done = match step {
-            PlanStep::Started => return progress.start(root),
-            PlanStep::Done(done) => done,
-        };
-        // Each line as soon as its root is planned: planning is slow.
-        let line = match done {
-            RootPlanned::Stored(stored) => stored_line(&source as &dyn Backend, &stored),
-            RootPlanned::Failed(e) => Err(Failure(e)),
-        };
-        match line {
-            Ok(line) if output.is_ok() => {
-                output = progress.suspend(|| write_stdout(|out| writeln!(out, "{line}")));
+    crate::executor::planner::plan_roots(
+        &source,
+        &loaded.config,
+        &request,
+        &roots,
+        &mut |root, step| {
+            let done = match step {
+                PlanStep::Started => return progress.start(root),
+                PlanStep::Done(done) => done,
+            };
+            // Each line as soon as its root is planned: planning is slow.
+            let line = match done {
+                RootPlanned::Stored(stored) => stored_line(&source as &dyn Backend, &stored),
+                RootPlanned::Failed(e) => Err(Failure(e)),
+            };
+            match line {
+                Ok(line) if output.is_ok() => {
+                    output = progress.suspend(|| write_stdout(|out| writeln!(out, "{line}")));
+                }
+                Ok(_) => {}
+                Err(Failure(e)) => failures.push(format!("{root}: {e}")),
             }
-            Ok(_) => {}
-            Err(Failure(e)) => failures.push(format!("{root}: {e}")),
-        }
-        progress.done();
-    })?;
+            progress.done();
+        },
+    )?;
     drop(progress);
     output?;
     match failures.len() {

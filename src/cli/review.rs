@@ -30,12 +30,7 @@ pub(super) fn open(
     let request = source.resolve_request(request)?;
     if let Some(root) = root {
         if !request.roots.iter().any(|r| r.path == root) {
-            let roots: Vec<&str> = request.roots.iter().map(|r| r.path.as_str()).collect();
-            return Err(Failure(format!(
-                "{} does not touch root {root:?} (its roots: {})",
-                request.id,
-                roots.join(", ")
-            )));
+            return Err(Failure(request.unknown_root(root)));
         }
     }
     Ok((source, request))

@@ -32,6 +32,17 @@ pub struct EnvironmentConfig {
     /// Whether an emergency approval (`approve --emergency --reason`) may
     /// waive the deployment window. Off by default.
     pub allow_emergency: bool,
+    /// The base branch whose requests are in this environment (`develop`):
+    /// with `roots`, both must match.
+    pub base: Option<String>,
+    /// `-var-file`s, relative to the root: with `backend_config` and
+    /// `workspace`, how this environment keeps its own state in a directory
+    /// it shares with others (roots named `DIR@ENV`).
+    pub var_files: Vec<String>,
+    /// `init -backend-config` files, relative to the root.
+    pub backend_config: Vec<String>,
+    /// The Terraform workspace of this environment (created when missing).
+    pub workspace: Option<String>,
 }
 
 /// `{ team = "staff", count = 1 }`: `count` approvals from members of `team`.

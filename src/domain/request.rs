@@ -17,6 +17,18 @@ pub struct RootRef {
     pub via: Vec<String>,
 }
 
+impl RootRef {
+    /// The root's directory: its path without the `@ENV` that names the
+    /// environment of a directory shared by several.
+    pub fn dir(&self) -> &str {
+        self.environment
+            .as_deref()
+            .and_then(|env| self.path.strip_suffix(env))
+            .and_then(|rest| rest.strip_suffix('@'))
+            .unwrap_or(&self.path)
+    }
+}
+
 /// An open change: a branch and, on a forge, its pull request.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Request {
@@ -45,6 +57,37 @@ pub struct Request {
     /// Its web page, when the source has one (a pull request's page).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
+}
+
+impl Request {
+    /// Why `wanted` names no root of this request, in one line; a
+    /// directory shared by environments is answered with its `DIR@ENV` roots.
+    pub fn unknown_root(&self, wanted: &str) -> String {
+        let prefix = format!("{wanted}@");
+        let shared: Vec<&str> = self
+            .roots
+            .iter()
+            .map(|r| r.path.as_str())
+            .filter(|p| p.starts_with(&prefix))
+            .collect();
+        if !shared.is_empty() {
+            return format!(
+                "{}: root `{wanted}` is in several environments here: name one with --root {}",
+                self.id,
+                shared.join(" or --root ")
+            );
+        }
+        let known: Vec<&str> = self.roots.iter().map(|r| r.path.as_str()).collect();
+        format!(
+            "request {} does not touch root `{wanted}` (its roots: {})",
+            self.id,
+            if known.is_empty() {
+                "none".to_string()
+            } else {
+                known.join(", ")
+            }
+        )
+    }
 }
 
 /// Whether `url` may be handed to a browser: http(s), and nothing in it a

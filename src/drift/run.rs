@@ -25,7 +25,11 @@ pub struct Failed {
 }
 
 /// Runs the three steps in `root_dir` (a directory of a temporary worktree).
-pub fn refresh_only(binary: &Path, root_dir: &Path) -> Result<Done, Failed> {
+pub fn refresh_only(
+    binary: &Path,
+    root_dir: &Path,
+    target: &crate::config::RootTarget,
+) -> Result<Done, Failed> {
     let root_dir = std::path::absolute(root_dir).unwrap_or_else(|_| root_dir.to_path_buf());
     let mut chdir = OsString::from("-chdir=");
     chdir.push(&root_dir);
@@ -33,18 +37,22 @@ pub fn refresh_only(binary: &Path, root_dir: &Path) -> Result<Done, Failed> {
     let mut out = OsString::from("-out=");
     out.push(&plan_file);
 
-    let init = step(
-        binary,
-        "init",
-        &[
-            &chdir,
-            "init".as_ref(),
-            "-input=false".as_ref(),
-            "-no-color".as_ref(),
-        ],
-    )?;
+    let backend = crate::tofu::init_args(target);
+    let mut init_args: Vec<&std::ffi::OsStr> = vec![
+        &chdir,
+        "init".as_ref(),
+        "-input=false".as_ref(),
+        "-no-color".as_ref(),
+    ];
+    init_args.extend(backend.iter().map(OsString::as_os_str));
+    let init = step(binary, "init", &init_args)?;
     expect_success("init", &init)?;
-    let plan_args: [&std::ffi::OsStr; 7] = [
+    crate::tofu::select_workspace(binary, &root_dir, target).map_err(|e| Failed {
+        code: None,
+        message: e.to_string(),
+    })?;
+    let vars = crate::tofu::plan_args(target);
+    let mut plan_args: Vec<&std::ffi::OsStr> = vec![
         &chdir,
         "plan".as_ref(),
         "-refresh-only".as_ref(),
@@ -53,6 +61,7 @@ pub fn refresh_only(binary: &Path, root_dir: &Path) -> Result<Done, Failed> {
         "-no-color".as_ref(),
         &out,
     ];
+    plan_args.extend(vars.iter().map(OsString::as_os_str));
     let plan = step(binary, "plan", &plan_args)?;
     let code = match plan.status.code() {
         Some(code @ (0 | 2)) => code,
@@ -155,7 +164,12 @@ mod tests {
     #[test]
     fn a_missing_binary_is_a_failure_not_a_panic() {
         let dir = std::env::temp_dir();
-        let err = refresh_only(Path::new("/nonexistent/plandeck-tf"), &dir).err();
+        let err = refresh_only(
+            Path::new("/nonexistent/plandeck-tf"),
+            &dir,
+            &Default::default(),
+        )
+        .err();
         assert!(err.is_some_and(|f| f.message.contains("cannot run")));
     }
 }

@@ -4,6 +4,7 @@
 //! the TUI's `p` both plan through here.
 
 use crate::backend::{Backend, BackendError, NewPlan};
+use crate::config::{Config, RootTarget};
 use crate::domain::{PlanOrigin, Request, StoredPlan};
 use crate::tofu::Workspace;
 use std::path::Path;
@@ -23,20 +24,24 @@ pub enum RootPlanned {
     Failed(String),
 }
 
-/// Plans `roots` of `request` with `binary`, calling `step` with each root
+/// Plans `roots` of `request` (by name: `DIR` or `DIR@ENV`), calling `step` with each root
 /// as it starts and as it finishes. A root that fails does not stop the others; the
 /// workspace is removed at the end (or on any early return).
 pub fn plan_roots(
     backend: &dyn Backend,
-    binary: &Path,
+    config: &Config,
     request: &Request,
     roots: &[String],
     step: &mut dyn FnMut(&str, PlanStep),
 ) -> Result<(), BackendError> {
+    let binary = crate::tofu::choose_binary(&config.tofu);
     let mut workspace = Workspace::create(backend, &request.head)?;
     for root in roots {
         step(root, PlanStep::Started);
-        let planned = match plan_one(backend, request, &mut workspace, binary, root) {
+        let planned = match config
+            .target(root)
+            .and_then(|target| plan_one(backend, request, &mut workspace, &binary, &target))
+        {
             Ok(stored) => RootPlanned::Stored(Box::new(stored)),
             Err(why) => RootPlanned::Failed(why),
         };
@@ -50,9 +55,9 @@ fn plan_one(
     request: &Request,
     workspace: &mut Workspace<'_>,
     binary: &Path,
-    root: &str,
+    target: &RootTarget,
 ) -> Result<StoredPlan, String> {
-    let output = workspace.plan(binary, root).map_err(|e| e.to_string())?;
+    let output = workspace.plan(binary, target).map_err(|e| e.to_string())?;
     let plan = NewPlan {
         head: &request.head,
         origin: PlanOrigin::Planned,
@@ -61,6 +66,6 @@ fn plan_one(
         cost_json: None,
     };
     backend
-        .store_plan(request, root, plan)
+        .store_plan(request, &target.key, plan)
         .map_err(|e| e.to_string())
 }

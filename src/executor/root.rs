@@ -97,8 +97,17 @@ pub fn apply_root(
         None,
     )?;
     let binary = tofu::choose_binary(&config.tofu);
+    let target = match config.target(root) {
+        Ok(target) => target,
+        Err(why) => {
+            return Ok(Some(Outcome::Refused {
+                root: root.to_string(),
+                reasons: vec![format!("root: {why}")],
+            }));
+        }
+    };
     let mut workspace = Workspace::create(source, commit)?;
-    let fresh = match workspace.plan(&binary, root) {
+    let fresh = match workspace.plan(&binary, &target) {
         Ok(fresh) => fresh,
         Err(e) if e.to_string().contains(STATE_LOCKED) => return Ok(Some(state_locked(root))),
         // A path out of the approved tree: nothing was planned or applied.
@@ -162,7 +171,7 @@ pub fn apply_root(
         out,
         "{root}: the fresh plan matches the approved {approved}; applying it"
     );
-    let root_dir = workspace.worktree().join(root);
+    let root_dir = workspace.worktree().join(&target.dir);
     crate::failpoint::reach("apply-planned");
     let finished = run::apply(&binary, &root_dir, &fresh.plan_file, log, out);
     crate::failpoint::reach("apply-finished");
@@ -216,10 +225,15 @@ pub fn reconcile(
 ) -> (DecisionKind, String) {
     let at = &commit[..commit.len().min(8)];
     let binary = tofu::choose_binary(&config.tofu);
-    let fresh = Workspace::create(source, commit)
-        .map_err(|e| e.to_string())
-        .and_then(|mut w| {
-            let planned = w.plan(&binary, root).map_err(|e| e.to_string());
+    let fresh = config
+        .target(root)
+        .and_then(|target| {
+            Workspace::create(source, commit)
+                .map(|w| (w, target))
+                .map_err(|e| e.to_string())
+        })
+        .and_then(|(mut w, target)| {
+            let planned = w.plan(&binary, &target).map_err(|e| e.to_string());
             let _ = w.remove();
             planned
         })

@@ -525,16 +525,13 @@ fn code_owner_check(input: &GateInput<'_>, counted: &[&ApprovalStatus]) -> GateC
     // CODEOWNERS file itself) can change what every root does: its owners
     // must approve each root. So must the owners of the changed modules
     // this root reads, even where a module directory is a root too.
-    let via = input
-        .request
-        .roots
-        .iter()
-        .find(|r| r.path == input.root)
-        .map_or(&[][..], |r| r.via.as_slice());
+    let this = input.request.roots.iter().find(|r| r.path == input.root);
+    let via = this.map_or(&[][..], |r| r.via.as_slice());
+    let dir = this.map_or(input.root, |r| r.dir());
     let files = input.request.changed_files.iter().filter(|f| {
-        in_root(f, input.root)
+        in_root(f, dir)
             || via.iter().any(|m| in_root(f, m))
-            || !input.request.roots.iter().any(|r| in_root(f, &r.path))
+            || !input.request.roots.iter().any(|r| in_root(f, r.dir()))
     });
     let mut missing = Vec::new();
     for file in files {

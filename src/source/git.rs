@@ -46,7 +46,8 @@ pub const MERGED_FOR_APPLY: &str = "Merged by plandeck for apply";
 pub struct GitSource {
     repo: PathBuf,
     config: Config,
-    pattern: GlobMatcher,
+    /// Branch patterns and the base each merges into, first match wins.
+    routes: Vec<(GlobMatcher, String)>,
     roots: Option<GlobSet>,
     store: PlanStore,
 }
@@ -88,11 +89,18 @@ impl GitSource {
         let source = Self {
             repo,
             config: config.clone(),
-            pattern: request_pattern(&config.source.request_pattern)?,
+            routes: config
+                .source
+                .routes()
+                .into_iter()
+                .map(|r| Ok((request_pattern(&r.pattern)?, r.base)))
+                .collect::<Result<_, BackendError>>()?,
             roots: root_globs(&config.source.roots)?,
             store: PlanStore::open(&git_dir),
         };
-        source.base_head()?;
+        for base in config.bases() {
+            source.branch_head(&base)?;
+        }
         Ok(source)
     }
 
@@ -136,9 +144,8 @@ impl GitSource {
         match matches.len() {
             1 => Ok(matches.remove(0)),
             0 => Err(BackendError::NotFound(format!(
-                "no open request `{name_or_number}` (requests are branches matching `{}` with \
-                 commits not in `{}`)",
-                self.config.source.request_pattern, self.config.source.base
+                "no open request `{name_or_number}` (requests are {})",
+                self.describe_routes()
             ))),
             _ => Err(BackendError::Invalid(format!(
                 "request number `{name_or_number}` is ambiguous: {}",
@@ -151,8 +158,24 @@ impl GitSource {
         }
     }
 
-    fn base_head(&self) -> Result<String, BackendError> {
-        let base = &self.config.source.base;
+    /// "branches matching `P` with commits not in `B`", for every route.
+    pub(crate) fn describe_routes(&self) -> String {
+        self.config
+            .source
+            .routes()
+            .iter()
+            .map(|r| {
+                format!(
+                    "branches matching `{}` with commits not in `{}`",
+                    r.pattern, r.base
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    /// The head commit of branch `base`.
+    fn branch_head(&self, base: &str) -> Result<String, BackendError> {
         let spec = format!("{base}^{{commit}}");
         let out = self.run("rev-parse --verify --quiet --end-of-options", &[&spec]);
         let out = out.map_err(|_| {
@@ -164,10 +187,11 @@ impl GitSource {
         Ok(out.trim().to_string())
     }
 
-    /// Branches matching the request pattern, with their head commits:
-    /// local ones, then those of the configured remote that have no local
-    /// branch of the same name (a fresh clone has only remote-tracking ones).
-    fn candidate_branches(&self) -> Result<Vec<(String, String)>, BackendError> {
+    /// Branches matching a request pattern, with their head commits and
+    /// the base they merge into: local ones, then those of the configured
+    /// remote that have no local branch of the same name (a fresh clone has
+    /// only remote-tracking ones). A base is never a request into itself.
+    fn candidate_branches(&self) -> Result<Vec<(String, String, String)>, BackendError> {
         let remote = &self.config.source.remote;
         let remote_prefix = format!("refs/remotes/{remote}/");
         let mut patterns = vec!["refs/heads/"];
@@ -178,7 +202,7 @@ impl GitSource {
             "for-each-ref --format=%(refname)%00%(objectname)",
             &patterns,
         )?;
-        let mut branches: Vec<(String, String)> = Vec::new();
+        let mut branches: Vec<(String, String, String)> = Vec::new();
         for (name, sha) in out.lines().filter_map(|line| line.split_once('\0')) {
             let (local, branch) = match name.strip_prefix("refs/heads/") {
                 Some(branch) => (true, branch),
@@ -187,25 +211,30 @@ impl GitSource {
                     _ => continue,
                 },
             };
-            if !self.pattern.is_match(branch) {
+            let Some((_, base)) = self.routes.iter().find(|(p, _)| p.is_match(branch)) else {
+                continue;
+            };
+            if branch == base {
                 continue;
             }
             // for-each-ref lists refs/heads before refs/remotes: a local
             // branch wins over the remote's of the same name.
-            if local || !branches.iter().any(|(b, _)| b == branch) {
-                branches.push((branch.to_string(), sha.to_string()));
+            if local || !branches.iter().any(|(b, _, _)| b == branch) {
+                branches.push((branch.to_string(), sha.to_string(), base.clone()));
             }
         }
         Ok(branches)
     }
 
-    /// The request on `branch`, or `None` when it has nothing beyond the
-    /// base (merged, or never committed to) or shares no history with it.
+    /// The request on `branch` into branch `into` (whose head is `base`),
+    /// or `None` when it has nothing beyond the base (merged, or never
+    /// committed to) or shares no history with it.
     fn request(
         &self,
         branch: &str,
         head: &str,
         base: &str,
+        into: &str,
         trees: &mut tree::Cache,
     ) -> Result<Option<Request>, BackendError> {
         let commits = self.commits(&format!("{base}..{head}"))?;
@@ -217,7 +246,7 @@ impl GitSource {
         };
         let merge_base = merge_base.trim().to_string();
         let changed_files = self.changed_files(&merge_base, head)?;
-        let roots = self.affected_roots(&changed_files, head, &merge_base, trees)?;
+        let roots = self.affected_roots(&changed_files, head, &merge_base, into, trees)?;
         Ok(Some(Request {
             id: branch.to_string(),
             number: trailing_number(branch),
@@ -225,7 +254,7 @@ impl GitSource {
             authors: distinct(commits.iter().map(|c| &c.author)),
             committers: distinct(commits.iter().map(|c| &c.committer)),
             head: head.to_string(),
-            base: self.config.source.base.clone(),
+            base: into.to_string(),
             created_at: first.time,
             updated_at: last.time,
             changed_files,
@@ -276,11 +305,15 @@ impl GitSource {
 impl GitSource {
     /// Open requests, newest first.
     fn requests(&self) -> Result<Vec<Request>, BackendError> {
-        let base = self.base_head()?;
+        let mut heads = std::collections::BTreeMap::new();
         let mut trees = tree::Cache::default();
         let mut requests = Vec::new();
-        for (branch, head) in self.candidate_branches()? {
-            if let Some(request) = self.request(&branch, &head, &base, &mut trees)? {
+        for (branch, head, into) in self.candidate_branches()? {
+            if !heads.contains_key(&into) {
+                heads.insert(into.clone(), self.branch_head(&into)?);
+            }
+            let base = &heads[&into];
+            if let Some(request) = self.request(&branch, &head, base, &into, &mut trees)? {
                 requests.push(request);
             }
         }

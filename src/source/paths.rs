@@ -33,21 +33,40 @@ pub fn roots_of_changed(
     files: &[String],
     roots: &GlobSet,
     config: &Config,
+    base: &str,
 ) -> Result<Vec<RootRef>, BackendError> {
     let paths: BTreeSet<&str> = files
         .iter()
         .filter_map(|file| ancestors(file).find(|dir| roots.is_match(dir)))
         .collect();
-    paths
+    let mut refs = Vec::new();
+    for path in paths {
+        refs.extend(root_refs(config, path, base, Some(files), Vec::new())?);
+    }
+    refs.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(refs)
+}
+
+/// The roots of directory `dir` in a request into `base`: one per
+/// environment (`DIR@ENV` for a shared directory; see
+/// `Config::root_environments`), each affected `via` the given modules.
+pub fn root_refs(
+    config: &Config,
+    dir: &str,
+    base: &str,
+    changed: Option<&[String]>,
+    via: Vec<String>,
+) -> Result<Vec<RootRef>, BackendError> {
+    Ok(config
+        .root_environments(dir, base, changed)
+        .map_err(BackendError::Invalid)?
         .into_iter()
-        .map(|path| {
-            Ok(RootRef {
-                environment: config.environment_of(path).map_err(BackendError::Invalid)?,
-                path: path.to_string(),
-                via: Vec::new(),
-            })
+        .map(|root| RootRef {
+            path: root.key,
+            environment: root.environment,
+            via: via.clone(),
         })
-        .collect()
+        .collect())
 }
 
 #[cfg(test)]
@@ -78,7 +97,7 @@ mod tests {
         ]
         .map(String::from)
         .to_vec();
-        let roots = roots_of_changed(&files, &globs, &config).expect("roots");
+        let roots = roots_of_changed(&files, &globs, &config, "main").expect("roots");
         let got: Vec<(&str, Option<&str>)> = roots
             .iter()
             .map(|r| (r.path.as_str(), r.environment.as_deref()))

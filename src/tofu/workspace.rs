@@ -4,6 +4,7 @@
 
 use super::{PlanOutput, TofuError, confine, plan_confined};
 use crate::backend::Workspaces;
+use crate::config::RootTarget;
 use crate::source::BackendError;
 use std::path::{Path, PathBuf};
 
@@ -46,8 +47,14 @@ impl<'a> Workspace<'a> {
         &self.worktree
     }
 
-    /// Plans the root at `root` (relative to the repository) with [`plan_root`].
-    pub fn plan(&mut self, binary: &Path, root: &str) -> Result<PlanOutput, PlanInWorkspaceError> {
+    /// Plans `target` (its directory relative to the repository, with its
+    /// environment's state arguments).
+    pub fn plan(
+        &mut self,
+        binary: &Path,
+        target: &RootTarget,
+    ) -> Result<PlanOutput, PlanInWorkspaceError> {
+        let root = target.dir.as_str();
         let root_dir = self.worktree.join(root);
         confine::check_tree(&self.worktree, root)
             .map_err(|e| PlanInWorkspaceError::Tofu(TofuError::Confined(e)))?;
@@ -61,6 +68,7 @@ impl<'a> Workspace<'a> {
         Ok(plan_confined(
             binary,
             &root_dir,
+            target,
             &out_dir,
             Some(&self.worktree),
         )?)

@@ -146,7 +146,6 @@ pub fn plan_request(
     scope: &Arc<CancelScope>,
     progress: &LineSink,
 ) -> Result<String, String> {
-    let binary = crate::tofu::choose_binary(&config.tofu);
     for dir in crate::tofu::prune_stale(backend) {
         progress.line(format!(
             "removed the workspace of an interrupted run: {}",
@@ -159,7 +158,7 @@ pub fn plan_request(
         .enter(|| {
             plan_roots(
                 backend,
-                &binary,
+                config,
                 request,
                 &roots,
                 &mut |root, step| match step {

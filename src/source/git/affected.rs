@@ -15,13 +15,15 @@ use crate::source::{BackendError, RootRef};
 use std::collections::{BTreeMap, BTreeSet};
 
 impl GitSource {
-    /// The roots `files` (changed between `base` and `head`) affect, sorted
-    /// by path; `trees` keeps what was read for the next requests.
+    /// The roots `files` (changed between `base` and `head`) affect in a
+    /// request into branch `into`, sorted by path; `trees` keeps what was
+    /// read for the next requests.
     pub(super) fn affected_roots(
         &self,
         files: &[String],
         head: &str,
         base: &str,
+        into: &str,
         trees: &mut Cache,
     ) -> Result<Vec<RootRef>, BackendError> {
         trees.load(self.repo(), &[head, base])?;
@@ -61,20 +63,20 @@ impl GitSource {
             via.into_iter()
                 .map(|(root, via)| (root, via.into_iter().collect())),
         );
-        affected
-            .into_iter()
-            .map(|(path, via)| {
-                let environment = self
-                    .config
-                    .environment_of(&path)
-                    .map_err(BackendError::Invalid)?;
-                Ok(RootRef {
-                    environment,
-                    path,
-                    via,
-                })
-            })
-            .collect()
+        let mut refs = Vec::new();
+        for (dir, via) in affected {
+            // A root reached through a module is affected in every environment.
+            let changed = via.is_empty().then_some(files);
+            refs.extend(crate::source::paths::root_refs(
+                &self.config,
+                &dir,
+                into,
+                changed,
+                via,
+            )?);
+        }
+        refs.sort_by(|a, b| a.path.cmp(&b.path));
+        Ok(refs)
     }
 }
 

@@ -16,12 +16,14 @@ use std::path::{Path, PathBuf};
 
 impl Requests for GitSource {
     fn describe(&self) -> String {
-        format!(
-            "git {} ({} into {})",
-            self.repo.display(),
-            self.config.source.request_pattern,
-            self.config.source.base
-        )
+        let routes: Vec<String> = self
+            .config
+            .source
+            .routes()
+            .iter()
+            .map(|r| format!("{} into {}", r.pattern, r.base))
+            .collect();
+        format!("git {} ({})", self.repo.display(), routes.join(", "))
     }
 
     fn list_requests(&self) -> Result<Vec<Request>, BackendError> {
@@ -44,8 +46,8 @@ impl Requests for GitSource {
             .map(|t| CodeOwners::parse(&t)))
     }
 
-    fn base_commit(&self) -> Result<String, BackendError> {
-        self.base_head()
+    fn base_commit(&self, base: &str) -> Result<String, BackendError> {
+        self.branch_head(base)
     }
 
     fn fork_point(&self, request: &Request) -> Result<String, BackendError> {

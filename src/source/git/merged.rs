@@ -14,7 +14,17 @@ impl GitSource {
         &self,
         id: &str,
     ) -> Result<Option<MergedRequest>, BackendError> {
-        let base = self.base_head()?;
+        for into in self.config.bases() {
+            if let Some(found) = self.merged_into(id, &into)? {
+                return Ok(Some(found));
+            }
+        }
+        Ok(None)
+    }
+
+    /// [`Self::find_merged_for_apply`] on the history of branch `into`.
+    fn merged_into(&self, id: &str, into: &str) -> Result<Option<MergedRequest>, BackendError> {
+        let base = self.branch_head(into)?;
         let log = "log --no-show-signature --no-color --first-parent --merges -z";
         let out = self.run(log, &["--format=%H %P%n%B", "--end-of-options", &base])?;
         for record in out.split('\0').filter(|r| !r.is_empty()) {
@@ -26,7 +36,7 @@ impl GitSource {
                 continue;
             };
             let mut trees = tree::Cache::default();
-            let Some(mut request) = self.request(id, head, first, &mut trees)? else {
+            let Some(mut request) = self.request(id, head, first, into, &mut trees)? else {
                 continue;
             };
             request.base = first.to_string();

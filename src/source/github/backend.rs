@@ -103,12 +103,8 @@ impl Requests for GitHubSource {
         Ok(None)
     }
 
-    fn base_commit(&self) -> Result<String, BackendError> {
-        let path = format!(
-            "/repos/{}/branches/{}",
-            self.shared.repo,
-            encode(self.first_base())
-        );
+    fn base_commit(&self, base: &str) -> Result<String, BackendError> {
+        let path = format!("/repos/{}/branches/{}", self.shared.repo, encode(base));
         let branch: BranchInfo = self.get_json(path, "the base branch")?;
         Ok(branch.commit.sha)
     }

@@ -313,8 +313,12 @@ impl Shared {
             }
         }
         let changed_files: Vec<String> = changed.into_iter().collect();
-        let roots =
-            crate::source::paths::roots_of_changed(&changed_files, &self.roots, &self.config)?;
+        let roots = crate::source::paths::roots_of_changed(
+            &changed_files,
+            &self.roots,
+            &self.config,
+            &pull.base.name,
+        )?;
         let mut authors: Vec<Identity> = pull.user.iter().filter_map(account).collect();
         let mut committers = Vec::new();
         for commit in &commits {

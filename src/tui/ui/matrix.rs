@@ -30,9 +30,10 @@ pub fn draw(
         return;
     };
     let title = format!(
-        " {} — {} — {} roots ",
+        " {} — {} — into {} — {} roots ",
         clean(&entry.request.id),
         clean(&entry.request.title),
+        clean(&entry.request.base),
         entry.request.roots.len()
     );
     let block = Block::default()

@@ -61,6 +61,11 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, ui: &mut UiState, them
     }
     let height = area.height.saturating_sub(2) as usize;
     scroll_to(&mut ui.list_offset, state.list.selected, height);
+    // The base shows once requests go into more than one (GitFlow).
+    let several_bases = snapshot
+        .entries
+        .iter()
+        .any(|e| e.request.base != snapshot.entries[0].request.base);
     let rows = visible
         .iter()
         .enumerate()
@@ -68,14 +73,20 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, ui: &mut UiState, them
         .take(height)
         .map(|(pos, &i)| {
             let entry = &snapshot.entries[i];
-            let row = request_row(entry, is_new(snapshot, entry), state.now, theme);
+            let row = request_row(
+                entry,
+                is_new(snapshot, entry),
+                state.now,
+                theme,
+                several_bases,
+            );
             if pos == state.list.selected {
                 row.style(theme.selection())
             } else {
                 row
             }
         });
-    let header = Row::new([
+    let mut header = vec![
         "",
         "Request",
         "Title",
@@ -87,15 +98,18 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, ui: &mut UiState, them
         "Approvals",
         "Status",
         "Age",
-    ])
-    .style(theme.role(Role::Heading));
+    ];
+    if several_bases {
+        header.insert(2, "Base");
+    }
+    let header = Row::new(header).style(theme.role(Role::Heading));
     // Columns as wide as their content (within caps); the title takes the rest.
     let entries: Vec<&RequestEntry> = visible.iter().map(|&i| &snapshot.entries[i]).collect();
     let width_of = |header: &str, cap: usize, text: &dyn Fn(&RequestEntry) -> usize| {
         let widest = entries.iter().map(|e| text(e)).max().unwrap_or(0);
         Constraint::Length(widest.max(header.chars().count()).min(cap) as u16)
     };
-    let widths = [
+    let mut widths = vec![
         Constraint::Length(1),
         width_of("Request", 24, &|e| clean(&display_name(e)).chars().count()),
         Constraint::Fill(1),
@@ -108,6 +122,12 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, ui: &mut UiState, them
         Constraint::Length(8),
         Constraint::Length(4),
     ];
+    if several_bases {
+        widths.insert(
+            2,
+            width_of("Base", 16, &|e| clean(&e.request.base).chars().count()),
+        );
+    }
     frame.render_widget(Table::new(rows, widths).header(header).block(block), area);
 }
 
@@ -144,11 +164,17 @@ fn split_for_preview(area: Rect, rows: usize, hidden: bool) -> (Rect, Option<Rec
     (area, None)
 }
 
-fn request_row(entry: &RequestEntry, new: bool, now: i64, theme: &Theme) -> Row<'static> {
+fn request_row(
+    entry: &RequestEntry,
+    new: bool,
+    now: i64,
+    theme: &Theme,
+    with_base: bool,
+) -> Row<'static> {
     let request = &entry.request;
     let name = display_name(entry);
     let author = author_of(entry);
-    let cells = vec![
+    let mut cells = vec![
         Cell::from(if new {
             Span::styled("●", theme.role(Role::Read))
         } else {
@@ -165,6 +191,9 @@ fn request_row(entry: &RequestEntry, new: bool, now: i64, theme: &Theme) -> Row<
         Cell::from(status_span(entry, theme)),
         Cell::from(age(now, request.updated_at)),
     ];
+    if with_base {
+        cells.insert(2, Cell::from(clean(&request.base)));
+    }
     Row::new(cells)
 }
 
