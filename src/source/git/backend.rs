@@ -182,8 +182,12 @@ impl Merges for GitSource {
     }
 
     /// The local branch only: a remote's request branch is the remote's to
-    /// delete (plandeck pushes nothing).
+    /// delete (plandeck pushes nothing). A base branch that is itself a
+    /// request (GitFlow's `develop` into `main`) is never deleted.
     fn delete_branch(&self, request: &Request) -> Result<bool, BackendError> {
+        if self.config.bases().contains(&request.id) {
+            return Ok(false);
+        }
         let branch = format!("refs/heads/{}", request.id);
         if self
             .git(&["rev-parse", "--verify", "-q", "--end-of-options", &branch])

@@ -1,0 +1,384 @@
+//! Workflows of real teams on the git source, with real Terraform and the
+//! null provider: GitFlow (requests into `develop` are stage, `develop`
+//! into `main` is prod, drift checked per base) and one directory shared
+//! by environments with their own state (var files and backend config, or
+//! workspaces), named `DIR@ENV` by every command.
+
+mod support;
+
+use support::TestRepo;
+use support::apply::{ALICE, Fixture, text};
+
+/// A root whose backend and variables come from its environment.
+fn shared_root(backend: &str) -> String {
+    format!(
+        r#"terraform {{
+  required_providers {{
+    null = {{
+      source  = "hashicorp/null"
+      version = "2.1.2"
+    }}
+  }}
+  backend "local" {{{backend}}}
+}}
+
+variable "env" {{
+  type = string
+}}
+
+variable "release" {{
+  type = string
+}}
+
+resource "null_resource" "app" {{
+  triggers = {{
+    label = "${{var.env}}-${{var.release}}"
+  }}
+}}
+
+output "version" {{
+  value = "${{var.env}}-${{var.release}}"
+}}
+"#
+    )
+}
+
+fn tfvars(env: &str, release: &str) -> String {
+    format!("env = \"{env}\"\nrelease = \"{release}\"\n")
+}
+
+/// `infra/` with `env/{stage,prod}.tfvars` and a backend config per
+/// environment keeping its state at `state/ENV.tfstate`.
+fn write_shared_dir(repo: &TestRepo, state: &std::path::Path, release: &str) {
+    repo.write("infra/main.tf", &shared_root(""));
+    for env in ["stage", "prod"] {
+        repo.write(&format!("infra/env/{env}.tfvars"), &tfvars(env, release));
+        repo.write(
+            &format!("infra/env/{env}.backend.hcl"),
+            &format!("path = \"{}/{env}.tfstate\"\n", state.display()),
+        );
+    }
+    repo.write(".gitignore", ".terraform/\n.terraform.lock.hcl\n");
+}
+
+const SHARED: &str = r#"
+[environments.stage]
+roots = ["infra"]
+var_files = ["env/stage.tfvars"]
+backend_config = ["env/stage.backend.hcl"]
+required_approvals = 1
+
+[environments.prod]
+roots = ["infra"]
+var_files = ["env/prod.tfvars"]
+backend_config = ["env/prod.backend.hcl"]
+required_approvals = 2
+after = ["stage"]
+"#;
+
+fn output_of(fixture: &Fixture, env: &str) -> String {
+    fixture.state_json(env)["outputs"]["version"]["value"]
+        .as_str()
+        .unwrap_or("")
+        .to_string()
+}
+
+fn approve(fixture: &Fixture, person: &str, request: &str, root: &str) {
+    fixture.ok(
+        person,
+        &[
+            "approve",
+            request,
+            "--root",
+            root,
+            "--ack",
+            "null_resource.app",
+        ],
+    );
+}
+
+fn roots_of(fixture: &Fixture, request: &str) -> Vec<(String, String)> {
+    let out = fixture.ok("Bob", &["requests", "--format", "json"]);
+    let list: serde_json::Value = serde_json::from_str(&out).expect("json");
+    let request = list
+        .as_array()
+        .expect("array")
+        .iter()
+        .find(|r| r["id"] == request)
+        .unwrap_or_else(|| panic!("no request {request} in {out}"));
+    request["roots"]
+        .as_array()
+        .expect("roots")
+        .iter()
+        .map(|r| {
+            (
+                r["path"].as_str().unwrap_or("").to_string(),
+                r["environment"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn environments_sharing_a_directory_plan_approve_and_apply_separately() {
+    let repo = TestRepo::new();
+    let state = repo.scratch("state");
+    write_shared_dir(&repo, &state, "1");
+    repo.commit("base", &[]);
+    repo.branch("request/1", "main");
+    for env in ["stage", "prod"] {
+        repo.write(&format!("infra/env/{env}.tfvars"), &tfvars(env, "2"));
+    }
+    repo.commit_as("release 2", &[], ALICE, ALICE);
+    repo.checkout("main");
+    let fixture = Fixture::with_config(repo, state, SHARED);
+
+    assert_eq!(
+        roots_of(&fixture, "request/1"),
+        [
+            ("infra@prod".to_string(), "prod".to_string()),
+            ("infra@stage".to_string(), "stage".to_string())
+        ]
+    );
+    // `--root` with the directory alone is refused, naming both.
+    let out = fixture.run("Bob", &["plan", "request/1", "--root", "infra"]);
+    assert_ne!(out.status.code(), Some(0));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("--root infra@prod") && err.contains("--root infra@stage"),
+        "{err}"
+    );
+    let planned = fixture.ok("Bob", &["plan", "request/1", "--root", "infra@stage"]);
+    assert!(planned.contains("infra@stage"), "{planned}");
+    assert!(!planned.contains("infra@prod"), "{planned}");
+    fixture.ok("Bob", &["plan", "request/1", "--root", "infra@prod"]);
+
+    // Block and unblock by DIR@ENV.
+    fixture.ok(
+        "Bob",
+        &[
+            "block",
+            "request/1",
+            "--root",
+            "infra@prod",
+            "--reason",
+            "wait",
+        ],
+    );
+    fixture.ok("Bob", &["unblock", "request/1", "--root", "infra@prod"]);
+
+    // Approving stage does not approve prod.
+    approve(&fixture, "Bob", "request/1", "infra@stage");
+    fixture.ok("Bob", &["apply", "request/1", "--root", "infra@stage"]);
+    assert_eq!(output_of(&fixture, "stage"), "stage-2");
+    assert!(
+        !fixture.state.join("prod.tfstate").exists(),
+        "the stage apply wrote prod's state"
+    );
+    fixture.refused(&["apply", "request/1", "--root", "infra@prod"], "approvals");
+    assert!(!fixture.state.join("prod.tfstate").exists());
+
+    approve(&fixture, "Bob", "request/1", "infra@prod");
+    approve(&fixture, "Carol", "request/1", "infra@prod");
+    let applied = fixture.ok("Bob", &["apply", "request/1"]);
+    assert!(applied.contains("already applied"), "{applied}");
+    assert_eq!(output_of(&fixture, "prod"), "prod-2");
+    assert_eq!(output_of(&fixture, "stage"), "stage-2");
+    let results: Vec<String> = fixture
+        .entries("apply-succeeded")
+        .iter()
+        .map(|e| e["root"].as_str().unwrap_or("").to_string())
+        .collect();
+    assert_eq!(results, ["infra@stage", "infra@prod"]);
+    // Merged into main.
+    let main_vars = fixture.repo.git(&["show", "main:infra/env/prod.tfvars"]);
+    assert!(main_vars.contains("\"2\""), "{main_vars}");
+
+    // Drift is checked per environment's state.
+    let drift = fixture.ok("Bob", &["drift", "check", "--root", "infra@prod"]);
+    assert!(drift.contains("infra@prod"), "{drift}");
+    let reports = fixture.ok("Bob", &["drift", "list", "--format", "json"]);
+    let reports: serde_json::Value = serde_json::from_str(&reports).expect("json");
+    assert_eq!(reports[0]["root"], "infra@prod");
+    assert_eq!(reports[0]["status"], "clean", "{reports}");
+}
+
+#[test]
+fn a_change_to_one_environments_own_file_touches_only_that_environment() {
+    let repo = TestRepo::new();
+    let state = repo.scratch("state");
+    write_shared_dir(&repo, &state, "1");
+    repo.commit("base", &[]);
+    repo.branch("request/1", "main");
+    repo.write("infra/env/stage.tfvars", &tfvars("stage", "2"));
+    repo.commit_as("stage only", &[], ALICE, ALICE);
+    repo.checkout("main");
+    let fixture = Fixture::with_config(repo, state, SHARED);
+    assert_eq!(
+        roots_of(&fixture, "request/1"),
+        [("infra@stage".to_string(), "stage".to_string())]
+    );
+}
+
+#[test]
+fn environments_choose_their_own_workspace_in_one_directory() {
+    let repo = TestRepo::new();
+    let state = repo.scratch("state");
+    let backend = format!(
+        "\n    path          = \"{0}/default.tfstate\"\n    workspace_dir = \"{0}/ws\"\n  ",
+        state.display()
+    );
+    repo.write("infra/main.tf", &shared_root(&backend));
+    for env in ["stage", "prod"] {
+        repo.write(&format!("infra/{env}.tfvars"), &tfvars(env, "1"));
+    }
+    repo.write(".gitignore", ".terraform/\n.terraform.lock.hcl\n");
+    repo.commit("base", &[]);
+    repo.branch("request/1", "main");
+    repo.write(
+        "infra/main.tf",
+        &format!("{}\n# release note\n", shared_root(&backend)),
+    );
+    repo.commit_as("touch", &[], ALICE, ALICE);
+    repo.checkout("main");
+    let config = r#"
+[environments.stage]
+roots = ["infra"]
+var_files = ["stage.tfvars"]
+workspace = "stage"
+required_approvals = 1
+[environments.prod]
+roots = ["infra"]
+var_files = ["prod.tfvars"]
+workspace = "prod"
+required_approvals = 1
+"#;
+    let fixture = Fixture::with_config(repo, state.clone(), config);
+    fixture.ok("Bob", &["plan", "request/1"]);
+    approve(&fixture, "Bob", "request/1", "infra@stage");
+    approve(&fixture, "Bob", "request/1", "infra@prod");
+    fixture.ok("Bob", &["apply", "request/1"]);
+    for env in ["stage", "prod"] {
+        let path = state.join("ws").join(env).join("terraform.tfstate");
+        let json: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(&path).expect("workspace state")).expect("json");
+        assert_eq!(json["outputs"]["version"]["value"], format!("{env}-1"));
+    }
+    assert!(!state.join("default.tfstate").exists());
+}
+
+const GITFLOW: &str = r#"
+[source]
+base = "main"
+
+[[source.requests]]
+pattern = "dev/*"
+base = "develop"
+
+[[source.requests]]
+pattern = "develop"
+base = "main"
+
+[environments.stage]
+base = "develop"
+var_files = ["env/stage.tfvars"]
+backend_config = ["env/stage.backend.hcl"]
+required_approvals = 1
+
+[environments.prod]
+base = "main"
+var_files = ["env/prod.tfvars"]
+backend_config = ["env/prod.backend.hcl"]
+required_approvals = 2
+"#;
+
+#[test]
+fn gitflow_requests_into_develop_are_stage_and_develop_into_main_is_prod() {
+    let repo = TestRepo::new();
+    let state = repo.scratch("state");
+    write_shared_dir(&repo, &state, "1");
+    repo.commit("base", &[]);
+    repo.branch("develop", "main");
+    repo.branch("dev/1", "develop");
+    for env in ["stage", "prod"] {
+        repo.write(&format!("infra/env/{env}.tfvars"), &tfvars(env, "2"));
+    }
+    repo.commit_as("release 2", &[], ALICE, ALICE);
+    repo.checkout("main");
+    let fixture = Fixture::with_config(repo, state, GITFLOW);
+
+    // dev/1 goes into develop: stage's plan and gate.
+    let list = fixture.ok("Bob", &["requests", "--format", "json"]);
+    let list: serde_json::Value = serde_json::from_str(&list).expect("json");
+    let dev = list
+        .as_array()
+        .expect("array")
+        .iter()
+        .find(|r| r["id"] == "dev/1")
+        .expect("dev/1 listed");
+    assert_eq!(dev["base"], "develop");
+    assert!(
+        !list
+            .as_array()
+            .expect("array")
+            .iter()
+            .any(|r| r["id"] == "develop"),
+        "develop has nothing beyond main yet: {list}"
+    );
+    assert_eq!(
+        roots_of(&fixture, "dev/1"),
+        [("infra@stage".to_string(), "stage".to_string())]
+    );
+    fixture.ok("Bob", &["plan", "dev/1"]);
+    approve(&fixture, "Bob", "dev/1", "infra@stage");
+    let applied = fixture.ok("Bob", &["apply", "dev/1"]);
+    assert!(applied.contains("merged"), "{applied}");
+    assert_eq!(output_of(&fixture, "stage"), "stage-2");
+    assert!(!fixture.state.join("prod.tfstate").exists());
+    let develop_vars = fixture.repo.git(&["show", "develop:infra/env/prod.tfvars"]);
+    assert!(develop_vars.contains("\"2\""), "merged into develop");
+    let main_vars = fixture.repo.git(&["show", "main:infra/env/prod.tfvars"]);
+    assert!(main_vars.contains("\"1\""), "main untouched");
+
+    // The same change promoted: develop into main is prod, two approvals.
+    assert_eq!(
+        roots_of(&fixture, "develop"),
+        [("infra@prod".to_string(), "prod".to_string())]
+    );
+    // Bob merged dev/1, so his merge commit makes him an author of develop.
+    fixture.ok("Bob", &["plan", "develop"]);
+    approve(&fixture, "Carol", "develop", "infra@prod");
+    let out = fixture.run("Bob", &["apply", "develop"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("approvals"),
+        "{}",
+        text(&out.stderr)
+    );
+    approve(&fixture, "Dave", "develop", "infra@prod");
+    fixture.ok("Bob", &["apply", "develop"]);
+    assert_eq!(output_of(&fixture, "prod"), "prod-2");
+    let main_vars = fixture.repo.git(&["show", "main:infra/env/prod.tfvars"]);
+    assert!(main_vars.contains("\"2\""), "merged into main");
+    // A base branch is never deleted as a merged request branch.
+    assert_eq!(fixture.repo.rev("develop").len(), 40);
+
+    // Drift: each environment at its own base's head.
+    fixture.ok("Bob", &["drift", "check"]);
+    let reports = fixture.ok("Bob", &["drift", "list", "--format", "json"]);
+    let reports: serde_json::Value = serde_json::from_str(&reports).expect("json");
+    let base_of = |root: &str| -> String {
+        reports
+            .as_array()
+            .expect("array")
+            .iter()
+            .find(|r| r["root"] == root)
+            .unwrap_or_else(|| panic!("no report for {root}: {reports}"))["base_commit"]
+            .as_str()
+            .unwrap_or("")
+            .to_string()
+    };
+    assert_eq!(base_of("infra@stage"), fixture.repo.rev("develop"));
+    assert_eq!(base_of("infra@prod"), fixture.repo.rev("main"));
+    assert_eq!(reports.as_array().expect("array").len(), 2, "{reports}");
+}
