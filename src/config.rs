@@ -9,7 +9,7 @@ pub mod order;
 mod policy;
 
 pub use environments::{ENV_SEPARATOR, RootEnvironment, RootTarget};
-pub use github::{GitHubConfig, SourceKind};
+pub use github::{GitHubConfig, MergeMethod, SourceKind};
 pub use glob::{path_glob, path_glob_set, path_matcher};
 pub use policy::{
     EnvironmentConfig, GroupRequirement, Teams, Window, WindowConfig, default_required_approvals,

@@ -158,6 +158,18 @@ pub fn build_at(dir: &Path, now: i64) -> Result<PathBuf, BackendError> {
     repo.branch_from_main("request/105")?;
     repo.write("apps/api/dev/main.tf", &plans::main_tf("api", "dev", 6))?;
     repo.commit("api/dev: add a work queue", DAVE, 5 * 86_400)?;
+
+    // GitFlow for the web team: feature branches go into develop, whose
+    // requests are stage's (the repository's `[[source.requests]]`).
+    repo.branch_from_main("develop")?;
+    repo.branch("feature/108")?;
+    repo.write("apps/web/stage/main.tf", &plans::main_tf("web", "stage", 7))?;
+    repo.commit(
+        "web/stage: a larger instance for the load test",
+        CAROL,
+        7_200,
+    )?;
+    stored.push(("feature/108", "apps/web/stage", plans::resize_stage(), None));
     repo.git(&["checkout", "-q", "main"], None)?;
 
     let source = GitSource::open(&repo.dir, &Config::default())?;

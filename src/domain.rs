@@ -7,10 +7,12 @@
 
 mod decision;
 mod identity;
+mod merge_message;
 mod plan_ref;
 mod request;
 
 pub use decision::{Attestation, AuditProof, Decision, DecisionKind, Emergency, ProofState};
 pub use identity::{Identity, Provider};
+pub use merge_message::{APPLIED, MERGED_FOR_APPLY, REQUEST_TRAILER, merge_message};
 pub use plan_ref::{PlanOrigin, PlanStatus, StoredPlan};
 pub use request::{MergedRequest, Request, RootRef, is_web_url};

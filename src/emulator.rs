@@ -15,6 +15,6 @@ mod state;
 
 pub use server::Emulator;
 pub use state::{
-    ANN, Account, ArtifactSpec, BOB, CommentSpec, CommitSpec, Fault, Logged, OCTOCAT, Pull,
-    ReviewSpec, RunSpec, State, StatusSpec, TOKEN, TreeEntries,
+    ANN, Account, ArtifactSpec, BOB, CommentSpec, CommitSpec, Fault, Logged, MergedSpec, OCTOCAT,
+    Pull, ReviewSpec, RunSpec, State, StatusSpec, TOKEN, TreeEntries,
 };

@@ -382,3 +382,47 @@ fn gitflow_requests_into_develop_are_stage_and_develop_into_main_is_prod() {
     assert_eq!(base_of("infra@prod"), fixture.repo.rev("main"));
     assert_eq!(reports.as_array().expect("array").len(), 2, "{reports}");
 }
+
+#[test]
+fn the_demo_has_a_gitflow_request_into_develop_shown_with_its_base() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let repo = dir.path().join("repo");
+    plandeck::demo::build_at(&repo, support::tui::NOW).expect("demo");
+    // The repository's own policy routes feature/* into develop.
+    let layer = support::git_in(&repo, &["show", "main:.plandeck.toml"]);
+    let mut harness = support::tui::demo_harness(dir.path(), Some(&layer), (200, 40));
+    let screen = harness.screen();
+    assert!(screen.contains("Base"), "{screen}");
+    let line = screen
+        .lines()
+        .find(|l| l.contains("#108"))
+        .unwrap_or_else(|| panic!("no #108:\n{screen}"));
+    assert!(
+        line.contains("develop") && line.contains("apps/web/stage"),
+        "{line}"
+    );
+    let line = screen.lines().find(|l| l.contains("#103")).expect("#103");
+    assert!(line.contains("main"), "{line}");
+
+    // The command line reads the same policy from main.
+    let home = dir.path().join("home");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_plandeck"))
+        .arg("--repo")
+        .arg(&repo)
+        .args(["requests", "--format", "json"])
+        .env("XDG_CONFIG_HOME", &home)
+        .env("XDG_DATA_HOME", &home)
+        .output()
+        .expect("runs");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let list: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let feature = list
+        .as_array()
+        .expect("array")
+        .iter()
+        .find(|r| r["id"] == "feature/108")
+        .expect("feature/108 listed");
+    assert_eq!(feature["base"], "develop");
+    assert_eq!(feature["roots"][0]["environment"], "stage");
+    assert_eq!(feature["roots"][0]["path"], "apps/web/stage");
+}

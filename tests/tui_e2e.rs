@@ -86,7 +86,7 @@ impl Tmux {
 
     /// From the request list: open request/103's plan (apps/web/prod).
     fn open_request_103(&self) {
-        self.wait_for("the request list", |s| s.contains("Requests 7/7"));
+        self.wait_for("the request list", |s| s.contains("Requests 8/8"));
         self.keys(&["j", "j", "Enter"]);
         self.wait_for("the plan of request/103", |s| {
             s.contains("request/103 · apps/web/prod")
@@ -216,7 +216,7 @@ fn demo_review_flow_in_a_real_terminal() {
     let repo = demo(dir.path());
     let tmux = Tmux::start("flow", &repo, &session_command(dir.path()));
     let list = tmux.wait_for("the request list", |s| {
-        s.contains("Requests 7/7") && s.contains("#101")
+        s.contains("Requests 8/8") && s.contains("#101")
     });
     assert!(list.contains("CRIT") && list.contains("no plan"), "{list}");
     assert!(
@@ -264,7 +264,7 @@ fn demo_review_flow_in_a_real_terminal() {
         s.contains("request/103 · apps/web/prod")
     });
     tmux.keys(&["Escape"]);
-    tmux.wait_for("the list again", |s| s.contains("Requests 7/7"));
+    tmux.wait_for("the list again", |s| s.contains("Requests 8/8"));
     tmux.keys(&["q"]);
     assert_restored(&tmux);
 }
@@ -424,7 +424,7 @@ fn quitting_during_a_plan_interrupts_it_and_leaves_no_worktree() {
     std::fs::create_dir(&tmp).expect("tmp");
     let command = format!("TMPDIR={} {}", tmp.display(), session_command(dir.path()));
     let tmux = Tmux::start("quitplan", &repo, &command);
-    tmux.wait_for("the request list", |s| s.contains("Requests 7/7"));
+    tmux.wait_for("the request list", |s| s.contains("Requests 8/8"));
     tmux.keys(&["j"]);
     tmux.wait_for("request #105", |_| tmux.selected_line().contains("#105"));
     tmux.keys(&["p"]);
@@ -478,7 +478,7 @@ fn read_only_refuses_every_action_that_writes() {
     let notes = || support::git_in(&repo, &["rev-parse", "refs/notes/plandeck"]);
     let before = notes();
     let tmux = Tmux::start("readonly", &repo, &command);
-    let list = tmux.wait_for("the request list", |s| s.contains("Requests 7/7"));
+    let list = tmux.wait_for("the request list", |s| s.contains("Requests 8/8"));
     assert!(list.contains("READ-ONLY"), "{list}");
     tmux.keys(&["p"]);
     tmux.wait_for("planning refused", |s| {
@@ -562,7 +562,7 @@ fn the_auto_theme_follows_the_terminals_background() {
         let conf = dir.path().join("tmux.conf");
         std::fs::write(&conf, format!("set -g window-style 'bg={background}'\n")).expect("conf");
         let tmux = Tmux::start_with("theme", &repo, &session_command(dir.path()), &conf);
-        tmux.wait_for("the request list", |s| s.contains("Requests 7/7"));
+        tmux.wait_for("the request list", |s| s.contains("Requests 8/8"));
         let screen = tmux.capture(true);
         // The light palette's update colour is 256-colour 130 (dark orange);
         // the dark palette's is the terminal's yellow.
@@ -588,7 +588,7 @@ fn preview_then_outline_jump_in_a_real_terminal() {
     let repo = demo(dir.path());
     let tmux = Tmux::start("outline", &repo, &session_command(dir.path()));
     tmux.wait_for("the request list with its preview", |s| {
-        s.contains("Requests 7/7") && s.contains(" Preview ")
+        s.contains("Requests 8/8") && s.contains(" Preview ")
     });
     // Newest first: 104, 105, 103. The preview follows the selection to
     // request/103 and names its destructive change.

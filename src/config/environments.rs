@@ -125,7 +125,7 @@ impl Config {
             {
                 let names: Vec<&str> = matching.iter().map(|n| n.as_str()).collect();
                 return Err(format!(
-                    "root {dir:?} matches more than one environment ({}) and {without} keeps no \
+                    "root {dir:?} matches the roots of more than one environment ({}) and {without} keeps no \
                      state of its own: make environments.*.roots disjoint, or give each of them \
                      var_files, backend_config or a workspace",
                     names.join(" and ")

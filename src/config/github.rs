@@ -36,6 +36,29 @@ pub struct GitHubConfig {
     /// The Actions artifact of a root's plan: `{root}` is the root's path
     /// with `/` written `__`.
     pub plan_artifact: String,
+    /// How a pull request is merged: `merge`, `squash` or `rebase`.
+    pub merge_method: MergeMethod,
+}
+
+/// `[github] merge_method`: GitHub's merge methods.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MergeMethod {
+    #[default]
+    Merge,
+    Squash,
+    Rebase,
+}
+
+impl MergeMethod {
+    /// The API's word for it.
+    pub fn word(self) -> &'static str {
+        match self {
+            Self::Merge => "merge",
+            Self::Squash => "squash",
+            Self::Rebase => "rebase",
+        }
+    }
 }
 
 impl Default for GitHubConfig {
@@ -48,6 +71,7 @@ impl Default for GitHubConfig {
             head_pattern: "*".into(),
             labels: Vec::new(),
             plan_artifact: "plandeck-plan-{root}".into(),
+            merge_method: MergeMethod::default(),
         }
     }
 }

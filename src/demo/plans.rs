@@ -41,6 +41,7 @@ resource "aws_instance" "{app}" {{
         (6, _) => {
             tf.push_str("\nresource \"aws_sqs_queue\" \"work\" {\n  name = \"api-dev-work\"\n}\n")
         }
+        (7, _) => tf = tf.replace("t3.small", "t3.medium"),
         _ => {}
     }
     tf
@@ -186,6 +187,19 @@ fn infracost(project: &str, resources: &[(&str, f64, f64)]) -> Value {
         "pastTotalMonthlyCost": money(past),
         "diffTotalMonthlyCost": money(now - past),
     })
+}
+
+/// feature/108 (into develop): the stage instance resized in place.
+pub fn resize_stage() -> Value {
+    let tags = json!({ "App": "web", "Environment": "stage" });
+    let before =
+        json!({ "ami": "ami-0a1b2c3d4e5f67890", "instance_type": "t3.small", "tags": tags });
+    let mut after = before.clone();
+    after["instance_type"] = json!("t3.medium");
+    plan(
+        vec![change("aws_instance.web", "aws_instance", "web", &["update"]).values(before, after)],
+        json!({}),
+    )
 }
 
 /// request/101: two alarms created.

@@ -1,5 +1,6 @@
 //! The demo's shop: a client's production run by an agency. Its policy (the
-//! repository's `.plandeck.toml`) needs one approval from staff and one
+//! repository's `.plandeck.toml`, which also routes the web team's GitFlow
+//! branches into `develop`) needs one approval from staff and one
 //! from the client (approval groups), inside a Sunday-night window that an
 //! emergency approval may waive. Two requests show it: one waiting for the
 //! client, one ready through an emergency approval. Their decisions are
@@ -32,6 +33,24 @@ required_approvals = 2
 required_groups = [{ team = "staff", count = 1 }, { team = "client", count = 1 }]
 window = { days = ["sun"], hours = "02:00-05:00", time_zone = "UTC" }
 allow_emergency = true
+
+# The web team works GitFlow: feature branches go into develop, which is
+# stage; develop goes into main. Every other request goes into main.
+[[source.requests]]
+pattern = "request/*"
+base = "main"
+
+[[source.requests]]
+pattern = "feature/*"
+base = "develop"
+
+[[source.requests]]
+pattern = "develop"
+base = "main"
+
+[environments.stage]
+roots = ["apps/*/stage"]
+base = "develop"
 "#;
 
 pub(super) const EMERGENCY_REASON: &str =

@@ -9,7 +9,7 @@ use super::shapes::{
     pull_json, review_json, run_json,
 };
 use super::state::{
-    CommentSpec, Fault, Logged, Pull, ReviewSpec, RunSpec, State, StatusSpec, TOKEN,
+    CommentSpec, Fault, Logged, MergedSpec, Pull, ReviewSpec, RunSpec, State, StatusSpec, TOKEN,
 };
 use serde_json::{Value, json};
 use std::collections::hash_map::DefaultHasher;
@@ -666,6 +666,55 @@ fn mutate(state: &mut State, segments: &[&str], call: &Call) -> Reply {
             }
             comment.body = text;
             Reply::json(200, &comment_json(comment))
+        }
+        ("PUT", ["pulls", n, "merge"]) => {
+            let Some(at) = pull_of(state, n) else {
+                return error(404, "Not Found");
+            };
+            let pull = &state.pulls[at];
+            if pull.state != "open" || pull.merged.is_some() {
+                return error(405, "Pull Request is not mergeable");
+            }
+            if body["sha"].as_str().is_some_and(|sha| sha != pull.head_sha) {
+                return error(
+                    409,
+                    "Head branch was modified. Review and try the merge again.",
+                );
+            }
+            let method = body["merge_method"].as_str().unwrap_or("merge").to_string();
+            if !["merge", "squash", "rebase"].contains(&method.as_str()) {
+                return error(422, "Validation Failed");
+            }
+            let sha = format!("{:040x}", 0xfeed_0000_0000_u64 + id);
+            let base = pull.base_ref.clone();
+            let pull = &mut state.pulls[at];
+            pull.state = "closed".into();
+            pull.merged = Some(MergedSpec {
+                sha: sha.clone(),
+                method,
+                title: body["commit_title"].as_str().unwrap_or_default().into(),
+                message: body["commit_message"].as_str().unwrap_or_default().into(),
+            });
+            match state.branches.iter_mut().find(|(b, _)| *b == base) {
+                Some(branch) => branch.1 = sha.clone(),
+                None => state.branches.push((base, sha.clone())),
+            }
+            let mut answer = example("pull-request-merge-result.json");
+            answer["sha"] = json!(sha);
+            Reply::json(200, &answer)
+        }
+        ("DELETE", ["git", "refs", "heads", name @ ..]) => {
+            let name = name
+                .iter()
+                .map(|s| percent_decode(s))
+                .collect::<Vec<_>>()
+                .join("/");
+            let before = state.branches.len();
+            state.branches.retain(|(b, _)| *b != name);
+            if state.branches.len() == before {
+                return error(422, "Reference does not exist");
+            }
+            Reply::new(204)
         }
         ("POST", ["statuses", sha]) => {
             let status = StatusSpec {

@@ -12,7 +12,7 @@ macro_rules! examples {
     };
 }
 
-const EXAMPLES: [(&str, &str); 14] = examples!(
+const EXAMPLES: [(&str, &str); 15] = examples!(
     "artifact.json",
     "branch.json",
     "commit-comparison.json",
@@ -22,6 +22,7 @@ const EXAMPLES: [(&str, &str); 14] = examples!(
     "issue-comment.json",
     "label.json",
     "private-user.json",
+    "pull-request-merge-result.json",
     "pull-request-review.json",
     "pull-request-simple.json",
     "status.json",
@@ -81,6 +82,18 @@ pub(super) fn pull_json(pull: &Pull, repo: &str, web_origin: &str) -> Value {
     value["head"]["ref"] = json!(pull.head_ref);
     value["head"]["sha"] = json!(pull.head_sha);
     value["base"]["ref"] = json!(pull.base_ref);
+    let name = repo.rsplit('/').next().unwrap_or(repo);
+    value["head"]["repo"]["full_name"] = json!(if pull.from_fork {
+        format!("forker/{name}")
+    } else {
+        repo.to_string()
+    });
+    value["base"]["repo"]["full_name"] = json!(repo);
+    value["merged_at"] = match &pull.merged {
+        Some(_) => json!(pull.updated_at),
+        None => Value::Null,
+    };
+    value["merge_commit_sha"] = json!(pull.merged.as_ref().map(|m| m.sha.clone()));
     value["updated_at"] = json!(pull.updated_at);
     let label = value["labels"][0].clone();
     value["labels"] = pull

@@ -31,6 +31,19 @@ pub struct Pull {
     pub commits: Vec<CommitSpec>,
     /// The compare API's diff of base...head (`application/vnd.github.diff`).
     pub compare_diff: String,
+    /// The head branch is a fork's (`forker/NAME`), not this repository's.
+    pub from_fork: bool,
+    /// Once merged: the merge commit, the method and the message asked for.
+    pub merged: Option<MergedSpec>,
+}
+
+/// How a pull request was merged through the API.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MergedSpec {
+    pub sha: String,
+    pub method: String,
+    pub title: String,
+    pub message: String,
 }
 
 /// One commit: the accounts GitHub linked (None: an email of no account)
@@ -71,6 +84,8 @@ impl Pull {
                 email: "ann@example.com".into(),
             }],
             compare_diff: String::new(),
+            from_fork: false,
+            merged: None,
         }
     }
 }

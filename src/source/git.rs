@@ -32,14 +32,7 @@ use std::path::{Path, PathBuf};
 const COMMIT_FORMAT: &str = "--format=%H%x00%an%x00%ae%x00%cn%x00%ce%x00%ct%x00%s%x00";
 const COMMIT_FIELDS: usize = 7;
 
-/// The trailer of a plandeck merge commit naming its request.
-pub const REQUEST_TRAILER: &str = "Plandeck-Request";
-
-/// The heading of an apply-then-merge merge: the roots were applied before it.
-pub const APPLIED: &str = "Applied by plandeck";
-
-/// The heading of a merge-then-apply merge: the roots were applied after it.
-pub const MERGED_FOR_APPLY: &str = "Merged by plandeck for apply";
+pub use crate::domain::{APPLIED, MERGED_FOR_APPLY, REQUEST_TRAILER};
 
 /// The git source of one repository.
 #[derive(Debug)]

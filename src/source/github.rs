@@ -16,6 +16,7 @@
 mod api;
 pub mod artifact;
 mod backend;
+mod merge;
 mod plans;
 mod pulls;
 mod reports;

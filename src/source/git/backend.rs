@@ -170,11 +170,7 @@ impl Merges for GitSource {
         roots: &[(String, String)],
         purpose: MergePurpose,
     ) -> Result<String, BackendError> {
-        let heading = match purpose {
-            MergePurpose::Applied => super::APPLIED,
-            MergePurpose::ForApply => super::MERGED_FOR_APPLY,
-        };
-        super::merge::merge_request(self, request, roots, heading)
+        super::merge::merge_request(self, request, roots, purpose)
     }
 
     fn merged_for_apply(&self, id: &str) -> Result<Option<MergedRequest>, BackendError> {

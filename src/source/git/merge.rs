@@ -3,7 +3,7 @@
 //! repository the merge happens there; otherwise the branch ref is moved with
 //! plumbing (`merge-tree` and `commit-tree`), guarded by its old value.
 
-use super::{GitSource, REQUEST_TRAILER};
+use super::GitSource;
 use crate::source::{BackendError, Request};
 
 /// Merges `request` into its base; returns the merge commit.
@@ -11,18 +11,10 @@ pub(super) fn merge_request(
     source: &GitSource,
     request: &Request,
     roots: &[(String, String)],
-    heading: &str,
+    purpose: crate::backend::MergePurpose,
 ) -> Result<String, BackendError> {
-    let mut message = format!(
-        "Merge {}: {}\n\n{heading} (head {}):\n",
-        request.id, request.title, request.head
-    );
-    for (root, digest) in roots {
-        message.push_str(&format!("  {root} {digest}\n"));
-    }
-    // A trailer names the request exactly, so a later run can find the merge
-    // (and resume its apply) without parsing the subject.
-    message.push_str(&format!("\n{REQUEST_TRAILER}: {}\n", request.id));
+    let (subject, body) = crate::domain::merge_message(request, roots, purpose);
+    let message = format!("{subject}\n\n{body}");
     let base_ref = format!("refs/heads/{}", request.base);
     let checked_out = source
         .git(&["symbolic-ref", "-q", "HEAD"])

@@ -47,6 +47,7 @@ pub(super) struct Page {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) enum Mutation {
     Post,
+    Put,
     Patch,
     Delete,
 }
@@ -55,6 +56,7 @@ impl Mutation {
     fn word(self) -> &'static str {
         match self {
             Self::Post => "POST",
+            Self::Put => "PUT",
             Self::Patch => "PATCH",
             Self::Delete => "DELETE",
         }
@@ -336,6 +338,7 @@ impl Api {
         let call = async {
             match method {
                 Mutation::Post => client._post(path, body.as_ref()).await,
+                Mutation::Put => client._put(path, body.as_ref()).await,
                 Mutation::Patch => client._patch(path, body.as_ref()).await,
                 Mutation::Delete => client._delete(path, body.as_ref()).await,
             }

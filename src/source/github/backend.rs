@@ -243,13 +243,27 @@ impl Workspaces for GitHubSource {
 }
 
 impl Merges for GitHubSource {
+    /// `PUT /pulls/{n}/merge` at exactly the approved head (`sha`): a push
+    /// since makes GitHub refuse, and the refusal is never retried.
     fn merge(
         &self,
-        _request: &Request,
-        _roots: &[(String, String)],
-        _purpose: MergePurpose,
+        request: &Request,
+        roots: &[(String, String)],
+        purpose: MergePurpose,
     ) -> Result<String, BackendError> {
-        Err(not_yet("merging a pull request"))
+        let number = Self::number(request)?;
+        let (request, roots) = (request.clone(), roots.to_vec());
+        self.block(move |shared| async move {
+            shared.merge_pull(number, &request, &roots, purpose).await
+        })
+    }
+
+    /// The head branch, when it is this repository's and still at the
+    /// merged head (a fork's branch, or a base, is left alone).
+    fn delete_branch(&self, request: &Request) -> Result<bool, BackendError> {
+        let number = Self::number(request)?;
+        let request = request.clone();
+        self.block(move |shared| async move { shared.delete_head_branch(number, &request).await })
     }
 
     fn merged_for_apply(&self, _id: &str) -> Result<Option<MergedRequest>, BackendError> {
