@@ -10,7 +10,10 @@ mod identity;
 mod plan_ref;
 mod request;
 
-pub use decision::{Attestation, AuditProof, Decision, DecisionKind, Emergency, ProofState};
+pub use decision::{
+    ApplyCheck, Attestation, AuditProof, Decision, DecisionKind, Emergency, ProofState,
+    VerifyResult,
+};
 pub use identity::{Identity, Provider};
 pub use plan_ref::{PlanOrigin, PlanStatus, StoredPlan};
 pub use request::{MergedRequest, Request, RootRef, is_web_url};

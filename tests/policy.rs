@@ -66,6 +66,7 @@ fn decision(kind: DecisionKind, person: &str, head: &str, digest: &str) -> Decis
         emergency: None,
         audit: None,
         attested: None,
+        check: None,
     }
 }
 

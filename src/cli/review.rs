@@ -143,6 +143,7 @@ pub(super) fn approve(
         emergency,
         audit: None,
         attested: None,
+        check: None,
     };
     if !record(&*source, &decision)? {
         return Ok(REFUSED);
@@ -270,6 +271,7 @@ fn decide(
         emergency: None,
         audit: None,
         attested: None,
+        check: None,
     };
     if !record(&*source, &decision)? {
         return Ok(REFUSED);

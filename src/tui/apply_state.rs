@@ -20,13 +20,26 @@ pub enum ApplyState {
         pid: u32,
         request: String,
     },
-    /// The last recorded result for this head.
+    /// The last recorded result for this head, with what the
+    /// after-apply check found.
     Applied {
         at: i64,
+        check: AfterApply,
     },
     Failed {
         at: i64,
     },
+}
+
+/// What the latest after-apply check of an applied root found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AfterApply {
+    /// Converged, and the verify command (if any) passed; or not checked.
+    Clean,
+    /// The next plan still has changes (or could not be made).
+    NotConverged,
+    /// The verify command failed.
+    VerifyFailed,
 }
 
 impl ApplyState {
@@ -57,7 +70,10 @@ impl ApplyState {
             })
             .max_by_key(|d| d.at)
             .map(|d| match d.kind {
-                DecisionKind::ApplySucceeded => Self::Applied { at: d.at },
+                DecisionKind::ApplySucceeded => Self::Applied {
+                    at: d.at,
+                    check: after_apply(decisions, d),
+                },
                 _ => Self::Failed { at: d.at },
             })
     }
@@ -71,5 +87,27 @@ impl ApplyState {
             )),
             _ => None,
         }
+    }
+}
+
+/// The latest proven check of the apply `applied` (same root, head and
+/// digest, not older than it).
+fn after_apply(decisions: &[Decision], applied: &Decision) -> AfterApply {
+    let latest = decisions
+        .iter()
+        .filter(|d| {
+            d.kind == DecisionKind::ApplyChecked
+                && d.root == applied.root
+                && d.head == applied.head
+                && d.digest == applied.digest
+                && d.at >= applied.at
+                && d.proof_state() == crate::review::ProofState::Matches
+        })
+        .max_by_key(|d| (d.at, d.audit.as_ref().map_or(0, |p| p.seq)))
+        .and_then(|d| d.check.as_ref());
+    match latest {
+        Some(check) if check.verify_failed() => AfterApply::VerifyFailed,
+        Some(check) if !check.converged => AfterApply::NotConverged,
+        _ => AfterApply::Clean,
     }
 }

@@ -158,10 +158,18 @@ pub(super) fn apply(
         None => Span::styled("-", theme.role(Role::Muted)),
         Some(ApplyState::Applying { .. }) => Span::styled("applying", theme.role(Role::Warning)),
         Some(ApplyState::Interrupted { .. }) => Span::styled("interrupted", theme.role(Role::High)),
-        Some(ApplyState::Applied { at }) => Span::styled(
-            format!("applied {}", super::age(now, *at)),
-            theme.role(Role::Create),
-        ),
+        Some(ApplyState::Applied { at, check }) => {
+            use crate::tui::AfterApply;
+            let (words, role) = match check {
+                AfterApply::Clean => ("applied", Role::Create),
+                AfterApply::NotConverged => ("applied, not converged", Role::High),
+                AfterApply::VerifyFailed => ("applied, verify failed", Role::High),
+            };
+            Span::styled(
+                format!("{words} {}", super::age(now, *at)),
+                theme.role(role),
+            )
+        }
         Some(ApplyState::Failed { at }) => Span::styled(
             format!("failed {}", super::age(now, *at)),
             theme.role(Role::High),
