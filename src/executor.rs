@@ -407,13 +407,15 @@ fn merge_then_apply(
             // failed verify's root did apply).
             let from = at + usize::from(matches!(stop, Outcome::VerifyFailed { .. }));
             let left: Vec<&str> = steps[from..].iter().map(|s| s.root.as_str()).collect();
-            let _ = writeln!(
-                out,
-                "{}: merged as {commit}, but not applied: {}; `plandeck apply {}` resumes",
-                request.id,
-                left.join(", "),
-                request.id
-            );
+            if !left.is_empty() {
+                let _ = writeln!(
+                    out,
+                    "{}: merged as {commit}, but not applied: {}; `plandeck apply {}` resumes",
+                    request.id,
+                    left.join(", "),
+                    request.id
+                );
+            }
             return Ok(stop);
         }
     }

@@ -300,3 +300,31 @@ fn a_hung_verify_is_killed_at_its_timeout_and_fails() {
     assert!(verify["exit_code"].is_null(), "{verify}");
     assert!(fx.entries("merge").is_empty());
 }
+
+#[test]
+fn in_merge_then_apply_a_failed_verify_leaves_the_merge_and_a_re_run_resumes_with_a_check() {
+    let marker_dir = tempfile::tempdir().expect("tmp");
+    let marker = marker_dir.path().join("healthy");
+    let policy = format!(
+        "[apply]\nmode = \"merge-then-apply\"\n{}",
+        healthy_when(&marker)
+    );
+    let fx = fixture(&policy, DEV, &["apps/web/dev"]);
+    let all = failing_apply(&fx);
+    assert!(
+        all.contains("apps/web/dev: applied, verify failed: exit 3: unhealthy; the merge stands"),
+        "{all}"
+    );
+    assert_eq!(fx.entries("merge").len(), 1, "merged before the apply");
+    let merge = fx.repo.rev("main");
+    std::fs::write(&marker, "ok").expect("marker");
+    let out = fx.ok("Bob", &["apply", "request/1"]);
+    assert!(out.contains("checking it again (no apply)"), "{out}");
+    assert!(
+        out.contains("apps/web/dev: verify passed (exit 0)"),
+        "{out}"
+    );
+    assert!(out.contains("is complete"), "{out}");
+    assert_eq!(fx.repo.rev("main"), merge, "nothing merged again");
+    assert_eq!(fx.entries("apply-started").len(), 1, "applied once");
+}

@@ -99,12 +99,14 @@ pub fn resume_request(
         if let Some(stop) = stop {
             let from = at + usize::from(matches!(stop, Outcome::VerifyFailed { .. }));
             let left: Vec<&str> = steps[from..].iter().map(|s| s.root.as_str()).collect();
-            let _ = writeln!(
-                out,
-                "{}: merged as {commit}, but not applied: {}",
-                request.id,
-                left.join(", ")
-            );
+            if !left.is_empty() {
+                let _ = writeln!(
+                    out,
+                    "{}: merged as {commit}, but not applied: {}",
+                    request.id,
+                    left.join(", ")
+                );
+            }
             return Ok(stop);
         }
         applied.push(step.root.clone());

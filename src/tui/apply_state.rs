@@ -111,3 +111,99 @@ fn after_apply(decisions: &[Decision], applied: &Decision) -> AfterApply {
         _ => AfterApply::Clean,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::review::{ApplyCheck, Identity, VerifyResult};
+
+    fn decision(kind: DecisionKind, at: i64, check: Option<ApplyCheck>) -> Decision {
+        Decision {
+            kind,
+            request: "request/1".into(),
+            root: "apps/web/dev".into(),
+            head: "1".repeat(40),
+            digest: "sha256:v2:aa".into(),
+            who: Identity::git("Bob", "bob@example.com"),
+            at,
+            comment: None,
+            viewed_destructive: Vec::new(),
+            emergency: None,
+            audit: None,
+            attested: None,
+            check,
+        }
+    }
+
+    fn check(converged: bool, verify_passed: Option<bool>) -> ApplyCheck {
+        ApplyCheck {
+            converged,
+            remaining: Vec::new(),
+            remaining_total: usize::from(!converged),
+            plan_error: None,
+            verify: verify_passed.map(|passed| VerifyResult {
+                command: "true".into(),
+                exit_code: Some(if passed { 0 } else { 3 }),
+                passed,
+                timed_out: false,
+                output_tail: String::new(),
+            }),
+        }
+    }
+
+    fn state_of(decisions: &[Decision]) -> Option<ApplyState> {
+        let request = Request {
+            id: "request/1".into(),
+            number: None,
+            title: String::new(),
+            authors: Vec::new(),
+            committers: Vec::new(),
+            head: "1".repeat(40),
+            base: "main".into(),
+            created_at: 0,
+            updated_at: 0,
+            changed_files: Vec::new(),
+            roots: Vec::new(),
+            url: None,
+        };
+        ApplyState::of(None, decisions, &request, "apps/web/dev")
+    }
+
+    #[test]
+    fn the_latest_proven_check_decides_what_applied_means() {
+        let applied = decision(DecisionKind::ApplySucceeded, 10, None).proven("log", 1, "");
+        let failed = decision(
+            DecisionKind::ApplyChecked,
+            11,
+            Some(check(true, Some(false))),
+        )
+        .proven("log", 2, "p");
+        let restless = decision(DecisionKind::ApplyChecked, 11, Some(check(false, None)))
+            .proven("log", 2, "p");
+        let state = |decisions: &[Decision]| match state_of(decisions) {
+            Some(ApplyState::Applied { check, .. }) => check,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(state(std::slice::from_ref(&applied)), AfterApply::Clean);
+        assert_eq!(
+            state(&[applied.clone(), failed.clone()]),
+            AfterApply::VerifyFailed
+        );
+        assert_eq!(
+            state(&[applied.clone(), restless]),
+            AfterApply::NotConverged
+        );
+        // A later pass counts; a note claiming one without a proof does not.
+        let passed = decision(
+            DecisionKind::ApplyChecked,
+            12,
+            Some(check(true, Some(true))),
+        );
+        assert_eq!(
+            state(&[applied.clone(), failed.clone(), passed.clone()]),
+            AfterApply::VerifyFailed
+        );
+        let passed = passed.proven("log", 3, "q");
+        assert_eq!(state(&[applied, failed, passed]), AfterApply::Clean);
+    }
+}
