@@ -48,6 +48,8 @@ pub enum AuditAction {
     ApplyStarted,
     ApplySucceeded,
     ApplyFailed,
+    /// The after-apply check of an applied root (next plan, verify command).
+    ApplyChecked,
     Merge,
     DriftBlock,
     DriftAck,
@@ -66,6 +68,7 @@ impl AuditAction {
             Self::ApplyStarted => "apply-started",
             Self::ApplySucceeded => "apply-succeeded",
             Self::ApplyFailed => "apply-failed",
+            Self::ApplyChecked => "apply-checked",
             Self::Merge => "merge",
             Self::DriftBlock => "drift-block",
             Self::DriftAck => "drift-ack",

@@ -193,7 +193,7 @@ pub fn cross_check(
         use crate::audit::AuditAction::*;
         let is_decision = matches!(
             e.action,
-            Approve | Block | Unblock | ApplySucceeded | ApplyFailed | DriftBlock
+            Approve | Block | Unblock | ApplySucceeded | ApplyFailed | ApplyChecked | DriftBlock
         );
         if is_decision && !taken.contains(record.hash.as_str()) && here(record) {
             check.untaken.push(format!(

@@ -12,7 +12,8 @@ pub use environments::{ENV_SEPARATOR, RootEnvironment, RootTarget};
 pub use github::{GitHubConfig, MergeMethod, SourceKind};
 pub use glob::{path_glob, path_glob_set, path_matcher};
 pub use policy::{
-    EnvironmentConfig, GroupRequirement, Teams, Window, WindowConfig, default_required_approvals,
+    DEFAULT_VERIFY_TIMEOUT_SECS, EnvironmentConfig, GroupRequirement, Teams, VerifyFailure, Window,
+    WindowConfig, default_required_approvals,
 };
 
 use crate::cost::CostThresholds;
@@ -470,6 +471,18 @@ fn check_values(config: &Config) -> Result<(), (String, String)> {
             return Err((
                 format!("\"{after}\""),
                 format!("key `environments.{name}.after`: unknown environment {after:?}"),
+            ));
+        }
+        if env.verify.as_deref().is_some_and(|v| v.trim().is_empty()) {
+            return Err((
+                "verify".into(),
+                format!("key `environments.{name}.verify`: an empty command"),
+            ));
+        }
+        if env.verify_timeout == Some(0) {
+            return Err((
+                "verify_timeout".into(),
+                format!("key `environments.{name}.verify_timeout`: must be at least 1 second"),
             ));
         }
         for approver in &env.approvers {

@@ -11,7 +11,10 @@ mod merge_message;
 mod plan_ref;
 mod request;
 
-pub use decision::{Attestation, AuditProof, Decision, DecisionKind, Emergency, ProofState};
+pub use decision::{
+    ApplyCheck, Attestation, AuditProof, Decision, DecisionKind, Emergency, ProofState,
+    VerifyResult,
+};
 pub use identity::{Identity, Provider};
 pub use merge_message::{APPLIED, MERGED_FOR_APPLY, REQUEST_TRAILER, merge_message};
 pub use plan_ref::{PlanOrigin, PlanStatus, StoredPlan};

@@ -13,12 +13,14 @@
 //! it takes `&dyn Backend` (merges, checkouts, decisions, locks' state dir) and
 //! never names a concrete backend.
 
+mod check;
 mod lock;
 pub mod planner;
 mod record;
 mod resume;
 mod root;
 mod run;
+mod verified;
 
 pub use lock::{LockInfo, current_lock, lock_path, stale_locks};
 pub use resume::resume_request;
@@ -55,6 +57,10 @@ pub enum Outcome {
     },
     /// The apply ran and failed; the request stays open.
     Failed { root: String, reason: String },
+    /// The root applied but its verify command (health check) failed, and
+    /// its environment lets that stop the run: nothing more is applied or
+    /// merged until a re-run's check passes.
+    VerifyFailed { root: String, reason: String },
 }
 
 impl Outcome {
@@ -101,6 +107,17 @@ impl Outcome {
                     "the request stays open".to_string()
                 };
                 Err(format!("{root}: apply failed: {reason}; {after}"))
+            }
+            Outcome::VerifyFailed { root, reason } => {
+                let after = if merged {
+                    "the merge stands"
+                } else {
+                    "not merged; the request stays open"
+                };
+                Err(format!(
+                    "{root}: applied, verify failed: {reason}; {after}; \
+                     `plandeck apply {id}` checks it again (no apply) and goes on when it passes"
+                ))
             }
         }
     }
@@ -217,12 +234,33 @@ fn apply_then_merge(
     who: &Identity,
     out: &mut dyn Write,
 ) -> Result<Outcome, ExecError> {
-    for step in steps
+    for (at, step) in steps
         .iter()
-        .filter(|s| only_root.is_none_or(|only| s.root == only))
+        .enumerate()
+        .filter(|(_, s)| only_root.is_none_or(|only| s.root == only))
     {
         if already_applied(source, pinned, step, places, out)? {
+            if let Some(stop) = verified::recheck_if_unverified(
+                source,
+                config,
+                pinned,
+                step,
+                &pinned.head,
+                None,
+                places,
+                who,
+                out,
+            )? {
+                return Ok(stop);
+            }
             continue;
+        }
+        // A root applied earlier whose health check failed stops the
+        // roots after it, also when one is selected with --root.
+        if let Some(stop) =
+            verified::first_unverified(source, config, pinned, &steps[..at], places)?
+        {
+            return Ok(stop);
         }
         // The gate again, just before this root: earlier roots' applies
         // count for promotion order.
@@ -255,6 +293,9 @@ fn apply_then_merge(
     }
     let mut merged = None;
     if every_root_applied(source, pinned, &steps, places)? {
+        if let Some(stop) = verified::first_unverified(source, config, pinned, &steps, places)? {
+            return Ok(stop);
+        }
         if let Some(refused) = gate_before_merge(source, config, pinned, &[])? {
             return Ok(refused);
         }
@@ -327,39 +368,54 @@ fn merge_then_apply(
     let commit = merge_and_audit(source, request, &steps, MergePurpose::ForApply, places, who)?;
     let _ = writeln!(out, "{}: merged as {commit}; applying from it", request.id);
     for (at, (step, held)) in steps.iter().zip(&held).enumerate() {
-        if already_applied(source, pinned, step, places, out)? {
-            continue;
-        }
-        let failing = failing_checks(&gate_of(source, config, pinned, &step.root)?, &[]);
-        let stop = if failing.is_empty() {
-            root::apply_root(
+        let stop = if already_applied(source, pinned, step, places, out)? {
+            verified::recheck_if_unverified(
                 source,
                 config,
                 pinned,
-                &step.root,
-                &step.approved,
+                step,
                 &commit,
-                held,
+                Some(held),
                 places,
                 who,
                 out,
             )?
         } else {
-            Some(Outcome::Refused {
-                root: step.root.clone(),
-                reasons: failing,
-            })
+            let failing = failing_checks(&gate_of(source, config, pinned, &step.root)?, &[]);
+            if failing.is_empty() {
+                root::apply_root(
+                    source,
+                    config,
+                    pinned,
+                    &step.root,
+                    &step.approved,
+                    &commit,
+                    held,
+                    places,
+                    who,
+                    out,
+                )?
+            } else {
+                Some(Outcome::Refused {
+                    root: step.root.clone(),
+                    reasons: failing,
+                })
+            }
         };
         if let Some(stop) = stop {
-            // The merge stands: say plainly what it left unapplied.
-            let left: Vec<&str> = steps[at..].iter().map(|s| s.root.as_str()).collect();
-            let _ = writeln!(
-                out,
-                "{}: merged as {commit}, but not applied: {}; `plandeck apply {}` resumes",
-                request.id,
-                left.join(", "),
-                request.id
-            );
+            // The merge stands: say plainly what it left unapplied (a
+            // failed verify's root did apply).
+            let from = at + usize::from(matches!(stop, Outcome::VerifyFailed { .. }));
+            let left: Vec<&str> = steps[from..].iter().map(|s| s.root.as_str()).collect();
+            if !left.is_empty() {
+                let _ = writeln!(
+                    out,
+                    "{}: merged as {commit}, but not applied: {}; `plandeck apply {}` resumes",
+                    request.id,
+                    left.join(", "),
+                    request.id
+                );
+            }
             return Ok(stop);
         }
     }
@@ -433,7 +489,13 @@ impl Evidence {
                 .read_lines()?
                 .into_iter()
                 .flatten()
-                .filter(|r| r.is_intact() && r.entry.action == AuditAction::ApplySucceeded)
+                .filter(|r| {
+                    r.is_intact()
+                        && matches!(
+                            r.entry.action,
+                            AuditAction::ApplySucceeded | AuditAction::ApplyChecked
+                        )
+                })
                 .map(|r| r.hash)
                 .collect(),
         })
@@ -452,11 +514,16 @@ impl Evidence {
                     && d.root == root
                     && d.head == request.head
                     && d.digest == digest
-                    && d.proof_state() == crate::review::ProofState::Matches
-                    && d.audit
-                        .as_ref()
-                        .is_some_and(|p| p.log == self.log_id && self.hashes.contains(&p.hash))
+                    && self.is_own(d)
             })
+    }
+
+    /// The decision's proof matches it and names an entry of this log.
+    pub(crate) fn is_own(&self, d: &Decision) -> bool {
+        d.proof_state() == crate::review::ProofState::Matches
+            && d.audit
+                .as_ref()
+                .is_some_and(|p| p.log == self.log_id && self.hashes.contains(&p.hash))
     }
 }
 

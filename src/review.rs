@@ -13,7 +13,9 @@ pub use gate::{
     emergency_refusal, evaluate,
 };
 
-pub use crate::domain::{AuditProof, Decision, DecisionKind, Emergency, Identity, ProofState};
+pub use crate::domain::{
+    ApplyCheck, AuditProof, Decision, DecisionKind, Emergency, Identity, ProofState, VerifyResult,
+};
 
 /// One identity counts once. The provider decides: two accounts of one
 /// forge are one person exactly when their account ids are equal (a forge

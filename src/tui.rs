@@ -22,7 +22,7 @@ mod ui;
 mod update;
 mod work;
 
-pub use apply_state::ApplyState;
+pub use apply_state::{AfterApply, ApplyState};
 pub use jobs::{JobId, Jobs};
 pub use keymap::Keymap;
 pub use keymap::names as keymap_names;

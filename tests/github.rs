@@ -1144,6 +1144,7 @@ fn decision(
         emergency: None,
         audit: None,
         attested: None,
+        check: None,
     }
 }
 

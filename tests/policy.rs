@@ -66,6 +66,7 @@ fn decision(kind: DecisionKind, person: &str, head: &str, digest: &str) -> Decis
         emergency: None,
         audit: None,
         attested: None,
+        check: None,
     }
 }
 
@@ -642,6 +643,72 @@ fn promotion_order_waits_for_stage() {
         !check(&stale, "promotion").0,
         "an apply of an older head does not count"
     );
+}
+
+#[test]
+fn a_failed_blocking_verify_of_stage_holds_prod_back_until_a_check_passes() {
+    use plandeck::review::{ApplyCheck, VerifyResult};
+    let cfg = "[environments.prod]\nafter = [\"stage\"]\n";
+    let approvals = || vec![approve("Bob"), approve("Dave")];
+    let mut stage_applied = decision(DecisionKind::ApplySucceeded, "Bob", HEAD, "sha256:stage");
+    stage_applied.root = "apps/web/stage".into();
+    let checked = |passed: bool, blocks: bool, at: i64| {
+        let mut d = decision(DecisionKind::ApplyChecked, "Bob", HEAD, "sha256:stage");
+        d.root = "apps/web/stage".into();
+        d.at += at;
+        d.check = Some(ApplyCheck {
+            converged: true,
+            remaining: Vec::new(),
+            remaining_total: 0,
+            plan_error: None,
+            verify: Some(VerifyResult {
+                command: "./health".into(),
+                exit_code: Some(if passed { 0 } else { 3 }),
+                passed,
+                timed_out: false,
+                output_tail: String::new(),
+            }),
+            blocks,
+        });
+        d
+    };
+    let failed = run(Case {
+        config: cfg,
+        decisions: [
+            approvals(),
+            vec![stage_applied.clone(), checked(false, true, 1)],
+        ]
+        .concat(),
+        ..Case::default()
+    });
+    let (passed, detail) = check(&failed, "promotion");
+    assert!(!passed && detail.contains("its verify failed"), "{detail}");
+    // `verify_failure = "continue"`: recorded, not holding back.
+    let continued = run(Case {
+        config: cfg,
+        decisions: [
+            approvals(),
+            vec![stage_applied.clone(), checked(false, false, 1)],
+        ]
+        .concat(),
+        ..Case::default()
+    });
+    assert!(check(&continued, "promotion").0);
+    // A later passing check lifts it.
+    let passed_later = run(Case {
+        config: cfg,
+        decisions: [
+            approvals(),
+            vec![
+                stage_applied,
+                checked(false, true, 1),
+                checked(true, true, 2),
+            ],
+        ]
+        .concat(),
+        ..Case::default()
+    });
+    assert!(check(&passed_later, "promotion").0, "{passed_later:#?}");
 }
 
 #[test]

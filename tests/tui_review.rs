@@ -315,6 +315,7 @@ fn the_decisions_panel_shows_each_decision_on_its_own_line_with_its_comment() {
             emergency: None,
             audit: None,
             attested: None,
+            check: None,
         }
         .proven("test-log", 1, "")
     };
@@ -457,6 +458,7 @@ fn the_matrix_and_the_apply_confirmation_show_locks_and_apply_results() {
                 emergency: None,
                 audit: None,
                 attested: None,
+                check: None,
             }
             .proven("test-log", 1, ""),
         )

@@ -40,6 +40,7 @@ fuzz_target!(|data: &[u8]| {
             emergency: None,
             audit: None,
             attested: None,
+            check: None,
         };
         let again = reviews::parse_body(&reviews::review_body(&decision)).expect("round trip");
         assert_eq!((again.0, again.1, again.2), (kind, root, digest));

@@ -23,6 +23,7 @@ impl Decision {
             DecisionKind::Unblock => AuditAction::Unblock,
             DecisionKind::ApplySucceeded => AuditAction::ApplySucceeded,
             DecisionKind::ApplyFailed => AuditAction::ApplyFailed,
+            DecisionKind::ApplyChecked => AuditAction::ApplyChecked,
         };
         // Keys only when set: a decision without them keeps the entry (and
         // so the proof hash) it had before they existed.
@@ -37,6 +38,12 @@ impl Decision {
             details.insert(
                 "viewed_destructive".into(),
                 serde_json::json!(self.viewed_destructive),
+            );
+        }
+        if let Some(check) = &self.check {
+            details.insert(
+                "check".into(),
+                serde_json::to_value(check).unwrap_or(serde_json::Value::Null),
             );
         }
         let details = (!details.is_empty()).then_some(serde_json::Value::Object(details));
@@ -109,6 +116,7 @@ mod tests {
             emergency: None,
             audit: None,
             attested: None,
+            check: None,
         }
     }
 

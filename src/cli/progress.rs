@@ -99,7 +99,11 @@ impl<'a> FollowLines<'a> {
         let rest = &line[root.len() + 2..];
         if rest.starts_with("planning again") {
             self.progress.start(root);
-        } else if rest.starts_with("applied") || rest.starts_with("already applied") {
+        } else if (rest.starts_with("applied") && !rest.starts_with("applied,"))
+            || rest.starts_with("already applied")
+        {
+            // `applied, …` lines are the after-apply check's, of a root
+            // counted already.
             self.progress.done();
         }
     }
@@ -141,7 +145,9 @@ mod tests {
         let mut out = Vec::new();
         let roots = vec!["apps/a".to_string(), "apps/ab".to_string()];
         let text = "apps/a: planning again at 0123abcd\n  | terraform says hi\n\
-                    apps/a: applied (log x)\napps/ab: already applied at 01234567; skipped\n\
+                    apps/a: applied (log x)\napps/a: applied, NOT CONVERGED: 1 change remains\n\
+                    apps/a: applied, verify failed: exit 3\n\
+                    apps/ab: already applied at 01234567; skipped\n\
                     apps/abc: applied\nno newline";
         {
             let mut follow = FollowLines::new(&mut out, &progress, roots);
@@ -152,7 +158,8 @@ mod tests {
             follow.flush().expect("flush");
         }
         assert_eq!(String::from_utf8(out).expect("utf-8"), text);
-        // apps/a applied and apps/ab skipped; apps/abc is not a root here.
+        // apps/a applied (its check's lines count nothing) and apps/ab
+        // skipped; apps/abc is not a root here.
         assert_eq!(bar.position(), 2);
     }
 }

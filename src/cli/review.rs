@@ -138,6 +138,7 @@ pub(super) fn approve(
         emergency,
         audit: None,
         attested: None,
+        check: None,
     };
     if !record(&*source, &decision)? {
         return Ok(REFUSED);
@@ -265,6 +266,7 @@ fn decide(
         emergency: None,
         audit: None,
         attested: None,
+        check: None,
     };
     if !record(&*source, &decision)? {
         return Ok(REFUSED);

@@ -43,6 +43,35 @@ pub struct EnvironmentConfig {
     pub backend_config: Vec<String>,
     /// The Terraform workspace of this environment (created when missing).
     pub workspace: Option<String>,
+    /// A health check run (`sh -c`) after each apply of a root here, in the
+    /// root's directory, with `PLANDECK_*` variables; exit 0 passes.
+    pub verify: Option<String>,
+    /// Seconds the verify command may run before it is killed (and fails).
+    pub verify_timeout: Option<u64>,
+    /// What a failed verify does to the run.
+    pub verify_failure: VerifyFailure,
+}
+
+/// How long a verify command may run by default.
+pub const DEFAULT_VERIFY_TIMEOUT_SECS: u64 = 600;
+
+/// `verify_failure`: what a failed verify command does.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum VerifyFailure {
+    /// The run stops at that root: apply-then-merge does not merge, later
+    /// roots are not applied, until a re-run's check passes.
+    #[default]
+    Block,
+    /// Recorded and shown; the run goes on (and merges).
+    Continue,
+}
+
+impl EnvironmentConfig {
+    /// The verify command's timeout.
+    pub fn verify_timeout(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(self.verify_timeout.unwrap_or(DEFAULT_VERIFY_TIMEOUT_SECS))
+    }
 }
 
 /// `{ team = "staff", count = 1 }`: `count` approvals from members of `team`.

@@ -245,6 +245,7 @@ impl Forge {
             emergency: None,
             audit: None,
             attested: None,
+            check: None,
         };
         let id = self.id();
         let submitted_at = self.time(0, -3_600 + (id % 600) as i64);

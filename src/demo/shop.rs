@@ -135,6 +135,7 @@ pub(super) fn record_decisions(repo: &Repo, source: &GitSource) -> Result<(), Ba
             }),
             audit: None,
             attested: None,
+            check: None,
         };
         crate::audit_trail::record_with_source(&log, source, &decision)
             .map_err(|e| BackendError::Io(e.to_string()))?;

@@ -18,6 +18,9 @@ pub enum DecisionKind {
     /// The root applied successfully at this head and digest (promotion order).
     ApplySucceeded,
     ApplyFailed,
+    /// The after-apply check of an applied root: the next plan (converged
+    /// or not) and the verify command's result, in `check`.
+    ApplyChecked,
 }
 
 impl DecisionKind {
@@ -28,6 +31,7 @@ impl DecisionKind {
             Self::Unblock => "unblock",
             Self::ApplySucceeded => "apply-succeeded",
             Self::ApplyFailed => "apply-failed",
+            Self::ApplyChecked => "apply-checked",
         }
     }
 }
@@ -63,6 +67,64 @@ pub struct Decision {
     /// written to a stored note, so no file can claim it.
     #[serde(skip)]
     pub attested: Option<Attestation>,
+    /// For `apply-checked`: what the after-apply check found. Part of the
+    /// audit entry, so the proof binds it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub check: Option<ApplyCheck>,
+}
+
+/// The after-apply check of a root: the root planned once more, and the
+/// environment's verify command (health check) when one is configured.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApplyCheck {
+    /// The next plan is a no-op: the apply (an import too) is done.
+    pub converged: bool,
+    /// The changes the next plan still has (`ADDRESS: ACTIONS`), the first
+    /// few of `remaining_total`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub remaining: Vec<String>,
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub remaining_total: usize,
+    /// Why the next plan could not be made (then not converged).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plan_error: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verify: Option<VerifyResult>,
+    /// A failed verify holds the request back (`verify_failure =
+    /// "block"`): later environments' promotion waits for a passing check.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub blocks: bool,
+}
+
+/// How the verify command ended.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VerifyResult {
+    pub command: String,
+    /// None: killed (by the timeout or a signal) or it could not start.
+    pub exit_code: Option<i32>,
+    pub passed: bool,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub timed_out: bool,
+    /// The end of its output (both streams), raw: escape before showing.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub output_tail: String,
+}
+
+impl ApplyCheck {
+    /// A verify command ran and did not pass.
+    pub fn verify_failed(&self) -> bool {
+        self.verify.as_ref().is_some_and(|v| !v.passed)
+    }
+
+    /// A failed verify that holds later environments back.
+    pub fn holds_back(&self) -> bool {
+        self.blocks && self.verify_failed()
+    }
+}
+
+#[allow(clippy::trivially_copy_pass_by_ref)]
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 /// A forge's own record of a decision: the forge authenticated who made

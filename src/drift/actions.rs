@@ -52,6 +52,7 @@ pub fn block_requests(
             emergency: None,
             audit: None,
             attested: None,
+            check: None,
         };
         let mut entry = decision.audit_entry();
         entry.action = AuditAction::DriftBlock;

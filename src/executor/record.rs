@@ -34,6 +34,7 @@ pub fn record(
         emergency: None,
         audit: None,
         attested: None,
+        check: None,
     };
     // The log's tail is checked (and locked) before the note is stored: a
     // recorded apply result always has its audit entry.

@@ -6,7 +6,7 @@
 
 use super::{
     ExecError, Outcome, Places, already_applied, failing_checks, gate_of, prepare,
-    record_interrupted, root,
+    record_interrupted, root, verified,
 };
 use crate::backend::prelude::*;
 use crate::domain::MergedRequest;
@@ -44,6 +44,23 @@ pub fn resume_request(
     let mut applied = Vec::new();
     for (at, step) in steps.iter().enumerate() {
         if already_applied(source, &pinned, step, places, out)? {
+            let recheck = verified::recheck_if_unverified(
+                source, config, &pinned, step, commit, None, places, &who, out,
+            )?;
+            if let Some(stop) = recheck {
+                let left: Vec<&str> = steps[at + 1..].iter().map(|s| s.root.as_str()).collect();
+                let _ = writeln!(
+                    out,
+                    "{}: merged as {commit}; not applied yet: {}",
+                    request.id,
+                    if left.is_empty() {
+                        "none".to_string()
+                    } else {
+                        left.join(", ")
+                    }
+                );
+                return Ok(stop);
+            }
             continue;
         }
         // The full gate, promotion included: the roots before this one
@@ -80,13 +97,16 @@ pub fn resume_request(
             }
         };
         if let Some(stop) = stop {
-            let left: Vec<&str> = steps[at..].iter().map(|s| s.root.as_str()).collect();
-            let _ = writeln!(
-                out,
-                "{}: merged as {commit}, but not applied: {}",
-                request.id,
-                left.join(", ")
-            );
+            let from = at + usize::from(matches!(stop, Outcome::VerifyFailed { .. }));
+            let left: Vec<&str> = steps[from..].iter().map(|s| s.root.as_str()).collect();
+            if !left.is_empty() {
+                let _ = writeln!(
+                    out,
+                    "{}: merged as {commit}, but not applied: {}",
+                    request.id,
+                    left.join(", ")
+                );
+            }
             return Ok(stop);
         }
         applied.push(step.root.clone());

@@ -3,6 +3,7 @@
 //! record the result. Drift records a block; a state locked by another run
 //! is a refusal (nothing was attempted).
 
+use super::check::{self, Subject};
 use super::lock::{LockError, LockInfo, RootLock};
 use super::record::{audit, now, record};
 use super::{ExecError, Outcome, Places, run};
@@ -147,8 +148,25 @@ pub fn apply_root(
             out,
             "{root}: already applied (recorded elsewhere; confirmed: the fresh plan is a no-op)"
         );
+        let subject = Subject {
+            request,
+            root,
+            approved,
+            commit,
+        };
+        let stop = check::after_apply(
+            source,
+            config,
+            &subject,
+            &mut workspace,
+            Some(fresh_plan),
+            log,
+            places,
+            who,
+            out,
+        )?;
         let _ = workspace.remove();
-        return Ok(None);
+        return Ok(stop);
     }
     if fresh_plan.digest != approved {
         drift(
@@ -190,7 +208,25 @@ pub fn apply_root(
                 Some(format!("log: {}", log.display())),
             )?;
             let _ = writeln!(out, "{root}: applied (log {})", log.display());
-            None
+            // The after-apply check: the result above is recorded already,
+            // so a crash here loses only the check.
+            let subject = Subject {
+                request,
+                root,
+                approved,
+                commit,
+            };
+            check::after_apply(
+                source,
+                config,
+                &subject,
+                &mut workspace,
+                None,
+                log,
+                places,
+                who,
+                out,
+            )?
         }
         unfinished => {
             let reason = match unfinished {
@@ -374,6 +410,7 @@ fn drift(
         emergency: None,
         audit: None,
         attested: None,
+        check: None,
     };
     let mut entry = decision.audit_entry();
     entry.action = AuditAction::DriftBlock;

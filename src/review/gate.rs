@@ -593,8 +593,24 @@ fn promotion_check(input: &GateInput<'_>) -> GateCheck {
                     && d.head == input.request.head
                     && unproven(d).is_none()
             });
+            // Its latest proven check after the apply: a failed, blocking
+            // verify holds the later environments back.
+            let held_back = input
+                .decisions
+                .iter()
+                .filter(|d| {
+                    d.kind == DecisionKind::ApplyChecked
+                        && d.root == *root
+                        && d.head == input.request.head
+                        && unproven(d).is_none()
+                })
+                .max_by_key(|d| d.at)
+                .and_then(|d| d.check.as_ref())
+                .is_some_and(|c| c.holds_back());
             if !applied {
                 waiting.push(format!("{root} ({env})"));
+            } else if held_back {
+                waiting.push(format!("{root} ({env}: applied, its verify failed)"));
             }
         }
     }

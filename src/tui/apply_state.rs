@@ -20,13 +20,26 @@ pub enum ApplyState {
         pid: u32,
         request: String,
     },
-    /// The last recorded result for this head.
+    /// The last recorded result for this head, with what the
+    /// after-apply check found.
     Applied {
         at: i64,
+        check: AfterApply,
     },
     Failed {
         at: i64,
     },
+}
+
+/// What the latest after-apply check of an applied root found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AfterApply {
+    /// Converged, and the verify command (if any) passed; or not checked.
+    Clean,
+    /// The next plan still has changes (or could not be made).
+    NotConverged,
+    /// The verify command failed.
+    VerifyFailed,
 }
 
 impl ApplyState {
@@ -57,7 +70,10 @@ impl ApplyState {
             })
             .max_by_key(|d| d.at)
             .map(|d| match d.kind {
-                DecisionKind::ApplySucceeded => Self::Applied { at: d.at },
+                DecisionKind::ApplySucceeded => Self::Applied {
+                    at: d.at,
+                    check: after_apply(decisions, d),
+                },
                 _ => Self::Failed { at: d.at },
             })
     }
@@ -71,5 +87,124 @@ impl ApplyState {
             )),
             _ => None,
         }
+    }
+}
+
+/// The latest proven check of the apply `applied` (same root, head and
+/// digest, not older than it).
+fn after_apply(decisions: &[Decision], applied: &Decision) -> AfterApply {
+    let latest = decisions
+        .iter()
+        .filter(|d| {
+            d.kind == DecisionKind::ApplyChecked
+                && d.root == applied.root
+                && d.head == applied.head
+                && d.digest == applied.digest
+                && d.at >= applied.at
+                && d.proof_state() == crate::review::ProofState::Matches
+        })
+        .max_by_key(|d| (d.at, d.audit.as_ref().map_or(0, |p| p.seq)))
+        .and_then(|d| d.check.as_ref());
+    match latest {
+        Some(check) if check.verify_failed() => AfterApply::VerifyFailed,
+        Some(check) if !check.converged => AfterApply::NotConverged,
+        _ => AfterApply::Clean,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::review::{ApplyCheck, Identity, VerifyResult};
+
+    fn decision(kind: DecisionKind, at: i64, check: Option<ApplyCheck>) -> Decision {
+        Decision {
+            kind,
+            request: "request/1".into(),
+            root: "apps/web/dev".into(),
+            head: "1".repeat(40),
+            digest: "sha256:v2:aa".into(),
+            who: Identity::git("Bob", "bob@example.com"),
+            at,
+            comment: None,
+            viewed_destructive: Vec::new(),
+            emergency: None,
+            audit: None,
+            attested: None,
+            check,
+        }
+    }
+
+    fn check(converged: bool, verify_passed: Option<bool>) -> ApplyCheck {
+        ApplyCheck {
+            converged,
+            remaining: Vec::new(),
+            remaining_total: usize::from(!converged),
+            plan_error: None,
+            verify: verify_passed.map(|passed| VerifyResult {
+                command: "true".into(),
+                exit_code: Some(if passed { 0 } else { 3 }),
+                passed,
+                timed_out: false,
+                output_tail: String::new(),
+            }),
+            blocks: verify_passed.is_some(),
+        }
+    }
+
+    fn state_of(decisions: &[Decision]) -> Option<ApplyState> {
+        let request = Request {
+            id: "request/1".into(),
+            number: None,
+            title: String::new(),
+            authors: Vec::new(),
+            committers: Vec::new(),
+            head: "1".repeat(40),
+            base: "main".into(),
+            created_at: 0,
+            updated_at: 0,
+            changed_files: Vec::new(),
+            roots: Vec::new(),
+            url: None,
+        };
+        ApplyState::of(None, decisions, &request, "apps/web/dev")
+    }
+
+    #[test]
+    fn the_latest_proven_check_decides_what_applied_means() {
+        let applied = decision(DecisionKind::ApplySucceeded, 10, None).proven("log", 1, "");
+        let failed = decision(
+            DecisionKind::ApplyChecked,
+            11,
+            Some(check(true, Some(false))),
+        )
+        .proven("log", 2, "p");
+        let restless = decision(DecisionKind::ApplyChecked, 11, Some(check(false, None)))
+            .proven("log", 2, "p");
+        let state = |decisions: &[Decision]| match state_of(decisions) {
+            Some(ApplyState::Applied { check, .. }) => check,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(state(std::slice::from_ref(&applied)), AfterApply::Clean);
+        assert_eq!(
+            state(&[applied.clone(), failed.clone()]),
+            AfterApply::VerifyFailed
+        );
+        assert_eq!(
+            state(&[applied.clone(), restless]),
+            AfterApply::NotConverged
+        );
+        // A later pass counts; a note claiming one without a proof does not.
+        let passed = decision(
+            DecisionKind::ApplyChecked,
+            12,
+            Some(check(true, Some(true))),
+        );
+        assert_eq!(
+            state(&[applied.clone(), failed.clone(), passed.clone()]),
+            AfterApply::VerifyFailed
+        );
+        let passed = passed.proven("log", 3, "q");
+        assert_eq!(state(&[applied, failed, passed]), AfterApply::Clean);
     }
 }

@@ -55,6 +55,7 @@ pub fn approval(who: Identity) -> Decision {
         emergency: None,
         audit: None,
         attested: None,
+        check: None,
     }
 }
 

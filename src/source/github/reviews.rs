@@ -88,7 +88,9 @@ fn state_of(kind: DecisionKind) -> Option<&'static str> {
         DecisionKind::Approve => Some("APPROVED"),
         DecisionKind::Block => Some("CHANGES_REQUESTED"),
         DecisionKind::Unblock => Some("COMMENTED"),
-        DecisionKind::ApplySucceeded | DecisionKind::ApplyFailed => None,
+        DecisionKind::ApplySucceeded | DecisionKind::ApplyFailed | DecisionKind::ApplyChecked => {
+            None
+        }
     }
 }
 
@@ -97,7 +99,9 @@ fn event_of(kind: DecisionKind) -> Option<&'static str> {
         DecisionKind::Approve => Some("APPROVE"),
         DecisionKind::Block => Some("REQUEST_CHANGES"),
         DecisionKind::Unblock => Some("COMMENT"),
-        DecisionKind::ApplySucceeded | DecisionKind::ApplyFailed => None,
+        DecisionKind::ApplySucceeded | DecisionKind::ApplyFailed | DecisionKind::ApplyChecked => {
+            None
+        }
     }
 }
 
@@ -155,6 +159,7 @@ pub(super) fn decision_of(review: &Review, number: u64) -> Option<Decision> {
             provider: Provider::GitHub,
             id: review.id.to_string(),
         }),
+        check: None,
     })
 }
 
@@ -384,6 +389,7 @@ mod tests {
             }),
             audit: None,
             attested: None,
+            check: None,
         }
     }
 

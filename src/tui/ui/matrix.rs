@@ -148,21 +148,29 @@ pub(super) fn drift(
 }
 
 /// The local executor's state of the root: `applying`, `interrupted`, or
-/// the last result for this head with its age; `-` before any apply.
+/// the last result for this head with its age (`unconverged` or `verify
+/// fail` for an applied root whose after-apply check found changes left or
+/// a failed verify); `-` before any apply.
 pub(super) fn apply(
     info: &crate::tui::msg::RootPlanInfo,
     now: i64,
     theme: &Theme,
 ) -> Span<'static> {
-    use crate::tui::ApplyState;
+    use crate::tui::{AfterApply, ApplyState};
     match &info.apply {
         None => Span::styled("-", theme.role(Role::Muted)),
         Some(ApplyState::Applying { .. }) => Span::styled("applying", theme.role(Role::Warning)),
         Some(ApplyState::Interrupted { .. }) => Span::styled("interrupted", theme.role(Role::High)),
-        Some(ApplyState::Applied { at }) => Span::styled(
-            format!("applied {}", super::age(now, *at)),
-            theme.role(Role::Create),
-        ),
+        // Applied, but its after-apply check found changes left or a failed
+        // verify: that, without the age, fits the column.
+        Some(ApplyState::Applied { at, check }) => match check {
+            AfterApply::Clean => Span::styled(
+                format!("applied {}", super::age(now, *at)),
+                theme.role(Role::Create),
+            ),
+            AfterApply::NotConverged => Span::styled("unconverged", theme.role(Role::High)),
+            AfterApply::VerifyFailed => Span::styled("verify fail", theme.role(Role::High)),
+        },
         Some(ApplyState::Failed { at }) => Span::styled(
             format!("failed {}", super::age(now, *at)),
             theme.role(Role::High),

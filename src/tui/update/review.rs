@@ -37,6 +37,7 @@ fn decision_template(view: &PlanView, kind: DecisionKind, now: i64) -> Option<De
         emergency: None,
         audit: None,
         attested: None,
+        check: None,
     })
 }
 
@@ -149,9 +150,19 @@ pub(super) fn apply(state: &mut State) {
             crate::tui::ApplyState::Interrupted { pid, .. } => Some(format!(
                 "the last apply (pid {pid}) was interrupted: it is recorded as failed when this one starts"
             )),
-            crate::tui::ApplyState::Applied { .. } => {
-                Some("already applied at this head: the executor skips it".to_string())
-            }
+            crate::tui::ApplyState::Applied { check, .. } => Some(match check {
+                crate::tui::AfterApply::VerifyFailed => {
+                    "applied at this head, but its verify failed: the executor checks it again (no apply)"
+                        .to_string()
+                }
+                crate::tui::AfterApply::NotConverged => {
+                    "applied at this head, not converged (the next plan had changes): the executor skips it"
+                        .to_string()
+                }
+                crate::tui::AfterApply::Clean => {
+                    "already applied at this head: the executor skips it".to_string()
+                }
+            }),
             _ => None,
         })
         .into_iter()
