@@ -330,16 +330,23 @@ var_files = ["env/prod.tfvars"]
     #[test]
     fn the_base_picks_the_environment_and_shared_roots_are_named_by_it() {
         let config = config(GITFLOW);
-        let stage = config.root_environments("infra", "develop", None).unwrap();
+        let stage = config
+            .root_environments("infra", "develop", None)
+            .expect("ok");
         assert_eq!(stage[0].key, "infra@stage");
         assert_eq!(stage[0].environment.as_deref(), Some("stage"));
-        let prod = config.root_environments("infra", "main", None).unwrap();
+        let prod = config.root_environments("infra", "main", None).expect("ok");
         assert_eq!(prod.len(), 1);
         assert_eq!(prod[0].key, "infra@prod");
-        let target = config.target("infra@prod").unwrap();
+        let target = config.target("infra@prod").expect("ok");
         assert_eq!(target.dir, "infra");
         assert_eq!(target.var_files, ["env/prod.tfvars"]);
-        assert!(config.target("infra").unwrap_err().contains("infra@stage"));
+        assert!(
+            config
+                .target("infra")
+                .expect_err("refused")
+                .contains("infra@stage")
+        );
         assert!(config.target("infra@dev").is_err());
         assert_eq!(config.drift_base("infra@stage"), "develop");
     }
@@ -350,7 +357,9 @@ var_files = ["env/prod.tfvars"]
             "[environments.stage]\nroots = [\"infra\"]\nworkspace = \"stage\"\n\
              [environments.prod]\nroots = [\"infra\"]\n",
         );
-        let e = shared.root_environments("infra", "main", None).unwrap_err();
+        let e = shared
+            .root_environments("infra", "main", None)
+            .expect_err("refused");
         assert!(e.contains("prod keeps no state of its own"), "{e}");
     }
 
@@ -364,7 +373,7 @@ var_files = ["env/prod.tfvars"]
             let files: Vec<String> = files.iter().map(|f| f.to_string()).collect();
             config
                 .root_environments("infra", "main", Some(&files))
-                .unwrap()
+                .expect("ok")
                 .into_iter()
                 .map(|r| r.key)
                 .collect()
@@ -377,11 +386,15 @@ var_files = ["env/prod.tfvars"]
     #[test]
     fn unshared_roots_keep_their_plain_names() {
         let config = config("[environments.prod]\nroots = [\"live/*\"]\n");
-        let roots = config.root_environments("live/eu", "main", None).unwrap();
+        let roots = config
+            .root_environments("live/eu", "main", None)
+            .expect("ok");
         assert_eq!(roots[0].key, "live/eu");
-        assert_eq!(config.target("live/eu").unwrap().dir, "live/eu");
+        assert_eq!(config.target("live/eu").expect("ok").dir, "live/eu");
         assert_eq!(
-            config.root_environments("apps/dev1", "main", None).unwrap()[0]
+            config
+                .root_environments("apps/dev1", "main", None)
+                .expect("ok")[0]
                 .environment
                 .as_deref(),
             Some("dev")
