@@ -22,6 +22,7 @@ macro_rules! say {
 
 mod apply;
 mod audit;
+mod ci;
 mod comment;
 mod diff_plans;
 mod drift;
@@ -261,6 +262,11 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
         color: ColorChoice,
     },
+    /// The steps of the GitHub Actions workflows in assets/github (`ci apply --help`).
+    Ci {
+        #[command(subcommand)]
+        action: ci::CiAction,
+    },
     /// Drift checks of the base branch's roots (`drift check --help` for exit codes).
     Drift {
         #[command(subcommand)]
@@ -372,6 +378,10 @@ pub fn run(cli: Cli) -> Result<i32, Failure> {
         return Ok(crate::tofu::guard::run(program, args));
     }
     let repo = cli.repo.clone().unwrap_or_else(|| PathBuf::from("."));
+    // Before any configuration: `ci` builds its own from the job.
+    if let Some(Command::Ci { action }) = cli.command {
+        return ci::run(cli.config.as_deref(), &repo, action);
+    }
     let user = config::load(cli.config.as_deref())?;
     let layer = if uses_repo(cli.command.as_ref()) {
         repo_layer(&repo, &user.config.source.base)
@@ -461,6 +471,7 @@ pub fn run(cli: Cli) -> Result<i32, Failure> {
         } => review::status(&loaded, &repo, &request, format, use_color(color)),
         Command::Sync { remote } => review::sync(&loaded, &repo, &remote),
         Command::Guard { .. } => Err(Failure("__guard runs before the configuration".into())),
+        Command::Ci { .. } => Err(Failure("ci runs before the configuration".into())),
         Command::Drift { action } => {
             crate::tofu::outlive_interrupts();
             drift::run(&loaded, &repo, action)

@@ -603,6 +603,31 @@ pub fn load_with_repo(
     repo_layer: Option<(String, String)>,
 ) -> Result<Loaded, ConfigError> {
     let user = load(explicit)?;
+    let user_text = user
+        .path
+        .as_ref()
+        .and_then(|p| std::fs::read_to_string(p).ok())
+        .unwrap_or_default();
+    layered(user, &user_text, repo_layer)
+}
+
+/// [`load_with_repo`] with the user's configuration given as text (named
+/// `name`): `plandeck ci` builds it from its environment.
+pub fn load_text_with_repo(
+    user_text: &str,
+    name: PathBuf,
+    repo_layer: Option<(String, String)>,
+) -> Result<Loaded, ConfigError> {
+    let user = load_str(user_text, name)?;
+    layered(user, user_text, repo_layer)
+}
+
+/// `user` (whose text is `user_text`) with the repository's layer on top.
+fn layered(
+    user: Loaded,
+    user_text: &str,
+    repo_layer: Option<(String, String)>,
+) -> Result<Loaded, ConfigError> {
     let Some((name, text)) = repo_layer else {
         return Ok(user);
     };
@@ -630,12 +655,7 @@ pub fn load_with_repo(
             message: format!("key `{key}`: set it in your own config file, not the repository's"),
         });
     }
-    let user_text = user
-        .path
-        .as_ref()
-        .and_then(|p| std::fs::read_to_string(p).ok())
-        .unwrap_or_default();
-    let mut merged: toml::Table = toml::from_str(&user_text).unwrap_or_default();
+    let mut merged: toml::Table = toml::from_str(user_text).unwrap_or_default();
     let repo_table: toml::Table = toml::from_str(&text).map_err(|e| ConfigError {
         file: name.clone(),
         line: None,

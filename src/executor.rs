@@ -14,6 +14,7 @@
 //! never names a concrete backend.
 
 mod check;
+pub mod ci;
 mod lock;
 pub mod planner;
 mod record;

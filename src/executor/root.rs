@@ -380,19 +380,7 @@ fn drift(
         fresh.digest,
         out.log.display()
     )?;
-    if let Some(old) = source.plan_by_digest(request, root, approved)? {
-        let risk = crate::risk::RiskPolicy::default();
-        let thresholds = crate::cost::CostThresholds::default();
-        let options = crate::render::RenderOptions::default();
-        let ctx = crate::render::RenderContext {
-            risk: &risk,
-            cost: None,
-            cost_thresholds: &thresholds,
-            options: &options,
-        };
-        let lines = crate::delta::delta_lines(&crate::delta::compare(&old, fresh), &ctx);
-        crate::render::ansi::write_lines(out, &lines, false)?;
-    }
+    write_difference(source, request, root, approved, fresh, out)?;
     let comment = format!(
         "drift: the fresh plan {} differs from the approved one",
         fresh.digest
@@ -416,6 +404,32 @@ fn drift(
     entry.action = AuditAction::DriftBlock;
     crate::audit_trail::record_as(&places.audit, source, &decision, entry)
         .map_err(|e| ExecError::Io(e.to_string()))?;
+    Ok(())
+}
+
+/// What the fresh plan changes against the approved one (when that plan is
+/// still stored), as the plan delta.
+pub(super) fn write_difference(
+    source: &dyn Backend,
+    request: &Request,
+    root: &str,
+    approved: &str,
+    fresh: &crate::plan::Plan,
+    out: &mut dyn Write,
+) -> Result<(), ExecError> {
+    if let Some(old) = source.plan_by_digest(request, root, approved)? {
+        let risk = crate::risk::RiskPolicy::default();
+        let thresholds = crate::cost::CostThresholds::default();
+        let options = crate::render::RenderOptions::default();
+        let ctx = crate::render::RenderContext {
+            risk: &risk,
+            cost: None,
+            cost_thresholds: &thresholds,
+            options: &options,
+        };
+        let lines = crate::delta::delta_lines(&crate::delta::compare(&old, fresh), &ctx);
+        crate::render::ansi::write_lines(out, &lines, false)?;
+    }
     Ok(())
 }
 

@@ -12,12 +12,14 @@
 
 mod affected;
 mod backend;
+mod checkouts;
 mod merge;
 mod merged;
 mod run;
 mod tree;
 
 pub use crate::domain::MergedRequest;
+pub use checkouts::LocalCheckouts;
 
 use super::paths::ancestors;
 use super::store::PlanStore;

@@ -3,7 +3,7 @@
 //! notes, workspaces are detached worktrees, merges are merge commits, and
 //! local state lives in `<git-dir>/plandeck`.
 
-use super::{GitSource, run::git};
+use super::GitSource;
 use crate::backend::{
     Backend, BackendError, Decisions, LocalState, MergePurpose, Merges, NewPlan, PlanArtifacts,
     Reports, Requests, Reviewers, Workspaces,
@@ -132,34 +132,16 @@ impl Reviewers for GitSource {
 }
 
 impl Workspaces for GitSource {
-    /// `git worktree add --detach`, without the operator's hooks.
     fn check_out(&self, commit: &str, dir: &Path) -> Result<(), BackendError> {
-        let target = dir.to_string_lossy();
-        // The operator's hooks (post-checkout) have no business here.
-        let add = [
-            "-c",
-            "core.hooksPath=/dev/null",
-            "worktree",
-            "add",
-            "--detach",
-            "--quiet",
-            &target,
-            commit,
-        ];
-        git(&self.repo, &add).map(drop)
+        super::LocalCheckouts::new(&self.repo).check_out(commit, dir)
     }
 
     fn remove_checkout(&self, dir: &Path) {
-        let target = dir.to_string_lossy();
-        // Forced twice: planning left untracked files (.terraform) behind.
-        let _ = git(
-            &self.repo,
-            &["worktree", "remove", "--force", "--force", &target],
-        );
+        super::LocalCheckouts::new(&self.repo).remove_checkout(dir);
     }
 
     fn prune_checkouts(&self) {
-        let _ = git(&self.repo, &["worktree", "prune"]);
+        super::LocalCheckouts::new(&self.repo).prune_checkouts();
     }
 }
 

@@ -56,6 +56,24 @@ impl GitHubSource {
     }
 }
 
+impl GitHubSource {
+    /// The text of `path` on the first base branch (the policy's branch),
+    /// `None` when it has none there.
+    pub fn base_file(&self, path: &str) -> Result<Option<String>, BackendError> {
+        let path = format!(
+            "/repos/{}/contents/{}?ref={}",
+            self.shared.repo,
+            path.split('/').map(encode).collect::<Vec<_>>().join("/"),
+            encode(self.first_base())
+        );
+        match self.block(|shared| async move { shared.api.get(&path, RAW).await }) {
+            Ok(page) => Ok(Some(page.body.to_string())),
+            Err(BackendError::NotFound(_)) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+}
+
 impl Requests for GitHubSource {
     fn describe(&self) -> String {
         let github = &self.shared.config.github;
