@@ -348,3 +348,14 @@ fn the_policy_comes_from_the_base_branch_on_github() {
     s.approve(OCTOCAT, &s.head, &s.digest);
     s.refused(&s.head, &s.digest, "2/3 approvals in prod");
 }
+
+#[test]
+fn a_strangers_approval_is_no_second_person() {
+    let s = setup();
+    // Any account can review a public repository's pull request.
+    const MALLORY: emulator::Account = (6666, "mallory");
+    s.github.with(|st| st.outsiders.push(MALLORY.1.into()));
+    s.approve(BOB, &s.head, &s.digest);
+    s.approve(MALLORY, &s.head, &s.digest);
+    s.refused(&s.head, &s.digest, "1/2 approvals in prod");
+}

@@ -365,7 +365,7 @@ fn answer_unfaulted(
                     .reviews
                     .iter()
                     .filter(|r| r.pull == p.number)
-                    .map(review_json)
+                    .map(|r| review_json(r, &state.outsiders))
                     .collect(),
                 None,
             ),
@@ -603,7 +603,7 @@ fn mutate(state: &mut State, segments: &[&str], call: &Call) -> Reply {
                 ),
                 submitted_at: (review_state != "PENDING").then(|| submitted_now(state)),
             };
-            let answer = review_json(&review);
+            let answer = review_json(&review, &state.outsiders);
             state.reviews.push(review);
             Reply::json(200, &answer)
         }

@@ -149,8 +149,11 @@ pub(super) fn commit_json(commit: &CommitSpec) -> Value {
     value
 }
 
-pub(super) fn review_json(review: &ReviewSpec) -> Value {
+pub(super) fn review_json(review: &ReviewSpec, outsiders: &[String]) -> Value {
     let mut value = example("pull-request-review.json");
+    if outsiders.contains(&review.user.1) {
+        value["author_association"] = json!("NONE");
+    }
     value["id"] = json!(review.id);
     value["user"] = account_json(&review.user);
     value["body"] = json!(review.body);

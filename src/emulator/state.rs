@@ -210,6 +210,9 @@ pub struct State {
     pub next_id: u64,
     /// (org/slug, login) of each active team member.
     pub teams: Vec<(String, String)>,
+    /// Logins without access to the repository: their reviews say
+    /// `author_association: NONE` (everybody else's COLLABORATOR).
+    pub outsiders: Vec<String>,
     /// Added to every answer (a far-away server).
     pub latency: Option<Duration>,
     /// Calls counted against the hour's rate limit of 5,000 (a 304 is

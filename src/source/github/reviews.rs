@@ -134,9 +134,18 @@ fn forge_state(reviews: &[Review]) -> crate::backend::ForgeReviews {
     }
 }
 
+/// Who may decide: accounts with access to the repository. On a public
+/// repository any account can submit a review; a stranger's approval (or a
+/// sock puppet's) must not be a second person, nor may a stranger block.
+const DECIDING_ASSOCIATIONS: [&str; 3] = ["OWNER", "MEMBER", "COLLABORATOR"];
+
 /// The decision a review is, if it is one.
 pub(super) fn decision_of(review: &Review, number: u64) -> Option<Decision> {
     let user = review.user.as_ref().filter(|u| u.is_account())?;
+    let association = review.author_association.as_deref()?;
+    if !DECIDING_ASSOCIATIONS.contains(&association) {
+        return None;
+    }
     let submitted = review.submitted_at.as_deref()?;
     let head = review.commit_id.clone().filter(|c| !c.is_empty())?;
     let (kind, root, digest, emergency, comment) = parse_body(review.body.as_deref()?)?;
@@ -440,6 +449,7 @@ mod tests {
             state: state.into(),
             commit_id: commit.map(String::from),
             submitted_at: submitted.map(String::from),
+            author_association: Some("COLLABORATOR".into()),
         };
         let at = Some("2026-11-17T17:43:43Z");
         let head = Some(d.head.as_str());
@@ -447,6 +457,22 @@ mod tests {
         assert_eq!(read.who.stable_id(), "github:9001");
         assert_eq!(read.head, d.head);
         assert_eq!(read.proof_state(), crate::domain::ProofState::Matches);
+        // A stranger to the repository (any account can review a public
+        // one) decides nothing, nor does a review without its association.
+        for association in [Some("NONE"), Some("CONTRIBUTOR"), Some("FIRST_TIMER"), None] {
+            let stranger = Review {
+                author_association: association.map(String::from),
+                ..review("APPROVED", head, at)
+            };
+            assert!(decision_of(&stranger, 7).is_none(), "{association:?}");
+        }
+        for association in ["OWNER", "MEMBER"] {
+            let member = Review {
+                author_association: Some(association.into()),
+                ..review("APPROVED", head, at)
+            };
+            assert!(decision_of(&member, 7).is_some(), "{association}");
+        }
         for (state, commit, submitted) in [
             ("COMMENTED", head, at),
             ("DISMISSED", head, at),

@@ -231,6 +231,10 @@ pub(super) struct Review {
     /// Absent for a pending review.
     #[serde(default)]
     pub submitted_at: Option<String>,
+    /// The author's relation to the repository (OWNER, MEMBER,
+    /// COLLABORATOR, CONTRIBUTOR, NONE…).
+    #[serde(default)]
+    pub author_association: Option<String>,
 }
 
 /// `issue-comment`.
