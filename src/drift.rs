@@ -245,7 +245,13 @@ pub fn base_roots(source: &dyn Backend, config: &Config) -> Result<Vec<String>, 
     let globs = root_globs(&config.source.roots)?;
     let mut keys = BTreeSet::new();
     for base in config.bases() {
-        let listing = source.files_at(&source.base_commit(&base)?)?;
+        let commit = match source.base_commit(&base) {
+            Ok(commit) => commit,
+            // A base this clone lacks has no roots to check here.
+            Err(_) if base != config.primary_base() => continue,
+            Err(e) => return Err(e.into()),
+        };
+        let listing = source.files_at(&commit)?;
         let dirs: BTreeSet<String> = listing
             .iter()
             .filter(|f| {

@@ -384,6 +384,43 @@ fn gitflow_requests_into_develop_are_stage_and_develop_into_main_is_prod() {
 }
 
 #[test]
+fn a_clone_without_a_local_develop_lists_the_requests_into_main() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let repo = dir.path().join("repo");
+    plandeck::demo::build_at(&repo, support::tui::NOW).expect("demo");
+    let clone = dir.path().join("clone");
+    support::git_in(
+        dir.path(),
+        &[
+            "clone",
+            "-q",
+            &repo.to_string_lossy(),
+            &clone.to_string_lossy(),
+        ],
+    );
+    let home = dir.path().join("home");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_plandeck"))
+        .arg("--repo")
+        .arg(&clone)
+        .args(["requests", "--format", "json"])
+        .env("XDG_CONFIG_HOME", &home)
+        .env("XDG_DATA_HOME", &home)
+        .output()
+        .expect("runs");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let list: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let ids: Vec<&str> = list
+        .as_array()
+        .expect("array")
+        .iter()
+        .filter_map(|r| r["id"].as_str())
+        .collect();
+    assert!(ids.contains(&"request/103"), "{ids:?}");
+    // No local develop: nothing is listed into it until it is created.
+    assert!(!ids.contains(&"feature/108"), "{ids:?}");
+}
+
+#[test]
 fn the_demo_has_a_gitflow_request_into_develop_shown_with_its_base() {
     let dir = tempfile::tempdir().expect("tempdir");
     let repo = dir.path().join("repo");

@@ -696,9 +696,6 @@ fn what_is_not_built_says_so() {
         source
             .check_out(&request.head, Path::new("/nonexistent"))
             .expect_err("checkout"),
-        source
-            .merge(&request, &[], plandeck::backend::MergePurpose::Applied)
-            .expect_err("merge"),
         source.merged_for_apply("pull/1").expect_err("merged"),
     ];
     for err in errors {

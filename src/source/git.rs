@@ -93,9 +93,7 @@ impl GitSource {
             roots: root_globs(&config.source.roots)?,
             store: PlanStore::open(&git_dir),
         };
-        for base in config.bases() {
-            source.branch_head(&base)?;
-        }
+        source.branch_head(&config.source.base)?;
         Ok(source)
     }
 
@@ -305,9 +303,18 @@ impl GitSource {
         let mut requests = Vec::new();
         for (branch, head, into) in self.candidate_branches()? {
             if !heads.contains_key(&into) {
-                heads.insert(into.clone(), self.branch_head(&into)?);
+                // A base this clone lacks (a fresh clone has only main
+                // locally): no requests into it until it is created.
+                let found = match self.branch_head(&into) {
+                    Ok(commit) => Some(commit),
+                    Err(_) if into != self.config.source.base => None,
+                    Err(e) => return Err(e),
+                };
+                heads.insert(into.clone(), found);
             }
-            let base = &heads[&into];
+            let Some(base) = &heads[&into] else {
+                continue;
+            };
             if let Some(request) = self.request(&branch, &head, base, &into, &mut trees)? {
                 requests.push(request);
             }

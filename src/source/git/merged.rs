@@ -15,6 +15,9 @@ impl GitSource {
         id: &str,
     ) -> Result<Option<MergedRequest>, BackendError> {
         for into in self.config.bases() {
+            if into != self.config.source.base && self.branch_head(&into).is_err() {
+                continue;
+            }
             if let Some(found) = self.merged_into(id, &into)? {
                 return Ok(Some(found));
             }
