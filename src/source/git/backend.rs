@@ -16,14 +16,13 @@ use std::path::{Path, PathBuf};
 
 impl Requests for GitSource {
     fn describe(&self) -> String {
-        let routes: Vec<String> = self
-            .config
-            .source
-            .routes()
-            .iter()
-            .map(|r| format!("{} into {}", r.pattern, r.base))
-            .collect();
-        format!("git {} ({})", self.repo.display(), routes.join(", "))
+        // Short: it heads the terminal UI's title bar.
+        let routes = self.config.source.routes();
+        let into = match routes.as_slice() {
+            [one] => format!("{} into {}", one.pattern, one.base),
+            _ => format!("requests into {}", self.config.bases().join(", ")),
+        };
+        format!("git {} ({into})", self.repo.display())
     }
 
     fn list_requests(&self) -> Result<Vec<Request>, BackendError> {
