@@ -139,14 +139,7 @@ pub trait Workspaces: Send + Sync {
     fn prune_checkouts(&self);
 }
 
-/// Why a request is merged.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum MergePurpose {
-    /// apply-then-merge: every root applied at this head.
-    Applied,
-    /// merge-then-apply: the roots are applied from the merge commit next.
-    ForApply,
-}
+pub use crate::domain::MergePurpose;
 
 /// Merging requests into their base.
 pub trait Merges: Send + Sync {

@@ -16,6 +16,6 @@ pub use decision::{
     VerifyResult,
 };
 pub use identity::{Identity, Provider};
-pub use merge_message::{APPLIED, MERGED_FOR_APPLY, REQUEST_TRAILER, merge_message};
+pub use merge_message::{APPLIED, MERGED_FOR_APPLY, MergePurpose, REQUEST_TRAILER, merge_message};
 pub use plan_ref::{PlanOrigin, PlanStatus, StoredPlan};
 pub use request::{MergedRequest, Request, RootRef, is_web_url};

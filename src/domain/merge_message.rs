@@ -4,7 +4,15 @@
 //! (and resumes its apply) without parsing the subject.
 
 use super::Request;
-use crate::backend::MergePurpose;
+
+/// Why a request is merged.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MergePurpose {
+    /// apply-then-merge: every root applied at this head.
+    Applied,
+    /// merge-then-apply: the roots are applied from the merge commit next.
+    ForApply,
+}
 
 /// The trailer of a plandeck merge commit naming its request.
 pub const REQUEST_TRAILER: &str = "Plandeck-Request";
