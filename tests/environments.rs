@@ -201,6 +201,86 @@ fn environments_sharing_a_directory_plan_approve_and_apply_separately() {
     let reports: serde_json::Value = serde_json::from_str(&reports).expect("json");
     assert_eq!(reports[0]["root"], "infra@prod");
     assert_eq!(reports[0]["status"], "clean", "{reports}");
+    fixture.ok(
+        "Bob",
+        &["drift", "ack", "infra@prod", "--note", "checked by hand"],
+    );
+    let out = fixture.run("Bob", &["drift", "check", "--root", "infra"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("infra@prod"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn a_plan_made_elsewhere_is_imported_for_one_environment_of_a_shared_directory() {
+    let repo = TestRepo::new();
+    let state = repo.scratch("state");
+    write_shared_dir(&repo, &state, "1");
+    repo.commit("base", &[]);
+    repo.branch("request/1", "main");
+    repo.write("infra/env/prod.tfvars", &tfvars("prod", "2"));
+    let head = repo.commit_as("prod release 2", &[], ALICE, ALICE);
+    repo.checkout("main");
+    // CI's plan of prod: its own var file and backend config.
+    let tree = repo.scratch("ci").join("tree");
+    repo.git(&[
+        "worktree",
+        "add",
+        "--detach",
+        "-q",
+        &tree.to_string_lossy(),
+        &head,
+    ]);
+    let tf = support::terraform();
+    let dir = tree.join("infra");
+    tf.run(
+        &dir,
+        &[
+            "init",
+            "-input=false",
+            "-no-color",
+            "-backend-config=env/prod.backend.hcl",
+        ],
+    );
+    tf.run(
+        &dir,
+        &[
+            "plan",
+            "-input=false",
+            "-no-color",
+            "-var-file=env/prod.tfvars",
+            "-out=ci.tfplan",
+        ],
+    );
+    let json = tf.run(&dir, &["show", "-json", "ci.tfplan"]);
+    let plan = repo.scratch("ci").join("plan.json");
+    std::fs::write(&plan, json).expect("plan");
+    let fixture = Fixture::with_config(repo, state, SHARED);
+    let plan = plan.to_string_lossy().into_owned();
+    let out = fixture.run(
+        "Bob",
+        &["import-plan", "request/1", "--root", "infra", &plan],
+    );
+    assert_ne!(out.status.code(), Some(0));
+    assert!(
+        text(&out.stderr).contains("--root infra@prod"),
+        "{}",
+        text(&out.stderr)
+    );
+    fixture.ok(
+        "Bob",
+        &["import-plan", "request/1", "--root", "infra@prod", &plan],
+    );
+    // The approval binds the imported plan; the apply plans again with
+    // prod's own files and finds the same digest.
+    approve(&fixture, "Bob", "request/1", "infra@prod");
+    approve(&fixture, "Carol", "request/1", "infra@prod");
+    let applied = fixture.ok("Bob", &["apply", "request/1"]);
+    assert!(applied.contains("matches the approved"), "{applied}");
+    assert_eq!(output_of(&fixture, "prod"), "prod-2");
 }
 
 #[test]

@@ -24,8 +24,9 @@ pub enum DriftAction {
     /// Exit status: 0 every root clean; 3 drift found in a root; 2 the binary
     /// failed for a root (or bad input), which wins over 3.
     Check {
-        /// Only this root (default: every root on the base branch).
-        #[arg(long)]
+        /// Only this root (default: every root on the base branches); DIR@ENV
+        /// where environments share a directory.
+        #[arg(long, value_name = "ROOT")]
         root: Option<String>,
         /// No progress on the terminal (stderr).
         #[arg(long, short)]
