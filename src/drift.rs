@@ -264,7 +264,7 @@ pub fn base_roots(source: &dyn Backend, config: &Config) -> Result<Vec<String>, 
             .collect();
         for dir in dirs {
             let roots = config
-                .root_environments(&dir, &base, None)
+                .root_environments(&dir, &base)
                 .map_err(DriftError::Io)?;
             keys.extend(
                 roots

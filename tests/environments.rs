@@ -275,7 +275,10 @@ fn a_plan_made_elsewhere_is_imported_for_one_environment_of_a_shared_directory()
         &["import-plan", "request/1", "--root", "infra@prod", &plan],
     );
     // The approval binds the imported plan; the apply plans again with
-    // prod's own files and finds the same digest.
+    // prod's own files and finds the same digest. (Stage is touched too:
+    // any change in the directory is every environment's.)
+    fixture.ok("Bob", &["plan", "request/1", "--root", "infra@stage"]);
+    approve(&fixture, "Bob", "request/1", "infra@stage");
     approve(&fixture, "Bob", "request/1", "infra@prod");
     approve(&fixture, "Carol", "request/1", "infra@prod");
     let applied = fixture.ok("Bob", &["apply", "request/1"]);
@@ -283,20 +286,48 @@ fn a_plan_made_elsewhere_is_imported_for_one_environment_of_a_shared_directory()
     assert_eq!(output_of(&fixture, "prod"), "prod-2");
 }
 
+/// A var file or backend config can point its environment at another's
+/// state or account: the request does not merge before every environment
+/// of the directory approved it.
 #[test]
-fn a_change_to_one_environments_own_file_touches_only_that_environment() {
+fn a_change_to_one_environments_own_file_touches_every_environment_of_the_directory() {
     let repo = TestRepo::new();
     let state = repo.scratch("state");
     write_shared_dir(&repo, &state, "1");
     repo.commit("base", &[]);
     repo.branch("request/1", "main");
-    repo.write("infra/env/stage.tfvars", &tfvars("stage", "2"));
-    repo.commit_as("stage only", &[], ALICE, ALICE);
+    // Stage's backend config now names prod's state.
+    repo.write(
+        "infra/env/stage.backend.hcl",
+        &format!("path = \"{}/prod.tfstate\"\n", state.display()),
+    );
+    repo.commit_as("stage only?", &[], ALICE, ALICE);
     repo.checkout("main");
     let fixture = Fixture::with_config(repo, state, SHARED);
     assert_eq!(
         roots_of(&fixture, "request/1"),
-        [("infra@stage".to_string(), "stage".to_string())]
+        [
+            ("infra@prod".to_string(), "prod".to_string()),
+            ("infra@stage".to_string(), "stage".to_string())
+        ]
+    );
+    // Without prod's two approvals the request never merges.
+    fixture.ok("Bob", &["plan", "request/1"]);
+    approve(&fixture, "Bob", "request/1", "infra@stage");
+    approve(&fixture, "Bob", "request/1", "infra@prod");
+    let out = fixture.run("Bob", &["apply", "request/1"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("infra@prod") && stderr.contains("approvals"),
+        "{stderr}"
+    );
+    let main_config = fixture
+        .repo
+        .git(&["show", "main:infra/env/stage.backend.hcl"]);
+    assert!(
+        main_config.contains("stage.tfstate"),
+        "not merged: {main_config}"
     );
 }
 

@@ -92,25 +92,21 @@ impl Config {
     /// callers that know no base): see [`Config::root_environments`].
     pub fn environment_of(&self, root: &str) -> Result<Option<String>, String> {
         let base = self.primary_base();
-        let mut all = self.root_environments(root, &base, None)?;
+        let mut all = self.root_environments(root, &base)?;
         Ok(all.pop().and_then(|r| r.environment))
     }
 
     /// The environments of `dir` in a request into `base`, one per
     /// environment that selects it, else one inferred from the directory
-    /// name (`prod…` → prod, `stag…` → stage, `dev…` → dev). When
-    /// `changed` (the request's changed files) is given, an environment of
-    /// a shared directory whose only changes are another environment's own
-    /// files (its var files or backend config) is left out. Several
+    /// name (`prod…` → prod, `stag…` → stage, `dev…` → dev). Any change
+    /// in a shared directory touches all of its environments, even one to
+    /// a single environment's var file or backend config: such a file can
+    /// point that environment at another's state or account, so the
+    /// request merges only once every one of them approved. Several
     /// environments for one request are refused unless each keeps its own
     /// state: sharing one state, they would plan and apply over each other,
     /// and guessing a root's policy could pick the weaker one.
-    pub fn root_environments(
-        &self,
-        dir: &str,
-        base: &str,
-        changed: Option<&[String]>,
-    ) -> Result<Vec<RootEnvironment>, String> {
+    pub fn root_environments(&self, dir: &str, base: &str) -> Result<Vec<RootEnvironment>, String> {
         let matching = self.selecting(dir, Some(base));
         if matching.is_empty() {
             return Ok(vec![RootEnvironment {
@@ -138,57 +134,13 @@ impl Config {
                 ));
             }
         }
-        let kept: Vec<&String> = match changed {
-            Some(changed) if matching.len() > 1 => {
-                let affected: Vec<&String> = matching
-                    .iter()
-                    .copied()
-                    .filter(|name| self.is_affected(dir, name, &matching, changed))
-                    .collect();
-                // A change no environment claims alone (a .tf file) is all of theirs.
-                if affected.is_empty() {
-                    matching
-                } else {
-                    affected
-                }
-            }
-            _ => matching,
-        };
-        Ok(kept
+        Ok(matching
             .into_iter()
             .map(|name| RootEnvironment {
                 key: self.key_of(dir, Some(name)),
                 environment: Some(name.clone()),
             })
             .collect())
-    }
-
-    /// Whether a change under `dir` concerns environment `name`: a changed
-    /// file there that is not another environment's own file.
-    fn is_affected(&self, dir: &str, name: &str, all: &[&String], changed: &[String]) -> bool {
-        let prefix = if dir == "." {
-            String::new()
-        } else {
-            format!("{dir}/")
-        };
-        let own_of = |env: &str| -> Vec<String> {
-            let env = &self.environments[env];
-            env.var_files
-                .iter()
-                .chain(&env.backend_config)
-                .map(|f| format!("{prefix}{}", f.trim_start_matches("./")))
-                .collect()
-        };
-        let others: Vec<String> = all
-            .iter()
-            .filter(|other| other.as_str() != name)
-            .flat_map(|other| own_of(other))
-            .collect();
-        let mine = own_of(name);
-        changed
-            .iter()
-            .filter(|f| f.starts_with(&prefix))
-            .any(|f| mine.contains(f) || !others.contains(f))
     }
 
     fn key_of(&self, dir: &str, environment: Option<&str>) -> String {
@@ -330,12 +282,10 @@ var_files = ["env/prod.tfvars"]
     #[test]
     fn the_base_picks_the_environment_and_shared_roots_are_named_by_it() {
         let config = config(GITFLOW);
-        let stage = config
-            .root_environments("infra", "develop", None)
-            .expect("ok");
+        let stage = config.root_environments("infra", "develop").expect("ok");
         assert_eq!(stage[0].key, "infra@stage");
         assert_eq!(stage[0].environment.as_deref(), Some("stage"));
-        let prod = config.root_environments("infra", "main", None).expect("ok");
+        let prod = config.root_environments("infra", "main").expect("ok");
         assert_eq!(prod.len(), 1);
         assert_eq!(prod[0].key, "infra@prod");
         let target = config.target("infra@prod").expect("ok");
@@ -358,43 +308,19 @@ var_files = ["env/prod.tfvars"]
              [environments.prod]\nroots = [\"infra\"]\n",
         );
         let e = shared
-            .root_environments("infra", "main", None)
+            .root_environments("infra", "main")
             .expect_err("refused");
         assert!(e.contains("prod keeps no state of its own"), "{e}");
     }
 
     #[test]
-    fn another_environments_own_file_does_not_affect_this_one() {
-        let config = config(
-            "[environments.stage]\nroots = [\"infra\"]\nvar_files = [\"env/stage.tfvars\"]\n\
-             [environments.prod]\nroots = [\"infra\"]\nvar_files = [\"env/prod.tfvars\"]\n",
-        );
-        let keys = |files: &[&str]| -> Vec<String> {
-            let files: Vec<String> = files.iter().map(|f| f.to_string()).collect();
-            config
-                .root_environments("infra", "main", Some(&files))
-                .expect("ok")
-                .into_iter()
-                .map(|r| r.key)
-                .collect()
-        };
-        assert_eq!(keys(&["infra/env/stage.tfvars"]), ["infra@stage"]);
-        assert_eq!(keys(&["infra/env/prod.tfvars"]), ["infra@prod"]);
-        assert_eq!(keys(&["infra/main.tf"]), ["infra@prod", "infra@stage"]);
-    }
-
-    #[test]
     fn unshared_roots_keep_their_plain_names() {
         let config = config("[environments.prod]\nroots = [\"live/*\"]\n");
-        let roots = config
-            .root_environments("live/eu", "main", None)
-            .expect("ok");
+        let roots = config.root_environments("live/eu", "main").expect("ok");
         assert_eq!(roots[0].key, "live/eu");
         assert_eq!(config.target("live/eu").expect("ok").dir, "live/eu");
         assert_eq!(
-            config
-                .root_environments("apps/dev1", "main", None)
-                .expect("ok")[0]
+            config.root_environments("apps/dev1", "main").expect("ok")[0]
                 .environment
                 .as_deref(),
             Some("dev")

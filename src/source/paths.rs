@@ -41,7 +41,7 @@ pub fn roots_of_changed(
         .collect();
     let mut refs = Vec::new();
     for path in paths {
-        refs.extend(root_refs(config, path, base, Some(files), Vec::new())?);
+        refs.extend(root_refs(config, path, base, Vec::new())?);
     }
     refs.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(refs)
@@ -54,11 +54,10 @@ pub fn root_refs(
     config: &Config,
     dir: &str,
     base: &str,
-    changed: Option<&[String]>,
     via: Vec<String>,
 ) -> Result<Vec<RootRef>, BackendError> {
     Ok(config
-        .root_environments(dir, base, changed)
+        .root_environments(dir, base)
         .map_err(BackendError::Invalid)?
         .into_iter()
         .map(|root| RootRef {

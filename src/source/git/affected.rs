@@ -65,13 +65,10 @@ impl GitSource {
         );
         let mut refs = Vec::new();
         for (dir, via) in affected {
-            // A root reached through a module is affected in every environment.
-            let changed = via.is_empty().then_some(files);
             refs.extend(crate::source::paths::root_refs(
                 &self.config,
                 &dir,
                 into,
-                changed,
                 via,
             )?);
         }
