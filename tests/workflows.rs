@@ -6,8 +6,9 @@
 //! `${{ }}` naming `inputs` or `github.event` is written into a `run:` script,
 //! where Actions would paste it into the shell (script injection).
 
-#[path = "support/actionlint.rs"]
-mod actionlint;
+mod support;
+
+use support::actionlint;
 
 use std::collections::BTreeMap;
 use std::ops::Range;

