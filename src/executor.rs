@@ -22,6 +22,7 @@ mod resume;
 mod root;
 mod run;
 mod verified;
+mod verify_command;
 
 pub use lock::{LockInfo, current_lock, lock_path, stale_locks};
 pub use resume::resume_request;
