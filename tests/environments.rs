@@ -61,6 +61,24 @@ fn write_shared_dir(repo: &TestRepo, state: &std::path::Path, release: &str) {
     repo.write(".gitignore", ".terraform/\n.terraform.lock.hcl\n");
 }
 
+/// A repository whose `infra/` is shared by stage and prod (release 1),
+/// committed on main, and its state directory.
+fn shared_repo() -> (TestRepo, std::path::PathBuf) {
+    let repo = TestRepo::new();
+    let state = repo.scratch("state");
+    write_shared_dir(&repo, &state, "1");
+    repo.commit("base", &[]);
+    (repo, state)
+}
+
+/// Alice moves both environments to release 2 on the current branch.
+fn release_both(repo: &TestRepo) {
+    for env in ["stage", "prod"] {
+        repo.write(&format!("infra/env/{env}.tfvars"), &tfvars(env, "2"));
+    }
+    repo.commit_as("release 2", &[], ALICE, ALICE);
+}
+
 const SHARED: &str = r#"
 [environments.stage]
 roots = ["infra"]
@@ -121,15 +139,9 @@ fn roots_of(fixture: &Fixture, request: &str) -> Vec<(String, String)> {
 
 #[test]
 fn environments_sharing_a_directory_plan_approve_and_apply_separately() {
-    let repo = TestRepo::new();
-    let state = repo.scratch("state");
-    write_shared_dir(&repo, &state, "1");
-    repo.commit("base", &[]);
+    let (repo, state) = shared_repo();
     repo.branch("request/1", "main");
-    for env in ["stage", "prod"] {
-        repo.write(&format!("infra/env/{env}.tfvars"), &tfvars(env, "2"));
-    }
-    repo.commit_as("release 2", &[], ALICE, ALICE);
+    release_both(&repo);
     repo.checkout("main");
     let fixture = Fixture::with_config(repo, state, SHARED);
 
@@ -216,10 +228,7 @@ fn environments_sharing_a_directory_plan_approve_and_apply_separately() {
 
 #[test]
 fn a_plan_made_elsewhere_is_imported_for_one_environment_of_a_shared_directory() {
-    let repo = TestRepo::new();
-    let state = repo.scratch("state");
-    write_shared_dir(&repo, &state, "1");
-    repo.commit("base", &[]);
+    let (repo, state) = shared_repo();
     repo.branch("request/1", "main");
     repo.write("infra/env/prod.tfvars", &tfvars("prod", "2"));
     let head = repo.commit_as("prod release 2", &[], ALICE, ALICE);
@@ -291,10 +300,7 @@ fn a_plan_made_elsewhere_is_imported_for_one_environment_of_a_shared_directory()
 /// of the directory approved it.
 #[test]
 fn a_change_to_one_environments_own_file_touches_every_environment_of_the_directory() {
-    let repo = TestRepo::new();
-    let state = repo.scratch("state");
-    write_shared_dir(&repo, &state, "1");
-    repo.commit("base", &[]);
+    let (repo, state) = shared_repo();
     repo.branch("request/1", "main");
     // Stage's backend config now names prod's state.
     repo.write(
@@ -405,16 +411,10 @@ required_approvals = 2
 
 #[test]
 fn gitflow_requests_into_develop_are_stage_and_develop_into_main_is_prod() {
-    let repo = TestRepo::new();
-    let state = repo.scratch("state");
-    write_shared_dir(&repo, &state, "1");
-    repo.commit("base", &[]);
+    let (repo, state) = shared_repo();
     repo.branch("develop", "main");
     repo.branch("dev/1", "develop");
-    for env in ["stage", "prod"] {
-        repo.write(&format!("infra/env/{env}.tfvars"), &tfvars(env, "2"));
-    }
-    repo.commit_as("release 2", &[], ALICE, ALICE);
+    release_both(&repo);
     repo.checkout("main");
     let fixture = Fixture::with_config(repo, state, GITFLOW);
 
