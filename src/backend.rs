@@ -18,7 +18,8 @@
 //!   person (the provider decides);
 //! - [`Workspaces`]: a checkout of a commit to plan or apply in;
 //! - [`Merges`]: merging a request, and finding one merged for apply;
-//! - [`LocalState`]: where this clone keeps drift reports and apply locks.
+//! - [`LocalState`]: where this clone keeps drift reports and apply locks;
+//! - [`ApplyRuns`]: applies run on the forge's CI (GitHub Actions).
 //!
 //! Implementations block (they run git, read files, call a forge); the TUI
 //! calls them from tokio's blocking pool, never from its event loop. Nothing
@@ -28,9 +29,11 @@ mod bundle;
 mod error;
 #[cfg(any(test, feature = "test-util"))]
 pub mod fake;
+mod runs;
 
 pub use bundle::{RequestBundle, RootBundle};
 pub use error::{BackendError, ErrorKind};
+pub use runs::{ApplyRuns, DispatchedRun, JobProgress, RunProgress, StepProgress};
 
 use crate::cost::CostReport;
 use crate::domain::{Decision, Identity, MergedRequest, Request, StoredPlan};
@@ -41,8 +44,8 @@ use std::path::{Path, PathBuf};
 /// Every capability in scope at once: `use crate::backend::prelude::*`.
 pub mod prelude {
     pub use super::{
-        Backend, Decisions as _, LocalState as _, Merges as _, PlanArtifacts as _, Reports as _,
-        Requests as _, Reviewers as _, Workspaces as _,
+        ApplyRuns as _, Backend, Decisions as _, LocalState as _, Merges as _, PlanArtifacts as _,
+        Reports as _, Requests as _, Reviewers as _, Workspaces as _,
     };
 }
 
@@ -278,7 +281,15 @@ pub trait LocalState: Send + Sync {
 
 /// Every capability: what the executor, drift checks and the TUI take.
 pub trait Backend:
-    Requests + PlanArtifacts + Decisions + Reviewers + Workspaces + Merges + LocalState + Reports
+    Requests
+    + PlanArtifacts
+    + Decisions
+    + Reviewers
+    + Workspaces
+    + Merges
+    + LocalState
+    + Reports
+    + ApplyRuns
 {
     /// A request with each root's stored plan, its summary facts and the
     /// request's decisions, in one call: a forge fetches them concurrently;

@@ -51,6 +51,8 @@ pub struct ApplyConfig {
     pub mode: ApplyMode,
     /// apply-then-merge: delete the request's branch once merged.
     pub delete_branch: bool,
+    /// Where applies run: here, or on GitHub Actions runners.
+    pub executor: ApplyExecutor,
 }
 
 impl Default for ApplyConfig {
@@ -58,8 +60,21 @@ impl Default for ApplyConfig {
         Self {
             mode: ApplyMode::default(),
             delete_branch: true,
+            executor: ApplyExecutor::default(),
         }
     }
+}
+
+/// `[apply] executor`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ApplyExecutor {
+    /// Terraform on this machine, in a worktree of this clone.
+    #[default]
+    Local,
+    /// The apply workflow on GitHub Actions (`[github] apply_workflow`),
+    /// which runs `plandeck ci apply` where the credentials are.
+    GithubActions,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
@@ -391,6 +406,25 @@ fn check_values(config: &Config) -> Result<(), (String, String)> {
         path("source.roots".into(), g)?;
     }
     github::check(config.source.kind, &config.github)?;
+    if config.apply.executor == ApplyExecutor::GithubActions {
+        if config.source.kind != SourceKind::GitHub {
+            return Err((
+                "github-actions".into(),
+                "key `apply.executor`: \"github-actions\" applies pull requests: it needs \
+                 `[source] kind = \"github\"`"
+                    .into(),
+            ));
+        }
+        if config.apply.mode == ApplyMode::MergeThenApply {
+            return Err((
+                "merge-then-apply".into(),
+                "key `apply.mode`: the github-actions executor applies the approved head of \
+                 the pull request, then merges it (apply-then-merge); merge-then-apply is not \
+                 supported with it"
+                    .into(),
+            ));
+        }
+    }
     for g in &config.display.noise_resource_types {
         any("display.noise_resource_types", g)?;
     }

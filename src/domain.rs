@@ -5,12 +5,14 @@
 //! can run through it. It holds data and pure helpers only: no I/O, no
 //! clock, no rendering.
 
+mod apply_run;
 mod decision;
 mod identity;
 mod merge_message;
 mod plan_ref;
 mod request;
 
+pub use apply_run::{ApplyRunTitle, apply_run_title, parse_apply_run_title};
 pub use decision::{
     ApplyCheck, Attestation, AuditProof, Decision, DecisionKind, Emergency, ProofState,
     VerifyResult,

@@ -8,11 +8,13 @@
 //! plays queued faults (rate limits, 5xx, bad JSON, slowness). It accepts
 //! one token, [`TOKEN`], and logs every request.
 
+mod actions;
 mod routes;
 mod server;
 mod shapes;
 mod state;
 
+pub use actions::{Actions, Runner, WorkflowRun};
 pub use server::Emulator;
 pub use state::{
     ANN, Account, ArtifactSpec, BOB, CommentSpec, CommitSpec, Fault, Logged, MergedSpec, OCTOCAT,

@@ -501,6 +501,27 @@ fn apply_workflow_takes_the_four_inputs_and_applies_one_root_at_a_time() {
         );
     }
 
+    // The run's title is how plandeck finds a run and reads what a
+    // successful one applied: it must render exactly as plandeck parses it.
+    let mut title = apply.value(&["run-name"]).to_string();
+    for (name, value) in [
+        ("root", "infra@prod"),
+        ("request", "42"),
+        ("head", "0123456789abcdef0123456789abcdef01234567"),
+        ("digest", "sha256:ab12"),
+    ] {
+        title = title.replace(&format!("${{{{ inputs.{name} }}}}"), value);
+    }
+    assert_eq!(
+        title,
+        plandeck::domain::apply_run_title(
+            "infra@prod",
+            "42",
+            "0123456789abcdef0123456789abcdef01234567",
+            "sha256:ab12"
+        )
+    );
+
     let group = apply.value(&["concurrency", "group"]);
     assert!(
         group.starts_with("plandeck-apply-") && group.contains("inputs.root"),
@@ -512,7 +533,8 @@ fn apply_workflow_takes_the_four_inputs_and_applies_one_root_at_a_time() {
         permissions(&[
             ("contents", "read"),
             ("pull-requests", "read"),
-            ("statuses", "write")
+            ("statuses", "write"),
+            ("actions", "read")
         ])
     );
     assert!(apply.find(&["jobs", "apply", "permissions"]).is_none());

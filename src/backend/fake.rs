@@ -344,6 +344,7 @@ impl LocalState for FakeBackend {
 }
 
 impl Reports for FakeBackend {}
+impl super::ApplyRuns for FakeBackend {}
 
 impl Backend for FakeBackend {}
 

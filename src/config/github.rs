@@ -38,6 +38,15 @@ pub struct GitHubConfig {
     pub plan_artifact: String,
     /// How a pull request is merged: `merge`, `squash` or `rebase`.
     pub merge_method: MergeMethod,
+    /// The apply workflow's file in `.github/workflows` (the
+    /// github-actions executor dispatches it).
+    pub apply_workflow: String,
+    /// The branch the apply workflow is dispatched on; empty: the first
+    /// of `bases`. Only its runs count as applies: a workflow file changed
+    /// on another branch proves nothing.
+    pub apply_ref: String,
+    /// How often a running apply workflow run is looked at, in milliseconds.
+    pub poll_interval_ms: u64,
 }
 
 /// `[github] merge_method`: GitHub's merge methods.
@@ -72,11 +81,22 @@ impl Default for GitHubConfig {
             labels: Vec::new(),
             plan_artifact: "plandeck-plan-{root}".into(),
             merge_method: MergeMethod::default(),
+            apply_workflow: "plandeck-apply.yml".into(),
+            apply_ref: String::new(),
+            poll_interval_ms: 3000,
         }
     }
 }
 
 impl GitHubConfig {
+    /// The branch the apply workflow runs on.
+    pub fn apply_ref(&self) -> &str {
+        match self.apply_ref.trim() {
+            "" => self.bases.first().map_or("main", String::as_str),
+            named => named,
+        }
+    }
+
     /// The artifact name of a root's plan.
     pub fn artifact_name(&self, root: &str) -> String {
         self.plan_artifact
@@ -133,6 +153,30 @@ pub(super) fn check(kind: SourceKind, github: &GitHubConfig) -> Result<(), (Stri
             format!(
                 "key `github.head_pattern`: invalid glob {:?}: {e}",
                 github.head_pattern
+            ),
+        ));
+    }
+    let workflow = &github.apply_workflow;
+    let plain_file = !workflow.is_empty()
+        && (workflow.ends_with(".yml") || workflow.ends_with(".yaml"))
+        && workflow
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b));
+    if !plain_file {
+        return Err((
+            quoted(workflow),
+            format!(
+                "key `github.apply_workflow`: {workflow:?} must be a file name in \
+                 .github/workflows ending in .yml or .yaml (letters, digits, `-`, `_`, `.`)"
+            ),
+        ));
+    }
+    if !(100..=600_000).contains(&github.poll_interval_ms) {
+        return Err((
+            "poll_interval_ms".into(),
+            format!(
+                "key `github.poll_interval_ms`: {} must be between 100 and 600000",
+                github.poll_interval_ms
             ),
         ));
     }

@@ -27,7 +27,7 @@ pub struct Call {
 }
 
 impl Call {
-    fn query(&self, name: &str) -> Option<String> {
+    pub(super) fn query(&self, name: &str) -> Option<String> {
         self.pairs()
             .into_iter()
             .find(|(k, _)| k == name)
@@ -55,7 +55,7 @@ pub struct Reply {
 }
 
 impl Reply {
-    fn new(status: u16) -> Self {
+    pub(super) fn new(status: u16) -> Self {
         Self {
             status,
             headers: Vec::new(),
@@ -64,7 +64,7 @@ impl Reply {
         }
     }
 
-    fn json(status: u16, body: &Value) -> Self {
+    pub(super) fn json(status: u16, body: &Value) -> Self {
         Self::new(status).raw(body.to_string(), "application/json; charset=utf-8")
     }
 
@@ -73,7 +73,7 @@ impl Reply {
         self.header("content-type", content_type)
     }
 
-    fn header(mut self, name: &str, value: &str) -> Self {
+    pub(super) fn header(mut self, name: &str, value: &str) -> Self {
         self.headers.push((name.to_string(), value.to_string()));
         self
     }
@@ -159,6 +159,12 @@ pub fn blob(state: &mut State, call: &Call) -> Reply {
     if token {
         return Reply::new(400).raw("no Authorization on a signed URL", "text/plain");
     }
+    if let Some(job) = call.path.strip_prefix("/logs/") {
+        return match super::actions::log_text(state, job) {
+            Some(text) => Reply::new(200).raw(text, "text/plain"),
+            None => Reply::new(404),
+        };
+    }
     let id = call.path.strip_prefix("/blob/").unwrap_or_default();
     let zip = state
         .runs
@@ -176,7 +182,7 @@ pub fn blob(state: &mut State, call: &Call) -> Reply {
     }
 }
 
-fn error(status: u16, message: &str) -> Reply {
+pub(super) fn error(status: u16, message: &str) -> Reply {
     let body = json!({
         "message": message,
         "documentation_url": "https://docs.github.com/rest",
@@ -265,6 +271,9 @@ fn answer_unfaulted(
     let segments: Vec<&str> = rest.trim_start_matches('/').split('/').collect();
     if call.method != "GET" {
         return mutate(state, &segments, call);
+    }
+    if let Some(reply) = super::actions::get(state, origin, &segments, call, if_none_match) {
+        return reply;
     }
     let find = |n: &str| {
         let n: u64 = n.parse().ok()?;
@@ -467,7 +476,7 @@ fn pull_entry(state: &mut State, pull: &Pull) -> String {
 }
 
 /// A page of `items` (as an array, or wrapped in `{total_count, KEY}`).
-fn listing(
+pub(super) fn listing(
     state: &State,
     origin: &str,
     call: &Call,
@@ -540,7 +549,7 @@ fn fault(fault: &Fault) -> Reply {
 }
 
 /// A 200 with an ETag of the body, or a 304 when the client has it.
-fn ok(body: Value, link: Option<String>, if_none_match: Option<&str>) -> Reply {
+pub(super) fn ok(body: Value, link: Option<String>, if_none_match: Option<&str>) -> Reply {
     ok_text(body.to_string(), link, if_none_match)
 }
 
@@ -571,6 +580,11 @@ fn mutate(state: &mut State, segments: &[&str], call: &Call) -> Reply {
     let me = (state.user.0, state.user.1.clone());
     state.next_id += 1;
     let id = 1000 + state.next_id;
+    if call.method == "POST" {
+        if let Some(reply) = super::actions::post(state, segments, &body, id) {
+            return reply;
+        }
+    }
     match (call.method.as_str(), segments) {
         ("POST", ["pulls", n, "reviews"]) => {
             let Some(at) = pull_of(state, n) else {

@@ -46,6 +46,7 @@ impl Emulator {
         state.blob_origin = format!("http://{}", blobs.local_addr()?);
         state.web_origin = origin.clone();
         let state = Arc::new(Mutex::new(state));
+        lock(&state).me = Some(Arc::downgrade(&state));
         {
             let _entered = runtime.enter();
             let api = tokio::net::TcpListener::from_std(api)?;

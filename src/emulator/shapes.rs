@@ -12,7 +12,7 @@ macro_rules! examples {
     };
 }
 
-const EXAMPLES: [(&str, &str); 15] = examples!(
+const EXAMPLES: [(&str, &str); 17] = examples!(
     "artifact.json",
     "branch.json",
     "commit-comparison.json",
@@ -20,6 +20,7 @@ const EXAMPLES: [(&str, &str); 15] = examples!(
     "diff-entry.json",
     "git-tree.json",
     "issue-comment.json",
+    "job.json",
     "label.json",
     "private-user.json",
     "pull-request-merge-result.json",
@@ -27,11 +28,12 @@ const EXAMPLES: [(&str, &str); 15] = examples!(
     "pull-request-simple.json",
     "status.json",
     "team-membership.json",
+    "workflow-dispatch-response.json",
     "workflow-run.json",
 );
 
 /// An OpenAPI example, parsed once per process.
-pub(super) fn example(name: &str) -> Value {
+pub(crate) fn example(name: &str) -> Value {
     static PARSED: OnceLock<Vec<(&'static str, Value)>> = OnceLock::new();
     let parsed = PARSED.get_or_init(|| {
         EXAMPLES
@@ -45,7 +47,7 @@ pub(super) fn example(name: &str) -> Value {
         .map_or(Value::Null, |(_, value)| value.clone())
 }
 
-pub(super) fn account_json(user: &(u64, String)) -> Value {
+pub(crate) fn account_json(user: &(u64, String)) -> Value {
     let mut value = example("private-user.json");
     if let Some(object) = value.as_object_mut() {
         // A simple-user has no profile fields.

@@ -224,6 +224,10 @@ pub struct State {
     /// as JSON text): building GitHub's 25 kB entry anew on every listing
     /// would make the emulator, not the client, what a benchmark times.
     pub(super) pull_entries: std::collections::HashMap<u64, (String, String)>,
+    /// Workflows, their dispatched runs, and how those runs go.
+    pub actions: super::actions::Actions,
+    /// The state itself, for a runner's thread to record its run's end.
+    pub(super) me: Option<std::sync::Weak<std::sync::Mutex<State>>>,
 }
 
 impl State {

@@ -21,6 +21,7 @@ mod plans;
 mod pulls;
 mod reports;
 pub mod reviews;
+mod runs;
 pub mod token;
 mod wire;
 
@@ -68,6 +69,8 @@ struct Shared {
     pages: Mutex<HashMap<String, Vec<String>>>,
     /// The token's account, once GitHub said.
     reviewer: std::sync::OnceLock<crate::domain::Identity>,
+    /// Runs found for dispatches GitHub named no run of (each taken once).
+    claimed_runs: Mutex<std::collections::HashSet<u64>>,
 }
 
 impl std::fmt::Debug for GitHubSource {
@@ -156,6 +159,7 @@ impl GitHubSource {
                 reviewer: std::sync::OnceLock::new(),
                 requests: Mutex::new(HashMap::new()),
                 run_artifacts: Mutex::new(HashMap::new()),
+                claimed_runs: Mutex::new(std::collections::HashSet::new()),
             }),
         })
     }

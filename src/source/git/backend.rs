@@ -201,5 +201,6 @@ impl LocalState for GitSource {
 
 /// Git has no comments or statuses: the defaults say so.
 impl Reports for GitSource {}
+impl crate::backend::ApplyRuns for GitSource {}
 
 impl Backend for GitSource {}

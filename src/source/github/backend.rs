@@ -289,6 +289,35 @@ impl Merges for GitHubSource {
     }
 }
 
+impl crate::backend::ApplyRuns for GitHubSource {
+    fn dispatch_apply(
+        &self,
+        request: &Request,
+        root: &str,
+        digest: &str,
+    ) -> Result<crate::backend::DispatchedRun, BackendError> {
+        let number = Self::number(request)?;
+        let (request, root, digest) = (request.clone(), root.to_string(), digest.to_string());
+        self.block(move |shared| async move {
+            shared
+                .dispatch_apply(number, &request, &root, &digest)
+                .await
+        })
+    }
+
+    fn apply_run(&self, id: u64) -> Result<crate::backend::RunProgress, BackendError> {
+        self.block(move |shared| async move { shared.apply_run(id).await })
+    }
+
+    fn apply_run_log(&self, job: u64) -> Result<String, BackendError> {
+        self.block(move |shared| async move { shared.apply_run_log(job).await })
+    }
+
+    fn cancel_apply_run(&self, id: u64) -> Result<(), BackendError> {
+        self.block(move |shared| async move { shared.cancel_apply_run(id).await })
+    }
+}
+
 impl LocalState for GitHubSource {
     /// `<data dir>/github/<owner>/<name>`: this machine's drift reports
     /// and apply locks for the repository.

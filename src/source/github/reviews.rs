@@ -210,6 +210,11 @@ impl Shared {
             .iter()
             .filter_map(|r| decision_of(r, number))
             .collect();
+        // Where applies run on Actions, GitHub's successful apply runs are
+        // the apply results (promotion order reads them).
+        if self.config.apply.executor == crate::config::ApplyExecutor::GithubActions {
+            decisions.extend(self.applied_by_runs(number).await?);
+        }
         decisions.sort_by_key(|d| d.at);
         for decision in decisions.iter_mut() {
             decision.who.forge_teams = self.teams_of(&decision.who).await?;
