@@ -13,6 +13,7 @@
 //! it takes `&dyn Backend` (merges, checkouts, decisions, locks' state dir) and
 //! never names a concrete backend.
 
+mod actions;
 mod check;
 pub mod ci;
 mod lock;
@@ -170,7 +171,10 @@ pub fn apply_request(
     out: &mut dyn Write,
 ) -> Result<Outcome, ExecError> {
     let who = source.reviewer()?;
-    record_interrupted(source, config, places, &who, out)?;
+    let on_actions = config.apply.executor == crate::config::ApplyExecutor::GithubActions;
+    if !on_actions {
+        record_interrupted(source, config, places, &who, out)?;
+    }
     if request.roots.is_empty() {
         return Ok(Outcome::Refused {
             root: request.id.clone(),
@@ -180,6 +184,9 @@ pub fn apply_request(
                     .into(),
             ],
         });
+    }
+    if on_actions {
+        return actions::apply_on_actions(source, config, request, only_root, places, &who, out);
     }
     let (pinned, reviews, steps) = prepare(source, config, request)?;
     match config.apply.mode {

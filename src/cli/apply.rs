@@ -20,12 +20,15 @@ pub(super) fn run(
     root: Option<&str>,
     quiet: bool,
 ) -> Result<i32, Failure> {
-    if loaded.config.source.kind != crate::config::SourceKind::Git {
-        // Applying a pull request runs where its credentials are: on
-        // GitHub Actions (the github-actions executor, not built yet).
+    let on_actions =
+        loaded.config.apply.executor == crate::config::ApplyExecutor::GithubActions;
+    if loaded.config.source.kind != crate::config::SourceKind::Git && !on_actions {
+        // A pull request is applied where its credentials are: on GitHub
+        // Actions, whose apply workflow checks the gate again.
         return Err(Failure(
             "[source] kind = \"github\": plandeck apply does not apply pull requests from \
-             this machine (applying through GitHub Actions is not built yet)"
+             this machine; set [apply] executor = \"github-actions\" to apply them on \
+             GitHub Actions (assets/github/plandeck-apply.yml)"
                 .into(),
         ));
     }

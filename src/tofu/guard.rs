@@ -82,6 +82,12 @@ thread_local! {
         const { std::cell::RefCell::new(None) };
 }
 
+/// Whether the scope current on this thread, if any, was cancelled: work
+/// that runs no process of its own (following a remote run) looks here.
+pub fn current_cancelled() -> bool {
+    CURRENT_SCOPE.with(|c| c.borrow().as_ref().is_some_and(|s| s.is_cancelled()))
+}
+
 impl CancelScope {
     /// Runs `work` with this scope current on this thread.
     pub fn enter<T>(self: &std::sync::Arc<Self>, work: impl FnOnce() -> T) -> T {
