@@ -20,8 +20,7 @@ pub(super) fn run(
     root: Option<&str>,
     quiet: bool,
 ) -> Result<i32, Failure> {
-    let on_actions =
-        loaded.config.apply.executor == crate::config::ApplyExecutor::GithubActions;
+    let on_actions = loaded.config.apply.executor == crate::config::ApplyExecutor::GithubActions;
     if loaded.config.source.kind != crate::config::SourceKind::Git && !on_actions {
         // A pull request is applied where its credentials are: on GitHub
         // Actions, whose apply workflow checks the gate again.

@@ -50,8 +50,9 @@ pub(super) fn apply_on_actions(
     out: &mut dyn Write,
 ) -> Result<Outcome, ExecError> {
     let (pinned, reviews, steps) = prepare(source, config, request)?;
-    let environments: HashMap<String, String> =
-        crate::source::gate::root_environments(&pinned).into_iter().collect();
+    let environments: HashMap<String, String> = crate::source::gate::root_environments(&pinned)
+        .into_iter()
+        .collect();
     // A root waits for the roots of its request in the environments it
     // comes after.
     let waits_for = |root: &str| -> Vec<String> {
@@ -266,7 +267,9 @@ fn applied_by_run(decisions: &[Decision], request: &Request, root: &str, digest:
                 && d.root == root
                 && d.head == request.head
                 && d.digest == digest
-                && d.attested.as_ref().is_some_and(|a| a.id.starts_with("run:"))
+                && d.attested
+                    .as_ref()
+                    .is_some_and(|a| a.id.starts_with("run:"))
                 && d.proof_state() == crate::domain::ProofState::Matches
         })
 }
@@ -396,7 +399,10 @@ fn finish(
             format!(
                 "GitHub Actions run {} ended {}: not applied, or the apply failed (its log says which)",
                 progress.id,
-                progress.conclusion.as_deref().unwrap_or("without a conclusion")
+                progress
+                    .conclusion
+                    .as_deref()
+                    .unwrap_or("without a conclusion")
             ),
         ),
         Err(why) => (false, why.clone()),
