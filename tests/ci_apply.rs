@@ -359,3 +359,90 @@ fn a_strangers_approval_is_no_second_person() {
     s.approve(MALLORY, &s.head, &s.digest);
     s.refused(&s.head, &s.digest, "1/2 approvals in prod");
 }
+
+/// The whole chain (#12): `plandeck apply` with the github-actions
+/// executor dispatches the apply workflow; the emulated run runs the real
+/// `plandeck ci apply` (real Terraform) in the job's clone with the
+/// dispatch's inputs; plandeck follows it, sees it succeed, and merges.
+#[test]
+fn plandeck_apply_on_actions_runs_ci_apply_in_the_workflow_and_merges() {
+    let s = setup();
+    s.approve(BOB, &s.head, &s.digest);
+    s.approve(OCTOCAT, &s.head, &s.digest);
+    let (repo, home, url) = (s.repo.path.clone(), s.home.clone(), s.github.url());
+    let runner: emulator::Runner = std::sync::Arc::new(move |run: &emulator::WorkflowRun| {
+        let config = home.join("ci.toml");
+        std::fs::write(&config, "[source]\nroots = [\"apps/*/*\"]\n").expect("config");
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_plandeck"))
+            .current_dir(&repo)
+            .arg("--config")
+            .arg(&config)
+            .args(["ci", "apply"])
+            .args(["--request", run.input("request")])
+            .args(["--root", run.input("root")])
+            .args(["--head", run.input("head")])
+            .args(["--digest", run.input("digest")])
+            .env("GITHUB_REPOSITORY", REPO)
+            .env("GITHUB_API_URL", &url)
+            .env("GITHUB_TOKEN", TOKEN)
+            .env_remove("GH_TOKEN")
+            .env("XDG_DATA_HOME", home.join("runner"))
+            .env("HOME", &home)
+            .envs(terraform().env.iter().map(|(k, v)| (k, v)))
+            .env("PATH", path_with_terraform())
+            .output()
+            .expect("ci apply runs");
+        let conclusion = if out.status.success() {
+            "success"
+        } else {
+            "failure"
+        };
+        (
+            conclusion.to_string(),
+            format!("{}{}", text(&out.stdout), text(&out.stderr)),
+        )
+    });
+    s.github.with(|st| {
+        st.actions.runner = Some(runner);
+        st.actions.queued_for = std::time::Duration::from_millis(100);
+    });
+    let operator = s.home.join("operator.toml");
+    std::fs::write(
+        &operator,
+        format!(
+            "[source]\nkind = \"github\"\nroots = [\"apps/*/*\"]\n\n\
+             [github]\nrepo = \"{REPO}\"\napi_url = \"{}\"\npoll_interval_ms = 200\n\n\
+             [apply]\nexecutor = \"github-actions\"\n",
+            s.github.url()
+        ),
+    )
+    .expect("config");
+    let apply = |request: &str| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_plandeck"))
+            .current_dir(&s.repo.path)
+            .arg("--config")
+            .arg(&operator)
+            .args(["apply", request])
+            .env("GITHUB_TOKEN", TOKEN)
+            .env_remove("GH_TOKEN")
+            .env("XDG_DATA_HOME", s.home.join("operator"))
+            .env("XDG_CONFIG_HOME", &s.home)
+            .env("HOME", &s.home)
+            .output()
+            .expect("plandeck runs")
+    };
+    let out = apply("7");
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}{}", text(&out.stderr));
+    for want in [
+        "apps/web/prod: dispatched run",
+        "step 6/7 Apply the approved plan: success",
+        // The run's own log: ci apply checked the gate and the fresh plan.
+        "the fresh plan matches the approved",
+        "applied and merged",
+    ] {
+        assert!(stdout.contains(want), "{want:?} missing:\n{stdout}");
+    }
+    assert_eq!(s.applied_version(), "2");
+    assert!(s.github.with(|st| st.pulls[0].merged.is_some()));
+}

@@ -192,6 +192,9 @@ fn job_config(explicit: Option<&Path>, repo: &Path) -> Result<(String, String), 
         }
     }
     set(&mut table, "source", "kind", "github".into());
+    // This job is the github-actions executor's run: earlier environments'
+    // applies are GitHub's successful runs of this workflow.
+    set(&mut table, "apply", "executor", "github-actions".into());
     set(&mut table, "github", "repo", repository.into());
     if let Some(api) = var("GITHUB_API_URL") {
         set(&mut table, "github", "api_url", api.into());
