@@ -318,7 +318,7 @@ fn a_failing_gate_refuses_before_any_call_to_github() {
     let s = setup();
     // Prod has one approval of two.
     s.github
-        .with(|g| g.reviews.retain(|r| !(r.user.1 == "octocat")));
+        .with(|g| g.reviews.retain(|r| r.user.1 != "octocat"));
     s.github.clear_log();
     let (outcome, out) = s.apply(None);
     let Outcome::Refused { root, reasons } = &outcome else {

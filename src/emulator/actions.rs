@@ -190,7 +190,7 @@ pub(super) fn get(
                     })
                 })
                 .collect();
-            runs.sort_by(|a, b| b.id.cmp(&a.id));
+            runs.sort_by_key(|r| std::cmp::Reverse(r.id));
             let items = runs.iter().map(|r| run_json(state, r, now)).collect();
             listing(
                 state,
