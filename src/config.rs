@@ -415,15 +415,6 @@ fn check_values(config: &Config) -> Result<(), (String, String)> {
                     .into(),
             ));
         }
-        if config.apply.mode == ApplyMode::MergeThenApply {
-            return Err((
-                "merge-then-apply".into(),
-                "key `apply.mode`: the github-actions executor applies the approved head of \
-                 the pull request, then merges it (apply-then-merge); merge-then-apply is not \
-                 supported with it"
-                    .into(),
-            ));
-        }
     }
     for g in &config.display.noise_resource_types {
         any("display.noise_resource_types", g)?;

@@ -25,6 +25,7 @@ mod run;
 mod verified;
 mod verify_command;
 
+pub use actions::resume_on_actions;
 pub use lock::{LockInfo, current_lock, lock_path, stale_locks};
 pub use resume::resume_request;
 
@@ -186,7 +187,9 @@ pub fn apply_request(
         });
     }
     if on_actions {
-        return actions::apply_on_actions(source, config, request, only_root, places, &who, out);
+        return actions::apply_on_actions(
+            source, config, request, None, only_root, places, &who, out,
+        );
     }
     let (pinned, reviews, steps) = prepare(source, config, request)?;
     match config.apply.mode {

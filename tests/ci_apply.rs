@@ -446,3 +446,45 @@ fn plandeck_apply_on_actions_runs_ci_apply_in_the_workflow_and_merges() {
     assert_eq!(s.applied_version(), "2");
     assert!(s.github.with(|st| st.pulls[0].merged.is_some()));
 }
+
+/// Merge-then-apply: the pull request is merged before its apply run, so
+/// `ci apply` plans its merge commit (GitHub's `merge_commit_sha`), checks
+/// the approved head's digest against that plan and applies it.
+#[test]
+fn a_merged_pull_request_is_applied_from_its_merge_commit() {
+    let s = setup();
+    s.approve(BOB, &s.head, &s.digest);
+    s.approve(OCTOCAT, &s.head, &s.digest);
+    s.repo.git(&["checkout", "-q", "main"]);
+    s.repo.git(&[
+        "merge",
+        "--no-ff",
+        "-q",
+        "-m",
+        "merge for apply",
+        "feature/7",
+    ]);
+    let merge = s.repo.rev("HEAD");
+    s.github.with(|st| {
+        st.pulls[0].state = "closed".into();
+        st.pulls[0].merged = Some(emulator::MergedSpec {
+            sha: merge.clone(),
+            method: "merge".into(),
+            title: "merge for apply".into(),
+            message: String::new(),
+        });
+        st.branches.retain(|(b, _)| b != "main");
+        st.branches.push(("main".into(), merge.clone()));
+    });
+    let out = s.ci_apply(&s.head, &s.digest, &[]);
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}{}", text(&out.stderr));
+    assert!(
+        stdout.contains(&format!("from its merge commit {}", &merge[..12])),
+        "{stdout}"
+    );
+    assert_eq!(s.applied_version(), "2");
+    // Another head than the approved one is still refused.
+    let out = s.ci_apply(&"f".repeat(40), &s.digest, &[]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+}

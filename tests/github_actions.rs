@@ -31,11 +31,11 @@ const ROOTS: [&str; 4] = [
 ];
 const CAROL: (u64, &str) = (4242, "carol");
 
-fn config_text(github: &GitHub) -> String {
+fn config_text(github: &GitHub, apply: &str) -> String {
     format!(
         "[source]\nkind = \"github\"\nroots = [\"apps/*/*\"]\n\n\
          [github]\nrepo = \"{REPO}\"\napi_url = \"{}\"\npoll_interval_ms = 100\n\n\
-         [apply]\nexecutor = \"github-actions\"\n\n\
+         [apply]\nexecutor = \"github-actions\"\n{apply}\n\
          [environments.dev]\nroots = [\"apps/*/dev\"]\nrequired_approvals = 0\nauto_apply = true\n\n\
          [environments.stage]\nroots = [\"apps/*/stage\"]\nrequired_approvals = 1\nafter = [\"dev\"]\n\n\
          [environments.prod]\nroots = [\"apps/*/prod\"]\nrequired_approvals = 2\nafter = [\"stage\"]\n",
@@ -52,10 +52,14 @@ struct Setup {
     data: tempfile::TempDir,
 }
 
+fn setup() -> Setup {
+    setup_with("")
+}
+
 /// Pull request #7 by ann touching every root, CI's plan of each as an
 /// artifact, stage approved by bob and prod by bob and octocat; carol
-/// applies.
-fn setup() -> Setup {
+/// applies. `apply`: more of `[apply]`.
+fn setup_with(apply: &str) -> Setup {
     let github = GitHub::start(REPO);
     let files: Vec<String> = ROOTS.iter().map(|r| format!("{r}/main.tf")).collect();
     let files: Vec<&str> = files.iter().map(String::as_str).collect();
@@ -63,7 +67,7 @@ fn setup() -> Setup {
     pull.head_ref = "feature/7".into();
     let head = pull.head_sha.clone();
     github.add(pull);
-    let config = plandeck::config::load_str(&config_text(&github), "test.toml".into())
+    let config = plandeck::config::load_str(&config_text(&github, apply), "test.toml".into())
         .expect("config")
         .config;
     let plan = std::fs::read(PLAN).expect("fixture");
@@ -463,6 +467,7 @@ fn only_a_successful_run_of_the_apply_workflow_on_the_apply_ref_proves_an_apply(
                 finished: Some((conclusion.into(), String::new(), Instant::now())),
                 cancelled: None,
                 real: true,
+                scripted: conclusion.into(),
             });
         };
         fake(900, "feature/7", "success");
@@ -493,4 +498,81 @@ fn only_a_successful_run_of_the_apply_workflow_on_the_apply_ref_proves_an_apply(
     let (outcome, out) = s.apply(Some("apps/web/prod"));
     assert_eq!(outcome, Outcome::Applied { merged: None }, "{out}");
     assert_eq!(s.run_of("apps/web/prod").input("digest"), s.digest);
+}
+
+#[test]
+fn merge_then_apply_merges_first_applies_in_order_and_resumes_what_failed() {
+    let s = setup_with("mode = \"merge-then-apply\"");
+    s.github.with(|g| {
+        g.actions
+            .conclusions
+            .push(("apps/web/stage".into(), "failure".into()))
+    });
+    let (outcome, out) = s.apply(None);
+    let Outcome::Failed { root, .. } = &outcome else {
+        panic!("{outcome:?}\n{out}");
+    };
+    assert_eq!(root, "apps/web/stage");
+    // The merge came first, at the approved head, before any dispatch.
+    let log = s.github.log();
+    let merge_at = log
+        .iter()
+        .position(|l| l.method == "PUT" && l.path_and_query.contains("/pulls/7/merge"))
+        .expect("merged");
+    let first_dispatch = log
+        .iter()
+        .position(|l| l.path_and_query.contains("/dispatches"))
+        .expect("dispatched");
+    assert!(merge_at < first_dispatch);
+    assert!(log[merge_at].body.contains(&s.head));
+    assert!(s.merged());
+    assert!(
+        out.contains(
+            "but not applied: apps/web/stage, apps/web/prod; `plandeck apply pull/7` resumes"
+        ),
+        "{out}"
+    );
+    assert!(s.runs().iter().all(|r| r.input("root") != "apps/web/prod"));
+    // A merged request's branch is not deleted by merge-then-apply.
+    assert!(
+        s.github
+            .with(|g| g.branches.iter().any(|(b, _)| b == "feature/7"))
+    );
+
+    // The next run resumes from the merge: stage again, then prod; the dev
+    // roots GitHub saw applied are not dispatched again.
+    s.github.with(|g| g.actions.conclusions.clear());
+    let merged = s
+        .source
+        .merged_for_apply("7")
+        .expect("asks")
+        .expect("merged");
+    assert_eq!(merged.request.head, s.head);
+    let places = places(&s.source, s.data.path()).expect("places");
+    let mut out = Vec::new();
+    let outcome = plandeck::executor::resume_on_actions(
+        &s.source, &s.config, &merged, None, &places, &mut out,
+    )
+    .expect("resumes");
+    let out = String::from_utf8_lossy(&out);
+    let Outcome::Complete { applied, .. } = &outcome else {
+        panic!("{outcome:?}\n{out}");
+    };
+    assert_eq!(
+        applied,
+        &vec!["apps/web/stage".to_string(), "apps/web/prod".to_string()]
+    );
+    let roots: Vec<String> = s
+        .runs()
+        .iter()
+        .map(|r| r.input("root").to_string())
+        .collect();
+    assert_eq!(
+        roots.iter().filter(|r| r.ends_with("/dev")).count(),
+        2,
+        "{roots:?}"
+    );
+    assert_eq!(roots.iter().filter(|r| *r == "apps/web/stage").count(), 2);
+    assert_eq!(roots.iter().filter(|r| *r == "apps/web/prod").count(), 1);
+    assert_eq!(s.calls("PUT", "/merge").len(), 1, "merged once");
 }

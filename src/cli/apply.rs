@@ -37,7 +37,25 @@ pub(super) fn run(
     // The executor prints roots, request ids and commits from git as they
     // are: every line is escaped on its way out.
     let mut out = sanitize::LineEscaper::new(stdout.lock());
-    if matches!(loaded.config.apply.mode, ApplyMode::MergeThenApply) {
+    if matches!(loaded.config.apply.mode, ApplyMode::MergeThenApply) && on_actions {
+        // Merged for apply, the pull request is closed: resume it there.
+        let source = crate::source::open(repo, &loaded.config)?;
+        if let Err(BackendError::NotFound(why)) = source.resolve_request(request) {
+            let Some(merged) = source.merged_for_apply(request)? else {
+                return Err(Failure(BackendError::NotFound(why).to_string()));
+            };
+            let places = places(&*source, &data)?;
+            let outcome = crate::executor::resume_on_actions(
+                &*source,
+                &loaded.config,
+                &merged,
+                root,
+                &places,
+                &mut out,
+            )?;
+            return Ok(report(&mut out, &merged.request.id, outcome, true));
+        }
+    } else if matches!(loaded.config.apply.mode, ApplyMode::MergeThenApply) {
         // Merged for apply, the request is no longer open: resume it.
         let source = GitSource::open(repo, &loaded.config)?;
         if let Err(BackendError::NotFound(why)) = source.resolve_request(request) {

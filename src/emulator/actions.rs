@@ -68,6 +68,8 @@ pub struct WorkflowRun {
     pub cancelled: Option<Instant>,
     /// A runner is running it (its end is the runner's, not the clock's).
     pub real: bool,
+    /// How it ends when the clock ends it, as scripted at its dispatch.
+    pub scripted: String,
 }
 
 impl WorkflowRun {
@@ -119,17 +121,10 @@ fn phase(actions: &Actions, run: &WorkflowRun, now: Instant) -> Phase {
             done: 0,
         };
     }
-    let scripted = || {
-        actions
-            .conclusions
-            .iter()
-            .find(|(root, _)| root == run.input("root"))
-            .map_or("success".to_string(), |(_, c)| c.clone())
-    };
     let ended = match &run.finished {
         Some((conclusion, _, _)) => Some(conclusion.clone()),
         None if run.real => None,
-        None if elapsed >= actions.queued_for + actions.runs_for => Some(scripted()),
+        None if elapsed >= actions.queued_for + actions.runs_for => Some(run.scripted.clone()),
         None => None,
     };
     match ended {
@@ -336,6 +331,12 @@ fn dispatch(state: &mut State, workflow: &str, body: &Value, id: u64) -> Reply {
         finished: None,
         cancelled: None,
         real: state.actions.runner.is_some(),
+        scripted: state
+            .actions
+            .conclusions
+            .iter()
+            .find(|(root, _)| root == value("root"))
+            .map_or("success".to_string(), |(_, c)| c.clone()),
     };
     if let Some(runner) = state.actions.runner.clone() {
         let shared = state.me.clone();

@@ -9,7 +9,10 @@
 //! audited and set as the root's commit status; GitHub's record of the
 //! successful run is the apply's decision (`apply-succeeded`, attested).
 //! Once every root of the request applied at its head, the gate of every
-//! root is checked once more and the pull request merged at that head.
+//! root is checked once more and the pull request merged at that head. In
+//! merge-then-apply the merge comes first (every gate passing, promotion
+//! aside), and the runs apply the approved plans from the merge commit;
+//! `plandeck apply` on the merged pull request resumes the roots left.
 //! Cancelling (the TUI's cancel, quitting) cancels the running runs.
 
 use super::record::audit;
@@ -39,17 +42,58 @@ enum Event {
     Finished(Result<RunProgress, String>),
 }
 
-/// Applies the request's roots (or one) on GitHub Actions, then merges.
+/// Applies a request merged for apply earlier (merge-then-apply) whose
+/// roots did not all apply: the roots left, in promotion order.
+pub fn resume_on_actions(
+    source: &dyn Backend,
+    config: &Config,
+    merged: &crate::domain::MergedRequest,
+    only_root: Option<&str>,
+    places: &Places,
+    out: &mut dyn Write,
+) -> Result<Outcome, ExecError> {
+    let who = source.reviewer()?;
+    apply_on_actions(
+        source,
+        config,
+        &merged.request,
+        Some(&merged.merge),
+        only_root,
+        places,
+        &who,
+        out,
+    )
+}
+
+/// Applies the request's roots (or one) on GitHub Actions, merging after
+/// (apply-then-merge) or before (merge-then-apply; `merged`: the merge
+/// commit when that merge happened earlier).
+#[allow(clippy::too_many_arguments)]
 pub(super) fn apply_on_actions(
     source: &dyn Backend,
     config: &Config,
     request: &Request,
+    merged: Option<&str>,
     only_root: Option<&str>,
     places: &Places,
     who: &Identity,
     out: &mut dyn Write,
 ) -> Result<Outcome, ExecError> {
+    let merge_first = config.apply.mode == crate::config::ApplyMode::MergeThenApply;
     let (pinned, reviews, steps) = prepare(source, config, request)?;
+    if let Some(only) = only_root.filter(|_| merge_first) {
+        if steps.len() != 1 || steps[0].root != only {
+            return Ok(Outcome::Refused {
+                root: only.to_string(),
+                reasons: vec![format!(
+                    "mode: merge-then-apply merges the whole request, so it applies all its {} \
+                     roots; run `plandeck apply {}` without --root",
+                    steps.len(),
+                    request.id
+                )],
+            });
+        }
+    }
     let environments: HashMap<String, String> = crate::source::gate::root_environments(&pinned)
         .into_iter()
         .collect();
@@ -88,7 +132,12 @@ pub(super) fn apply_on_actions(
             && waits
                 .iter()
                 .all(|w| done.contains(w) || selected.iter().any(|s| s.root == *w));
-        let ignored: &[&str] = if in_run { &["promotion"] } else { &[] };
+        // Before a merge-then-apply's merge, applying in order meets it.
+        let ignored: &[&str] = if in_run || (merge_first && merged.is_none()) {
+            &["promotion"]
+        } else {
+            &[]
+        };
         let review = reviews
             .iter()
             .find(|r| r.report.root == step.root)
@@ -111,7 +160,21 @@ pub(super) fn apply_on_actions(
         );
     }
 
+    let merged: Option<String> = match merged {
+        Some(commit) => Some(commit.to_string()),
+        None if merge_first => {
+            if let Some(refused) = gate_before_merge(source, config, &pinned, &["promotion"])? {
+                return Ok(refused);
+            }
+            let commit =
+                merge_and_audit(source, request, &steps, MergePurpose::ForApply, places, who)?;
+            let _ = writeln!(out, "{}: merged as {commit}; applying from it", request.id);
+            Some(commit)
+        }
+        None => None,
+    };
     let poll = Duration::from_millis(config.github.poll_interval_ms);
+    let mut applied_now: Vec<String> = Vec::new();
     let cancelled = AtomicBool::new(false);
     let mut stop: Option<Outcome> = None;
     let mut pending: Vec<&Step> = selected
@@ -203,6 +266,7 @@ pub(super) fn apply_on_actions(
                     let ended = finish(source, places, who, &pinned, &root, &digest, run, result)?;
                     let _ = writeln!(out, "{root}: {}", ended.line);
                     if ended.succeeded {
+                        applied_now.push(root.clone());
                         done.insert(root);
                     } else if stop.is_none() {
                         stop = Some(Outcome::Failed {
@@ -215,27 +279,56 @@ pub(super) fn apply_on_actions(
         }
         Ok(())
     })?;
-    if let Some(stop) = stop {
-        return Ok(stop);
-    }
-    if cancelled.load(Ordering::SeqCst) {
-        return Ok(Outcome::Failed {
+    let stop = stop.or_else(|| {
+        cancelled.load(Ordering::SeqCst).then(|| Outcome::Failed {
             root: pinned.id.clone(),
             reason: "cancelled".into(),
-        });
-    }
+        })
+    });
     // What never started waits for a root applied with another plan.
-    if let Some(step) = pending.first() {
-        let waits: Vec<String> = waits_for(&step.root)
-            .into_iter()
-            .filter(|w| !done.contains(w))
-            .collect();
-        return Ok(Outcome::Refused {
-            root: step.root.clone(),
-            reasons: vec![format!(
-                "promotion: must apply first, with its approved plan at this head: {}",
-                waits.join(", ")
-            )],
+    let stop = stop.or_else(|| {
+        pending.first().map(|step| {
+            let waits: Vec<String> = waits_for(&step.root)
+                .into_iter()
+                .filter(|w| !done.contains(w))
+                .collect();
+            Outcome::Refused {
+                root: step.root.clone(),
+                reasons: vec![format!(
+                    "promotion: must apply first, with its approved plan at this head: {}",
+                    waits.join(", ")
+                )],
+            }
+        })
+    });
+    if let Some(stop) = stop {
+        if let Some(commit) = &merged {
+            // The merge stands: say plainly what it left unapplied.
+            let left: Vec<&str> = steps
+                .iter()
+                .map(|s| s.root.as_str())
+                .filter(|r| !done.contains(*r))
+                .collect();
+            let _ = writeln!(
+                out,
+                "{}: merged as {commit}, but not applied: {}; `plandeck apply {}` resumes",
+                pinned.id,
+                left.join(", "),
+                pinned.id
+            );
+        }
+        return Ok(stop);
+    }
+    if let Some(commit) = merged {
+        return Ok(if merge_first && applied_now.len() == steps.len() {
+            Outcome::Applied {
+                merged: Some(commit),
+            }
+        } else {
+            Outcome::Complete {
+                merged: commit,
+                applied: applied_now,
+            }
         });
     }
     // The merge waits for every root of the request, on GitHub's word.

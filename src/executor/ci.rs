@@ -5,7 +5,8 @@
 //! digest; the policy from the base branch, read by the caller), the
 //! dispatched digest must be the approved one, and a fresh plan of exactly
 //! that commit must have that digest. Only then is that plan file applied.
-//! The commit is checked out from the job's clone into a private worktree:
+//! A pull request merged already (merge-then-apply) is planned at its merge
+//! commit instead, under the same gate and digest check. The commit is checked out from the job's clone into a private worktree:
 //! nothing else of the job's working tree is read.
 
 use super::{ExecError, run};
@@ -59,7 +60,21 @@ pub fn ci_apply(
     out: &mut dyn Write,
 ) -> Result<CiOutcome, ExecError> {
     let refuse = |why: String| Ok(CiOutcome::Refused(vec![why]));
-    let request = source.resolve_request(&dispatch.request)?;
+    // Merged already (merge-then-apply): the approved head's plan is
+    // applied from the merge commit, if planning that commit gives it.
+    let (request, commit) = match source.resolve_request(&dispatch.request) {
+        Ok(request) => {
+            let head = request.head.clone();
+            (request, head)
+        }
+        Err(crate::backend::BackendError::NotFound(why)) => {
+            match source.merged_for_apply(&dispatch.request)? {
+                Some(merged) => (merged.request, merged.merge),
+                None => return refuse(format!("request: {why}")),
+            }
+        }
+        Err(e) => return Err(e.into()),
+    };
     if request.head != dispatch.head {
         return refuse(format!(
             "head: {} is at {}, the dispatch names {}: approve and dispatch the current head",
@@ -74,9 +89,14 @@ pub fn ci_apply(
     if let Some(refused) = gate(source, config, &request, dispatch)? {
         return Ok(refused);
     }
+    let at = if commit == dispatch.head {
+        String::new()
+    } else {
+        format!(" from its merge commit {}", short(&commit))
+    };
     let _ = writeln!(
         out,
-        "{}: the gate passes for {} at {}; planning again",
+        "{}: the gate passes for {} at {}; planning again{at}",
         dispatch.root,
         dispatch.digest,
         short(&dispatch.head)
@@ -86,7 +106,7 @@ pub fn ci_apply(
         Err(why) => return refuse(format!("root: {why}")),
     };
     let binary = tofu::choose_binary(&config.tofu);
-    let mut workspace = Workspace::create(checkouts, &dispatch.head)?;
+    let mut workspace = Workspace::create(checkouts, &commit)?;
     let fresh = match workspace.plan(&binary, &target) {
         Ok(fresh) => fresh,
         Err(tofu::PlanInWorkspaceError::Tofu(tofu::TofuError::Confined(why))) => {

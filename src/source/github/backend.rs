@@ -284,8 +284,20 @@ impl Merges for GitHubSource {
         self.block(move |shared| async move { shared.delete_head_branch(number, &request).await })
     }
 
-    fn merged_for_apply(&self, _id: &str) -> Result<Option<MergedRequest>, BackendError> {
-        Err(not_yet("finding a pull request merged for apply"))
+    /// The pull request once merged (by plandeck's merge-then-apply or by
+    /// hand: what is applied from it is still the approved plan, checked
+    /// by digest at the merge commit).
+    fn merged_for_apply(&self, id: &str) -> Result<Option<MergedRequest>, BackendError> {
+        let digits = id
+            .strip_prefix("pull/")
+            .or_else(|| id.strip_prefix('#'))
+            .unwrap_or(id);
+        let number: u64 = digits.parse().map_err(|_| {
+            BackendError::Invalid(format!(
+                "{id:?} is not a pull request (give its number: 42, #42 or pull/42)"
+            ))
+        })?;
+        self.block(move |shared| shared.merged_one(number))
     }
 }
 

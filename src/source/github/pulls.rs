@@ -252,6 +252,31 @@ impl Shared {
         self.request(pull).await
     }
 
+    /// Pull request `number` once merged, with its merge commit: what a
+    /// merge-then-apply applies from. `None` while it is not merged.
+    pub(super) async fn merged_one(
+        self: Arc<Self>,
+        number: u64,
+    ) -> Result<Option<crate::domain::MergedRequest>, BackendError> {
+        let path = format!("/repos/{}/pulls/{number}", self.repo);
+        let page = self.api.get(&path, JSON).await?;
+        let mut pull: Pull = wire::parse(&page.body, &format!("pull request #{number}"))?;
+        let merge = match (&pull.merged_at, &pull.merge_commit_sha) {
+            (Some(_), Some(sha)) if pull.state == "closed" && is_sha(sha) => sha.clone(),
+            _ => return Ok(None),
+        };
+        // Otherwise a request like an open one: the same base and filters.
+        pull.state = "open".into();
+        if let Some(why) = self.refusal(&pull) {
+            return Err(BackendError::NotFound(format!(
+                "#{number} in {} was merged, but is no request: {why}",
+                self.repo
+            )));
+        }
+        let request = self.request(pull).await?;
+        Ok(Some(crate::domain::MergedRequest { request, merge }))
+    }
+
     /// Every changed file of pull request `number`, refused when GitHub
     /// cannot list them all.
     pub(super) async fn files(&self, number: u64) -> Result<Vec<File>, BackendError> {
@@ -466,4 +491,8 @@ mod tests {
             ]
         );
     }
+}
+
+fn is_sha(text: &str) -> bool {
+    text.len() == 40 && text.bytes().all(|b| b.is_ascii_hexdigit())
 }

@@ -55,6 +55,11 @@ pub(super) struct Pull {
     /// Its page on the web.
     #[serde(default)]
     pub html_url: Option<String>,
+    /// Set once merged (an open one's `merge_commit_sha` is GitHub's test merge).
+    #[serde(default)]
+    pub merged_at: Option<String>,
+    #[serde(default)]
+    pub merge_commit_sha: Option<String>,
 }
 
 /// `diff-entry`: one changed file of a pull request.
