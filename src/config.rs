@@ -406,15 +406,15 @@ fn check_values(config: &Config) -> Result<(), (String, String)> {
         path("source.roots".into(), g)?;
     }
     github::check(config.source.kind, &config.github)?;
-    if config.apply.executor == ApplyExecutor::GithubActions {
-        if config.source.kind != SourceKind::GitHub {
-            return Err((
-                "github-actions".into(),
-                "key `apply.executor`: \"github-actions\" applies pull requests: it needs \
-                 `[source] kind = \"github\"`"
-                    .into(),
-            ));
-        }
+    if config.apply.executor == ApplyExecutor::GithubActions
+        && config.source.kind != SourceKind::GitHub
+    {
+        return Err((
+            "github-actions".into(),
+            "key `apply.executor`: \"github-actions\" applies pull requests: it needs \
+             `[source] kind = \"github\"`"
+                .into(),
+        ));
     }
     for g in &config.display.noise_resource_types {
         any("display.noise_resource_types", g)?;

@@ -450,6 +450,10 @@ pub(super) fn diff_of(files: &[File]) -> String {
     out
 }
 
+fn is_sha(text: &str) -> bool {
+    text.len() == 40 && text.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -491,8 +495,4 @@ mod tests {
             ]
         );
     }
-}
-
-fn is_sha(text: &str) -> bool {
-    text.len() == 40 && text.bytes().all(|b| b.is_ascii_hexdigit())
 }
