@@ -576,3 +576,56 @@ fn merge_then_apply_merges_first_applies_in_order_and_resumes_what_failed() {
     assert_eq!(roots.iter().filter(|r| *r == "apps/web/prod").count(), 1);
     assert_eq!(s.calls("PUT", "/merge").len(), 1, "merged once");
 }
+
+/// `A` in the TUI on the github-actions executor: the confirmation, then
+/// the run followed live in the log pane, its steps and log included.
+#[test]
+fn the_tui_applies_through_actions_with_the_run_in_its_log_pane() {
+    use plandeck::tui::Settings;
+    use plandeck::tui::harness::Harness;
+    let s = setup();
+    let loaded = plandeck::config::load_str(&config_text(&s.github, ""), "test.toml".into())
+        .expect("config");
+    let settings = Settings::from_config(&loaded).expect("settings");
+    let token = Token::new(TOKEN.into(), "test").expect("token");
+    let source = GitHubSource::connect_in(
+        &loaded.config,
+        token,
+        Duration::from_secs(30),
+        s.data.path().join("github"),
+    )
+    .expect("opens");
+    let mut h = Harness::new(
+        std::sync::Arc::new(source),
+        settings,
+        1_800_000_000,
+        (160, 60),
+        Some(s.data.path().join("ui")),
+    );
+    h.run_jobs = true;
+    // The request's matrix, then its first root (a dev one).
+    h.press("<Enter>");
+    assert!(h.screen().contains("4 roots"));
+    h.press("<Enter>");
+    let plan = h.screen();
+    let root = ROOTS
+        .iter()
+        .find(|r| plan.contains(&format!("pull/7 · {r}")))
+        .unwrap_or_else(|| panic!("which root?\n{plan}"));
+    h.press("A");
+    let modal = h.screen();
+    assert!(modal.contains("Apply?"), "{modal}");
+    h.press("y");
+    let screen = h.screen();
+    for want in [
+        format!("{root}: dispatched run"),
+        format!("{root}: run "),
+        "Apply the approved plan: success".to_string(),
+        format!("{root}: | "),
+        format!("{root}: applied"),
+    ] {
+        assert!(screen.contains(&want), "{want:?} missing:\n{screen}");
+    }
+    assert_eq!(s.runs().len(), 1);
+    assert_eq!(s.run_of(root).input("digest"), s.digest);
+}
