@@ -74,6 +74,34 @@ pub fn after_apply(
 ) -> Result<Option<Outcome>, ExecError> {
     let root = subject.root;
     let shown = crate::sanitize::escape(root).text.into_owned();
+    let (check, policy) = check_applied(config, subject, workspace, next, log, out);
+    record_check(source, places, who, subject, &check)?;
+    let stops = check.verify_failed() && policy.as_ref().is_some_and(VerifyPolicy::blocks);
+    if check.verify_failed() && !stops {
+        let _ = writeln!(
+            out,
+            "{shown}: going on anyway: verify_failure = \"continue\" in its environment"
+        );
+    }
+    Ok(stops.then(|| Outcome::VerifyFailed {
+        root: root.to_string(),
+        reason: check.verify.as_ref().map(verify_reason).unwrap_or_default(),
+    }))
+}
+
+/// The check itself, recorded by nobody (the caller records or reports
+/// it): the next plan's remaining changes and the verify command's result,
+/// with the root's verify policy.
+pub fn check_applied(
+    config: &Config,
+    subject: &Subject<'_>,
+    workspace: &mut Workspace<'_>,
+    next: Option<crate::plan::Plan>,
+    log: &Path,
+    out: &mut dyn Write,
+) -> (ApplyCheck, Option<VerifyPolicy>) {
+    let root = subject.root;
+    let shown = crate::sanitize::escape(root).text.into_owned();
     let planned = match next {
         Some(plan) => Ok(plan),
         None => {
@@ -137,18 +165,7 @@ pub fn after_apply(
         check.verify = Some(result);
         check.blocks = policy.blocks();
     }
-    record_check(source, places, who, subject, &check)?;
-    let stops = check.verify_failed() && policy.as_ref().is_some_and(VerifyPolicy::blocks);
-    if check.verify_failed() && !stops {
-        let _ = writeln!(
-            out,
-            "{shown}: going on anyway: verify_failure = \"continue\" in its environment"
-        );
-    }
-    Ok(stops.then(|| Outcome::VerifyFailed {
-        root: root.to_string(),
-        reason: check.verify.as_ref().map(verify_reason).unwrap_or_default(),
-    }))
+    (check, policy)
 }
 
 /// Checks an already applied root again (plan and verify, no apply) at
