@@ -15,6 +15,7 @@
 
 mod check;
 pub mod ci;
+pub mod ci_plan;
 mod lock;
 pub mod planner;
 mod record;
