@@ -24,8 +24,9 @@ use std::path::{Path, PathBuf};
 
 pub use folder::checked_name;
 
-/// A cost file larger than this is refused (as in a plan artifact).
-const MAX_COST_BYTES: u64 = crate::source::github::artifact::MAX_OTHER_BYTES;
+/// A cost file larger than this is refused (the limit of a plan
+/// artifact's cost file; not imported: the executor names no backend).
+const MAX_COST_BYTES: u64 = 512 << 20;
 
 /// What `ci plan` was asked.
 #[derive(Clone, Debug)]
