@@ -16,6 +16,7 @@
 mod actions;
 mod check;
 pub mod ci;
+pub mod ci_plan;
 mod lock;
 pub mod planner;
 mod record;

@@ -120,17 +120,33 @@ pub fn review_request(
     request: &Request,
     now: i64,
 ) -> Result<Vec<RootReview>, BackendError> {
+    // An unreadable stored plan fails this root's plan check (with the
+    // cause) instead of the whole request's report.
+    review_request_with(source, config, request, now, &mut |root| {
+        plan_facts(source, request, root)
+            .map_err(|e| format!("the stored plan cannot be read: {e}"))
+    })
+}
+
+/// [`review_request`] with each root's plan facts from `facts` instead of
+/// the stored plan (`ci plan`: a plan just made, not uploaded yet);
+/// `Err(why)` fails the root's plan check with `why`.
+pub fn review_request_with(
+    source: &dyn Backend,
+    config: &Config,
+    request: &Request,
+    now: i64,
+    facts: &mut dyn FnMut(&str) -> Result<Option<PlanFacts>, String>,
+) -> Result<Vec<RootReview>, BackendError> {
     let decisions = source.decisions(request)?;
     let owners = source.code_owners()?;
-    request
+    Ok(request
         .roots
         .iter()
         .map(|root| {
-            // An unreadable stored plan fails this root's plan check (with
-            // the cause) instead of the whole request's report.
-            let (facts, error) = match plan_facts(source, request, &root.path) {
+            let (facts, error) = match facts(&root.path) {
                 Ok(facts) => (facts, None),
-                Err(e) => (None, Some(e.to_string())),
+                Err(e) => (None, Some(e)),
             };
             let mut review = review_root(
                 config,
@@ -144,11 +160,11 @@ pub fn review_request(
             if let Some(error) = error {
                 for check in review.report.checks.iter_mut().filter(|c| c.name == "plan") {
                     check.passed = false;
-                    check.detail = format!("the stored plan cannot be read: {error}");
+                    check.detail.clone_from(&error);
                 }
                 review.report.passed = false;
             }
-            Ok(review)
+            review
         })
-        .collect()
+        .collect())
 }
