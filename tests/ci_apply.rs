@@ -488,3 +488,50 @@ fn a_merged_pull_request_is_applied_from_its_merge_commit() {
     let out = s.ci_apply(&"f".repeat(40), &s.digest, &[]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
 }
+
+/// The after-apply check in the workflow: a failed verify (the policy's,
+/// from the base branch) fails the run with exit 4, so GitHub records no
+/// successful apply; a dispatch again finds the approved change in the
+/// state (a no-op plan), applies nothing and checks again, passing once
+/// the health check does.
+#[test]
+fn a_failed_verify_fails_the_run_and_a_dispatch_again_only_checks() {
+    let s = setup();
+    s.approve(BOB, &s.head, &s.digest);
+    s.approve(OCTOCAT, &s.head, &s.digest);
+    let healthy = s.home.join("healthy");
+    s.github.with(|st| {
+        st.contents.push((
+            "main".into(),
+            ".plandeck.toml".into(),
+            format!(
+                "[environments.prod]\nverify = \"test -f '{}' && echo \\\"ok $PLANDECK_ROOT\\\"\"\n",
+                healthy.display()
+            ),
+        ))
+    });
+    let out = s.ci_apply(&s.head, &s.digest, &[]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(4), "{}{stderr}", text(&out.stdout));
+    assert!(stderr.contains("applied, verify failed"), "{stderr}");
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+    assert_eq!(s.applied_version(), "2", "the apply itself ran");
+
+    // Dispatched again: nothing to apply, the check fails again.
+    let out = s.ci_apply(&s.head, &s.digest, &[]);
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(4), "{stdout}{}", text(&out.stderr));
+    assert!(
+        stdout.contains("the state has the approved change already; checking it (no apply)"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("applying it"), "{stdout}");
+
+    // Healthy now: the same dispatch passes without applying.
+    std::fs::write(&healthy, "").expect("marker");
+    let out = s.ci_apply(&s.head, &s.digest, &[]);
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}{}", text(&out.stderr));
+    assert!(stdout.contains(&format!("ok {ROOT}")), "{stdout}");
+    assert!(!stdout.contains("applying it"), "{stdout}");
+}

@@ -44,7 +44,8 @@ pub enum CiAction {
     /// In the apply workflow: check the gate on GitHub, plan the dispatched
     /// head again, compare digests and apply exactly that plan, or refuse.
     /// Exit codes: 0 applied, 1 refused (nothing applied), 2 usage or bad
-    /// input, 3 the apply ran and failed.
+    /// input, 3 the apply ran and failed, 4 applied but the environment's
+    /// verify command failed.
     Apply {
         /// The pull request number.
         #[arg(long)]
@@ -160,6 +161,12 @@ fn apply(explicit: Option<&Path>, repo: &Path, dispatch: &Dispatch) -> Result<i3
         CiOutcome::Failed(reason) => {
             sanitize::warn_line(format_args!(
                 "plandeck: {root}: apply failed: {}",
+                sanitize::escape(reason).text
+            ));
+        }
+        CiOutcome::VerifyFailed(reason) => {
+            sanitize::warn_line(format_args!(
+                "plandeck: {root}: applied, verify failed: {}",
                 sanitize::escape(reason).text
             ));
         }

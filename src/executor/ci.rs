@@ -37,6 +37,9 @@ pub enum CiOutcome {
     Refused(Vec<String>),
     /// The apply ran and failed. Exit 3.
     Failed(String),
+    /// Applied (or found applied), but the environment's verify command
+    /// failed and blocks. Exit 4.
+    VerifyFailed(String),
 }
 
 impl CiOutcome {
@@ -45,6 +48,7 @@ impl CiOutcome {
             Self::Applied => 0,
             Self::Refused(_) => 1,
             Self::Failed(_) => 3,
+            Self::VerifyFailed(_) => 4,
         }
     }
 }
@@ -118,6 +122,28 @@ pub fn ci_apply(
         String::from_utf8_lossy(&fresh.plan_json).into_owned(),
     ))
     .map_err(|e| ExecError::Io(format!("the fresh plan could not be read: {e}")))?;
+    let subject = super::check::Subject {
+        request: &request,
+        root: &dispatch.root,
+        approved: &dispatch.digest,
+        commit: &commit,
+    };
+    if fresh_plan.digest != dispatch.digest
+        && super::check::remaining_changes(&fresh_plan).is_empty()
+    {
+        // Nothing left to apply: the state has the approved change already
+        // (an earlier run applied it, and its verify failed, say). Only
+        // the check runs.
+        let _ = writeln!(
+            out,
+            "{}: the fresh plan is a no-op: the state has the approved change already; \
+             checking it (no apply)",
+            dispatch.root
+        );
+        let outcome = checked(config, &subject, &mut workspace, Some(fresh_plan), log, out);
+        let _ = workspace.remove();
+        return Ok(outcome);
+    }
     if fresh_plan.digest != dispatch.digest {
         let _ = writeln!(
             out,
@@ -147,9 +173,13 @@ pub fn ci_apply(
     }
     let root_dir = workspace.worktree().join(&target.dir);
     let finished = run::apply(&binary, &root_dir, &fresh.plan_file, log, out);
+    if matches!(&finished, Ok(f) if f.success) {
+        let outcome = checked(config, &subject, &mut workspace, None, log, out);
+        let _ = workspace.remove();
+        return Ok(outcome);
+    }
     let _ = workspace.remove();
     Ok(match finished {
-        Ok(f) if f.success => CiOutcome::Applied,
         Ok(f) if f.state_locked => CiOutcome::Refused(vec![format!(
             "state: the state of {} is locked by another run; nothing applied",
             dispatch.root
@@ -160,6 +190,29 @@ pub fn ci_apply(
         )),
         Err(e) => CiOutcome::Failed(format!("apply could not run: {e}")),
     })
+}
+
+/// The after-apply check (next plan, verify command), said rather than
+/// recorded: GitHub keeps the run's outcome, and a blocking failed verify
+/// fails the run.
+fn checked(
+    config: &Config,
+    subject: &super::check::Subject<'_>,
+    workspace: &mut Workspace<'_>,
+    next: Option<crate::plan::Plan>,
+    log: &Path,
+    out: &mut dyn Write,
+) -> CiOutcome {
+    let (check, policy) = super::check::check_applied(config, subject, workspace, next, log, out);
+    let blocks = policy
+        .as_ref()
+        .is_some_and(super::check::VerifyPolicy::blocks);
+    match check.verify.as_ref() {
+        Some(result) if check.verify_failed() && blocks => {
+            CiOutcome::VerifyFailed(super::check::verify_reason(result))
+        }
+        _ => CiOutcome::Applied,
+    }
 }
 
 /// The root's gate on what the forge says, and the dispatched digest
